@@ -1,0 +1,127 @@
+"""The ``matcalc`` command: a thin click layer over matcalc.api.
+
+Exit status (CONTRACTS.md): 0 done and verified; 1 the numeric check failed (the result is
+still printed); 2 bad input, one clear message on stderr; 3 no rule applies.
+"""
+from __future__ import annotations
+
+import sys
+from typing import Callable
+
+import click
+
+from ._version import __version__
+from .errors import MatcalcError
+
+FORMATS = ("text", "latex", "markdown", "json", "numpy")
+EXIT_INTERNAL = 4
+
+
+def _render(d, fmt: str) -> str:
+    if fmt == "text":
+        return d.to_text()
+    if fmt == "latex":
+        return d.to_latex()
+    if fmt == "markdown":
+        return d.to_markdown()
+    if fmt == "json":
+        return d.to_json()
+    return d.to_numpy()
+
+
+def _run(action: Callable[[], object], fmt: str, output: str | None) -> None:
+    """Run an API call, print or write its rendering, and exit with the contract's status."""
+    try:
+        d = action()
+        text = _render(d, fmt)
+    except MatcalcError as exc:
+        click.echo(exc.format(), err=True)
+        sys.exit(exc.exit_code)
+    except RecursionError:
+        click.echo("error: expression is nested too deeply", err=True)
+        sys.exit(2)
+    except Exception as exc:  # a bug, not bad input: still one line, never a traceback
+        click.echo(f"internal error ({type(exc).__name__}): {exc}. Please report it.", err=True)
+        sys.exit(EXIT_INTERNAL)
+    if output:
+        try:
+            with open(output, "w", encoding="utf-8") as fh:
+                fh.write(text if text.endswith("\n") else text + "\n")
+        except OSError as exc:
+            click.echo(f"error: cannot write {output}: {exc.strerror}", err=True)
+            sys.exit(2)
+    else:
+        click.echo(text)
+    v = getattr(d, "verification", None)
+    sys.exit(1 if v is not None and v.status == "failed" else 0)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 88})
+@click.version_option(__version__, prog_name="matcalc")
+def main() -> None:
+    """matcalc: derivatives by hand-quality, named steps, verified numerically.
+
+    \b
+    Examples:
+      matcalc derive "ln(sin(x**3)**2)"
+      matcalc derive "3x^2(2y+7)" --wrt y
+      matcalc derive "x^x" --format latex --standalone -o xx.tex
+      matcalc rules
+    """
+
+
+@main.command()
+@click.argument("expr")
+@click.option("--wrt", metavar="VAR", help="Variable to differentiate by (may be left out when "
+              "the expression has one variable; others are held constant).")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
+              help="Output format.")
+@click.option("--steps/--no-steps", default=True, show_default=True,
+              help="Show every step, or just the result.")
+@click.option("--verify/--no-verify", default=True, show_default=True,
+              help="Check the result by finite differences at random points.")
+@click.option("--simplify/--no-simplify", default=True, show_default=True,
+              help="Finish with a (time-boxed) simplification step.")
+@click.option("--standalone", is_flag=True, help="LaTeX: a complete document for pdflatex.")
+@click.option("--points", type=click.IntRange(1, 10_000), default=20, show_default=True,
+              help="Sample points for the numeric check.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed for the sample points.")
+@click.option("--timeout", type=click.FloatRange(0.1, 600), default=3.0, show_default=True,
+              help="Seconds allowed for simplification.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True),
+              help="Write to FILE instead of standard output.")
+def derive(expr: str, wrt: str | None, fmt: str, steps: bool, verify: bool, simplify: bool,
+           standalone: bool, points: int, seed: int, timeout: float, output: str | None) -> None:
+    """Differentiate EXPR step by step.
+
+    \b
+    EXPR uses ^ or ** for powers, implicit multiplication (3x^2(2y+7)), ln/log, e^x,
+    sqrt, trig and hyperbolic functions, sigmoid, relu, softplus, abs, max(a, b).
+    Multi-letter names stay whole (w1, theta_1, xy). Quote it for the shell.
+    """
+    from .api import derive as api_derive
+    from .options import Options
+
+    opts = Options(steps=steps, verify=verify, simplify=simplify, standalone=standalone,
+                   points=points, seed=seed, simplify_timeout=timeout)
+    _run(lambda: api_derive(expr, wrt, options=opts), fmt, output)
+
+
+@main.command()
+@click.option("--format", "fmt", type=click.Choice(("text", "markdown")), default="text",
+              show_default=True)
+def rules(fmt: str) -> None:
+    """List the rule catalogue: every rule's name and the identity it applies."""
+    from .rules import RULES
+
+    if fmt == "markdown":
+        from .render.catalogue import catalogue_markdown
+        click.echo(catalogue_markdown())
+        return
+    width = max(len(r.name) for r in RULES.values())
+    for r in RULES.values():
+        click.echo(f"{r.name:<{width}}  {r.identity}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,72 @@
+"""The Derivation object the API returns: the steps, the results read off them, the check."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Literal
+
+import sympy as sp
+
+from .engine.step import Step
+from .options import DEFAULT_OPTIONS, Options
+
+if TYPE_CHECKING:
+    from .verify.result import Verification
+
+Kind = Literal["derivative", "gradient", "jacobian", "graph", "backprop"]
+
+
+@dataclass(eq=False)
+class Derivation:
+    """A finished derivation.
+
+    ``steps`` are the top-level steps in order; ``results`` maps each variable name to the
+    final expression, which is the ``result`` of the last step about that variable.
+    """
+
+    kind: Kind
+    input: str
+    expr: sp.Basic
+    wrt: tuple[sp.Symbol, ...]
+    steps: tuple[Step, ...]
+    results: dict[str, sp.Basic]
+    verification: "Verification | None" = None
+    options: Options = DEFAULT_OPTIONS
+    shapes: dict[str, tuple] = field(default_factory=dict)
+    layout: str = "numerator"
+
+    @property
+    def result(self) -> sp.Basic:
+        """The result for the (first) variable."""
+        return self.results[str(self.wrt[0])]
+
+    def to_text(self) -> str:
+        from .render.text import render_text
+        return render_text(self)
+
+    def to_latex(self, standalone: bool | None = None) -> str:
+        from .render.latex import render_latex
+        return render_latex(self, standalone=self.options.standalone if standalone is None else standalone)
+
+    def to_markdown(self) -> str:
+        from .render.markdown import render_markdown
+        return render_markdown(self)
+
+    def to_json(self, indent: int | None = 2) -> str:
+        from .render.json import render_json
+        return render_json(self, indent=indent)
+
+    def to_dict(self) -> dict:
+        from .render.json import to_dict
+        return to_dict(self)
+
+    def to_numpy(self) -> str:
+        """The result as a Python expression over ``np.*`` and the variables' names."""
+        from .codegen.numpy import to_numpy
+        return to_numpy(self.result)
+
+    def _repr_latex_(self) -> str:
+        from .render.latex import render_latex
+        return render_latex(self, standalone=False, display=True)
+
+    def __str__(self) -> str:
+        return self.to_text()

@@ -1,0 +1,4 @@
+"""The engine: Step model, solver (dispatch, recursion, memo, limits), simplification."""
+from .step import Step
+
+__all__ = ["Step"]

@@ -1,0 +1,82 @@
+"""Simplification as a visible, named, time-boxed last step.
+
+The engine's raw result is already correct (and is what the verifier checks first); this
+step only looks for a simpler equivalent form. It never hangs: results whose tree is too
+large are left alone, and SymPy's simplify runs under a wall-clock budget (SIGALRM in the
+main thread). On time-out the unsimplified result is kept and the step says so.
+"""
+from __future__ import annotations
+
+import signal
+import threading
+from contextlib import contextmanager
+from typing import Iterator
+
+import sympy as sp
+
+from .dag import postorder, tree_size
+from .step import Step
+
+
+class _Timeout(Exception):
+    pass
+
+
+@contextmanager
+def time_budget(seconds: float) -> Iterator[None]:
+    """Raise _Timeout inside the block after ``seconds`` (only in the main thread on Unix)."""
+    usable = (hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread())
+    if not usable or seconds <= 0:
+        yield
+        return
+
+    def on_alarm(signum, frame):  # noqa: ARG001
+        raise _Timeout()
+
+    old = signal.signal(signal.SIGALRM, on_alarm)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, old)
+
+
+def _functions(expr: sp.Basic) -> set[type]:
+    return {type(n) for n in postorder([expr]) if isinstance(n, sp.Function)}
+
+
+def choose(raw: sp.Expr, simplified: sp.Expr) -> sp.Expr:
+    """Prefer SymPy's simpler form, unless it trades the user's functions for new ones
+    (cos/sin -> 1/tan) without being at most half the size."""
+    raw_ops, new_ops = sp.count_ops(raw), sp.count_ops(simplified)
+    if new_ops >= raw_ops and simplified != raw:
+        return raw
+    if _functions(simplified) - _functions(raw) and new_ops > raw_ops / 2:
+        return raw
+    return simplified
+
+
+def simplify_step(raw: sp.Expr, var: sp.Symbol | None, timeout: float = 3.0,
+                  max_size: int = 4_000) -> Step:
+    """The last step of a derivation: ``raw`` = its simplest readable form found in budget."""
+    size = tree_size(raw)
+    if size > max_size:
+        return Step("simplify", "rewrite", raw, raw,
+                    f"Simplification skipped: the result has {size:.3g} nodes written out as a "
+                    "tree, so it is kept in shared form (repeated parts named once).", var)
+    try:
+        with time_budget(timeout):
+            candidate = sp.simplify(raw)
+            best = choose(raw, candidate)
+    except _Timeout:
+        return Step("simplify", "rewrite", raw, raw,
+                    f"Simplification stopped after {timeout:g} s; the unsimplified result "
+                    "(verified just the same) is kept.", var)
+    except RecursionError:
+        return Step("simplify", "rewrite", raw, raw,
+                    "Simplification gave up (expression too deep); the result is kept as derived.",
+                    var)
+    if best == raw:
+        return Step("simplify", "rewrite", raw, raw, "Already in simplest form.", var)
+    return Step("simplify", "rewrite", raw, best, "Simplify (collect, cancel, factor).", var)

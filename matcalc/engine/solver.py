@@ -1,0 +1,108 @@
+"""The solver: dispatches each node to its rule, owns recursion, memo and limits.
+
+``Solver.derive(expr, var)`` returns the Step for d expr / d var. A sub-expression that
+occurs several times (a DAG) is differentiated once: later occurrences get a ``reuse`` step
+pointing at the first, so the number of steps is linear in the number of distinct nodes.
+"""
+from __future__ import annotations
+
+import re
+import sys
+from contextlib import contextmanager
+from typing import Iterator
+
+import sympy as sp
+
+from ..errors import LimitError, NoRuleError
+from .dag import postorder, tree_size
+from .step import Step
+
+MAX_SOLVER_DEPTH = 20_000
+
+
+def short(expr: sp.Basic, limit: int = 80) -> str:
+    """A printable name for a sub-expression in a message, never exponential to compute."""
+    if tree_size(expr) <= 60:
+        text = str(expr)
+        if len(text) <= limit:
+            return text
+    return f"{type(expr).__name__}(...)"
+
+
+@contextmanager
+def _recursion_room(frames: int) -> Iterator[None]:
+    old = sys.getrecursionlimit()
+    if old < frames:
+        sys.setrecursionlimit(frames)
+    try:
+        yield
+    finally:
+        sys.setrecursionlimit(old)
+
+
+class Solver:
+    """State of one derivation: memo of derived nodes, dependence cache, fresh names."""
+
+    def __init__(self, roots: list[sp.Basic]) -> None:
+        self.memo: dict[tuple[sp.Basic, sp.Symbol], Step] = {}
+        self._depends: dict[tuple[int, sp.Symbol], bool] = {}
+        self._alive: list[sp.Basic] = []      # keeps nodes alive while their id() is cached
+        self._counter = 0
+        self._depth = 0
+        names = {n.name for n in postorder(roots) if isinstance(n, sp.Symbol)}
+        self.prefix = next(p for p in ("u", "v", "w", "t", "q", "z_")
+                           if not any(re.fullmatch(re.escape(p) + r"_?\d+", n) for n in names))
+
+    def fresh(self) -> sp.Symbol:
+        """A new intermediate variable u1, u2, ... (a letter the user's expression does not use)."""
+        self._counter += 1
+        return sp.Symbol(f"{self.prefix}{self._counter}")
+
+    def depends(self, expr: sp.Basic, var: sp.Symbol) -> bool:
+        """Whether ``expr`` depends on ``var``, visiting each distinct node once."""
+        key = (id(expr), var)
+        hit = self._depends.get(key)
+        if hit is not None:
+            return hit
+        for node in postorder([expr]):
+            k = (id(node), var)
+            if k not in self._depends:
+                self._depends[k] = node == var if not node.args else any(
+                    self._depends[(id(a), var)] for a in node.args)
+                self._alive.append(node)
+        return self._depends[key]
+
+    def derive(self, expr: sp.Basic, var: sp.Symbol) -> Step:
+        """The Step d expr / d var (memoized per distinct sub-expression)."""
+        if not self.depends(expr, var):
+            return Step("constant", "derivative", expr, sp.S.Zero,
+                        f"Constant rule: {short(expr)} does not depend on {var}.", var)
+        if expr == var:
+            return Step("variable", "derivative", expr, sp.S.One, f"d{var}/d{var} = 1.", var)
+        key = (expr, var)
+        seen = self.memo.get(key)
+        if seen is not None:
+            return Step("reuse", "reuse", expr, seen.result,
+                        f"Already derived: {short(expr)} occurs more than once; "
+                        "its derivative is reused.", var, same_as=seen)
+        from ..rules.structural import find_rule
+        rule = find_rule(expr)
+        if rule is None:
+            raise NoRuleError(f"no rule applies to {type(expr).__name__}: {short(expr)} "
+                              f"(the catalogue has no derivative for it)", expr)
+        self._depth += 1
+        if self._depth > MAX_SOLVER_DEPTH:
+            raise LimitError("expression is nested too deeply to differentiate")
+        try:
+            step = rule(self, expr, var)
+        finally:
+            self._depth -= 1
+        self.memo[key] = step
+        return step
+
+
+def derive_steps(expr: sp.Basic, var: sp.Symbol) -> Step:
+    """The Step tree of d expr / d var."""
+    solver = Solver([expr, var])
+    with _recursion_room(MAX_SOLVER_DEPTH * 4):
+        return solver.derive(expr, var)

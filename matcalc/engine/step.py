@@ -1,0 +1,54 @@
+"""The Step tree: what a derivation *is*. Renderers, the verifier and the code emitter read it.
+
+A Step states one move of a derivation, naming the rule that justifies it:
+
+* ``kind == "derivative"``: d(expr)/d(wrt) = result, by rule ``rule``; ``children`` are the
+  sub-derivations the rule needed (one per operand it differentiated).
+* ``kind == "rewrite"``: expr = result (combining, substituting back, simplifying).
+* ``kind == "define"``: introduces intermediate variables (``definitions``: name = expr);
+  ``expr``/``result`` are the whole expression before and after naming.
+* ``kind == "reuse"``: d(expr)/d(wrt) was already derived; ``same_as`` is that Step. This is
+  how a sub-expression used in several places (a DAG) is differentiated once.
+
+The final answer of a derivation is the ``result`` of its last top-level step: it is read
+off the steps, never computed by a second engine.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Iterator, Literal
+
+import sympy as sp
+
+StepKind = Literal["derivative", "rewrite", "define", "reuse"]
+
+
+@dataclass(frozen=True, eq=False)
+class Step:
+    """One named move of a derivation (see the module docstring for the four kinds)."""
+
+    rule: str
+    kind: StepKind
+    expr: sp.Basic
+    result: sp.Basic
+    description: str
+    wrt: sp.Symbol | None = None
+    children: tuple["Step", ...] = ()
+    definitions: tuple[tuple[sp.Symbol, sp.Basic], ...] = ()
+    held_constant: tuple[sp.Symbol, ...] = ()
+    same_as: "Step | None" = field(default=None, repr=False)
+
+    def walk(self) -> Iterator["Step"]:
+        """This step and all its descendants, depth first, parents before children."""
+        stack: list[Step] = [self]
+        while stack:
+            s = stack.pop()
+            yield s
+            stack.extend(reversed(s.children))
+
+    def rules_used(self) -> list[str]:
+        """Every rule name in this sub-tree, in order, without repeats."""
+        seen: dict[str, None] = {}
+        for s in self.walk():
+            seen.setdefault(s.rule, None)
+        return list(seen)

@@ -1,0 +1,145 @@
+"""SymPy function classes that matcalc adds: sigmoid, relu, softplus, and log to a base.
+
+Each carries its own derivative (``fdiff``, so ``sympy.diff`` can serve as a test oracle)
+and its own LaTeX. The kink convention (CONTRACTS.md) is PyTorch's and JAX's:
+relu'(0) = 0, written with the Heaviside step H(x) taking H(0) = 0.
+"""
+from __future__ import annotations
+
+import sympy as sp
+from sympy import Function, Heaviside, S, exp, log
+
+
+def step(x: sp.Expr) -> sp.Expr:
+    """The unit step with step(0) = 0: the derivative of relu (PyTorch/JAX convention)."""
+    return Heaviside(x, 0)
+
+
+class sigmoid(Function):
+    r"""The logistic function sigma(x) = 1 / (1 + e^{-x}); sigma'(x) = sigma(x) (1 - sigma(x))."""
+
+    nargs = 1
+
+    @classmethod
+    def eval(cls, arg):  # type: ignore[override]
+        if arg.is_zero:
+            return S.Half
+
+    def fdiff(self, argindex: int = 1) -> sp.Expr:
+        s = sigmoid(self.args[0])
+        return s * (1 - s)
+
+    def _eval_rewrite_as_exp(self, arg, **kwargs):
+        return 1 / (1 + exp(-arg))
+
+    def _eval_is_real(self):
+        return self.args[0].is_real
+
+    def _eval_is_positive(self):
+        if self.args[0].is_real:
+            return True
+
+    def _latex(self, printer, exp=None):
+        body = r"\sigma\left(%s\right)" % printer._print(self.args[0])
+        return body if exp is None else r"%s^{%s}" % (body, exp)
+
+
+class relu(Function):
+    r"""The rectifier relu(x) = max(0, x); relu'(x) = H(x), with H(0) = 0."""
+
+    nargs = 1
+
+    @classmethod
+    def eval(cls, arg):  # type: ignore[override]
+        if arg.is_nonnegative:
+            return arg
+        if arg.is_nonpositive:
+            return S.Zero
+
+    def fdiff(self, argindex: int = 1) -> sp.Expr:
+        return step(self.args[0])
+
+    def _eval_rewrite_as_Max(self, arg, **kwargs):
+        return sp.Max(0, arg)
+
+    def _eval_is_real(self):
+        return self.args[0].is_real
+
+    def _eval_is_nonnegative(self):
+        if self.args[0].is_real:
+            return True
+
+    def _latex(self, printer, exp=None):
+        body = r"\operatorname{relu}\left(%s\right)" % printer._print(self.args[0])
+        return body if exp is None else r"%s^{%s}" % (body, exp)
+
+
+class softplus(Function):
+    r"""softplus(x) = ln(1 + e^x); softplus'(x) = sigma(x)."""
+
+    nargs = 1
+
+    @classmethod
+    def eval(cls, arg):  # type: ignore[override]
+        if arg.is_zero:
+            return log(2)
+
+    def fdiff(self, argindex: int = 1) -> sp.Expr:
+        return sigmoid(self.args[0])
+
+    def _eval_rewrite_as_log(self, arg, **kwargs):
+        return log(1 + exp(arg))
+
+    def _eval_is_real(self):
+        return self.args[0].is_real
+
+    def _eval_is_positive(self):
+        if self.args[0].is_real:
+            return True
+
+    def _latex(self, printer, exp=None):
+        body = r"\operatorname{softplus}\left(%s\right)" % printer._print(self.args[0])
+        return body if exp is None else r"%s^{%s}" % (body, exp)
+
+
+class logb(Function):
+    r"""The logarithm to a base b: log_b(x) = ln(x) / ln(b); d/dx log_b(x) = 1 / (x ln b).
+
+    Kept as its own node (SymPy's ``log(x, b)`` turns into ``log(x)/log(b)`` at once) so that
+    a derivation can name the base-b rule and print \log_{b}. ``logb(x, e)`` is ``ln x``.
+    """
+
+    nargs = 2
+
+    @classmethod
+    def eval(cls, arg, base):  # type: ignore[override]
+        if base == sp.E:
+            return log(arg)
+        if arg.is_Number and base.is_Number:
+            return log(arg) / log(base)
+
+    def fdiff(self, argindex: int = 1) -> sp.Expr:
+        x, b = self.args
+        if argindex == 1:
+            return 1 / (x * log(b))
+        return -log(x) / (b * log(b) ** 2)
+
+    def _eval_rewrite_as_log(self, arg, base, **kwargs):
+        return log(arg) / log(base)
+
+    def _eval_is_real(self):
+        x, b = self.args
+        if x.is_positive and b.is_positive:
+            return True
+
+    def _sympystr(self, printer):
+        return "log(%s, %s)" % (printer._print(self.args[0]), printer._print(self.args[1]))
+
+    def _latex(self, printer, exp=None):
+        x, b = self.args
+        body = r"\log_{%s}\left(%s\right)" % (printer._print(b), printer._print(x))
+        return body if exp is None else r"\left(%s\right)^{%s}" % (body, exp)
+
+
+#: Functions matcalc defines, by the name users type.
+CUSTOM_FUNCTIONS = {"sigmoid": sigmoid, "relu": relu, "softplus": softplus, "logb": logb}

@@ -1,0 +1,41 @@
+"""Frozen options for one derivation. The CLI turns flags into an Options; the API takes one."""
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Literal
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Safety limits on user input (CONTRACTS.md: bad input fails fast, never hangs)."""
+
+    max_input_length: int = 10_000     # characters
+    max_depth: int = 200               # nesting of parentheses, calls, unary signs, powers
+    max_literal_digits: int = 50       # digits in one number literal
+    max_exponent: int = 10_000         # |k| for an integer power x^k
+    max_number_bits: int = 20_000      # size of a number produced by folding literals (2^100 ok)
+
+
+@dataclass(frozen=True)
+class Options:
+    """How to derive, simplify, verify and show one derivation."""
+
+    steps: bool = True                          # show steps (renderers); the engine always records them
+    simplify: bool = True                       # run the named, budgeted simplify step
+    simplify_timeout: float = 3.0               # seconds; past it the unsimplified result is kept
+    simplify_max_size: int = 4_000              # tree size above which simplify is skipped outright
+    verify: bool = True                         # numeric check by finite differences
+    points: int = 20                            # points the check must use
+    rtol: float = 1e-6
+    atol: float = 1e-8
+    seed: int = 0                               # random points are reproducible
+    layout: Literal["numerator", "denominator"] = "numerator"
+    standalone: bool = False                    # LaTeX: a complete document
+    limits: Limits = Limits()
+
+    def with_(self, **changes: object) -> "Options":
+        """A copy with some fields changed."""
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+
+DEFAULT_OPTIONS = Options()

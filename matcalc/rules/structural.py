@@ -1,0 +1,169 @@
+"""Structural rules: push a derivative one step through a node.
+
+Each function takes the solver, a node and the variable, and returns one Step whose
+children are the sub-derivations it asked the solver for. Rules never recurse on their own
+and never simplify: the solver owns recursion, memo and limits.
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Callable
+
+import sympy as sp
+
+from ..engine.step import Step
+from .chain import as_link, chain_rule
+from .elementary import lookup
+
+if TYPE_CHECKING:
+    from ..engine.solver import Solver
+
+RuleFn = Callable[["Solver", sp.Expr, sp.Symbol], Step]
+
+
+def d(var: sp.Symbol) -> str:
+    """'d/dx' for messages."""
+    return f"d/d{var}"
+
+
+def sum_rule(solver: "Solver", expr: sp.Add, var: sp.Symbol) -> Step:
+    """d/dx [f + g + ...] = df/dx + dg/dx + ...; terms free of x contribute 0."""
+    terms = [t for t in expr.args if solver.depends(t, var)]
+    children = tuple(solver.derive(t, var) for t in terms)
+    dropped = len(expr.args) - len(terms)
+    note = f"; {dropped} constant term{'s' if dropped > 1 else ''} contribute 0" if dropped else ""
+    return Step("sum", "derivative", expr, sp.Add(*[c.result for c in children]),
+                f"Sum rule: differentiate term by term{note}.", var, children)
+
+
+def _split_constant(solver: "Solver", expr: sp.Mul, var: sp.Symbol) -> tuple[list, list]:
+    const, dep = [], []
+    for f in expr.args:
+        (dep if solver.depends(f, var) else const).append(f)
+    return const, dep
+
+
+def mul_rule(solver: "Solver", expr: sp.Mul, var: sp.Symbol) -> Step:
+    """Constant multiple d[c f] = c df, quotient or product rule, by the factors' dependence on x."""
+    const, dep = _split_constant(solver, expr, var)
+    if const:
+        c = sp.Mul(*const)
+        g = dep[0] if len(dep) == 1 else sp.Mul(*dep)
+        child = solver.derive(g, var)
+        return Step("constant_multiple", "derivative", expr, sp.Mul(*const, child.result),
+                    f"Constant multiple rule: {c} does not depend on {var}, so it stays as a factor.",
+                    var, (child,))
+    num = [f for f in dep if not _is_denominator(f)]
+    den = [1 / f for f in dep if _is_denominator(f)]
+    if num and den:
+        return quotient_rule(solver, expr, sp.Mul(*num), sp.Mul(*den), var)
+    return product_rule(solver, expr, dep, var)
+
+
+def _is_denominator(f: sp.Expr) -> bool:
+    return f.is_Pow and f.exp.is_Number and f.exp.is_negative
+
+
+def product_rule(solver: "Solver", expr: sp.Expr, factors: list, var: sp.Symbol) -> Step:
+    """d/dx [f1 f2 ... fk] = sum_i f1 ... fi' ... fk."""
+    children = tuple(solver.derive(f, var) for f in factors)
+    terms = [sp.Mul(*factors[:i], c.result, *factors[i + 1:]) for i, c in enumerate(children)]
+    return Step("product", "derivative", expr, sp.Add(*terms),
+                f"Product rule over {len(factors)} factors: differentiate one factor at a time, "
+                "keep the others.", var, children)
+
+
+def quotient_rule(solver: "Solver", expr: sp.Expr, f: sp.Expr, g: sp.Expr, var: sp.Symbol) -> Step:
+    """d/dx [f/g] = (f' g - f g') / g^2."""
+    df, dg = solver.derive(f, var), solver.derive(g, var)
+    result = (df.result * g - f * dg.result) / g ** 2
+    return Step("quotient", "derivative", expr, result,
+                f"Quotient rule with numerator {f} and denominator {g}.", var, (df, dg))
+
+
+def pow_rule(solver: "Solver", expr: sp.Pow, var: sp.Symbol) -> Step:
+    """x^n (power, sqrt), a^x (exponential), f^g (logarithmic differentiation), or the chain rule."""
+    base, exp = expr.args
+    base_dep, exp_dep = solver.depends(base, var), solver.depends(exp, var)
+    if base_dep and exp_dep:
+        return general_power(solver, expr, var)
+    inner = base if base_dep else exp
+    if inner != var:
+        return chain_rule(solver, expr, var)
+    if base_dep:
+        if exp == sp.S.Half:
+            return Step("sqrt", "derivative", expr, 1 / (2 * sp.sqrt(var)),
+                        f"Square-root rule: d/d{var} sqrt({var}) = 1/(2 sqrt({var})).", var)
+        kind = " (negative exponent)" if exp.is_negative else (
+            " (rational exponent)" if exp.is_Rational and not exp.is_Integer else "")
+        return Step("power", "derivative", expr, exp * var ** (exp - 1),
+                    f"Power rule{kind}: bring down the exponent {exp} and lower it by one.", var)
+    return Step("exponential", "derivative", expr, expr * sp.log(base),
+                f"Exponential rule: d/d{var} a^{var} = a^{var} ln(a), with a = {base}.", var)
+
+
+def general_power(solver: "Solver", expr: sp.Pow, var: sp.Symbol) -> Step:
+    """y = f^g: ln y = g ln f, so y' = f^g d/dx[g ln f] (logarithmic differentiation)."""
+    f, g = expr.args
+    child = solver.derive(g * sp.log(f), var)
+    return Step("general_power", "derivative", expr, expr * child.result,
+                f"Logarithmic differentiation: both base and exponent depend on {var}; "
+                f"ln y = {g} ln({f}), so dy/d{var} = y d/d{var}[{g} ln({f})].", var, (child,))
+
+
+def function_rule(solver: "Solver", expr: sp.Function, var: sp.Symbol) -> Step:
+    """An elementary function f(x) from the table, or the chain rule for f(g(x))."""
+    link = as_link(solver, expr, var)
+    if link is None:
+        return multi_argument_rule(solver, expr, var)
+    if link.inner != var:
+        return chain_rule(solver, expr, var)
+    return link.local_step(var)
+
+
+def multi_argument_rule(solver: "Solver", expr: sp.Function, var: sp.Symbol) -> Step:
+    """max/min of several dependent arguments, or log_b(f) with a base that depends on x."""
+    from ..errors import NoRuleError
+    from ..functions import logb, step
+    if isinstance(expr, logb):
+        f, b = expr.args
+        rewritten = sp.log(f) / sp.log(b)
+        child = solver.derive(rewritten, var)
+        return Step("change_of_base", "derivative", expr, child.result,
+                    f"The base depends on {var}: rewrite log_b(f) = ln(f)/ln(b) and differentiate.",
+                    var, (child,))
+    if isinstance(expr, (sp.Max, sp.Min)):
+        args = list(expr.args)
+        children = tuple(solver.derive(a, var) for a in args)
+        cmp = (lambda a, b: a - b) if isinstance(expr, sp.Max) else (lambda a, b: b - a)
+        terms = []
+        for i, (a, c) in enumerate(zip(args, children)):
+            wins = sp.Mul(*[step(cmp(a, b)) for j, b in enumerate(args) if j != i])
+            terms.append(wins * c.result)
+        name = "max" if isinstance(expr, sp.Max) else "min"
+        return Step(name, "derivative", expr, sp.Add(*terms),
+                    f"{name.capitalize()} rule: the derivative of the argument that is strictly "
+                    f"the {'largest' if name == 'max' else 'smallest'} (0 at a tie, the PyTorch/JAX "
+                    "convention).", var, children)
+    raise NoRuleError(f"no rule for {type(expr).__name__}", expr)
+
+
+#: Dispatch by node type (functions are looked up in the elementary table).
+DISPATCH: dict[type, RuleFn] = {
+    sp.Add: sum_rule,
+    sp.Mul: mul_rule,
+    sp.Pow: pow_rule,
+}
+
+
+def find_rule(expr: sp.Basic) -> RuleFn | None:
+    """The rule function for a node, by its type."""
+    fn = DISPATCH.get(type(expr))
+    if fn is not None:
+        return fn
+    if isinstance(expr, sp.Function) and (lookup(type(expr)) is not None
+                                          or isinstance(expr, (sp.Max, sp.Min))):
+        return function_rule
+    from ..functions import logb
+    if isinstance(expr, logb):
+        return function_rule
+    return None
