@@ -32,6 +32,9 @@ class sigmoid(Function):
     def _eval_rewrite_as_exp(self, arg, **kwargs):
         return 1 / (1 + exp(-arg))
 
+    def _eval_evalf(self, prec):
+        return (1 / (1 + exp(-self.args[0])))._eval_evalf(prec)
+
     def _eval_is_real(self):
         return self.args[0].is_real
 
@@ -62,6 +65,9 @@ class relu(Function):
     def _eval_rewrite_as_Max(self, arg, **kwargs):
         return sp.Max(0, arg)
 
+    def _eval_evalf(self, prec):
+        return sp.Max(0, self.args[0])._eval_evalf(prec)
+
     def _eval_is_real(self):
         return self.args[0].is_real
 
@@ -89,6 +95,9 @@ class softplus(Function):
 
     def _eval_rewrite_as_log(self, arg, **kwargs):
         return log(1 + exp(arg))
+
+    def _eval_evalf(self, prec):
+        return log(1 + exp(self.args[0]))._eval_evalf(prec)
 
     def _eval_is_real(self):
         return self.args[0].is_real
@@ -126,6 +135,9 @@ class logb(Function):
 
     def _eval_rewrite_as_log(self, arg, base, **kwargs):
         return log(arg) / log(base)
+
+    def _eval_evalf(self, prec):
+        return (log(self.args[0]) / log(self.args[1]))._eval_evalf(prec)
 
     def _eval_is_real(self):
         x, b = self.args

@@ -71,10 +71,13 @@ for _r in [
          r"\frac{dy}{dx} = \frac{dy}{du}\,\frac{du}{dx}", "ln(sin(x^3)^2)"),
     Rule("max", "maximum rule", "d/dx max(f, g) = [f > g] df/dx + [g > f] dg/dx",
          r"\frac{d}{dx}\max(f, g) = [f > g]\,\frac{df}{dx} + [g > f]\,\frac{dg}{dx}", "max(0, x)",
-         note=KINK.format(value="0", where="a tie")),
+         note="With a constant, max(c, u), the kink takes relu's convention (0 at u = c); "
+              "between two varying arguments a tie splits the derivative evenly "
+              "(torch.maximum, jnp.maximum)."),
     Rule("min", "minimum rule", "d/dx min(f, g) = [f < g] df/dx + [g < f] dg/dx",
          r"\frac{d}{dx}\min(f, g) = [f < g]\,\frac{df}{dx} + [g < f]\,\frac{dg}{dx}", "min(x, 1)",
-         note=KINK.format(value="0", where="a tie")),
+         note="As for max: 0 at the kink of min(c, u); a tie of two varying arguments "
+              "splits evenly."),
     Rule("change_of_base", "change of base", "log_b(f) = ln(f) / ln(b)",
          r"\log_{b} f = \frac{\ln f}{\ln b}", "log(x, x + 1)", kind="rewrite"),
     Rule("reuse", "already derived", "a repeated sub-expression is differentiated once",

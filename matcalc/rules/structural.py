@@ -123,7 +123,7 @@ def function_rule(solver: "Solver", expr: sp.Function, var: sp.Symbol) -> Step:
 def multi_argument_rule(solver: "Solver", expr: sp.Function, var: sp.Symbol) -> Step:
     """max/min of several dependent arguments, or log_b(f) with a base that depends on x."""
     from ..errors import NoRuleError
-    from ..functions import logb, step
+    from ..functions import logb
     if isinstance(expr, logb):
         f, b = expr.args
         rewritten = sp.log(f) / sp.log(b)
@@ -137,13 +137,16 @@ def multi_argument_rule(solver: "Solver", expr: sp.Function, var: sp.Symbol) -> 
         cmp = (lambda a, b: a - b) if isinstance(expr, sp.Max) else (lambda a, b: b - a)
         terms = []
         for i, (a, c) in enumerate(zip(args, children)):
-            wins = sp.Mul(*[step(cmp(a, b)) for j, b in enumerate(args) if j != i])
+            # Ties split the derivative evenly: H(0) = 1/2 (torch.maximum, jnp.maximum).
+            wins = sp.Mul(*[sp.Heaviside(cmp(a, b), sp.S.Half)
+                            for j, b in enumerate(args) if j != i])
             terms.append(wins * c.result)
         name = "max" if isinstance(expr, sp.Max) else "min"
         return Step(name, "derivative", expr, sp.Add(*terms),
-                    f"{name.capitalize()} rule: the derivative of the argument that is strictly "
-                    f"the {'largest' if name == 'max' else 'smallest'} (0 at a tie, the PyTorch/JAX "
-                    "convention).", var, children)
+                    f"{name.capitalize()} rule: the derivative of the "
+                    f"{'largest' if name == 'max' else 'smallest'} argument; at a tie the "
+                    "derivative is split evenly (the convention of torch.maximum and jnp.maximum).",
+                    var, children)
     raise NoRuleError(f"no rule for {type(expr).__name__}", expr)
 
 
@@ -160,8 +163,9 @@ def find_rule(expr: sp.Basic) -> RuleFn | None:
     fn = DISPATCH.get(type(expr))
     if fn is not None:
         return fn
-    if isinstance(expr, sp.Function) and (lookup(type(expr)) is not None
-                                          or isinstance(expr, (sp.Max, sp.Min))):
+    if isinstance(expr, (sp.Max, sp.Min)):
+        return function_rule
+    if isinstance(expr, sp.Function) and lookup(type(expr)) is not None:
         return function_rule
     from ..functions import logb
     if isinstance(expr, logb):

@@ -1,0 +1,207 @@
+"""Emit a NumPy expression (text) for a SymPy expression.
+
+Contract (CONTRACTS.md): ``eval(to_numpy(e), {"np": numpy}, {name: array, ...})`` is the
+value of e at those arrays. Small expressions print as one readable formula,
+``6*x**2*np.cos(x**3)/np.sin(x**3)``. Expressions whose *tree* is large or deep (shared
+sub-expressions, as in deep compositions) print as a flat walrus tuple
+
+    (_t1 := np.sin(x), _t2 := _t1 + x**2, ..., <final>)[-1]
+
+in which every shared non-atomic node (and every node deeper than ``MAX_INLINE_DEPTH``
+inline levels, to stay clear of Python's nesting limit) is computed once and named, so
+the text is linear in the number of distinct nodes. NumPy is not imported here.
+"""
+from __future__ import annotations
+
+import keyword
+from typing import Callable
+
+import sympy as sp
+from sympy.printing.str import StrPrinter
+
+from matcalc.engine.dag import postorder, tree_size
+from matcalc.functions import logb, relu, sigmoid, softplus
+
+#: Tree size above which the flat walrus form is emitted.
+FLAT_ABOVE = 200
+#: Longest chain of unnamed nodes inside one walrus item.
+MAX_INLINE_DEPTH = 24
+
+_Fmt = Callable[[list[str]], str]
+
+#: SymPy class -> NumPy text from the printed arguments (atoms get their own methods).
+FUNCTIONS: dict[type, _Fmt] = {
+    sp.exp: lambda a: f"np.exp({a[0]})",
+    sp.log: lambda a: f"np.log({a[0]})",
+    logb: lambda a: f"(np.log({a[0]})/np.log({a[1]}))",
+    sp.sin: lambda a: f"np.sin({a[0]})",
+    sp.cos: lambda a: f"np.cos({a[0]})",
+    sp.tan: lambda a: f"np.tan({a[0]})",
+    sp.sec: lambda a: f"(1/np.cos({a[0]}))",
+    sp.csc: lambda a: f"(1/np.sin({a[0]}))",
+    sp.cot: lambda a: f"(np.cos({a[0]})/np.sin({a[0]}))",
+    sp.asin: lambda a: f"np.arcsin({a[0]})",
+    sp.acos: lambda a: f"np.arccos({a[0]})",
+    sp.atan: lambda a: f"np.arctan({a[0]})",
+    sp.sinh: lambda a: f"np.sinh({a[0]})",
+    sp.cosh: lambda a: f"np.cosh({a[0]})",
+    sp.tanh: lambda a: f"np.tanh({a[0]})",
+    sp.asinh: lambda a: f"np.arcsinh({a[0]})",
+    sp.acosh: lambda a: f"np.arccosh({a[0]})",
+    sp.atanh: lambda a: f"np.arctanh({a[0]})",
+    sigmoid: lambda a: f"(1/(1 + np.exp(-({a[0]}))))",
+    relu: lambda a: f"np.maximum(0, {a[0]})",
+    softplus: lambda a: f"np.logaddexp(0, {a[0]})",
+    sp.Abs: lambda a: f"np.abs({a[0]})",
+    sp.sign: lambda a: f"np.sign({a[0]})",
+    sp.Heaviside: lambda a: f"np.heaviside({a[0]}, {a[1] if len(a) > 1 else '0.5'})",
+    sp.Max: lambda a: _fold("np.maximum", a),
+    sp.Min: lambda a: _fold("np.minimum", a),
+}
+
+
+def _fold(fn: str, args: list[str]) -> str:
+    """n-ary max/min as nested binary calls: fn(a, fn(b, c))."""
+    out = args[-1]
+    for a in reversed(args[:-1]):
+        out = f"{fn}({a}, {out})"
+    return out
+
+
+def _function_format(expr: sp.Basic) -> _Fmt | None:
+    for cls in type(expr).__mro__:
+        if cls in FUNCTIONS:
+            return FUNCTIONS[cls]
+    return None
+
+
+class NumPyTextPrinter(StrPrinter):
+    """StrPrinter (Python operator syntax and precedence) with np.* functions."""
+
+    def _print(self, expr, **kwargs) -> str:
+        fmt = _function_format(expr)
+        if fmt is not None:
+            return fmt([self._print(a) for a in expr.args])
+        return super()._print(expr, **kwargs)
+
+    def _print_Function(self, expr) -> str:
+        raise ValueError(f"to_numpy: no NumPy form for {type(expr).__name__}")
+
+    def _print_Pow(self, expr, rational: bool = False) -> str:
+        if expr.exp is sp.S.Half:
+            return f"np.sqrt({self._print(expr.base)})"
+        if expr.exp == -sp.S.Half:
+            return f"1/np.sqrt({self._print(expr.base)})"
+        return super()._print_Pow(expr, rational)
+
+    def parenthesize(self, item, level, strict=False) -> str:
+        if isinstance(item, sp.Rational) and not item.is_Integer:
+            return self._print(item)  # already "(p/q)"
+        return super().parenthesize(item, level, strict)
+
+    def _print_Rational(self, expr) -> str:
+        # true division in Python 3; parenthesised so it binds as one number
+        return f"({expr.p}/{expr.q})"
+
+    def _print_Half(self, expr) -> str:
+        return "(1/2)"
+
+    def _print_Float(self, expr) -> str:
+        return repr(float(expr))
+
+    def _print_Pi(self, expr) -> str:
+        return "np.pi"
+
+    def _print_Exp1(self, expr) -> str:
+        return "np.e"
+
+    def _print_NumberSymbol(self, expr) -> str:
+        return repr(float(expr))
+
+    def _print_Infinity(self, expr) -> str:
+        return "np.inf"
+
+    def _print_NegativeInfinity(self, expr) -> str:
+        return "(-np.inf)"
+
+    def _print_NaN(self, expr) -> str:
+        return "np.nan"
+
+    def _print_ImaginaryUnit(self, expr) -> str:
+        raise ValueError("to_numpy: the imaginary unit has no real NumPy form")
+
+    def _print_ComplexInfinity(self, expr) -> str:
+        return "np.nan"
+
+    def _print_Symbol(self, expr) -> str:
+        return expr.name
+
+    _print_Dummy = _print_Symbol
+
+    def _print_Basic(self, expr, **kwargs) -> str:
+        raise ValueError(f"to_numpy: no NumPy form for {type(expr).__name__}")
+
+
+def _check_name(sym: sp.Symbol) -> None:
+    name = sym.name
+    if (not name.isidentifier() or keyword.iskeyword(name) or name.startswith("_t")
+            or name == "np"):
+        raise ValueError(f"to_numpy: symbol name {name!r} is not usable as a Python "
+                         "variable (not an identifier, a keyword, 'np', or starts with '_t')")
+
+
+def to_numpy(expr: sp.Expr) -> str:
+    """A Python expression over ``np.*`` and the symbols' names whose value is ``expr``.
+
+    Raises ValueError for a symbol whose name cannot be a Python variable, or for a
+    node with no NumPy form.
+    """
+    expr = sp.sympify(expr)
+    nodes = postorder([expr])
+    for node in nodes:
+        if isinstance(node, sp.Symbol):
+            _check_name(node)
+    if tree_size(expr) <= FLAT_ABOVE and _depth(nodes) <= MAX_INLINE_DEPTH:
+        return NumPyTextPrinter().doprint(expr)
+    # term ordering is cosmetic and costs more than printing in the flat form
+    return _flat(expr, nodes, NumPyTextPrinter({"order": "none"}))
+
+
+def _depth(nodes: list[sp.Basic]) -> int:
+    """Nesting depth of the last node (the root) of a postorder list."""
+    d: dict[int, int] = {}
+    for n in nodes:
+        d[id(n)] = 1 + max((d[id(a)] for a in n.args), default=0)
+    return d[id(nodes[-1])]
+
+
+def _flat(expr: sp.Expr, nodes: list[sp.Basic], printer: NumPyTextPrinter) -> str:
+    """The walrus-tuple form: named temporaries for shared or deeply nested nodes."""
+    uses: dict[int, int] = {}
+    for node in nodes:
+        for a in node.args:
+            uses[id(a)] = uses.get(id(a), 0) + 1
+    local: dict[int, sp.Basic] = {}   # id(node) -> node rebuilt over temporaries
+    depth: dict[int, int] = {}        # inline nesting depth of that rebuilt node
+    items: list[str] = []
+    for node in nodes:
+        if not node.args:
+            local[id(node)] = node
+            depth[id(node)] = 0
+            continue
+        args = [local[id(a)] for a in node.args]
+        if all(n is o for n, o in zip(args, node.args)):
+            rebuilt = node
+        else:
+            rebuilt = node.func(*args)
+        d = 1 + max(depth[id(a)] for a in node.args)
+        if node is not expr and (uses.get(id(node), 0) > 1 or d > MAX_INLINE_DEPTH):
+            tmp = sp.Dummy(f"_t{len(items) + 1}")
+            items.append(f"{tmp.name} := {printer.doprint(rebuilt)}")
+            local[id(node)] = tmp
+            depth[id(node)] = 0
+        else:
+            local[id(node)] = rebuilt
+            depth[id(node)] = d
+    final = printer.doprint(local[id(expr)])
+    return "(" + ", ".join(items + [final]) + ")[-1]"

@@ -1,0 +1,1 @@
+"""matcalc test suite."""
