@@ -10,10 +10,10 @@ class Limits:
     """Safety limits on user input (CONTRACTS.md: bad input fails fast, never hangs)."""
 
     max_input_length: int = 10_000     # characters
-    max_depth: int = 200               # nesting of parentheses, calls, unary signs, powers
+    max_depth: int = 100               # nesting of parentheses, calls, unary signs, powers
     max_literal_digits: int = 50       # digits in one number literal
     max_exponent: int = 10_000         # |k| for an integer power x^k
-    max_number_bits: int = 20_000      # size of a number produced by folding literals (2^100 ok)
+    max_number_bits: int = 12_000      # size of a number produced by folding literals (2^100 ok)
 
 
 @dataclass(frozen=True)

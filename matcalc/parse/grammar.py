@@ -1,0 +1,684 @@
+"""A hand-written recursive-descent parser: tokens -> SymPy objects, built directly.
+
+Grammar (lowest precedence first)::
+
+    list       := '[' expression (',' expression)* ']'        (top level only, parse_list)
+    expression := product (('+' | '-') product)*
+    product    := factor (('*' | '/') factor | <juxtaposition> power)*
+    factor     := ('+' | '-')* power                          (-x^2 is -(x^2))
+    power      := atom (('^' | '**') ('+' | '-')* atom)*       (right-assoc: x^2^3 = x^(2^3))
+    atom       := number | name | function '(' arguments ')' | '(' expression ')'
+
+A sign leading a product is applied to the whole product, -x*y = -(x*y): the same value
+as (-x)*y, built the way SymPy builds -(x*y).
+
+Implicit multiplication (juxtaposition: ``3x^2(2y+7)``, ``2x y``, ``2 sin(x)``,
+``(x+1)(x-1)``) has the same precedence as ``*`` and ``/`` and groups left to right,
+so ``1/2x`` is ``(1/2)*x`` and ``x/2y`` is ``(x/2)*y``. A number may not follow
+another operand without an operator (``x 2`` and ``(x+1)2`` are errors).
+
+Function-call rule: a name followed by ``(`` (spaces allowed in between) is a call when
+the name is in FUNCTIONS. Otherwise it is a product only when the name is a single
+letter, optionally followed by digits (``x(y+1)``, ``a(b+c)``, ``w1(x+1)``), or a
+constant (``e(x+1)``, ``pi(x+1)``); any other name followed by ``(`` is the error
+"unknown function", so typos such as ``sinn(x)`` are caught. ``sigma`` is sigmoid when
+called (``sigma(z)``) and an ordinary symbol otherwise.
+
+Nothing here evaluates text: numbers come from the lexer as exact Integer/Rational,
+symbols from ``make_symbol``. Sizes are checked before SymPy builds a number, so hostile
+inputs (``10**10**10``, deep nesting) fail fast with ParseError or LimitError.
+"""
+from __future__ import annotations
+
+import difflib
+import math
+import re
+import time
+from dataclasses import dataclass
+from typing import Callable, NoReturn
+
+import sympy as sp
+from sympy import S
+
+from ..errors import LimitError, ParseError
+from ..functions import logb, relu, sigmoid, softplus, step
+from ..options import Limits
+from .lexer import END, ERROR, NAME, NEWLINE, NUMBER, Token, describe, tokenize
+
+#: A numeric base of a fractional power (a root) may have at most this many bits:
+#: SymPy factors the base to simplify the root, which is slow for big numbers.
+MAX_ROOT_BITS = 256
+
+#: max() and min() compare their arguments symbolically, which is slow for big ones
+#: (seconds for a sum of 1000 terms, or for 40 arguments): they take at most 10
+#: arguments, with at most this many nodes in all.
+MAX_MINMAX_NODES = 200
+
+#: Seconds SymPy may spend building one parsed input; some SymPy evaluations are
+#: superlinear (nested powers of long sums), so a deadline backs up the size checks.
+PARSE_TIME_BUDGET = 2.0
+
+
+def make_symbol(name: str) -> sp.Symbol:
+    """The one place symbols are made, so that equal names compare equal.
+
+    Symbols carry no assumptions (not even real=True): SymPy's assumption queries walk a
+    shared sub-expression once per path, which is exponential on deep DAGs. Domains are
+    handled by the verifier's sampling instead.
+    """
+    return sp.Symbol(name)
+
+
+@dataclass(frozen=True)
+class FunctionSpec:
+    """A callable name: how to build it and how many arguments it takes (None: no maximum)."""
+
+    build: Callable[..., sp.Expr]
+    min_args: int = 1
+    max_args: int | None = 1
+
+
+def _log(x: sp.Expr, base: sp.Expr | None = None) -> sp.Expr:
+    return sp.log(x) if base is None else logb(x, base)
+
+
+def _step(x: sp.Expr, at_zero: sp.Expr | None = None) -> sp.Expr:
+    """step(x) is 1 for x > 0 and 0 otherwise; step(x, h) takes the value h at x = 0."""
+    return step(x) if at_zero is None else sp.Heaviside(x, at_zero)
+
+
+#: Function names users may call, and what they build.
+FUNCTIONS: dict[str, FunctionSpec] = {
+    **{name: FunctionSpec(getattr(sp, name)) for name in (
+        "sin", "cos", "tan", "sec", "csc", "cot", "asin", "acos", "atan",
+        "sinh", "cosh", "tanh", "exp", "sqrt", "sign")},
+    "arcsin": FunctionSpec(sp.asin), "arccos": FunctionSpec(sp.acos),
+    "arctan": FunctionSpec(sp.atan),
+    "ln": FunctionSpec(sp.log), "log": FunctionSpec(_log, 1, 2),
+    "abs": FunctionSpec(sp.Abs), "step": FunctionSpec(_step, 1, 2),
+    "sigmoid": FunctionSpec(sigmoid), "sigma": FunctionSpec(sigmoid),
+    "relu": FunctionSpec(relu), "softplus": FunctionSpec(softplus),
+    "max": FunctionSpec(sp.Max, 2, 10), "min": FunctionSpec(sp.Min, 2, 10),
+}
+
+#: Names that are functions when called and plain symbols otherwise.
+SYMBOL_WHEN_BARE = frozenset({"sigma"})
+
+#: Named constants.
+CONSTANTS: dict[str, sp.Expr] = {"e": S.Exp1, "pi": S.Pi}
+
+#: Names that may stand before '(' as a product: one letter, optionally followed by digits.
+_SHORT_NAME = re.compile(r"[A-Za-z][0-9]*")
+
+_UNDEFINED = (S.ComplexInfinity, S.NaN, S.Infinity, S.NegativeInfinity)
+
+_MATRIX_HINT = "needs declared matrices (--shape); matrix expressions are not supported yet"
+
+
+def is_reserved(name: str) -> bool:
+    """True for names that cannot be variables: function names (except sigma) and constants."""
+    return (name in FUNCTIONS and name not in SYMBOL_WHEN_BARE) or name in CONSTANTS
+
+
+class Parser:
+    """Parses one text. Use the module functions (parse_expression, ...) rather than this."""
+
+    def __init__(self, text: str, limits: Limits, *, newlines: bool = False) -> None:
+        if len(text) > limits.max_input_length:
+            raise LimitError(f"input is {len(text)} characters long "
+                             f"(the limit is {limits.max_input_length})")
+        self.text = text
+        self.limits = limits
+        self.statements = newlines  # parsing assignment statements, not one expression
+        self.tokens = tokenize(text, limits, newlines=newlines)
+        self.index = 0
+        self.depth = 0
+        self.deadline = time.monotonic() + PARSE_TIME_BUDGET
+
+    # ----------------------------------------------------------------- token helpers
+    def peek(self) -> Token:
+        return self.tokens[self.index]
+
+    def advance(self) -> Token:
+        token = self.tokens[self.index]
+        if token.kind == ERROR:
+            self.fail(token.message, token.pos)
+        if token.kind != END:
+            self.index += 1
+        return token
+
+    def fail(self, message: str, pos: int | None) -> NoReturn:
+        raise ParseError(message, self.text, pos)
+
+    def unexpected(self, token: Token, expected: str) -> NoReturn:
+        """Raise the right error for ``token`` where ``expected`` was wanted."""
+        if token.kind == ERROR:
+            self.fail(token.message, token.pos)
+        if token.is_op(")"):
+            self.fail("unexpected ')' (no matching '(')", token.pos)
+        if token.is_op("]"):
+            self.fail("unexpected ']' (no matching '[')", token.pos)
+        if token.is_op("@"):
+            self.fail(f"'@' {_MATRIX_HINT}", token.pos)
+        if token.is_op("["):
+            self.fail("brackets are only allowed around a whole list: [f1, f2, ...]", token.pos)
+        if token.is_op("=") and self.statements:
+            self.fail("unexpected '=' (separate assignments with ';' or a new line)", token.pos)
+        if token.is_op("="):
+            self.fail("'=' is not allowed in an expression (assignments belong in --where)",
+                      token.pos)
+        if token.is_op(";"):
+            self.fail("unexpected ';' (';' separates --where assignments, not expressions)",
+                      token.pos)
+        self.fail(f"expected {expected}, found {describe(token)}", token.pos)
+
+    def enter(self, pos: int) -> None:
+        """One level deeper (parenthesis, call, bracket, sign, power); fail past max_depth."""
+        self.depth += 1
+        if self.depth > self.limits.max_depth:
+            self.fail(f"expression nested too deeply (more than {self.limits.max_depth} "
+                      "levels of parentheses, signs or powers)", pos)
+
+    def close(self, opener: Token, closer: str) -> None:
+        """Consume ``closer`` matching ``opener``, or say which bracket is left open."""
+        token = self.peek()
+        if token.is_op(closer):
+            self.advance()
+            self.depth -= 1
+            return
+        if token.kind in (END, NEWLINE):
+            self.fail(f"missing '{closer}' to close '{opener.text}' opened at column "
+                      f"{opener.pos + 1}", token.pos)
+        if token.kind == ERROR:
+            self.fail(token.message, token.pos)
+        self.unexpected(token, f"',' or '{closer}' to close '{opener.text}' opened at "
+                               f"column {opener.pos + 1}")
+
+    def expect_end(self, *separators: str) -> None:
+        """The statement must end here (at END, a NEWLINE or one of ``separators``)."""
+        token = self.peek()
+        if token.kind in (END, NEWLINE) or token.is_op(*separators):
+            return
+        if token.is_op(","):
+            self.fail("unexpected ',' (write a list of expressions as [f1, f2, ...])", token.pos)
+        self.unexpected(token, "an operator or the end of the expression")
+
+    # ----------------------------------------------------------------- grammar
+    def expression(self) -> sp.Expr:
+        """expression := product (('+'|'-') product)* ; product := factor (op factor)*."""
+        terms: list[sp.Expr] = []
+        negative = False                         # after a binary '-'
+        while True:
+            # A leading sign negates the whole product: -x*y is (-x)*y by precedence, and
+            # -(x*y) is the same value, built as SymPy builds -(x*y): Mul(-1, x, y).
+            lead, levels = self._signs()
+            negative ^= lead
+            factors = [self.power_chain()]
+            self.depth -= levels
+            sizes = _ProductSize(self)
+            sizes.add(factors[0], self.peek().pos)
+            while True:
+                token = self.peek()
+                if token.is_op("*", "/"):
+                    self.advance()
+                    neg, levels = self._signs()      # x * -y (inline: one frame per level)
+                    operand = self.power_chain()
+                    self.depth -= levels
+                    operand = -operand if neg else operand
+                    if token.text == "/":
+                        operand = self.power(operand, S.NegativeOne, token.pos)
+                elif token.kind == NAME or token.is_op("("):
+                    operand = self.power_chain()     # juxtaposition: implicit '*'
+                elif token.kind == NUMBER:
+                    self.fail(f"missing operator before number '{token.text}' "
+                              "(write '*' to multiply)", token.pos)
+                elif token.is_op("."):
+                    self.fail(self._dot_message(), token.pos)
+                elif token.is_op("@"):
+                    self.fail(f"'@' {_MATRIX_HINT}", token.pos)
+                else:
+                    break
+                sizes.add(operand, token.pos)
+                factors.append(operand)
+            term = self.build(sp.Mul, factors, self.peek().pos) if len(factors) > 1 else factors[0]
+            terms.append(-term if negative else term)   # Python's negation, as SymPy users write
+            token = self.peek()
+            if not token.is_op("+", "-"):
+                break
+            self.advance()
+            negative = token.text == "-"
+        return self.build(sp.Add, terms, self.peek().pos) if len(terms) > 1 else terms[0]
+
+    def power_chain(self) -> sp.Expr:
+        """power := atom (('^'|'**') sign* atom)*, folded from the right (x^2^3 = x^(2^3))."""
+        levels = 0
+        chain: list[tuple[bool, sp.Expr, int]] = [(False, self.atom(), -1)]
+        while self.peek().is_op("^", "**"):
+            op = self.advance()
+            self.enter(op.pos)
+            neg, count = self._signs()
+            levels += 1 + count
+            if self.peek().kind in (END, NEWLINE):
+                self.fail(f"expected an exponent after '{op.text}', found end of input",
+                          self.peek().pos)
+            chain.append((neg, self.atom(), op.pos))
+        self.depth -= levels
+        neg, result, _ = chain[-1]
+        result = -result if neg else result
+        for k in range(len(chain) - 2, -1, -1):
+            neg, base, _ = chain[k]
+            result = self.power(base, result, chain[k + 1][2])
+            result = -result if neg else result
+        return result
+
+    def _signs(self) -> tuple[bool, int]:
+        """Consume a run of unary '+'/'-'; return (is negative, how many), depth raised."""
+        negative, count = False, 0
+        while self.peek().is_op("+", "-"):
+            token = self.advance()
+            self.enter(token.pos)
+            count += 1
+            negative ^= token.text == "-"
+        return negative, count
+
+    def atom(self) -> sp.Expr:
+        """atom := number | name | function '(' args ')' | '(' expression ')'."""
+        token = self.peek()
+        if token.kind == NUMBER:
+            self.advance()
+            return token.value  # type: ignore[return-value]
+        spec: FunctionSpec | None = None
+        if token.kind == NAME:
+            spec = self._callee(token)
+            if spec is None:
+                self.advance()
+                return CONSTANTS.get(token.text) or make_symbol(token.text)
+            self.advance()
+        elif not token.is_op("("):
+            if token.kind in (END, NEWLINE):
+                self.fail("expected an expression, found end of input", token.pos)
+            self.unexpected(token, "an expression")
+        opener = self.advance()
+        self.enter(opener.pos)
+        args: list[sp.Expr] = []
+        if not self.peek().is_op(")"):
+            args.append(self.expression())
+            while self.peek().is_op(","):
+                comma = self.advance()
+                if spec is None:
+                    self.fail("unexpected ',' in parentheses (only function calls take "
+                              "several arguments)", comma.pos)
+                args.append(self.expression())
+        self.close(opener, ")")
+        if spec is None:
+            if not args:
+                self.fail("empty parentheses '()'", opener.pos)
+            return args[0]
+        return self.call(token, spec, args)
+
+    def _callee(self, token: Token) -> FunctionSpec | None:
+        """The function that ``token`` (a name) calls, or None when it is a value."""
+        name = token.text
+        following = self.tokens[self.index + 1]
+        called = following.is_op("(")
+        if name in FUNCTIONS:
+            if called:
+                return FUNCTIONS[name]
+            if name in SYMBOL_WHEN_BARE:
+                return None
+            if following.is_op("^", "**"):
+                self.fail(f"function '{name}' needs parentheses: write {name}(x)^2, "
+                          f"not {name}^2(x)", token.pos)
+            self.fail(f"function '{name}' needs parentheses: {name}(...)", token.pos)
+        if called and name not in CONSTANTS and not _SHORT_NAME.fullmatch(name):
+            close = difflib.get_close_matches(name, list(FUNCTIONS), n=1)
+            hint = f"did you mean '{close[0]}'?" if close else f"for a product write {name}*(...)"
+            self.fail(f"unknown function '{name}' ({hint})", token.pos)
+        return None
+
+    def _dot_message(self) -> str:
+        following = self.tokens[self.index + 1]
+        if self.index and self.tokens[self.index - 1].kind == NUMBER:
+            return "unexpected '.' (a decimal number has one '.' with digits on both sides)"
+        if following.kind == NAME and following.text == "T":
+            return f"'.T' (transpose) {_MATRIX_HINT}"
+        return "unexpected '.' (attribute access is not allowed)"
+
+    # ----------------------------------------------------------------- building
+    def build(self, func: Callable[..., sp.Expr], args: list[sp.Expr], pos: int) -> sp.Expr:
+        """``func(*args)``, turning SymPy failures and undefined values into ParseError."""
+        try:
+            result = func(*args)
+        except RecursionError:
+            raise
+        except (ArithmeticError, ValueError, TypeError, AttributeError) as exc:
+            self.fail(f"cannot evaluate this expression ({type(exc).__name__})", pos)
+        if any(result is u for u in _UNDEFINED):
+            self.fail("undefined value (division by zero or a pole of a function)", pos)
+        if time.monotonic() > self.deadline:
+            raise LimitError(f"expression too costly to build (over {PARSE_TIME_BUDGET:g} s)")
+        return result
+
+    def call(self, name: Token, spec: FunctionSpec, args: list[sp.Expr]) -> sp.Expr:
+        """Check the argument count and domain of a call, then build it."""
+        n = len(args)
+        if n < spec.min_args or (spec.max_args is not None and n > spec.max_args):
+            if spec.max_args is None:
+                wanted = f"at least {spec.min_args}"
+            elif spec.min_args == spec.max_args:
+                wanted = f"exactly {spec.min_args}"
+            elif spec.max_args == spec.min_args + 1:
+                wanted = f"{spec.min_args} or {spec.max_args}"
+            else:
+                wanted = f"{spec.min_args} to {spec.max_args}"
+            plural = "" if wanted.endswith(" 1") else "s"
+            self.fail(f"{name.text}() takes {wanted} argument{plural}, got {n}", name.pos)
+        if spec.build in (sp.log, _log) and _is_nonpositive_number(args[0]):
+            self.fail("the logarithm of a number that is not positive is not real", name.pos)
+        if n == 2 and spec.build is _log and (_is_nonpositive_number(args[1]) or args[1] == 1):
+            self.fail("the base of a logarithm must be positive and not 1", name.pos)
+        if spec.build in (sp.Max, sp.Min) and _has_more_nodes(args, MAX_MINMAX_NODES):
+            self.fail(f"{name.text}() arguments are too large (more than {MAX_MINMAX_NODES} "
+                      "symbols, numbers and operations in all)", name.pos)
+        if spec.build is sp.sqrt:
+            return self.power(args[0], S.Half, name.pos)
+        result = self.build(spec.build, args, name.pos)
+        result = self.settle(result, name.pos)
+        if result.is_extended_real is False:       # asin(2), cos(asin(e)) = sqrt(1 - e^2)
+            self.fail(f"{name.text}(...) here is not a real number", name.pos)
+        return result
+
+    def settle(self, result: sp.Expr, pos: int) -> sp.Expr:
+        """Rebuild a call's or power's result once and check it is defined and real.
+
+        SymPy's evaluation is not always idempotent (abs(-abs(x)) gives Abs(Abs(x)),
+        sqrt(10)/100 to the power -1/2 gives 10^(1/4)*sqrt(10)); one more evaluation
+        settles it, so that printed output parses back to the same tree."""
+        if not result.is_Atom and result.args:
+            result = self.build(result.func, list(result.args), pos)
+        # The operands were checked already, so new trouble sits near the top (zoo^x,
+        # I*sqrt(abs(x)), log(1 + abs(x)) + I*pi); _finish checks the whole tree at the end.
+        near_top = _near_top(result)
+        if any(node is u for node in near_top for u in _UNDEFINED):
+            self.fail("undefined value (division by zero or a pole of a function)", pos)
+        if any(node is S.ImaginaryUnit or _is_complex_root(node) for node in near_top):
+            self.fail("not a real number", pos)     # sqrt(-abs(x)) is I*sqrt(abs(x))
+        return result
+
+    def power(self, base: sp.Expr, exponent: sp.Expr, pos: int) -> sp.Expr:
+        """``base ** exponent``, refusing (before building) results that would be huge."""
+        if base.is_negative and exponent.is_integer is False and base.is_number \
+                and exponent.is_number:
+            self.fail("a negative number to a non-integer power is not real", pos)
+        if exponent.is_Rational:
+            if base.is_zero and exponent.is_negative:
+                self.fail("division by zero", pos)
+            limit = self.limits.max_number_bits
+            bits = _value_bits(base)
+            if bits and not exponent.is_zero \
+                    and _log2_abs(exponent) + math.log2(bits) > math.log2(limit):
+                self.fail(f"number too large (more than {limit} bits)", pos)
+            if not exponent.is_Integer:
+                if _root_bits(base, every_factor=True) > MAX_ROOT_BITS:
+                    self.fail(f"root of a number with more than {MAX_ROOT_BITS} bits", pos)
+            k = abs(exponent)
+            if base.is_Pow and base.exp.is_Rational and not base.base.is_Number:
+                k = k * abs(base.exp)
+            if not base.is_Number and base is not S.Exp1 and k > self.limits.max_exponent:
+                self.fail(f"exponent too large (the limit is {self.limits.max_exponent})", pos)
+        return self.settle(self.build(sp.Pow, [base, exponent], pos), pos)
+
+
+class _ProductSize:
+    """Running size estimates of a product's factors, checked before SymPy multiplies them."""
+
+    def __init__(self, parser: Parser) -> None:
+        self.parser = parser
+        self.value_bits = 0.0
+        self.root_bits = 0.0
+        self.count = 0
+
+    def add(self, factor: sp.Expr, pos: int) -> None:
+        self.value_bits += _value_bits(factor)
+        self.root_bits += _root_bits(factor)
+        self.count += 1
+        limit = self.parser.limits.max_number_bits
+        if self.value_bits > limit:
+            self.parser.fail(f"number too large (more than {limit} bits)", pos)
+        if self.count > 1 and self.root_bits > MAX_ROOT_BITS:
+            self.parser.fail(f"product of roots of numbers with more than {MAX_ROOT_BITS} "
+                             "bits", pos)
+
+
+def _has_more_nodes(exprs: list[sp.Expr], limit: int) -> bool:
+    """True when the trees ``exprs`` have more than ``limit`` nodes in all (stops early)."""
+    stack, count = list(exprs), 0
+    while stack:
+        count += 1
+        if count > limit:
+            return True
+        stack.extend(stack.pop().args)
+    return False
+
+
+def _is_complex_root(node: sp.Basic) -> bool:
+    """(-1)^(1/1000): a negative number to a fractional power."""
+    return bool(node.is_Pow and node.base.is_Number and node.base.is_negative
+                and node.exp.is_Rational and not node.exp.is_Integer)
+
+
+def _near_top(expr: sp.Basic, levels: int = 3) -> list[sp.Basic]:
+    """The nodes of ``expr`` down to ``levels`` deep (the root is level 1)."""
+    nodes, frontier = [], [expr]
+    for _ in range(levels):
+        nodes.extend(frontier)
+        frontier = [arg for node in frontier for arg in node.args]
+    return nodes
+
+
+def _is_nonpositive_number(expr: sp.Expr) -> bool:
+    """True for a constant known to be <= 0 (its logarithm would not be real)."""
+    return bool(expr.is_positive is False and expr.is_number)
+
+
+def _log2_abs(r: sp.Rational) -> float:
+    """log2 |r| for a nonzero Rational, without converting huge numbers to float."""
+    return math.log2(abs(r.p)) - math.log2(r.q)
+
+
+def _rational_bits(r: sp.Rational) -> float:
+    """Bits in the larger of numerator and denominator (0 for 0 and +-1)."""
+    return max(math.log2(abs(r.p)) if abs(r.p) > 1 else 0.0, math.log2(r.q))
+
+
+def _value_bits(expr: sp.Expr, depth: int = 3) -> float:
+    """An upper estimate of the bits of the numbers SymPy multiplies when ``expr`` is a
+    factor of a product or the base of a rational power (coefficients, distributed sums,
+    powers of numbers). Looks ``depth`` levels down; function arguments do not count."""
+    if expr.is_Rational:
+        return _rational_bits(expr)
+    if depth == 0:
+        return 0.0
+    if expr.is_Pow and expr.exp.is_Rational:
+        inner = _value_bits(expr.base, depth - 1)
+        return inner and inner * 2.0 ** min(_log2_abs(expr.exp), 1000.0)
+    if expr.is_Mul:
+        return sum(_value_bits(a, depth - 1) for a in expr.args)
+    if expr.is_Add:
+        return max(_value_bits(a, depth - 1) for a in expr.args)
+    return 0.0
+
+
+def _root_bits(expr: sp.Expr, every_factor: bool = False) -> float:
+    """Bits of the numbers under roots among the factors of ``expr`` (SymPy merges roots
+    of numbers in a product, sqrt(a)*sqrt(b) -> sqrt(a*b), and must factor the result).
+    With ``every_factor`` plain rational factors count too (the base of a new root)."""
+    total = 0.0
+    for factor in sp.Mul.make_args(expr):
+        if every_factor and factor.is_Rational:
+            total += _rational_bits(factor)
+        elif factor.is_Pow and factor.base.is_Rational and factor.exp.is_Rational \
+                and not factor.exp.is_Integer:
+            total += _rational_bits(factor.base)
+    return total
+
+
+def canonical(expr: sp.Expr, deadline: float = math.inf) -> sp.Expr:
+    """Rebuild ``expr`` bottom-up once, iteratively (no recursion), evaluating every node.
+
+    SymPy sometimes leaves a node in a form that evaluates further when built again
+    (Abs's argument comes back as -(w1 - x) from signsimp). Parsing the printed text
+    builds every node anew, so the parser returns this settled form: then
+    parse(to_syntax(e)) == e.
+
+    Symbols carry no assumptions, so SymPy sometimes answers for complex variables
+    (abs(e^x) -> exp(re(x))); matcalc's variables are real, so re(u) -> u, im(u) -> 0
+    and conjugate(u) -> u here."""
+    done: dict[sp.Basic, sp.Basic] = {}
+    stack: list[tuple[sp.Basic, bool]] = [(expr, False)]
+    while stack:
+        node, ready = stack.pop()
+        if node in done:
+            continue
+        if node.is_Atom or not node.args:
+            done[node] = node
+        elif not ready:
+            stack.append((node, True))
+            stack.extend((arg, False) for arg in node.args if arg not in done)
+        elif isinstance(node, (sp.re, sp.conjugate)):
+            done[node] = done[node.args[0]]
+        elif isinstance(node, sp.im):
+            done[node] = S.Zero
+        else:
+            try:
+                done[node] = node.func(*(done[arg] for arg in node.args))
+            except (ArithmeticError, ValueError, TypeError):
+                done[node] = node
+            if time.monotonic() > deadline:
+                raise LimitError(f"expression too costly to build (over {PARSE_TIME_BUDGET:g} s)")
+    return done[expr]  # type: ignore[return-value]
+
+
+def _finish(parser: Parser, expr: sp.Expr) -> sp.Expr:
+    """The settled form of a parsed expression, which must be defined and real."""
+    result = canonical(expr, parser.deadline)
+    if result.has(*_UNDEFINED):
+        parser.fail("undefined value (division by zero or a pole of a function)", None)
+    if result.has(S.ImaginaryUnit):
+        parser.fail("not a real number", None)
+    return result
+
+
+# --------------------------------------------------------------------- entry points
+def _guarded(run: Callable[[], object], text: str) -> object:
+    """Run a parse, turning a RecursionError (a too-generous max_depth) into ParseError."""
+    try:
+        return run()
+    except RecursionError:
+        raise ParseError("expression nested too deeply", text, None) from None
+
+
+def _check_blank(text: str, what: str = "empty expression") -> None:
+    if not text.strip():
+        raise ParseError(what, text, None)
+
+
+def parse_expression(text: str, limits: Limits = Limits()) -> sp.Expr:
+    """Parse one scalar expression."""
+    parser = Parser(text, limits)
+    _check_blank(text)
+
+    def run() -> sp.Expr:
+        if parser.peek().is_op("["):
+            parser.fail("expected one expression, not a list '[...]'", parser.peek().pos)
+        result = parser.expression()
+        parser.expect_end()
+        return _finish(parser, result)
+
+    return _guarded(run, text)  # type: ignore[return-value]
+
+
+def parse_expression_list(text: str, limits: Limits = Limits()) -> list[sp.Expr]:
+    """Parse ``[f1, f2, ...]`` (or one plain expression, giving a one-element list)."""
+    parser = Parser(text, limits)
+    _check_blank(text)
+
+    def run() -> list[sp.Expr]:
+        opener = parser.peek()
+        if not opener.is_op("["):
+            result = parser.expression()
+            parser.expect_end()
+            return [_finish(parser, result)]
+        parser.advance()
+        parser.enter(opener.pos)
+        if parser.peek().is_op("]"):
+            parser.fail("empty list '[]'", parser.peek().pos)
+        items = [parser.expression()]
+        while parser.peek().is_op(","):
+            parser.advance()
+            items.append(parser.expression())
+        parser.close(opener, "]")
+        parser.expect_end()
+        return [_finish(parser, item) for item in items]
+
+    return _guarded(run, text)  # type: ignore[return-value]
+
+
+def parse_assignment_list(text: str, limits: Limits = Limits()) -> list[tuple[sp.Symbol, sp.Expr]]:
+    """Parse ``name = expr`` statements separated by ';' or line breaks, in order."""
+    parser = Parser(text, limits, newlines=True)
+    _check_blank(text, "no assignments")
+
+    def run() -> list[tuple[sp.Symbol, sp.Expr]]:
+        result: list[tuple[sp.Symbol, sp.Expr]] = []
+        first_seen: dict[str, int] = {}
+        while True:
+            while parser.peek().kind == NEWLINE or parser.peek().is_op(";"):
+                parser.advance()
+            target = parser.peek()
+            if target.kind == END:
+                break
+            if target.kind != NAME:
+                parser.unexpected(target, "a name to assign to (name = expression)")
+            if is_reserved(target.text):
+                parser.fail(f"cannot assign to '{target.text}': it is a function or constant",
+                            target.pos)
+            parser.advance()
+            if not parser.peek().is_op("="):
+                parser.unexpected(parser.peek(), f"'=' after '{target.text}'")
+            parser.advance()
+            value = parser.expression()
+            parser.expect_end(";")
+            if target.text in first_seen:
+                parser.fail(f"'{target.text}' is assigned twice (first at column "
+                            f"{first_seen[target.text] + 1})", target.pos)
+            first_seen[target.text] = target.pos
+            result.append((make_symbol(target.text), _finish(parser, value)))
+        if not result:
+            parser.fail("no assignments", None)
+        return result
+
+    return _guarded(run, text)  # type: ignore[return-value]
+
+
+def parse_symbols(text: str, limits: Limits = Limits()) -> list[sp.Symbol]:
+    """Parse a comma-separated list of variable names, such as ``x,y`` or ``W1, b1``."""
+    parser = Parser(text, limits)
+    _check_blank(text, "empty list of variables")
+    names: dict[str, int] = {}
+    while True:
+        token = parser.peek()
+        if token.kind != NAME:
+            parser.unexpected(token, "a variable name")
+        if is_reserved(token.text):
+            parser.fail(f"'{token.text}' is a function or constant, not a variable", token.pos)
+        if token.text in names:
+            parser.fail(f"'{token.text}' is listed twice", token.pos)
+        names[token.text] = token.pos
+        parser.advance()
+        if parser.peek().kind == END:
+            break
+        if not parser.peek().is_op(","):
+            parser.unexpected(parser.peek(), "',' between variable names")
+        parser.advance()
+    return [make_symbol(name) for name in names]

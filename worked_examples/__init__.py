@@ -1,0 +1,1 @@
+"""Worked examples: every scalar derivation the source notes work by hand."""
