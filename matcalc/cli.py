@@ -70,7 +70,7 @@ def main() -> None:
     """
 
 
-@main.command()
+@main.command(context_settings={"ignore_unknown_options": True})
 @click.argument("expr")
 @click.option("--wrt", metavar="VAR", help="Variable to differentiate by (may be left out when "
               "the expression has one variable; others are held constant).")

@@ -16,7 +16,7 @@ RULE_CASES = [
     ("sqrt(x)",               "x",  "1/(2 sqrt(x))",                          ["sqrt"]),
     ("sqrt(x^2 + 1)",         "x",  "x/sqrt(x^2 + 1)",                        ["chain", "sqrt"]),
     ("2^x",                   "x",  "2^x ln(2)",                              ["exponential"]),
-    ("3^(x^2)",               "x",  "2x 3^(x^2) ln(3)",                       ["chain", "exponential"]),
+    ("3^(x^2)",               "x",  "2x * 3^(x^2) ln(3)",                       ["chain", "exponential"]),
     ("e^x",                   "x",  "e^x",                                    ["exp"]),
     ("e^(x^2)",               "x",  "2x e^(x^2)",                             ["chain", "exp", "power"]),
     ("ln(x)",                 "x",  "1/x",                                    ["ln"]),

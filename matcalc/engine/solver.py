@@ -21,12 +21,13 @@ MAX_SOLVER_DEPTH = 20_000
 
 
 def short(expr: sp.Basic, limit: int = 80) -> str:
-    """A printable name for a sub-expression in a message, never exponential to compute."""
+    """A sub-expression in matcalc syntax for a message, never exponential to compute."""
     if tree_size(expr) <= 60:
-        text = str(expr)
+        from ..render.syntax import to_syntax
+        text = to_syntax(expr)
         if len(text) <= limit:
             return text
-    return f"{type(expr).__name__}(...)"
+    return f"{type(expr).__name__.lower()}(...)"
 
 
 @contextmanager

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Callable
 import sympy as sp
 
 from ..engine.dag import substitute
+from ..engine.solver import short
 from ..engine.step import Step
 from .elementary import lookup
 
@@ -50,7 +51,7 @@ def as_link(solver: "Solver", node: sp.Basic, var: sp.Symbol) -> Link | None:
         if ed and not bd:
             return Link(node, exp, lambda u: base ** u,
                         lambda u: ("exponential", base ** u * sp.log(base),
-                                   f"Exponential rule: d/d{u} a^{u} = a^{u} ln(a), with a = {base}."))
+                                   f"Exponential rule: d/d{u} a^{u} = a^{u} ln(a), with a = {short(base)}."))
         return None
     if isinstance(node, (sp.Max, sp.Min)):
         dep = [a for a in node.args if solver.depends(a, var)]
@@ -82,17 +83,17 @@ def _power_local(u: sp.Symbol, exp: sp.Expr) -> tuple[str, sp.Expr, str]:
     kind = " (negative exponent)" if exp.is_negative else (
         " (rational exponent)" if exp.is_Rational and not exp.is_Integer else "")
     return ("power", exp * u ** (exp - 1),
-            f"Power rule{kind}: bring down the exponent {exp} and lower it by one.")
+            f"Power rule{kind}: bring down the exponent {short(exp)} and lower it by one.")
 
 
 def _maxmin_local(func: type, u: sp.Symbol, others: list) -> tuple[str, sp.Expr, str]:
     from ..functions import step
     if func is sp.Max:
         result = sp.Mul(*[step(u - c) for c in others])
-        return ("max", result, f"Maximum rule: d/d{u} max({', '.join(map(str, others))}, {u}) = 1 where "
+        return ("max", result, f"Maximum rule: d/d{u} max({', '.join(map(short, others))}, {u}) = 1 where "
                 f"{u} is the largest, else 0; 0 at a tie (PyTorch/JAX convention, relu'(0) = 0).")
     result = sp.Mul(*[step(c - u) for c in others])
-    return ("min", result, f"Minimum rule: d/d{u} min({', '.join(map(str, others))}, {u}) = 1 where "
+    return ("min", result, f"Minimum rule: d/d{u} min({', '.join(map(short, others))}, {u}) = 1 where "
             f"{u} is the smallest, else 0; 0 at a tie (PyTorch/JAX convention).")
 
 

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Callable
 
 import sympy as sp
 
+from ..engine.solver import short
 from ..engine.step import Step
 from .chain import as_link, chain_rule
 from .elementary import lookup
@@ -30,7 +31,8 @@ def sum_rule(solver: "Solver", expr: sp.Add, var: sp.Symbol) -> Step:
     terms = [t for t in expr.args if solver.depends(t, var)]
     children = tuple(solver.derive(t, var) for t in terms)
     dropped = len(expr.args) - len(terms)
-    note = f"; {dropped} constant term{'s' if dropped > 1 else ''} contribute 0" if dropped else ""
+    note = (f"; {dropped} constant term{'s contribute' if dropped > 1 else ' contributes'} 0"
+            if dropped else "")
     return Step("sum", "derivative", expr, sp.Add(*[c.result for c in children]),
                 f"Sum rule: differentiate term by term{note}.", var, children)
 
@@ -46,7 +48,7 @@ def mul_rule(solver: "Solver", expr: sp.Mul, var: sp.Symbol) -> Step:
     """Constant multiple d[c f] = c df, quotient or product rule, by the factors' dependence on x."""
     const, dep = _split_constant(solver, expr, var)
     if const:
-        c = sp.Mul(*const)
+        c = " * ".join(short(f, 40) for f in const)
         g = dep[0] if len(dep) == 1 else sp.Mul(*dep)
         child = solver.derive(g, var)
         return Step("constant_multiple", "derivative", expr, sp.Mul(*const, child.result),
@@ -77,7 +79,7 @@ def quotient_rule(solver: "Solver", expr: sp.Expr, f: sp.Expr, g: sp.Expr, var: 
     df, dg = solver.derive(f, var), solver.derive(g, var)
     result = (df.result * g - f * dg.result) / g ** 2
     return Step("quotient", "derivative", expr, result,
-                f"Quotient rule with numerator {f} and denominator {g}.", var, (df, dg))
+                f"Quotient rule with numerator {short(f)} and denominator {short(g)}.", var, (df, dg))
 
 
 def pow_rule(solver: "Solver", expr: sp.Pow, var: sp.Symbol) -> Step:
@@ -96,9 +98,9 @@ def pow_rule(solver: "Solver", expr: sp.Pow, var: sp.Symbol) -> Step:
         kind = " (negative exponent)" if exp.is_negative else (
             " (rational exponent)" if exp.is_Rational and not exp.is_Integer else "")
         return Step("power", "derivative", expr, exp * var ** (exp - 1),
-                    f"Power rule{kind}: bring down the exponent {exp} and lower it by one.", var)
+                    f"Power rule{kind}: bring down the exponent {short(exp)} and lower it by one.", var)
     return Step("exponential", "derivative", expr, expr * sp.log(base),
-                f"Exponential rule: d/d{var} a^{var} = a^{var} ln(a), with a = {base}.", var)
+                f"Exponential rule: d/d{var} a^{var} = a^{var} ln(a), with a = {short(base)}.", var)
 
 
 def general_power(solver: "Solver", expr: sp.Pow, var: sp.Symbol) -> Step:
@@ -107,7 +109,8 @@ def general_power(solver: "Solver", expr: sp.Pow, var: sp.Symbol) -> Step:
     child = solver.derive(g * sp.log(f), var)
     return Step("general_power", "derivative", expr, expr * child.result,
                 f"Logarithmic differentiation: both base and exponent depend on {var}; "
-                f"ln y = {g} ln({f}), so dy/d{var} = y d/d{var}[{g} ln({f})].", var, (child,))
+                f"ln y = ({short(g)}) ln({short(f)}), so dy/d{var} = y d/d{var}[({short(g)}) "
+                f"ln({short(f)})].", var, (child,))
 
 
 def function_rule(solver: "Solver", expr: sp.Function, var: sp.Symbol) -> Step:

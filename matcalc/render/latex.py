@@ -1,0 +1,320 @@
+r"""LaTeX rendering: ``align*`` fragments, a complete document, or MathJax for Jupyter.
+
+Each shown step is a row ``lhs &= rhs && \text{(1.2) power rule}``; the further members of
+a chain of equalities go on rows of their own (``&= ...``), and a long sum is split after
+its terms. ``\frac{\partial}{\partial x}`` is used when the function has several free
+symbols, ``\frac{d}{dx}`` otherwise (and always for the intermediate variables u_k).
+Expressions are printed by SymPy's LaTeX printer (after the Namer has replaced large
+shared sub-expressions by names), with ``\ln`` and an Iverson bracket for the unit step.
+"""
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+import sympy as sp
+from sympy.printing.latex import LatexPrinter
+
+from .naming import Entry, Leibniz, Operator, Part, Plan, Product, Value, plan
+
+if TYPE_CHECKING:
+    from ..derivation import Derivation
+
+#: Rows longer than this (estimated typeset characters) are split.
+ROW_LIMIT = 60
+
+_SPECIAL = {"\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "$": r"\$", "&": r"\&",
+            "#": r"\#", "%": r"\%", "_": r"\_", "^": r"\^{}", "~": r"\~{}"}
+
+
+class MatcalcLatexPrinter(LatexPrinter):
+    r"""SymPy's LaTeX printer with ``\ln`` and the unit step as an Iverson bracket [u > 0]."""
+
+    def __init__(self, settings: dict | None = None) -> None:
+        super().__init__({"ln_notation": True, **(settings or {})})
+
+    def _print_Heaviside(self, expr: sp.Expr, exp: object = None) -> str:
+        body = r"\left[%s > 0\right]" % self._print(expr.args[0])
+        return body if exp is None else r"%s^{%s}" % (body, exp)
+
+
+def tex(expr: sp.Basic) -> str:
+    """An (already shrunk) expression in LaTeX."""
+    return MatcalcLatexPrinter().doprint(expr)
+
+
+def escape(text: str) -> str:
+    """Plain text made safe for LaTeX (inside ``\\text{}`` or a paragraph)."""
+    return "".join(_SPECIAL.get(ch, ch) for ch in text)
+
+
+def width(latex: str) -> int:
+    """A rough typeset width of a LaTeX string, in characters (a fraction counts as the
+    wider of its numerator and denominator)."""
+    s = re.sub(r"\\(left|right|,|;|quad|qquad|cdot)", " ", latex)
+    s = re.sub(r"\\(?!frac)[A-Za-z]+", "x", s)
+    s = re.sub(r"[_^]\{([^{}]*)\}", lambda m: "x" * max(1, len(m.group(1)) * 2 // 3), s)
+    frac = re.compile(r"\\frac\{([^{}]*)\}\{([^{}]*)\}")
+    inner = re.compile(r"\{([^{}]*)\}")
+    while True:
+        t = frac.sub(lambda m: "x" * max(len(m.group(1)), len(m.group(2))), s)
+        t = inner.sub(lambda m: m.group(1), t) if t == s else t
+        if t == s:
+            break
+        s = t
+    return len(re.sub(r"[{}^_ ]", "", s))
+
+
+def _d(wrt: sp.Symbol, partial: bool, num: str = "") -> str:
+    r"""``\frac{d num}{d wrt}`` (or with ``\partial``); without ``num`` the operator d/d wrt."""
+    w = tex(wrt)
+    if partial:
+        return r"\frac{\partial %s}{\partial %s}" % (num, w) if num else r"\frac{\partial}{\partial %s}" % w
+    return r"\frac{d%s}{d%s}" % (num, w)
+
+
+def _wrap(latex: str) -> str:
+    """In parentheses: sized ``\\left( \\right)`` only around tall content."""
+    tall = any(t in latex for t in (r"\frac", r"\sqrt", r"\left", "^{"))
+    return r"\left(%s\right)" % latex if tall else "(%s)" % latex
+
+
+def operand(expr: sp.Basic) -> str:
+    """The argument of d/dx: bare for symbols, numbers, calls and powers of them."""
+    latex = tex(expr)
+    if isinstance(expr, (sp.Atom, sp.Function)) or (isinstance(expr, sp.Pow) and (
+            expr.exp.is_positive or isinstance(expr.base, sp.Atom))):
+        return latex
+    return _wrap(latex)
+
+
+def part_tex(part: Part) -> str:
+    """One member of an equation in LaTeX."""
+    if isinstance(part, Leibniz):
+        return _d(part.den, part.partial, tex(part.num))
+    if isinstance(part, Operator):
+        return "%s %s" % (_d(part.wrt, part.partial), operand(part.expr))
+    if isinstance(part, Value):
+        return tex(part.expr)
+    if all(isinstance(f, Leibniz) for f in part.factors):
+        return " ".join(part_tex(f) for f in part.factors)
+    pieces = []
+    for f in part.factors:
+        t = part_tex(f)
+        if isinstance(f, Value) and (isinstance(f.expr, sp.Add) or t.startswith("-")):
+            t = _wrap(t)
+        pieces.append(t)
+    return r" \cdot ".join(pieces)
+
+
+def equation(parts: tuple[Part, ...]) -> str:
+    """The members joined by ``=`` on one line (for JSON and Markdown)."""
+    return " = ".join(part_tex(p) for p in parts)
+
+
+def _terms(expr: sp.Basic) -> list[str]:
+    """The LaTeX of ``expr`` in pieces a row may break between: the signed terms of a sum."""
+    if not isinstance(expr, sp.Add):
+        return [tex(expr)]
+    pieces = []
+    for i, term in enumerate(expr.as_ordered_terms()):
+        negative = term.could_extract_minus_sign()
+        t = tex(-term if negative else term)
+        pieces.append(("- " if negative else ("+ " if i else "")) + t)
+    return pieces
+
+
+def _pieces(part: Part, limit: int) -> list[str]:
+    """A member of an equation in breakable pieces (only when it is too wide for a row)."""
+    whole = part_tex(part)
+    if width(whole) <= limit:
+        return [whole]
+    if isinstance(part, Value):
+        return _terms(part.expr)
+    if isinstance(part, Operator) and isinstance(part.expr, sp.Add):
+        terms = _terms(part.expr)
+        terms[0] = r"%s \Bigl(%s" % (_d(part.wrt, part.partial), terms[0])
+        terms[-1] += r"\Bigr)"
+        return terms
+    if isinstance(part, Product):
+        texts = [part_tex(Product((f,))) for f in part.factors]
+        joiner = "" if all(isinstance(f, Leibniz) for f in part.factors) else r"\cdot "
+        return [texts[0]] + [joiner + t for t in texts[1:]]
+    return [whole]
+
+
+def _pack(first: str, pieces: list[str], limit: int, cont: str = r"&\quad ") -> list[str]:
+    """Rows: ``first`` then as many pieces as fit in ``limit`` (the second column's width:
+    whatever precedes ``&`` is not counted), then continuation rows."""
+    rows, current, empty = [], first, True
+    for piece in pieces:
+        if not empty and width(current.split("&", 1)[-1]) + width(piece) > limit:
+            rows.append(current)
+            current, empty = cont + piece, False
+        else:
+            current += ("" if empty else " ") + piece
+            empty = False
+    rows.append(current)
+    return rows
+
+
+def lhs_width(e: Entry) -> int:
+    """The width an entry needs in the first (right-aligned) column."""
+    if e.definitions:
+        return max(width(tex(n)) for n, _ in e.definitions)
+    w = width(part_tex(e.parts[0])) if e.parts else 0
+    return w if w <= ROW_LIMIT // 2 else 0      # a long left side goes in the second column
+
+
+def entry_rows(e: Entry, column: bool = False, first_column: int | None = None) -> list[str]:
+    r"""The rows of one step. The rule goes in ``\tag*{(1.2) power rule}`` (amsmath moves
+    it below a row too wide for it), or with ``column`` in a third column ``&& \text{...}``
+    (MathJax's ``aligned``, which has no tags). A rule's note becomes ``\intertext``.
+
+    ``first_column`` is the width of the environment's first column (all rows share it):
+    the second column gets what is left of ``ROW_LIMIT``."""
+    tag = escape(f"({e.number}) {e.tag}")
+    col1 = lhs_width(e) if first_column is None else first_column
+    limit = max(ROW_LIMIT - col1 - (len(tag) if column else 0), 24)
+    rows: list[str] = []
+    if e.definitions:
+        for name, expr in e.definitions:
+            rows.extend(_pack(f"{tex(name)} &= ", _pieces(Value(expr), limit), limit))
+    else:
+        texts = [part_tex(p) for p in e.parts]
+        lhs_fits = 0 < lhs_width(e) <= col1
+        if lhs_fits and sum(width(t) for t in texts[1:]) + 3 * len(texts) <= limit:
+            rows.append(f"{texts[0]} &= " + " = ".join(texts[1:]))
+        else:
+            rest = list(e.parts[1:])
+            if lhs_fits:
+                rows.extend(_pack(f"{texts[0]} &= ", _pieces(rest.pop(0), limit), limit))
+            else:        # a long left-hand side gets rows of its own, in the second column
+                rows.extend(_pack("&", _pieces(e.parts[0], limit), limit))
+            for part in rest:
+                rows.extend(_pack("&= ", _pieces(part, limit), limit))
+    rows[0] += (r" && \text{%s}" if column else r" \tag*{%s}") % tag
+    if e.note:
+        rows.append((r"&& \text{%s}" if column else r"\intertext{%s}") % escape(e.note))
+    return rows
+
+
+def _align(rows: list[str], env: str = "align*") -> str:
+    r"""An environment with rows separated by ``\\`` (none after an ``\intertext``)."""
+    body = ""
+    for i, row in enumerate(rows):
+        body += row
+        if i < len(rows) - 1:
+            body += "\n" if row.startswith(r"\intertext") else " \\\\\n"
+    return "\\begin{%s}\n%s\n\\end{%s}" % (env, body, env)
+
+
+def header_words(d: "Derivation", p: Plan) -> tuple[str, list[sp.Symbol], list[sp.Symbol]]:
+    """('Differentiate' | 'Partial derivative of' | ..., variables, symbols held constant)."""
+    kind = getattr(d, "kind", "derivative")
+    wrt = list(d.wrt)
+    if kind == "derivative" and p.partial:
+        return "Partial derivative of", wrt, list(p.held.get(wrt[0], ()))
+    if kind == "derivative":
+        return "Differentiate", wrt, []
+    return {"gradient": "Gradient", "jacobian": "Jacobian"}.get(kind, kind.capitalize()) + " of", wrt, []
+
+
+def _header_tail(wrt: list[sp.Symbol], held: list[sp.Symbol], math: bool) -> str:
+    """'with respect to x, holding y constant' as paragraph text or as math with \text."""
+    if math:
+        t = r"\text{with respect to } " + ", ".join(tex(w) for w in wrt)
+        if held:
+            t += r"\text{, holding } " + ", ".join(tex(h) for h in held) + r"\text{ constant}"
+        return t
+    t = "with respect to " + ", ".join(f"${tex(w)}$" for w in wrt)
+    if held:
+        t += ", holding " + ", ".join(f"${tex(h)}$" for h in held) + " constant"
+    return t + "."
+
+
+def function_tex(d: "Derivation", p: Plan) -> str:
+    """f(x, y) = <expr> in LaTeX."""
+    args = ", ".join(tex(s) for s in p.variables) or "x"
+    return r"%s\left(%s\right) = %s" % (p.function, args, tex(p.namer.shrink(d.expr)))
+
+
+def sections(d: "Derivation", p: Plan, column: bool = False) -> dict[str, list]:
+    """Rows of the step blocks (one list per top-level block), where-block and results."""
+    groups: list[list[Entry]] = []
+    for e in p.entries:
+        if e.depth == 0 or not groups:
+            groups.append([])
+        groups[-1].append(e)
+    blocks: list[list[str]] = []
+    for group in groups:
+        col1 = max(lhs_width(e) for e in group)
+        blocks.append([row for e in group for row in entry_rows(e, column, col1)])
+    where = [row for name, expr in p.namer.where()
+             for row in _pack(f"{tex(name)} &= ", _pieces(Value(expr), ROW_LIMIT - 6), ROW_LIMIT - 6)]
+    results = []
+    for lhs, expr in p.results(d):
+        room = ROW_LIMIT - width(part_tex(lhs))
+        results.extend(_pack(f"{part_tex(lhs)} &= ", _pieces(Value(expr), room), room))
+    return {"blocks": blocks, "where": where, "results": results}
+
+
+def _fragment(parts: dict) -> str:
+    out = [_align(rows) for rows in parts["blocks"] if rows]
+    if parts["where"]:
+        out.append(_align([r"&\text{where}"] + parts["where"]))
+    out.append(_align(parts["results"]))
+    return "\n".join(out)
+
+
+def render_latex(d: "Derivation", standalone: bool = False, display: bool = False) -> str:
+    """The derivation in LaTeX.
+
+    ``standalone=False``: ``align*`` environments (steps, where-block, result) to paste into
+    a document that loads amsmath. ``standalone=True``: a complete article that pdflatex
+    compiles (amsmath and amssymb only). ``display=True``: one ``$$\\begin{aligned}...``
+    block for MathJax (Jupyter's ``_repr_latex_``).
+    """
+    p = plan(d)
+    parts = sections(d, p, column=display)
+    if display:
+        word, wrt, held = header_words(d, p)
+        rows = [r"\text{%s }\ %s && %s" % (escape(word), function_tex(d, p).replace(" = ", " &= ", 1),
+                                           _header_tail(wrt, held, math=True))]
+        for block in parts["blocks"]:
+            rows.extend(block)
+        if parts["where"]:
+            rows.append(r"&\text{where}")
+            rows.extend(parts["where"])
+        rows.extend(parts["results"])
+        summary = _summary(d)
+        if summary:
+            rows.append(r"&& \text{%s}" % escape(summary))
+        return "$$" + _align(rows, "aligned") + "$$"
+    fragment = _fragment(parts)
+    if not standalone:
+        return fragment + "\n"
+    word, wrt, held = header_words(d, p)
+    summary = _summary(d)
+    body = [
+        r"\documentclass{article}",
+        r"\usepackage{amsmath}",
+        r"\usepackage{amssymb}",
+        r"\setlength{\oddsidemargin}{0pt}",
+        r"\setlength{\evensidemargin}{0pt}",
+        r"\setlength{\textwidth}{6.3in}",
+        r"\allowdisplaybreaks",
+        r"\begin{document}",
+        r"\noindent %s $%s$ %s" % (escape(word), function_tex(d, p), _header_tail(wrt, held, math=False)),
+        "",
+        fragment,
+    ]
+    if summary:
+        body += ["", r"\noindent " + escape(summary)]
+    body += [r"\end{document}", ""]
+    return "\n".join(body)
+
+
+def _summary(d: "Derivation") -> str:
+    v = getattr(d, "verification", None)
+    return v.summary() if v is not None else ""

@@ -1,0 +1,307 @@
+"""Plain-text rendering for an 80-column terminal (the CLI's default output).
+
+::
+
+    Differentiate f(x) = ln(sin(x^3)^2) with respect to x.
+
+    1.  d/dx ln(sin(x^3)^2) = 6*x^2*cos(x^3)/sin(x^3)          [chain rule]
+      1.1  Name the nested functions:          [introduce intermediate variables]
+             u1 = x^3
+      ...
+
+Steps are numbered (1., 1.2, 1.2.3), indented two columns a level, and end with the rule's
+title in brackets. Long lines wrap with an indented continuation; no line exceeds the width.
+"""
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+import sympy as sp
+from sympy.printing.precedence import precedence
+from sympy.printing.str import StrPrinter
+
+from .naming import Entry, Leibniz, Operator, Part, Plan, Value, plan
+
+if TYPE_CHECKING:
+    from ..derivation import Derivation
+
+WIDTH = 80
+#: Column at which rule tags are aligned when the line leaves room.
+TAG_COLUMN = 52
+#: Deeper steps are not indented further (the number still shows the depth).
+MAX_INDENT_LEVEL = 10
+
+
+class TextPrinter(StrPrinter):
+    """SymPy's str with ``^`` powers, ``ln``, ``e``, ``sqrt`` and matcalc's function names."""
+
+    def _print_Pow(self, expr: sp.Pow, rational: bool = False) -> str:
+        base, exponent = expr.base, expr.exp
+        if exponent is sp.S.Half and not rational:
+            return f"sqrt({self._print(base)})"
+        prec = precedence(expr)
+        if exponent is sp.S.NegativeOne:
+            return "1/" + self.parenthesize(base, prec, strict=False)
+        if exponent == -sp.S.Half and not rational:
+            return f"1/sqrt({self._print(base)})"
+        return "%s^%s" % (self.parenthesize(base, prec, strict=False),
+                          self.parenthesize(exponent, prec, strict=False))
+
+    def _print_log(self, expr: sp.Expr) -> str:
+        return f"ln({self._print(expr.args[0])})"
+
+    def _print_Exp1(self, expr: sp.Expr) -> str:
+        return "e"
+
+    def _print_Pi(self, expr: sp.Expr) -> str:
+        return "pi"
+
+    def _print_Abs(self, expr: sp.Expr) -> str:
+        return f"abs({self._print(expr.args[0])})"
+
+    def _print_Heaviside(self, expr: sp.Expr) -> str:
+        return f"step({self._print(expr.args[0])})"
+
+    def _print_Max(self, expr: sp.Expr) -> str:
+        return "max(%s)" % self.stringify(expr.args, ", ")
+
+    def _print_Min(self, expr: sp.Expr) -> str:
+        return "min(%s)" % self.stringify(expr.args, ", ")
+
+    def _print_logb(self, expr: sp.Expr) -> str:
+        return "log(%s, %s)" % (self._print(expr.args[0]), self._print(expr.args[1]))
+
+
+def show(expr: sp.Basic) -> str:
+    """An (already shrunk) expression in the text style."""
+    return TextPrinter().doprint(expr)
+
+
+def _needs_parens(text: str) -> bool:
+    """Whether ``text`` has an operator outside parentheses (so it needs them as a factor)."""
+    depth = 0
+    for i, ch in enumerate(text):
+        if ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+        elif depth == 0 and (ch in " +*/" or (ch == "-" and i > 0)):
+            return True
+    return text.startswith("-")
+
+
+def _is_call(text: str) -> bool:
+    """``name(...)`` whose first parenthesis closes at the very end."""
+    m = re.match(r"[A-Za-z_][A-Za-z_0-9]*\(", text)
+    if not m or not text.endswith(")"):
+        return False
+    depth = 0
+    for i in range(m.end() - 1, len(text)):
+        depth += {"(": 1, ")": -1}.get(text[i], 0)
+        if depth == 0:
+            return i == len(text) - 1
+    return False
+
+
+def operand(expr: sp.Basic) -> str:
+    """How ``expr`` reads after d/dx: bare for symbols, numbers and calls, else in parentheses."""
+    text = show(expr)
+    if _is_call(text) or (isinstance(expr, sp.Atom) and not _needs_parens(text)):
+        return text
+    return f"({text})"
+
+
+def part_text(part: Part) -> str:
+    """One side of an equation."""
+    if isinstance(part, Leibniz):
+        return f"d{part.num}/d{part.den}"
+    if isinstance(part, Operator):
+        return f"d/d{part.wrt} {operand(part.expr)}"
+    if isinstance(part, Value):
+        return show(part.expr)
+    pieces = []
+    for f in part.factors:
+        t = part_text(f)
+        pieces.append(f"({t})" if isinstance(f, Value) and _needs_parens(t) else t)
+    return " * ".join(pieces)
+
+
+def wrap(text: str, width: int = WIDTH, first: str = "", cont: str = "") -> list[str]:
+    """Break ``text`` into lines of at most ``width`` columns: the first starts with
+    ``first``, the others with ``cont``. Breaks before a space, else after ``*``, ``/`` or
+    ``,``, else anywhere."""
+    lines: list[str] = []
+    prefix = first
+    rest = text
+    while True:
+        room = max(width - len(prefix), 20)
+        if len(rest) <= room:
+            lines.append(prefix + rest)
+            return lines
+        cut = _break_at(rest, room)
+        end, start = cut if cut is not None else (room, room)
+        line, rest = rest[:end], rest[start:]
+        lines.append(prefix + line.rstrip())
+        prefix = cont
+
+
+def _break_at(text: str, room: int) -> tuple[int, int] | None:
+    """Where to break ``text`` within ``room`` columns, as (end of this line, start of the
+    next): at a space, else after ``*``, ``/`` or ``,``, else after ``(``; outside
+    parentheses where possible, before an operator where possible, as late as possible,
+    never leaving less than a quarter of the room on the line. None: no such place."""
+    depth, spaces, ops, opens = 0, {}, {}, {}
+    for i, ch in enumerate(text[:room]):
+        if ch == "(":
+            depth += 1
+            opens.setdefault(depth - 1, []).append(i + 1)
+        elif ch == ")":
+            depth -= 1
+        elif ch == " " and i >= room // 4:
+            spaces.setdefault(depth, []).append(i)
+        elif ch in "*/," and i + 1 >= room // 4:
+            ops.setdefault(depth, []).append(i + 1)
+    for level in sorted(set(spaces) | set(ops)):
+        if level in spaces:
+            before_op = [i for i in spaces[level] if text[i + 1:i + 2] in ("+", "-", "=")]
+            i = (before_op or spaces[level])[-1]
+            if not before_op or i >= room // 2:
+                return i, i + 1
+            return spaces[level][-1], spaces[level][-1] + 1
+        i = ops[level][-1]
+        return i, i
+    late = [i for level in sorted(opens) for i in opens[level] if i >= room // 4]
+    return (late[-1], late[-1]) if late else None
+
+
+def wrap_phrases(phrases: list[str], width: int = WIDTH, first: str = "",
+                 cont: str = "    ") -> list[str]:
+    """Prose made of phrases that are never split unless one alone is too long for a line
+    (then it is wrapped like an expression): headers, the verification sentence."""
+    lines: list[str] = []
+    current = first
+    for phrase in phrases:
+        sep = "" if current in (first, cont) else " "
+        if len(current) + len(sep) + len(phrase) <= width:
+            current += sep + phrase
+            continue
+        if len(cont) + len(phrase) > width:      # too long for any line: wrap it from here
+            pieces = wrap(phrase, width, current + sep, cont)
+            lines.extend(pieces[:-1])
+            current = pieces[-1]
+            continue
+        if current not in (first, cont):
+            lines.append(current)
+            current = cont
+        if len(current) + len(phrase) <= width:
+            current += phrase
+        else:
+            pieces = wrap(phrase, width, current, cont)
+            lines.extend(pieces[:-1])
+            current = pieces[-1]
+    lines.append(current)
+    return lines
+
+
+def sentence_phrases(text: str) -> list[str]:
+    """A sentence cut after its commas and colons (outside parentheses too)."""
+    return [p for p in re.split(r"(?<=[,:]) ", text) if p]
+
+
+def _place_tag(lines: list[str], tag: str, width: int) -> list[str]:
+    """Append ``[tag]`` to the first line with room, aligned at TAG_COLUMN when possible."""
+    label = f"[{tag}]"
+    for i, line in enumerate(lines):
+        if len(line) + 2 + len(label) <= width:
+            pad = max(2, TAG_COLUMN - len(line))
+            if len(line) + pad + len(label) > width:
+                pad = 2
+            lines[i] = line + " " * pad + label
+            return lines
+    return lines + [" " * max(0, width - len(label)) + label]
+
+
+def entry_lines(e: Entry, width: int = WIDTH) -> list[str]:
+    """The lines of one step."""
+    indent = "  " * min(e.depth, MAX_INDENT_LEVEL)
+    prefix = f"{indent}{e.number}{'.' if e.depth == 0 else ''}  "
+    body = " " * len(prefix)
+    lines: list[str] = []
+    if e.heading:
+        lines.append(prefix + e.heading)
+    texts = [part_text(p) for p in e.parts]
+    if texts:
+        one = prefix + " = ".join(texts)
+        if len(one) + 2 + len(e.tag) + 2 <= width or (len(one) <= width and len(texts) < 3):
+            lines.append(one)
+        else:
+            head = f"{texts[0]} = "
+            eq_col = len(prefix) + len(head) - 2
+            if eq_col > width // 2 or any(len(t) + eq_col + 2 > width for t in texts[1:]):
+                # long members: the left side alone, then "= ..." rows under it
+                eq_col = len(body) + 2
+                lines.extend(wrap(texts[0], width, prefix, " " * (eq_col + 2)))
+                rest = texts[1:]
+            else:
+                lines.extend(wrap(head + texts[1], width, prefix, " " * (eq_col + 2)))
+                rest = texts[2:]
+            for t in rest:
+                lines.extend(wrap("= " + t, width, " " * eq_col, " " * (eq_col + 2)))
+    lines = _place_tag(lines, e.tag, width)
+    for name, expr in e.definitions:
+        lines.extend(wrap(f"{name} = {show(expr)}", width, body + "  ", body + "      "))
+    if e.note:
+        lines.extend(wrap(f"Note: {e.note}", width, body, body + "  "))
+    return lines
+
+
+def header(d: "Derivation", p: Plan) -> list[str]:
+    """'Differentiate f(x) = ... with respect to x.' (or the partial / gradient wording), as
+    phrases for ``wrap_phrases``."""
+    args = ", ".join(s.name for s in p.variables) or "x"
+    f = f"{p.function}({args}) = {show(p.namer.shrink(d.expr))}"
+    wrt = ", ".join(str(w) for w in d.wrt)
+    kind = getattr(d, "kind", "derivative")
+    if kind == "derivative" and p.partial:
+        held = p.held.get(d.wrt[0], ())
+        if held:
+            return ["Partial derivative of", f, f"with respect to {wrt},",
+                    f"holding {_names(held)} constant."]
+        return ["Partial derivative of", f, f"with respect to {wrt}."]
+    if kind == "derivative":
+        return ["Differentiate", f, f"with respect to {wrt}."]
+    word = {"gradient": "Gradient", "jacobian": "Jacobian"}.get(kind, kind.capitalize())
+    return [f"{word} of", f, f"with respect to {wrt}."]
+
+
+def _names(symbols: tuple[sp.Symbol, ...]) -> str:
+    names = [str(s) for s in symbols]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def render_text(d: "Derivation", width: int = WIDTH) -> str:
+    """The whole derivation as text: header, numbered steps, where-block, result, check."""
+    p = plan(d)
+    out = wrap_phrases(header(d, p), width, "", "    ")
+    if p.entries:
+        out.append("")
+    kind = getattr(d, "kind", "derivative")
+    for e in p.entries:
+        out.extend(entry_lines(e, width))
+        if (e.depth == 0 and kind != "derivative" and e.step.kind != "rewrite"
+                and p.held.get(e.step.wrt)):
+            out.append(f"    (holding {_names(p.held[e.step.wrt])} constant)")
+    if p.namer.active:
+        out.append("")
+        out.append("where")
+        for name, expr in p.namer.where():
+            out.extend(wrap(f"{name} = {show(expr)}", width, "  ", "      "))
+    out.append("")
+    for i, (lhs, expr) in enumerate(p.results(d)):
+        label = "Result:  " if i == 0 else "         "
+        out.extend(wrap(f"{part_text(lhs)} = {show(expr)}", width, label, " " * 13))
+    verification = getattr(d, "verification", None)
+    if verification is not None:
+        out.extend(wrap_phrases(sentence_phrases(verification.summary()), width, "", "  "))
+    return "\n".join(out) + "\n"
