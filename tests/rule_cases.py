@@ -66,3 +66,15 @@ RULE_CASES = [
     ("x e^(x^2)",             "x",  "e^(x^2)(2x^2 + 1)",                      ["product", "chain", "exp"]),
     ("2(x^2+9)^3",            "x",  "12x (x^2 + 9)^2",                        ["constant_multiple", "chain"]),
 ]
+
+
+def sympy_cases():
+    """Rules reached only from SymPy-built input (the API): SymPy writes re/im/conjugate when it
+    cannot assume a value is real. (input expression, wrt, expected, rules used)"""
+    import sympy as sp
+    x = sp.Symbol("x")
+    return [
+        (sp.re(sp.sin(x)), x, sp.cos(x), ["real_part", "sin"]),
+        (sp.im(x ** 2) + x, x, sp.S.One, ["imaginary_part"]),
+        (sp.conjugate(x ** 3), x, 3 * x ** 2, ["conjugate"]),
+    ]

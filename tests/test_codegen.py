@@ -14,6 +14,7 @@ import sympy as sp
 from matcalc.codegen import to_numpy
 from matcalc.functions import logb, relu, sigmoid, softplus, step
 from matcalc.verify.kernel import compile_kernel
+from .dags import deep
 
 x, y, z = sp.symbols("x y z")
 # points inside every domain below (x in (0, 1) for asin/acos/log, y > 1 for acosh)
@@ -99,16 +100,6 @@ def test_constant_expression():
     assert eval(to_numpy(sp.pi / 2 + sp.E), {"np": numpy}, {}) == pytest.approx(math.pi / 2 + math.e)
 
 
-def deep(n: int) -> tuple[sp.Expr, sp.Expr]:
-    """f_k = sin(f_{k-1}) + f_{k-1}^2 and its derivative, as shared DAGs (built unevaluated:
-    SymPy's eval asks assumptions that recurse along paths)."""
-    f: sp.Expr = x
-    df: sp.Expr = sp.Integer(1)
-    for _ in range(n):
-        f, df = (sp.Add(sp.sin(f, evaluate=False), sp.Pow(f, 2, evaluate=False), evaluate=False),
-                 sp.Add(sp.Mul(sp.cos(f, evaluate=False), df, evaluate=False),
-                        sp.Mul(2, f, df, evaluate=False), evaluate=False))
-    return f, df
 
 
 @pytest.mark.parametrize("n", [40, 160])

@@ -9,7 +9,7 @@ from matcalc.parse import make_symbol, parse
 from matcalc.rules import RULES
 
 from .oracle import assert_same_function, oracle_diff
-from .rule_cases import RULE_CASES
+from .rule_cases import RULE_CASES, sympy_cases
 
 IDS = [f"{i:02d}-{case[0]}-d{case[1]}" for i, case in enumerate(RULE_CASES)]
 
@@ -27,10 +27,30 @@ def test_rule_case(text: str, wrt: str, expected: str, rules: list[str]) -> None
     assert_same_function(d.result, oracle_diff(parse(text), var), [var])
 
 
+@pytest.mark.parametrize("expr,var,expected,rules", sympy_cases())
+def test_sympy_built_case(expr, var, expected, rules) -> None:
+    d = derive(expr, var)
+    used = {s.rule for top in d.steps for s in top.walk()}
+    assert set(rules) <= used, used
+    assert_same_function(d.result, expected, [var])
+    assert d.verification.status == "passed"
+
+
 def test_every_rule_has_a_case() -> None:
+    from matcalc import gradient, jacobian
+
+    from .multi_cases import GRADIENT_CASES, JACOBIAN_CASES, TOTAL_CASES
+
     used: set[str] = set()
-    for text, wrt, _, _ in RULE_CASES:
-        d = derive(text, wrt, verify=False)
+    derivations = [derive(text, wrt, verify=False) for text, wrt, _, _ in RULE_CASES]
+    derivations += [gradient(t, w, where=g, verify=False) for t, w, g, _, _ in GRADIENT_CASES]
+    derivations += [jacobian(t, w, layout=lay, where=g, verify=False)
+                    for t, w, lay, g, _, _ in JACOBIAN_CASES]
+    derivations += [derive(t, w, where=g, verify=False) for t, w, g, _, _ in TOTAL_CASES]
+    for d in derivations:
+        used |= {s.rule for top in d.steps for s in top.walk()}
+    for expr, var, _, _ in sympy_cases():
+        d = derive(expr, var, verify=False)
         used |= {s.rule for top in d.steps for s in top.walk()}
     assert set(RULES) - used == set(), "every catalogue rule needs a data-driven case"
 

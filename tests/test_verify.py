@@ -19,22 +19,11 @@ from matcalc.verify import Verification, check_derivative
 from matcalc.verify.check import check_partials
 from matcalc.verify.kernel import UnsupportedNode, compile_kernel, kinks
 from matcalc.verify.sampling import draw_candidates
+from .dags import deep
 
 x, y, z = sp.symbols("x y z")
 
 
-def deep(n: int) -> tuple[sp.Expr, sp.Expr]:
-    """f_0 = x, f_k = sin(f_{k-1}) + f_{k-1}^2 and its derivative by the recurrence
-    df_k = cos(f_{k-1}) df_{k-1} + 2 f_{k-1} df_{k-1}, both sharing nodes (a DAG)."""
-    f: sp.Expr = x
-    df: sp.Expr = sp.Integer(1)
-    for _ in range(n):
-        # unevaluated constructors: SymPy's eval asks assumptions (is_number ...) that
-        # recurse along paths - seconds, or a RecursionError under pytest, at n = 160
-        f, df = (sp.Add(sp.sin(f, evaluate=False), sp.Pow(f, 2, evaluate=False), evaluate=False),
-                 sp.Add(sp.Mul(sp.cos(f, evaluate=False), df, evaluate=False),
-                        sp.Mul(2, f, df, evaluate=False), evaluate=False))
-    return f, df
 
 
 # ---------------------------------------------------------------- kernel

@@ -77,6 +77,11 @@ def simplify_step(raw: sp.Expr, var: sp.Symbol | None, timeout: float = 3.0,
         return Step("simplify", "rewrite", raw, raw,
                     "Simplification gave up (expression too deep); the result is kept as derived.",
                     var)
+    except (ValueError, TypeError, ArithmeticError, NotImplementedError, AttributeError) as exc:
+        # SymPy's simplify raises on some valid inputs (e.g. Max under trig rewriting).
+        return Step("simplify", "rewrite", raw, raw,
+                    f"SymPy's simplify failed ({type(exc).__name__}); the result is kept as derived.",
+                    var)
     if best == raw:
         return Step("simplify", "rewrite", raw, raw, "Already in simplest form.", var)
     return Step("simplify", "rewrite", raw, best, "Simplify (collect, cancel, factor).", var)

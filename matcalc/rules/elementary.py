@@ -89,6 +89,15 @@ defderiv(sp.Heaviside, "step", "unit step", "d/du [u > 0] = 0",
          u_ + r" [u > 0] = 0", "step(x)", lambda u, *h0: sp.S.Zero,
          note=KINK.format(value="0", where="u = 0 (where the step jumps)"))
 
+# SymPy writes these when it cannot assume a value is real; matcalc's variables are real.
+REAL = "matcalc's variables are real, so re(u) = conjugate(u) = u and im(u) = 0."
+defderiv(sp.re, "real_part", "real part", "d/du re(u) = 1 (u real)",
+         u_ + r" \operatorname{re}(u) = 1", "re(x^2)", lambda u: sp.S.One, note=REAL)
+defderiv(sp.im, "imaginary_part", "imaginary part", "d/du im(u) = 0 (u real)",
+         u_ + r" \operatorname{im}(u) = 0", "im(x^2)", lambda u: sp.S.Zero, note=REAL)
+defderiv(sp.conjugate, "conjugate", "complex conjugate", "d/du conj(u) = 1 (u real)",
+         u_ + r" \overline{u} = 1", "conjugate(x^2)", lambda u: sp.S.One, note=REAL)
+
 
 def lookup(func: type) -> Elementary | None:
     """The table entry for a function class (or one of its bases), if any."""

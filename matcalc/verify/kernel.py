@@ -74,6 +74,10 @@ OPS: dict[type, Callable[..., Value]] = {
     softplus: lambda x: np.logaddexp(0.0, x),
     sp.Abs: np.abs,
     sp.sign: np.sign,
+    # matcalc's variables are real: SymPy's re/im/conjugate of real values
+    sp.re: np.real,
+    sp.im: lambda a: np.zeros_like(a),
+    sp.conjugate: np.conj,
     sp.Heaviside: _heaviside,
     sp.Max: _nary(np.maximum),
     sp.Min: _nary(np.minimum),
