@@ -21,6 +21,7 @@ from tests.exprgen import BINARY, UNARY, X, Y  # noqa: E402
 from worked_examples.scalar import SCALAR_EXAMPLES  # noqa: E402
 
 SYMPY_BUDGET = 3.0
+VERBOSE = "-v" in sys.argv
 LEAVES = [X, X, X, Y, sp.Integer(2), sp.Integer(3), sp.Rational(1, 2)]
 
 
@@ -64,6 +65,9 @@ def main() -> None:
         t_ours += t1 - t0
         t_sympy += t3 - t2
         ratio = (t1 - t0) / max(t3 - t2, 1e-9)
+        if VERBOSE and max(t1 - t0, t3 - t2) > 0.5:
+            print(f"  slow: matcalc {t1 - t0:.2f} s, sympy {t3 - t2:.2f} s: {str(expr)[:90]}",
+                  flush=True)
         if ratio > worst[0]:
             worst = (ratio, expr)
     print(f"{len(items)} expressions ({len(SCALAR_EXAMPLES)} worked examples + random corpus)")

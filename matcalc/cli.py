@@ -66,32 +66,62 @@ def main() -> None:
       matcalc derive "ln(sin(x**3)**2)"
       matcalc derive "3x^2(2y+7)" --wrt y
       matcalc derive "x^x" --format latex --standalone -o xx.tex
+      matcalc grad "3x^2(2y+7)" --wrt x,y
+      matcalc jacobian "[ln(g1), sin(g2)]" --where "g1 = x^2; g2 = 3x" --wrt x
       matcalc rules
     """
+
+
+#: Options shared by the derivation commands (derive, grad, jacobian), in --help order.
+SHARED_OPTIONS = (
+    click.option("--where", metavar="DEFS", help="Named intermediate variables, e.g. "
+                 "\"g1 = x^2; g2 = 3x\" (';' or line breaks between them): the derivation "
+                 "goes through them (total-derivative or vector chain rule) and substitutes "
+                 "back."),
+    click.option("--format", "fmt", type=click.Choice(FORMATS), default="text",
+                 show_default=True, help="Output format."),
+    click.option("--steps/--no-steps", default=True, show_default=True,
+                 help="Show every step, or just the result."),
+    click.option("--verify/--no-verify", default=True, show_default=True,
+                 help="Check the result by finite differences at random points."),
+    click.option("--simplify/--no-simplify", default=True, show_default=True,
+                 help="Finish with a (time-boxed) simplification step."),
+    click.option("--standalone", is_flag=True, help="LaTeX: a complete document for pdflatex."),
+    click.option("--points", type=click.IntRange(1, 10_000), default=20, show_default=True,
+                 help="Sample points for the numeric check."),
+    click.option("--seed", type=int, default=0, show_default=True,
+                 help="Seed for the sample points."),
+    click.option("--timeout", type=click.FloatRange(0.1, 600), default=3.0, show_default=True,
+                 help="Seconds allowed for simplification."),
+    click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True),
+                 help="Write to FILE instead of standard output."),
+)
+
+
+def shared_options(command: Callable) -> Callable:
+    """Apply SHARED_OPTIONS to a command (defined once, listed in this order)."""
+    for option in reversed(SHARED_OPTIONS):
+        command = option(command)
+    return command
+
+
+def _run_shared(action: Callable[..., object], shared: dict) -> None:
+    """Build Options from the shared flags, call ``action(options, where)``, print, exit."""
+    from .options import Options
+
+    opts = Options(steps=shared["steps"], verify=shared["verify"],
+                   simplify=shared["simplify"], standalone=shared["standalone"],
+                   points=shared["points"], seed=shared["seed"],
+                   simplify_timeout=shared["timeout"])
+    _run(lambda: action(opts, shared["where"]), shared["fmt"], shared["output"])
 
 
 @main.command(context_settings={"ignore_unknown_options": True})
 @click.argument("expr")
 @click.option("--wrt", metavar="VAR", help="Variable to differentiate by (may be left out when "
               "the expression has one variable; others are held constant).")
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
-              help="Output format.")
-@click.option("--steps/--no-steps", default=True, show_default=True,
-              help="Show every step, or just the result.")
-@click.option("--verify/--no-verify", default=True, show_default=True,
-              help="Check the result by finite differences at random points.")
-@click.option("--simplify/--no-simplify", default=True, show_default=True,
-              help="Finish with a (time-boxed) simplification step.")
-@click.option("--standalone", is_flag=True, help="LaTeX: a complete document for pdflatex.")
-@click.option("--points", type=click.IntRange(1, 10_000), default=20, show_default=True,
-              help="Sample points for the numeric check.")
-@click.option("--seed", type=int, default=0, show_default=True, help="Seed for the sample points.")
-@click.option("--timeout", type=click.FloatRange(0.1, 600), default=3.0, show_default=True,
-              help="Seconds allowed for simplification.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True),
-              help="Write to FILE instead of standard output.")
-def derive(expr: str, wrt: str | None, fmt: str, steps: bool, verify: bool, simplify: bool,
-           standalone: bool, points: int, seed: int, timeout: float, output: str | None) -> None:
+@shared_options
+def derive(expr: str, wrt: str | None, **shared: object) -> None:
     """Differentiate EXPR step by step.
 
     \b
@@ -100,11 +130,51 @@ def derive(expr: str, wrt: str | None, fmt: str, steps: bool, verify: bool, simp
     Multi-letter names stay whole (w1, theta_1, xy). Quote it for the shell.
     """
     from .api import derive as api_derive
-    from .options import Options
 
-    opts = Options(steps=steps, verify=verify, simplify=simplify, standalone=standalone,
-                   points=points, seed=seed, simplify_timeout=timeout)
-    _run(lambda: api_derive(expr, wrt, options=opts), fmt, output)
+    _run_shared(lambda opts, where: api_derive(expr, wrt, options=opts, where=where), shared)
+
+
+@main.command(context_settings={"ignore_unknown_options": True})
+@click.argument("expr")
+@click.option("--wrt", metavar="VAR[,VAR...]", help="Variables of the gradient, e.g. x,y "
+              "(default: every free variable, sorted by name).")
+@shared_options
+def grad(expr: str, wrt: str | None, **shared: object) -> None:
+    """The gradient of EXPR: every partial derivative, with steps.
+
+    \b
+    Each partial holds the other variables constant; the last step assembles
+    grad f = [df/dx, df/dy, ...].
+      matcalc grad "3x^2(2y+7)" --wrt x,y
+      matcalc grad "x*u2*y" --where "u1 = x^2*y; u2 = exp(u1)" --wrt x,y
+    """
+    from .api_multi import gradient
+
+    _run_shared(lambda opts, where: gradient(expr, wrt, options=opts, where=where), shared)
+
+
+@main.command(context_settings={"ignore_unknown_options": True})
+@click.argument("exprs", metavar="\"[F1, F2, ...]\"")
+@click.option("--wrt", metavar="VAR[,VAR...]", help="Variables, one column each, e.g. x,y "
+              "(default: every free variable, sorted by name).")
+@click.option("--layout", type=click.Choice(("numerator", "denominator")), default="numerator",
+              show_default=True, help="numerator: J[i, j] = df_i/dx_j (one row per "
+              "function); denominator: its transpose.")
+@shared_options
+def jacobian(exprs: str, wrt: str | None, layout: str, **shared: object) -> None:
+    """The Jacobian of the functions [F1, F2, ...], entry by entry.
+
+    \b
+    Row i holds the partial derivatives of Fi, column j those with respect to the
+    j-th variable (numerator layout); --layout denominator transposes it, as a
+    named step. With --where, the vector chain rule df/dx = (df/dg)(dg/dx):
+      matcalc jacobian "[3x^2(2y+7), 4x + y^2]" --wrt x,y
+      matcalc jacobian "[ln(g1), sin(g2)]" --where "g1 = x^2; g2 = 3x" --wrt x
+    """
+    from .api_multi import jacobian as api_jacobian
+
+    _run_shared(lambda opts, where: api_jacobian(exprs, wrt, layout=layout, options=opts,
+                                                 where=where), shared)
 
 
 @main.command()

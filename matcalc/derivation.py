@@ -20,7 +20,8 @@ class Derivation:
     """A finished derivation.
 
     ``steps`` are the top-level steps in order; ``results`` maps each variable name to the
-    final expression, which is the ``result`` of the last step about that variable.
+    final expression, which is the ``result`` of the last step about that variable (for a
+    Jacobian, the single key ``"jacobian"``: the matrix in the stated ``layout``).
     """
 
     kind: Kind
@@ -36,7 +37,12 @@ class Derivation:
 
     @property
     def result(self) -> sp.Basic:
-        """The result for the (first) variable."""
+        """The answer: the derivative (for the first variable), the 1 x n gradient
+        [df/dx_1, ..., df/dx_n], or the Jacobian matrix in the stated layout."""
+        if self.kind == "jacobian":
+            return self.results["jacobian"]
+        if self.kind == "gradient":
+            return sp.ImmutableMatrix([[self.results[str(w)] for w in self.wrt]])
         return self.results[str(self.wrt[0])]
 
     def to_text(self) -> str:
@@ -60,8 +66,11 @@ class Derivation:
         return to_dict(self)
 
     def to_numpy(self) -> str:
-        """The result as a Python expression over ``np.*`` and the variables' names."""
-        from .codegen.numpy import to_numpy
+        """The result as a Python expression over ``np.*`` and the variables' names (a
+        gradient evaluates to a vector of shape (n,), a Jacobian to its m x n matrix)."""
+        from .codegen.numpy import to_numpy, to_numpy_array
+        if self.kind == "gradient":
+            return to_numpy_array(list(self.result), (len(self.wrt),))
         return to_numpy(self.result)
 
     def _repr_latex_(self) -> str:

@@ -58,3 +58,16 @@ def assert_same_function(a: sp.Basic, b: sp.Basic, wrt: list[sp.Symbol], *, rtol
     worst = int(np.argmax(diff / scale))
     assert (diff / scale).max() <= rtol, (
         f"{a} != {b}: at point {worst} {va[ok][worst]} vs {vb[ok][worst]}")
+
+
+def oracle_jacobian(functions: list[sp.Basic], variables: list[sp.Symbol]) -> sp.Matrix:
+    """sympy.Matrix(functions).jacobian(variables) on real symbols, DiracDelta dropped
+    (numerator layout: row i is the gradient of functions[i])."""
+    syms = sorted(set().union(*(f.free_symbols for f in functions)) | set(variables),
+                  key=lambda s: s.name)
+    real = {s: sp.Symbol(s.name, real=True) for s in syms}
+    back = {v: k for k, v in real.items()}
+    jac = sp.Matrix([f.xreplace(real) for f in functions]).jacobian([real[v] for v in variables])
+    jac = jac.applyfunc(lambda e: e.replace(lambda n: isinstance(n, sp.DiracDelta),
+                                            lambda n: sp.S.Zero))
+    return jac.xreplace(back)

@@ -10,6 +10,15 @@ sub-expressions, as in deep compositions) print as a flat walrus tuple
 in which every shared non-atomic node (and every node deeper than ``MAX_INLINE_DEPTH``
 inline levels, to stay clear of Python's nesting limit) is computed once and named, so
 the text is linear in the number of distinct nodes. NumPy is not imported here.
+
+A matrix (a Jacobian) or vector (a gradient) prints as
+
+    (_tA := np.broadcast_arrays(e11, e12, e21, e22), np.stack(_tA).astype(float)
+     .reshape((2, 2) + _tA[0].shape))[-1]
+
+so that constant entries (4, 0, ...) broadcast against the others: for scalar inputs the
+value is the 2 x 2 matrix; for array inputs of a common shape s, an array of shape
+(2, 2) + s whose leading indices are the matrix's, J[i, j, ...].
 """
 from __future__ import annotations
 
@@ -150,12 +159,24 @@ def _check_name(sym: sp.Symbol) -> None:
                          "variable (not an identifier, a keyword, 'np', or starts with '_t')")
 
 
+def to_numpy_array(entries: list[sp.Expr], shape: tuple[int, ...]) -> str:
+    """A Python expression whose value is the array of ``entries`` (row-major) of ``shape``,
+    with every entry broadcast to the inputs' common shape (see the module docstring)."""
+    items = ", ".join(to_numpy(e) for e in entries)
+    dims = "(" + ", ".join(str(n) for n in shape) + ("," if len(shape) == 1 else "") + ")"
+    return (f"(_tA := np.broadcast_arrays({items}), "
+            f"np.stack(_tA).astype(float).reshape({dims} + _tA[0].shape))[-1]")
+
+
 def to_numpy(expr: sp.Expr) -> str:
-    """A Python expression over ``np.*`` and the symbols' names whose value is ``expr``.
+    """A Python expression over ``np.*`` and the symbols' names whose value is ``expr``
+    (a matrix: the array of its entries, see ``to_numpy_array``).
 
     Raises ValueError for a symbol whose name cannot be a Python variable, or for a
     node with no NumPy form.
     """
+    if isinstance(expr, sp.MatrixBase):
+        return to_numpy_array(list(expr), tuple(expr.shape))
     expr = sp.sympify(expr)
     nodes = postorder([expr])
     for node in nodes:

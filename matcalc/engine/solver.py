@@ -31,7 +31,7 @@ def short(expr: sp.Basic, limit: int = 80) -> str:
 
 
 @contextmanager
-def _recursion_room(frames: int) -> Iterator[None]:
+def recursion_room(frames: int = MAX_SOLVER_DEPTH * 4) -> Iterator[None]:
     old = sys.getrecursionlimit()
     if old < frames:
         sys.setrecursionlimit(frames)
@@ -102,8 +102,13 @@ class Solver:
         return step
 
 
-def derive_steps(expr: sp.Basic, var: sp.Symbol) -> Step:
-    """The Step tree of d expr / d var."""
-    solver = Solver([expr, var])
-    with _recursion_room(MAX_SOLVER_DEPTH * 4):
+def derive_steps(expr: sp.Basic, var: sp.Symbol, solver: Solver | None = None) -> Step:
+    """The Step tree of d expr / d var.
+
+    Pass one ``solver`` for all the parts of a larger derivation (the partials of a
+    gradient or Jacobian, the factors of a total derivative): its fresh names u1, u2 ...
+    then stay distinct across the parts, and repeated sub-derivations are reused.
+    """
+    solver = Solver([expr, var]) if solver is None else solver
+    with recursion_room():
         return solver.derive(expr, var)

@@ -10,6 +10,18 @@ A Step states one move of a derivation, naming the rule that justifies it:
 * ``kind == "reuse"``: d(expr)/d(wrt) was already derived; ``same_as`` is that Step. This is
   how a sub-expression used in several places (a DAG) is differentiated once.
 
+Steps about several variables at once keep ``wrt`` None and list the variables, in column
+order, in ``variables``; their ``expr`` is the function (a scalar, or an m x 1
+ImmutableMatrix of functions) and their ``result`` an ImmutableMatrix:
+
+* ``assemble_gradient`` / ``assemble_jacobian`` (kind "rewrite": the partials, derived
+  before it or in its ``children`` in row-major order, collected into grad f, 1 x n, or
+  J[i, j] = df_i/dx_j, m x n, numerator layout); ``definitions`` name the rows
+  (f1 = ..., or the user's intermediates g1 = ...).
+* ``vector_chain_rule`` (kind "derivative"): df/dx = (df/dg)(dg/dx) [+ the direct part],
+  its children the assembled Jacobians and their product.
+* ``transpose_layout`` (kind "rewrite"): expr = J, result = J^T (denominator layout).
+
 The final answer of a derivation is the ``result`` of its last top-level step: it is read
 off the steps, never computed by a second engine.
 """
@@ -37,6 +49,7 @@ class Step:
     definitions: tuple[tuple[sp.Symbol, sp.Basic], ...] = ()
     held_constant: tuple[sp.Symbol, ...] = ()
     same_as: "Step | None" = field(default=None, repr=False)
+    variables: tuple[sp.Symbol, ...] = ()
 
     def walk(self) -> Iterator["Step"]:
         """This step and all its descendants, depth first, parents before children."""

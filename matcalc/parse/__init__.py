@@ -25,9 +25,11 @@ import sympy as sp
 
 from ..options import Limits
 from .grammar import (CONSTANTS, FUNCTIONS, is_reserved, make_symbol, parse_assignment_list,
-                      parse_expression, parse_expression_list, parse_symbols)
+                      parse_expression, parse_expression_list, parse_expression_matrix,
+                      parse_symbols)
 
-__all__ = ["parse", "parse_list", "parse_assignments", "parse_symbol_list", "make_symbol",
+__all__ = ["parse", "parse_list", "parse_matrix", "parse_assignments", "parse_symbol_list",
+           "make_symbol",
            "is_reserved", "FUNCTIONS", "CONSTANTS"]
 
 
@@ -39,6 +41,12 @@ def parse(text: str, limits: Limits = Limits()) -> sp.Expr:
 def parse_list(text: str, limits: Limits = Limits()) -> list[sp.Expr]:
     """Parse ``"[f1, f2, ...]"``; a plain expression gives a one-element list."""
     return parse_expression_list(text, limits)
+
+
+def parse_matrix(text: str, limits: Limits = Limits()) -> sp.ImmutableMatrix:
+    """Parse ``"[[a, b], [c, d]]"`` (one list per row) or a row ``"[a, b]"`` into an
+    ImmutableMatrix: the ``result`` text of a Jacobian or gradient in the JSON output."""
+    return sp.ImmutableMatrix(parse_expression_matrix(text, limits))
 
 
 def parse_assignments(text: str, limits: Limits = Limits()) -> list[tuple[sp.Symbol, sp.Expr]]:

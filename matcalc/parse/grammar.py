@@ -3,6 +3,7 @@
 Grammar (lowest precedence first)::
 
     list       := '[' expression (',' expression)* ']'        (top level only, parse_list)
+    matrix     := '[' list (',' list)* ']' | list             (top level only, parse_matrix)
     expression := product (('+' | '-') product)*
     product    := factor (('*' | '/') factor | <juxtaposition> power)*
     factor     := ('+' | '-')* power                          (-x^2 is -(x^2))
@@ -620,6 +621,55 @@ def parse_expression_list(text: str, limits: Limits = Limits()) -> list[sp.Expr]
         parser.close(opener, "]")
         parser.expect_end()
         return [_finish(parser, item) for item in items]
+
+    return _guarded(run, text)  # type: ignore[return-value]
+
+
+def parse_expression_matrix(text: str, limits: Limits = Limits()) -> list[list[sp.Expr]]:
+    """Parse a matrix ``[[a, b], [c, d]]`` (one list per row, all of one length) or a row
+    ``[a, b]``, into its rows (what the JSON output of a Jacobian or gradient writes)."""
+    parser = Parser(text, limits)
+    _check_blank(text)
+
+    def items(opener) -> list[sp.Expr]:
+        parser.advance()
+        parser.enter(opener.pos)
+        if parser.peek().is_op("]"):
+            parser.fail("empty list '[]'", parser.peek().pos)
+        out = [parser.expression()]
+        while parser.peek().is_op(","):
+            parser.advance()
+            out.append(parser.expression())
+        parser.close(opener, "]")
+        return out
+
+    def run() -> list[list[sp.Expr]]:
+        opener = parser.peek()
+        if not opener.is_op("["):
+            parser.unexpected(opener, "'[' to start a matrix")
+        parser.advance()
+        parser.enter(opener.pos)
+        if not parser.peek().is_op("["):           # a single row [a, b]
+            row = [parser.expression()]
+            while parser.peek().is_op(","):
+                parser.advance()
+                row.append(parser.expression())
+            parser.close(opener, "]")
+            parser.expect_end()
+            return [[_finish(parser, e) for e in row]]
+        rows = [items(parser.peek())]
+        while parser.peek().is_op(","):
+            parser.advance()
+            if not parser.peek().is_op("["):
+                parser.unexpected(parser.peek(), "'[' to start a row")
+            start = parser.peek().pos
+            rows.append(items(parser.peek()))
+            if len(rows[-1]) != len(rows[0]):
+                parser.fail(f"row {len(rows)} has {len(rows[-1])} entries, row 1 has "
+                            f"{len(rows[0])}", start)
+        parser.close(opener, "]")
+        parser.expect_end()
+        return [[_finish(parser, e) for e in row] for row in rows]
 
     return _guarded(run, text)  # type: ignore[return-value]
 

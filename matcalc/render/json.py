@@ -3,8 +3,15 @@
 Every step is listed, trivial ones included, recursively: ``rule``, ``description``,
 ``expr``, ``result``, ``latex``, ``children`` (the contract), plus ``title``, ``kind``,
 ``number`` (the step's number in the text/LaTeX/Markdown output, or null for a trivial
-step folded into its parent there), ``wrt``, ``definitions``, ``held_constant`` and, for
-a reuse step, ``same_as`` (the number of the step that derived it first).
+step folded into its parent there), ``wrt``, ``definitions``, ``held_constant``, for a
+reuse step ``same_as`` (the number of the step that derived it first) and, for a step
+about several variables (assembling a gradient or Jacobian, the vector chain rule),
+``variables``, its columns in order.
+
+A gradient's or Jacobian's vector or matrix is written ``[a, b]`` (one row) or
+``[[a, b], [c, d]]`` (one list per row), which ``matcalc.parse.parse_matrix`` reads back;
+a product of Jacobians as ``A @ B``. ``results.jacobian.numpy`` evaluates to the whole
+matrix in the stated ``layout`` (see :mod:`matcalc.codegen.numpy` for array inputs).
 
 Expressions are in matcalc's input syntax. When an expression is too large to print (a
 DAG whose tree is huge), its shared sub-expressions appear as names v1, v2 ... defined in
@@ -104,6 +111,8 @@ def to_dict(d: "Derivation") -> dict:
         }
         if s.kind == "reuse":
             out["same_as"] = p.numbers.get(s.same_as) if s.same_as is not None else None
+        if s.variables:               # gradient and Jacobian steps: their columns
+            out["variables"] = [str(v) for v in s.variables]
         out["children"] = []
         return out
 

@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING
 import sympy as sp
 from sympy.printing.latex import LatexPrinter
 
-from .naming import Entry, Leibniz, Operator, Part, Plan, Product, Value, plan
+from .naming import (Entry, Grid, Heading, Jacobian, Leibniz, Nabla, Operator, Part, Plan,
+                     Product, Sum, Value, plan)
 
 if TYPE_CHECKING:
     from ..derivation import Derivation
@@ -31,7 +32,8 @@ class MatcalcLatexPrinter(LatexPrinter):
     r"""SymPy's LaTeX printer with ``\ln`` and the unit step as an Iverson bracket [u > 0]."""
 
     def __init__(self, settings: dict | None = None) -> None:
-        super().__init__({"ln_notation": True, **(settings or {})})
+        super().__init__({"ln_notation": True, "mat_str": "bmatrix", "mat_delim": "",
+                          **(settings or {})})
 
     def _print_Heaviside(self, expr: sp.Expr, exp: object = None) -> str:
         body = r"\left[%s > 0\right]" % self._print(expr.args[0])
@@ -88,6 +90,11 @@ def operand(expr: sp.Basic) -> str:
     return _wrap(latex)
 
 
+def _tuple(symbols: tuple[sp.Symbol, ...]) -> str:
+    inner = ", ".join(tex(s) for s in symbols)
+    return inner if len(symbols) == 1 else r"\left(%s\right)" % inner
+
+
 def part_tex(part: Part) -> str:
     """One member of an equation in LaTeX."""
     if isinstance(part, Leibniz):
@@ -96,6 +103,20 @@ def part_tex(part: Part) -> str:
         return "%s %s" % (_d(part.wrt, part.partial), operand(part.expr))
     if isinstance(part, Value):
         return tex(part.expr)
+    if isinstance(part, Jacobian) and part.name:
+        return part.name + (r"^{\top}" if part.transposed else "")
+    if isinstance(part, Jacobian):
+        body = r"\frac{\partial %s}{\partial %s}" % (_tuple(part.num), _tuple(part.den))
+        if part.held:
+            body = r"\left.%s\right|_{%s}" % (body, ", ".join(tex(h) for h in part.held))
+        return r"\left(%s\right)^{\top}" % body if part.transposed else body
+    if isinstance(part, Nabla):
+        return r"\nabla %s" % tex(part.function)
+    if isinstance(part, Grid):
+        rows = [" & ".join(part_tex(c) for c in row) for row in part.rows]
+        return r"\begin{bmatrix}%s\end{bmatrix}" % r" \\ ".join(rows)
+    if isinstance(part, Sum):
+        return " + ".join(part_tex(t) for t in part.terms)
     if all(isinstance(f, Leibniz) for f in part.factors):
         return " ".join(part_tex(f) for f in part.factors)
     pieces = []
@@ -239,31 +260,67 @@ def function_tex(d: "Derivation", p: Plan) -> str:
     return r"%s\left(%s\right) = %s" % (p.function, args, tex(p.namer.shrink(d.expr)))
 
 
+def heading_tex(h: Heading, math: bool) -> str:
+    """A heading as paragraph text with inline math, or (``math``) as math with \text."""
+    out = []
+    for piece in h:
+        if isinstance(piece, str):
+            out.append(r"\text{%s}" % escape(piece) if math else escape(piece))
+        else:
+            t = tex(piece) if isinstance(piece, sp.Basic) else part_tex(piece)
+            out.append(t if math else f"${t}$")
+    return "".join(out)
+
+
+def layout_tex(d: "Derivation", math: bool = False) -> str:
+    """Which layout a Jacobian is in: 'numerator layout: $J_{ij} = ...$, one row per function'."""
+    if getattr(d, "layout", "numerator") == "denominator":
+        words = ("denominator layout: ", r"(J^{\top})_{ji} = \frac{\partial f_i}{\partial x_j}",
+                 ", one column per function (the numerator-layout Jacobian transposed)")
+    else:
+        words = ("numerator layout: ", r"J_{ij} = \frac{\partial f_i}{\partial x_j}",
+                 ", one row per function")
+    if math:
+        return r"\text{(%s}%s\text{%s)}" % (words[0], words[1], words[2])
+    return f"{words[0]}${words[1]}${words[2]}."
+
+
 def sections(d: "Derivation", p: Plan, column: bool = False) -> dict[str, list]:
-    """Rows of the step blocks (one list per top-level block), where-block and results."""
+    """Rows of the step blocks (one list per top-level block) with their headings,
+    where-block and results."""
     groups: list[list[Entry]] = []
     for e in p.entries:
         if e.depth == 0 or not groups:
             groups.append([])
         groups[-1].append(e)
     blocks: list[list[str]] = []
+    headings: list[Heading | None] = []
     for group in groups:
         col1 = max(lhs_width(e) for e in group)
         blocks.append([row for e in group for row in entry_rows(e, column, col1)])
+        headings.append(p.sections.get(group[0].step))
     where = [row for name, expr in p.namer.where()
              for row in _pack(f"{tex(name)} &= ", _pieces(Value(expr), ROW_LIMIT - 6), ROW_LIMIT - 6)]
     results = []
-    for lhs, expr in p.results(d):
+    for lhs, expr in p.shown_results(d):
         room = ROW_LIMIT - width(part_tex(lhs))
         results.extend(_pack(f"{part_tex(lhs)} &= ", _pieces(Value(expr), room), room))
-    return {"blocks": blocks, "where": where, "results": results}
+    return {"blocks": blocks, "headings": headings, "where": where, "results": results}
 
 
-def _fragment(parts: dict) -> str:
-    out = [_align(rows) for rows in parts["blocks"] if rows]
+def _fragment(parts: dict, d: "Derivation") -> str:
+    out = []
+    for rows, heading in zip(parts["blocks"], parts["headings"]):
+        if heading:
+            out.append(r"\noindent %s" % heading_tex(heading, math=False))
+        if rows:
+            out.append(_align(rows))
     if parts["where"]:
         out.append(_align([r"&\text{where}"] + parts["where"]))
-    out.append(_align(parts["results"]))
+    results = list(parts["results"])
+    if getattr(d, "kind", "") == "jacobian":
+        results.append(r"\intertext{%s}" % layout_tex(d))
+    out.append(_align(results))
     return "\n".join(out)
 
 
@@ -281,17 +338,21 @@ def render_latex(d: "Derivation", standalone: bool = False, display: bool = Fals
         word, wrt, held = header_words(d, p)
         rows = [r"\text{%s }\ %s && %s" % (escape(word), function_tex(d, p).replace(" = ", " &= ", 1),
                                            _header_tail(wrt, held, math=True))]
-        for block in parts["blocks"]:
+        for block, heading in zip(parts["blocks"], parts["headings"]):
+            if heading:
+                rows.append(r"&& %s" % heading_tex(heading, math=True))
             rows.extend(block)
         if parts["where"]:
             rows.append(r"&\text{where}")
             rows.extend(parts["where"])
         rows.extend(parts["results"])
+        if getattr(d, "kind", "") == "jacobian":
+            rows.append(r"&& %s" % layout_tex(d, math=True))
         summary = _summary(d)
         if summary:
             rows.append(r"&& \text{%s}" % escape(summary))
         return "$$" + _align(rows, "aligned") + "$$"
-    fragment = _fragment(parts)
+    fragment = _fragment(parts, d)
     if not standalone:
         return fragment + "\n"
     word, wrt, held = header_words(d, p)
@@ -304,6 +365,8 @@ def render_latex(d: "Derivation", standalone: bool = False, display: bool = Fals
         r"\setlength{\evensidemargin}{0pt}",
         r"\setlength{\textwidth}{6.3in}",
         r"\allowdisplaybreaks",
+        *([r"\setcounter{MaxMatrixCols}{40}"] if getattr(d, "kind", "") in ("gradient", "jacobian")
+          else []),
         r"\begin{document}",
         r"\noindent %s $%s$ %s" % (escape(word), function_tex(d, p), _header_tail(wrt, held, math=False)),
         "",

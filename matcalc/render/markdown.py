@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .latex import function_tex, header_words, part_tex, tex
+from .latex import function_tex, header_words, heading_tex, layout_tex, part_tex, tex
 from .naming import Entry, plan
 
 if TYPE_CHECKING:
@@ -39,6 +39,11 @@ def render_markdown(d: "Derivation") -> str:
     indents = [""]                     # indentation of list items at each depth
     last_marker = ""
     for e in p.entries:
+        heading = p.sections.get(e.step) if e.depth == 0 else None
+        if heading:
+            if out[-1] != "":
+                out.append("")
+            out += [heading_tex(heading, math=False), ""]
         del indents[e.depth + 1:]
         while len(indents) <= e.depth:  # a child: indent under the parent's item text
             indents.append(indents[-1] + " " * (len(last_marker) + 1))
@@ -52,9 +57,11 @@ def render_markdown(d: "Derivation") -> str:
         out += ["where", "", r"$$\begin{aligned}" + rows + r"\end{aligned}$$", ""]
     out.append("**Result:**")
     out.append("")
-    for lhs, expr in p.results(d):
+    for lhs, expr in p.shown_results(d):
         out.append(f"$${part_tex(lhs)} = {tex(expr)}$$")
         out.append("")
+    if getattr(d, "kind", "") == "jacobian":
+        out += [layout_tex(d).replace("*", r"\*"), ""]
     v = getattr(d, "verification", None)
     if v is not None:
         out.append(v.summary().replace("*", r"\*"))

@@ -29,6 +29,10 @@ from ..engine.step import Step
 if TYPE_CHECKING:
     from ..derivation import Derivation
 
+#: Rules about several variables, presented by :mod:`matcalc.render.multi`.
+MULTI_RULES = frozenset({"assemble_gradient", "assemble_jacobian", "transpose_layout",
+                         "vector_chain_rule", "jacobian_product", "total_derivative",
+                         "total_sum"})
 #: Rules whose sub-derivations are folded into the parent's line (they add no insight).
 TRIVIAL_RULES = frozenset({"constant", "variable"})
 #: Steps nested deeper than this in one numbered block continue in a block of their own.
@@ -50,6 +54,8 @@ VALUE_LETTER = "y"
 NESTED_LETTERS = ("g", "h", "k", "r", "s", "G", "H", "K", "Y")
 #: Letters tried for the function's name in headers, f(x) = ...
 FUNCTION_LETTERS = ("f", "F", "phi", "Phi")
+#: Containers (vectors, matrices, matrix products) are printed as such, never named.
+CONTAINERS = (sp.MatrixBase, sp.MatrixExpr, sp.Tuple)
 
 
 # ----------------------------------------------------------------------------- Namer
@@ -151,7 +157,7 @@ def _choose(reps: Sequence[sp.Basic], args_of: Sequence[tuple[int, ...]], refs: 
         depth[c] = 1 + max([1 if x in named else depth[x] for x in args_of[c]], default=0)
 
     for c in range(len(reps)):
-        if not args_of[c]:
+        if not args_of[c] or isinstance(reps[c], CONTAINERS):
             continue
         measure(c)
         while resid[c] > long_above or depth[c] > deep_above:
@@ -213,7 +219,43 @@ class Product:
     factors: tuple[Union[Leibniz, Operator, Value], ...]
 
 
-Part = Union[Leibniz, Operator, Value, Product]
+@dataclass(frozen=True)
+class Sum:
+    """Terms added, e.g. d/dx (x*u2) + dy/du2 * du2/dx (the total derivative)."""
+
+    terms: tuple["Part", ...]
+
+
+@dataclass(frozen=True)
+class Jacobian:
+    """The Jacobian d(f1, f2)/d(x, y) as a symbol; ``held``: the symbols held constant
+    (the direct part of a vector chain rule), ``transposed``: its denominator layout."""
+
+    num: tuple[sp.Symbol, ...]
+    den: tuple[sp.Symbol, ...]
+    transposed: bool = False
+    held: tuple[sp.Symbol, ...] = ()
+    name: str = ""          # "J": the derivation's own Jacobian, written by this name
+
+
+@dataclass(frozen=True)
+class Nabla:
+    """The gradient of ``function``, grad f."""
+
+    function: sp.Symbol
+
+
+@dataclass(frozen=True)
+class Grid:
+    """A matrix whose entries are parts (the Leibniz ratios of an assembled Jacobian)."""
+
+    rows: tuple[tuple["Part", ...], ...]
+
+
+Part = Union[Leibniz, Operator, Value, Product, Sum, Jacobian, Nabla, Grid]
+
+#: A heading over a group of steps: text pieces, expressions and parts, in reading order.
+Heading = tuple[Union[str, sp.Basic, Part], ...]
 
 
 @dataclass(frozen=True)
@@ -242,15 +284,34 @@ class Plan:
     variables: tuple[sp.Symbol, ...]
     partial: bool
     held: dict[sp.Symbol, tuple[sp.Symbol, ...]] = field(default_factory=dict)
+    #: headings shown before a top-level step (gradient and Jacobian blocks)
+    sections: dict[Step, Heading] = field(default_factory=dict)
+    #: the names of a vector function's rows, f1 ... fm (Jacobians)
+    rows: tuple[sp.Symbol, ...] = ()
 
     def results(self, d: "Derivation") -> list[tuple[Part, sp.Basic]]:
         """(left-hand side, shrunk result) for each entry of ``d.results``."""
         by_name = {str(w): w for w in getattr(d, "wrt", ())}
         out: list[tuple[Part, sp.Basic]] = []
         for key, expr in d.results.items():
-            lhs: Part = (Leibniz(self.value, by_name[key], self.partial) if key in by_name
-                         else Value(sp.Symbol(key)))
+            lhs: Part
+            if key in by_name:
+                lhs = Leibniz(self.value, by_name[key], self.partial)
+            elif key == "jacobian":
+                lhs = Jacobian(self.rows, tuple(d.wrt), getattr(d, "layout", "") == "denominator",
+                               name="J")
+            else:
+                lhs = Value(sp.Symbol(key))
             out.append((lhs, self.namer.shrink(expr)))
+        return out
+
+    def shown_results(self, d: "Derivation") -> list[tuple[Part, sp.Basic]]:
+        """The results as the text, LaTeX and Markdown outputs end: ``results`` and, for
+        a gradient, the assembled vector grad f = [...]."""
+        out = self.results(d)
+        if getattr(d, "kind", "") == "gradient":
+            row = sp.ImmutableMatrix([[d.results[str(w)] for w in d.wrt]])
+            out.append((Nabla(self.value), self.namer.shrink(row)))
         return out
 
 
@@ -378,12 +439,17 @@ def plan(d: "Derivation") -> Plan:
     variables = symbols_of(d.expr)
     letters = [value.name] + (nested or [pick(NESTED_LETTERS, taken | {function, value.name})])
     builder = _Builder(namer, numbers, letters, partial, set(d.wrt))
-    entries = builder.entries(slots, roots)
+    from .multi import row_symbols, top_level
+    rows = row_symbols(d)
+    builder.rows = rows
+    sections, labels = top_level(d, roots, value, rows, partial)
+    entries = builder.entries(slots, roots, labels)
     held: dict[sp.Symbol, tuple[sp.Symbol, ...]] = {}
     for root in roots:
         if root.wrt is not None and partial:
             held.setdefault(root.wrt, held_constant(d, root))
-    return Plan(namer, entries, numbers, function, value, variables, partial, held)
+    return Plan(namer, entries, numbers, function, value, variables, partial, held, sections,
+                rows)
 
 
 class _Builder:
@@ -396,17 +462,20 @@ class _Builder:
         self.letters = letters
         self.partial = partial
         self.variables = variables
+        self.rows: tuple[sp.Symbol, ...] = ()        # a Jacobian's row names f1 ... fm
         self._position: dict[Step, int] = {}
 
     def _p(self, wrt: sp.Symbol | None) -> bool:
         return self.partial and wrt in self.variables
 
-    def entries(self, slots: Sequence[Slot], roots: Sequence[Step]) -> list[Entry]:
-        """One entry per slot; chain-rule children get Leibniz labels from their parent."""
+    def entries(self, slots: Sequence[Slot], roots: Sequence[Step],
+                given: dict[Step, Part] | None = None) -> list[Entry]:
+        """One entry per slot; chain-rule children get Leibniz labels from their parent
+        (``given``: labels of top-level steps, for gradients and Jacobians)."""
         top = set(roots)
         position = {slot.step: i for i, slot in reversed(list(enumerate(slots)))}
         self._position = position
-        labels: dict[Step, Leibniz] = {}
+        labels: dict[Step, Part] = dict(given or {})
         family: dict[Step, dict[Step, Leibniz]] = {}    # a chain's children -> their labels
         nesting: dict[Step, int] = {}                   # nested chains above a step
         out: list[Entry] = []
@@ -419,6 +488,9 @@ class _Builder:
                 e = replace(e, tag=f"{e.tag}; continued in step {slot.see}", note="")
             out.append(e)
             inner = chains
+            if s.rule in MULTI_RULES:
+                from .multi import child_labels
+                labels.update(child_labels(self, s, labels.get(s)))
             if s.rule == "chain":
                 # the whole function's chain uses y; nested chains get g, h, ... by nesting
                 index = 0 if s in top else chains + 1
@@ -456,6 +528,10 @@ class _Builder:
         title = rule.title if rule else s.rule.replace("_", " ")
         note = rule.note if rule else ""
         shrink = self.namer.shrink
+        if s.rule in MULTI_RULES or (s.kind == "define" and (depth == 0 or isinstance(
+                s.result, CONTAINERS))):
+            from .multi import multi_entry
+            return multi_entry(self, s, num, depth, label, title, note)
         if s.kind == "define":
             value = label.num if label else sp.Symbol("y")
             defs = tuple((u, shrink(e)) for u, e in s.definitions) + ((value, shrink(s.result)),)

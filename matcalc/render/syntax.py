@@ -110,6 +110,22 @@ class SyntaxPrinter(StrPrinter):
     def _print_logb(self, expr: sp.Expr) -> str:
         return "log(%s, %s)" % (self._print(expr.args[0]), self._print(expr.args[1]))
 
+    def _print_MatrixBase(self, expr: sp.MatrixBase) -> str:
+        """A row ``[a, b]``, any other matrix ``[[a, b], [c, d]]`` (one list per row):
+        what ``parse_matrix`` reads."""
+        rows = ["[" + ", ".join(self._print(e) for e in expr.row(i)) + "]"
+                for i in range(expr.rows)]
+        return rows[0] if expr.rows == 1 else "[" + ", ".join(rows) + "]"
+
+    _print_ImmutableDenseMatrix = _print_MatrixBase
+    _print_MutableDenseMatrix = _print_MatrixBase
+
+    def _print_MatMul(self, expr: sp.MatMul) -> str:
+        return " @ ".join(self._print(a) for a in expr.args)
+
+    def _print_MatAdd(self, expr: sp.MatAdd) -> str:
+        return " + ".join(self._print(a) for a in expr.args)
+
 
 _PRINTER = SyntaxPrinter()
 

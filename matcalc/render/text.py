@@ -21,7 +21,8 @@ import sympy as sp
 from sympy.printing.precedence import precedence
 from sympy.printing.str import StrPrinter
 
-from .naming import Entry, Leibniz, Operator, Part, Plan, Value, plan
+from .naming import (Entry, Grid, Heading, Jacobian, Leibniz, Nabla, Operator, Part, Plan,
+                     Product, Sum, Value, plan)
 
 if TYPE_CHECKING:
     from ..derivation import Derivation
@@ -72,6 +73,18 @@ class TextPrinter(StrPrinter):
     def _print_logb(self, expr: sp.Expr) -> str:
         return "log(%s, %s)" % (self._print(expr.args[0]), self._print(expr.args[1]))
 
+    def _print_MatrixBase(self, expr: sp.MatrixBase) -> str:
+        """On one line: a row [a, b], a matrix [[a, b], [c, d]] (one list per row)."""
+        rows = ["[" + ", ".join(self._print(e) for e in expr.row(i)) + "]"
+                for i in range(expr.rows)]
+        return rows[0] if expr.rows == 1 else "[" + ", ".join(rows) + "]"
+
+    _print_ImmutableDenseMatrix = _print_MatrixBase
+    _print_MutableDenseMatrix = _print_MatrixBase
+
+    def _print_Equality(self, expr: sp.Eq) -> str:
+        return f"{self._print(expr.lhs)} = {self._print(expr.rhs)}"
+
 
 def show(expr: sp.Basic) -> str:
     """An (already shrunk) expression in the text style."""
@@ -112,14 +125,32 @@ def operand(expr: sp.Basic) -> str:
     return f"({text})"
 
 
+def _tuple(symbols: tuple[sp.Symbol, ...]) -> str:
+    return symbols[0].name if len(symbols) == 1 else "(" + ", ".join(s.name for s in symbols) + ")"
+
+
 def part_text(part: Part) -> str:
-    """One side of an equation."""
+    """One side of an equation (a matrix on one line; see ``part_block`` for several)."""
     if isinstance(part, Leibniz):
         return f"d{part.num}/d{part.den}"
     if isinstance(part, Operator):
         return f"d/d{part.wrt} {operand(part.expr)}"
     if isinstance(part, Value):
         return show(part.expr)
+    if isinstance(part, Jacobian) and part.name:
+        return part.name + ("^T" if part.transposed else "")
+    if isinstance(part, Jacobian):
+        text = f"d{_tuple(part.num)}/d{_tuple(part.den)}"
+        if part.held:
+            text += f"|{_tuple(part.held)}"
+        return f"[{text}]^T" if part.transposed else text
+    if isinstance(part, Nabla):
+        return f"grad {part.function}"
+    if isinstance(part, Grid):
+        rows = ["[" + ", ".join(part_text(c) for c in row) + "]" for row in part.rows]
+        return rows[0] if len(rows) == 1 else "[" + ", ".join(rows) + "]"
+    if isinstance(part, Sum):
+        return " + ".join(part_text(t) for t in part.terms)
     pieces = []
     for f in part.factors:
         t = part_text(f)
@@ -222,6 +253,82 @@ def _place_tag(lines: list[str], tag: str, width: int) -> list[str]:
     return lines + [" " * max(0, width - len(label)) + label]
 
 
+def matrix_lines(cells: list[list[str]]) -> list[str]:
+    """A matrix with its rows on separate lines and its columns aligned::
+
+        [[6*x*(2*y + 7), 6*x^2],
+         [4,             2*y]]
+
+    (a single row stays on one line: [6*x*(2*y + 7), 6*x^2])."""
+    if len(cells) == 1:
+        return ["[" + ", ".join(cells[0]) + "]"]
+    n = len(cells[0])
+    widths = [max(len(row[j]) for row in cells) for j in range(n)]
+    lines = []
+    for i, row in enumerate(cells):
+        body = "".join((c + ",").ljust(widths[j] + 2) if j < n - 1 else c
+                       for j, c in enumerate(row))
+        lines.append(("[[" if i == 0 else " [") + body + ("]]" if i == len(cells) - 1 else "],"))
+    return lines
+
+
+def part_block(part: Part) -> list[str]:
+    """A member of an equation as lines: a matrix (or a product or sum with one) takes
+    one line per row; everything else is one line."""
+    if isinstance(part, Value) and isinstance(part.expr, sp.MatrixBase):
+        m = part.expr
+        return matrix_lines([[show(e) for e in m.row(i)] for i in range(m.rows)])
+    if isinstance(part, Grid):
+        return matrix_lines([[part_text(c) for c in row] for row in part.rows])
+    if isinstance(part, (Product, Sum)) and any(len(part_block(f)) > 1 for f in _members(part)):
+        sep = " * " if isinstance(part, Product) else " + "
+        return beside([part_block(f) for f in _members(part)], sep)
+    return [part_text(part)]
+
+
+def _members(part: Part) -> tuple[Part, ...]:
+    return part.factors if isinstance(part, Product) else part.terms  # type: ignore[union-attr]
+
+
+def beside(blocks: list[list[str]], sep: str) -> list[str]:
+    """Blocks of lines side by side, top-aligned, ``sep`` between them on the first line."""
+    height = max(len(b) for b in blocks)
+    widths = [max(len(line) for line in b) for b in blocks]
+    lines = []
+    for k in range(height):
+        pieces = [(b[k] if k < len(b) else "").ljust(w) for b, w in zip(blocks, widths)]
+        lines.append((sep if k == 0 else " " * len(sep)).join(pieces).rstrip())
+    return lines
+
+
+def _block_entry(prefix: str, blocks: list[list[str]], width: int) -> list[str]:
+    """Members with matrices: side by side when they fit, else one under the other."""
+    body = " " * len(prefix)
+    together = beside(blocks, " = ")
+    if all(len(prefix) + len(line) <= width for line in together):
+        return [(prefix if k == 0 else body) + line for k, line in enumerate(together)]
+    lines: list[str] = []
+    for i, block in enumerate(blocks):
+        lead = prefix if i == 0 else body + "= "
+        cont = " " * len(lead)
+        for k, line in enumerate(block):
+            lines.extend(wrap(line, width, lead if k == 0 else cont, cont + "  "))
+    return lines
+
+
+def heading_text(h: Heading) -> str:
+    """A heading's pieces as text."""
+    out = []
+    for piece in h:
+        if isinstance(piece, str):
+            out.append(piece)
+        elif isinstance(piece, sp.Basic):
+            out.append(show(piece))
+        else:
+            out.append(part_text(piece))
+    return "".join(out)
+
+
 def entry_lines(e: Entry, width: int = WIDTH) -> list[str]:
     """The lines of one step."""
     indent = "  " * min(e.depth, MAX_INDENT_LEVEL)
@@ -230,8 +337,11 @@ def entry_lines(e: Entry, width: int = WIDTH) -> list[str]:
     lines: list[str] = []
     if e.heading:
         lines.append(prefix + e.heading)
+    blocks = [part_block(p) for p in e.parts]
     texts = [part_text(p) for p in e.parts]
-    if texts:
+    if any(len(b) > 1 for b in blocks):
+        lines.extend(_block_entry(prefix, blocks, width))
+    elif texts:
         one = prefix + " = ".join(texts)
         if len(one) + 2 + len(e.tag) + 2 <= width or (len(one) <= width and len(texts) < 3):
             lines.append(one)
@@ -260,7 +370,11 @@ def header(d: "Derivation", p: Plan) -> list[str]:
     """'Differentiate f(x) = ... with respect to x.' (or the partial / gradient wording), as
     phrases for ``wrap_phrases``."""
     args = ", ".join(s.name for s in p.variables) or "x"
-    f = f"{p.function}({args}) = {show(p.namer.shrink(d.expr))}"
+    expr = p.namer.shrink(d.expr)
+    if isinstance(expr, sp.MatrixBase):       # the functions of a Jacobian, as a list
+        f = f"{p.function}({args}) = [" + ", ".join(show(e) for e in expr) + "]"
+    else:
+        f = f"{p.function}({args}) = {show(expr)}"
     wrt = ", ".join(str(w) for w in d.wrt)
     kind = getattr(d, "kind", "derivative")
     if kind == "derivative" and p.partial:
@@ -272,7 +386,17 @@ def header(d: "Derivation", p: Plan) -> list[str]:
     if kind == "derivative":
         return ["Differentiate", f, f"with respect to {wrt}."]
     word = {"gradient": "Gradient", "jacobian": "Jacobian"}.get(kind, kind.capitalize())
+    if kind == "jacobian":
+        return [f"{word} of", f, f"with respect to {wrt}", f"({d.layout} layout)."]
     return [f"{word} of", f, f"with respect to {wrt}."]
+
+
+def layout_text(d: "Derivation") -> str:
+    """Which layout a Jacobian is in, e.g. 'numerator layout: J[i, j] = df_i/dx_j'."""
+    if getattr(d, "layout", "numerator") == "denominator":
+        return ("denominator layout: J^T[j, i] = df_i/dx_j, one column per function "
+                "(the numerator-layout Jacobian transposed)")
+    return "numerator layout: J[i, j] = df_i/dx_j, one row per function"
 
 
 def _names(symbols: tuple[sp.Symbol, ...]) -> str:
@@ -286,21 +410,28 @@ def render_text(d: "Derivation", width: int = WIDTH) -> str:
     out = wrap_phrases(header(d, p), width, "", "    ")
     if p.entries:
         out.append("")
-    kind = getattr(d, "kind", "derivative")
-    for e in p.entries:
+    for i, e in enumerate(p.entries):
+        heading = p.sections.get(e.step) if e.depth == 0 else None
+        if heading:
+            if i:
+                out.append("")
+            out.extend(wrap_phrases(sentence_phrases(heading_text(heading)), width, "", "    "))
         out.extend(entry_lines(e, width))
-        if (e.depth == 0 and kind != "derivative" and e.step.kind != "rewrite"
-                and p.held.get(e.step.wrt)):
-            out.append(f"    (holding {_names(p.held[e.step.wrt])} constant)")
     if p.namer.active:
         out.append("")
         out.append("where")
         for name, expr in p.namer.where():
             out.extend(wrap(f"{name} = {show(expr)}", width, "  ", "      "))
     out.append("")
-    for i, (lhs, expr) in enumerate(p.results(d)):
+    for i, (lhs, expr) in enumerate(p.shown_results(d)):
         label = "Result:  " if i == 0 else "         "
-        out.extend(wrap(f"{part_text(lhs)} = {show(expr)}", width, label, " " * 13))
+        if isinstance(expr, sp.MatrixBase) and expr.rows > 1:
+            out.extend(_block_entry(label, [[part_text(lhs)], part_block(Value(expr))], width))
+        else:
+            out.extend(wrap(f"{part_text(lhs)} = {show(expr)}", width, label, " " * 13))
+    if getattr(d, "kind", "") == "jacobian":
+        out.extend(wrap_phrases(sentence_phrases(f"({layout_text(d)})"), width, " " * 9,
+                                " " * 10))
     verification = getattr(d, "verification", None)
     if verification is not None:
         out.extend(wrap_phrases(sentence_phrases(verification.summary()), width, "", "  "))

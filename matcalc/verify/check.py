@@ -89,26 +89,41 @@ def _judge(s: Sample, syms: Sequence[sp.Symbol], wrt: sp.Symbol, points: int,
     return Verification("passed", **common)
 
 
-def check_partials(f: sp.Expr, dfs: Mapping[sp.Symbol, sp.Expr],
-                   symbols: Sequence[sp.Symbol] | None = None, *, points: int = 20,
-                   rtol: float = 1e-6, atol: float = 1e-8, seed: int = 0) -> Verification:
-    """Check every partial derivative in ``dfs``; the result is the worst of them.
+def check_entries(entries: Sequence[tuple[str, sp.Expr, sp.Expr, sp.Symbol]],
+                  symbols: Sequence[sp.Symbol] | None = None, *, points: int = 20,
+                  rtol: float = 1e-6, atol: float = 1e-8, seed: int = 0,
+                  unit: str = "entry") -> Verification:
+    """Check several derivatives, ``(label, f, claimed df/dvar, var)`` each - the partials
+    of a gradient, the entries of a Jacobian - at the same random points (one symbol list
+    and one seed for all, so the same candidates are drawn); the result is the worst.
 
-    "failed" if any fails (message names the variable), else "skipped" if any is
-    skipped, else "passed" with the largest errors over all variables.
+    "failed" if any fails (the message names its label), else "skipped" if any is skipped,
+    else "passed" with the fewest points used and the largest errors over all entries.
     """
-    syms = list(symbols) if symbols is not None else _symbols_of([f, *dfs.values()])
-    results = {v: check_derivative(f, d, v, syms, points=points, rtol=rtol, atol=atol,
-                                   seed=seed) for v, d in dfs.items()}
+    syms = list(symbols) if symbols is not None else _symbols_of(
+        [e for _, f, d, _ in entries for e in (f, d)])
+    results = [(label, check_derivative(f, d, v, syms, points=points, rtol=rtol, atol=atol,
+                                        seed=seed)) for label, f, d, v in entries]
     for status in ("failed", "skipped"):
-        for v, r in results.items():
+        for label, r in results:
             if r.status == status:
                 return Verification(status, r.method, r.points, r.max_abs_error,
-                                    r.max_rel_error, rtol, r.rejected,
-                                    f"d/d{v.name}: {r.message}")
-    rs = list(results.values())
+                                    r.max_rel_error, rtol, r.rejected, f"{label}: {r.message}")
+    rs = [r for _, r in results]
     n = min((r.points for r in rs), default=0)
-    return Verification("passed", _method(n) + f" per variable ({len(rs)} variables)",
+    plural = {"entry": "entries", "variable": "variables"}.get(unit, unit + "s")
+    return Verification("passed", f"central differences (Richardson) per {unit} "
+                        f"({len(rs)} {plural if len(rs) != 1 else unit}), {n} random points",
                         points=n, max_abs_error=max((r.max_abs_error for r in rs), default=0.0),
                         max_rel_error=max((r.max_rel_error for r in rs), default=0.0),
                         tolerance=rtol, rejected=sum(r.rejected for r in rs))
+
+
+def check_partials(f: sp.Expr, dfs: Mapping[sp.Symbol, sp.Expr],
+                   symbols: Sequence[sp.Symbol] | None = None, *, points: int = 20,
+                   rtol: float = 1e-6, atol: float = 1e-8, seed: int = 0) -> Verification:
+    """Check every partial derivative in ``dfs``; the result is the worst of them
+    (see ``check_entries``; a failure's message starts with ``d/d<var>``)."""
+    syms = list(symbols) if symbols is not None else _symbols_of([f, *dfs.values()])
+    return check_entries([(f"d/d{v.name}", f, d, v) for v, d in dfs.items()], syms,
+                         points=points, rtol=rtol, atol=atol, seed=seed, unit="variable")
