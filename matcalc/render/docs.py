@@ -1,0 +1,222 @@
+"""The generated pages of docs/: the command-line reference and the rule catalogue.
+
+``cli_reference()`` walks the click group ``matcalc.cli.main`` and every (sub)command it
+holds, so a new command appears in docs/cli.md without anyone writing about it by hand;
+``rule_catalogue()`` is the catalogue page. ``python -m matcalc.render.docs`` rewrites
+docs/cli.md and docs/rules.md; tests/test_docs.py fails when they are out of date.
+"""
+from __future__ import annotations
+
+import inspect
+import re
+import sys
+from pathlib import Path
+
+import click
+from click.formatting import join_options
+
+try:  # click >= 8.3 marks an option without a default with a sentinel, not None
+    from click._utils import UNSET as _UNSET
+except ImportError:  # pragma: no cover - older click
+    _UNSET = None
+
+CLI_PAGE = "docs/cli.md"
+RULES_PAGE = "docs/rules.md"
+
+_PREAMBLE = """\
+# Command-line reference
+
+Generated from the click objects in `matcalc/cli.py` by `python -m matcalc.render.docs`;
+a test fails when this page is out of date. For what the commands print and how to read
+it, see the [guide](guide.md); for exit statuses, see [the Python API page](api.md#errors-and-exit-statuses).
+"""
+
+
+def _escape(text: str) -> str:
+    """Plain text made safe for Markdown prose and table cells."""
+    return re.sub(r"([\\`*_<>\[\]|])", r"\\\1", text)
+
+
+def _help_markdown(help_text: str) -> list[str]:
+    """A click help text as Markdown.
+
+    Paragraphs are separated by blank lines. Click rewraps ordinary paragraphs, so they
+    become one line each. A paragraph that starts with click's ``\\b`` marker keeps its
+    lines: unindented lines stay prose lines, runs of indented lines (examples) become a
+    ``text`` code block.
+    """
+    text = inspect.cleandoc(help_text).split("\f", 1)[0]
+    out: list[str] = []
+    for para in re.split(r"\n\s*\n", text):
+        lines = para.splitlines()
+        if not lines:
+            continue
+        if lines[0].strip() != "\b":
+            out += [_escape(" ".join(line.strip() for line in lines)), ""]
+            continue
+        block: list[str] = []
+        prose: list[str] = []
+        for line in lines[1:] + [""]:
+            if line.startswith((" ", "\t")) and line.strip():
+                if prose:
+                    out += [" ".join(prose), ""]
+                    prose = []
+                block.append(line)
+                continue
+            if block:
+                body = inspect.cleandoc("\n".join(block))
+                out += ["```text", body, "```", ""]
+                block = []
+            if line.strip():
+                prose.append(_escape(line.strip()))
+        if prose:
+            out += [" ".join(prose), ""]
+    return out
+
+
+def _names(param: click.Parameter) -> str:
+    """``-o, --output`` or ``--steps / --no-steps``, ordered as click's help shows them."""
+    def joined(opts: list[str]) -> str:
+        return ", ".join(f"`{o}`" for o in join_options(opts)[0].split(", "))
+
+    names = joined(param.opts)
+    if getattr(param, "secondary_opts", None):
+        names += " / " + joined(param.secondary_opts)
+    return names
+
+
+def _bound(value: float, open_: bool, below: bool) -> str:
+    op = "<" if open_ else "≤"
+    return f"{value} {op} x" if below else f"x {op} {value}"
+
+
+def _type(param: click.Parameter) -> str:
+    """The value an option takes: its choices, its range, or the kind of value."""
+    if isinstance(param, click.Option) and param.is_flag:
+        return "flag"
+    t = param.type
+    if isinstance(t, click.Choice):
+        return " \\| ".join(f"`{c}`" for c in t.choices)
+    if isinstance(t, click.types._NumberRangeBase):  # IntRange and FloatRange
+        kind = "integer" if isinstance(t, click.IntRange) else "number"
+        bounds = []
+        if t.min is not None:
+            bounds.append(_bound(t.min, t.min_open, below=True))
+        if t.max is not None:
+            bounds.append(_bound(t.max, t.max_open, below=False))
+        if len(bounds) == 2:
+            lo, hi = bounds
+            return f"{kind}, {lo} {hi.split(' ', 1)[1]}"
+        return f"{kind}, {bounds[0]}" if bounds else kind
+    if isinstance(t, click.Path):
+        return "file" if not t.dir_okay else ("directory" if not t.file_okay else "path")
+    name = {"integer": "integer", "float": "number", "text": "text", "boolean": "boolean"}
+    kind = name.get(t.name, t.name)
+    metavar = getattr(param, "metavar", None)
+    return f"{kind} ({_escape(metavar)})" if metavar else kind
+
+
+def _default(param: click.Parameter, ctx: click.Context) -> str:
+    """The default as a user sees it: the flag that is on, a value, or nothing."""
+    if not param.expose_value:          # --help, --version
+        return ""
+    default = param.get_default(ctx, call=False)
+    if default is _UNSET or callable(default):
+        return ""
+    if isinstance(param, click.Option) and param.is_flag:
+        if param.secondary_opts:
+            return f"`{(param.opts if default else param.secondary_opts)[-1]}`"
+        return "on" if default else "off"
+    if default is None:
+        return ""
+    return f"`{default}`"
+
+
+def _options_table(params: list[click.Parameter], ctx: click.Context) -> list[str]:
+    rows = ["| option | value | default | description |", "|---|---|---|---|"]
+    for p in params:
+        if not isinstance(p, click.Option) or p.hidden:
+            continue
+        help_text = _escape(" ".join((p.help or "").split()))
+        rows.append(f"| {_names(p)} | {_type(p)} | {_default(p, ctx)} | {help_text} |")
+    return rows
+
+
+def _arguments(params: list[click.Parameter]) -> list[str]:
+    out = []
+    for p in params:
+        if isinstance(p, click.Argument):
+            need = "required" if p.required else "optional"
+            many = ", may be repeated" if p.nargs != 1 else ""
+            out.append(f"- `{p.human_readable_name}` ({need}{many})")
+    return out
+
+
+def _command_section(cmd: click.Command, ctx: click.Context, level: int) -> list[str]:
+    params = cmd.get_params(ctx)
+    usage = " ".join(cmd.collect_usage_pieces(ctx))
+    out = [f"{'#' * level} `{ctx.command_path}`", "", "```text",
+           f"{ctx.command_path} {usage}".rstrip(), "```", ""]
+    if cmd.help:
+        out += _help_markdown(cmd.help)
+    arguments = _arguments(params)
+    if arguments:
+        out += ["Arguments:", "", *arguments, ""]
+    out += ["Options:", "", *_options_table(params, ctx), ""]
+    return out
+
+
+def _context(cmd: click.Command, name: str, parent: click.Context | None) -> click.Context:
+    """The context click would make for ``cmd`` (with its context_settings: -h, widths)."""
+    return cmd.context_class(cmd, info_name=name, parent=parent, **cmd.context_settings)
+
+
+def _walk(cmd: click.Command, ctx: click.Context, level: int) -> list[str]:
+    out = _command_section(cmd, ctx, level)
+    if isinstance(cmd, click.Group):
+        for name in sorted(cmd.commands):
+            sub = cmd.commands[name]
+            if sub.hidden:
+                continue
+            sub_ctx = _context(sub, name, ctx)
+            out += _walk(sub, sub_ctx, level + 1)
+    return out
+
+
+def cli_reference() -> str:
+    """docs/cli.md: every command of ``matcalc``, generated from the click objects."""
+    from ..cli import main
+
+    ctx = _context(main, "matcalc", None)
+    lines = [_PREAMBLE, *_walk(main, ctx, 2)]
+    return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def rule_catalogue() -> str:
+    """docs/rules.md: the rule catalogue."""
+    from .catalogue import catalogue_markdown
+
+    return catalogue_markdown()
+
+
+def write_docs(root: Path) -> list[Path]:
+    """Write docs/cli.md and docs/rules.md under ``root`` (the repository); return the paths."""
+    written = []
+    for name, text in ((CLI_PAGE, cli_reference()), (RULES_PAGE, rule_catalogue())):
+        path = Path(root) / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        written.append(path)
+    return written
+
+
+def _repository() -> Path:
+    """The checkout this module lives in (an editable install), else the current directory."""
+    here = Path(__file__).resolve().parents[2]
+    return here if (here / "pyproject.toml").exists() else Path.cwd()
+
+
+if __name__ == "__main__":
+    target = Path(sys.argv[1]) if len(sys.argv) > 1 else _repository()
+    for page in write_docs(target):
+        print(f"wrote {page}")

@@ -1,0 +1,169 @@
+"""The documentation tells the truth: generated pages are current, pasted output is real,
+the README's test command is CI's, and links lead somewhere.
+
+* docs/cli.md and docs/rules.md equal what ``python -m matcalc.render.docs`` writes now.
+* Every ```console block of README.md and docs/*.md whose first line is ``$ matcalc ...``
+  is run again (each ``$ `` line is a command, the lines after it its output) and must
+  print exactly what is pasted. Keep such blocks deterministic (the numeric check is
+  seeded, seed 0 by default, so it is).
+* Every ```pycon block is run as a doctest, the blocks of one page in order.
+* The README's second set-up command is the last line of .ci/run.
+* Every relative link in README.md and docs/*.md leads to an existing file (and heading).
+"""
+from __future__ import annotations
+
+import doctest
+import re
+import shlex
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from matcalc.cli import main
+from matcalc.render.docs import CLI_PAGE, RULES_PAGE, cli_reference, rule_catalogue
+
+ROOT = Path(__file__).resolve().parents[1]
+PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+REGENERATE = "run `python -m matcalc.render.docs` to regenerate"
+
+FENCE = re.compile(r"^```([A-Za-z]*)[ \t]*\n(.*?)^```[ \t]*$", re.S | re.M)
+
+
+def _blocks(page: Path, language: str) -> list[tuple[int, str]]:
+    """(line number, body) of each fenced block of ``language`` in ``page``."""
+    text = page.read_text(encoding="utf-8")
+    return [(text.count("\n", 0, m.start()) + 1, m.group(2))
+            for m in FENCE.finditer(text) if m.group(1) == language]
+
+
+def _console_cases() -> list[tuple[str, str, str]]:
+    """(where, command, expected output) for every command of every ``$ matcalc`` block."""
+    cases = []
+    for page in PAGES:
+        for line, body in _blocks(page, "console"):
+            if not body.startswith("$ matcalc"):
+                continue
+            command, output = None, []
+            for row in body.splitlines() + ["$ "]:
+                if row.startswith("$ "):
+                    if command is not None:
+                        where = f"{page.relative_to(ROOT)}:{line}"
+                        cases.append((where, command, "\n".join(output).rstrip("\n")))
+                    command, output = row[2:], []
+                else:
+                    output.append(row)
+    return cases
+
+
+CONSOLE = _console_cases()
+
+
+# ----------------------------------------------------------------- generated pages
+@pytest.mark.parametrize("page, generate", [(CLI_PAGE, cli_reference),
+                                            (RULES_PAGE, rule_catalogue)])
+def test_generated_pages_are_current(page: str, generate) -> None:
+    path = ROOT / page
+    assert path.exists(), f"{page} is missing: {REGENERATE}"
+    assert path.read_text(encoding="utf-8") == generate(), f"{page} is out of date: {REGENERATE}"
+
+
+def test_cli_reference_lists_every_command() -> None:
+    text = cli_reference()
+    for name in main.commands:
+        assert f"`matcalc {name}`" in text, name
+
+
+# ----------------------------------------------------------------- pasted output
+def test_there_are_console_examples() -> None:
+    assert len(CONSOLE) >= 10
+    assert any(c == 'matcalc derive "ln(sin(x**3)**2)"' for _, c, _ in CONSOLE)
+
+
+@pytest.mark.parametrize("where, command, expected", CONSOLE,
+                         ids=[f"{w} {c}" for w, c, _ in CONSOLE])
+def test_console_output_is_real(where: str, command: str, expected: str, tmp_path: Path,
+                                monkeypatch: pytest.MonkeyPatch) -> None:
+    args = shlex.split(command)
+    assert args[0] == "matcalc", f"{where}: a console block may only run matcalc: {command}"
+    monkeypatch.chdir(tmp_path)           # -o FILE lands here, not in the repository
+    result = CliRunner().invoke(main, args[1:], prog_name="matcalc")
+    assert result.exception is None or isinstance(result.exception, SystemExit), \
+        f"{where}: {command} raised {result.exception!r}"
+    got = result.output.rstrip("\n")      # stdout and stderr, as a terminal shows them
+    assert got == expected, (
+        f"{where}: the output of `{command}` has changed; paste the new output:\n{got}")
+
+
+def test_pycon_examples_run() -> None:
+    parser = doctest.DocTestParser()
+    runner = doctest.DocTestRunner(optionflags=doctest.NORMALIZE_WHITESPACE)
+    ran = 0
+    for page in PAGES:
+        globs: dict = {}
+        for line, body in _blocks(page, "pycon"):
+            name = f"{page.relative_to(ROOT)}:{line}"
+            test = parser.get_doctest(body, globs, name, str(page), line)
+            ran += len(test.examples)
+            report: list[str] = []
+            result = runner.run(test, out=report.append, clear_globs=False)
+            globs.update(test.globs)          # a page's blocks share their names, in order
+            assert result.failed == 0, f"{name}: a pycon example fails:\n" + "".join(report)
+    assert ran >= 5
+
+
+# ----------------------------------------------------------------- set-up commands
+def _readme_setup_commands() -> list[str]:
+    return [body.strip() for _, body in _blocks(ROOT / "README.md", "sh")][:2]
+
+
+def test_readme_setup_is_two_commands() -> None:
+    first, second = _readme_setup_commands()
+    assert first == 'pip install . && matcalc derive "ln(sin(x**3)**2)"'
+    assert "\n" not in second
+
+
+def test_readme_test_command_is_what_ci_runs() -> None:
+    lines = [row for row in (ROOT / ".ci" / "run").read_text().splitlines() if row.strip()]
+    assert _readme_setup_commands()[1] == lines[-1].strip(), \
+        "README's second set-up command and the last line of .ci/run must be identical"
+
+
+# ----------------------------------------------------------------- links
+LINK = re.compile(r"\[[^\]]*\]\(([^)\s]+)\)")
+
+
+def _slug(heading: str) -> str:
+    """GitHub's anchor for a heading."""
+    text = re.sub(r"[`*_]", "", heading.strip().lower())
+    text = re.sub(r"[^\w\- ]", "", text)
+    return text.replace(" ", "-")
+
+
+def _anchors(page: Path) -> set[str]:
+    text = FENCE.sub("", page.read_text(encoding="utf-8"))
+    return {_slug(m.group(1)) for m in re.finditer(r"^#+\s+(.*)$", text, re.M)}
+
+
+def test_readme_links_every_docs_page_and_they_exist() -> None:
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    linked = {m.group(1).split("#")[0] for m in LINK.finditer(text)
+              if m.group(1).startswith("docs/")}
+    for target in linked:
+        assert (ROOT / target).is_file(), f"README links to {target}, which does not exist"
+    pages = {f"docs/{p.name}" for p in (ROOT / "docs").glob("*.md")}
+    assert pages <= linked, f"docs pages not linked from README: {sorted(pages - linked)}"
+
+
+@pytest.mark.parametrize("page", PAGES, ids=[str(p.relative_to(ROOT)) for p in PAGES])
+def test_relative_links_resolve(page: Path) -> None:
+    text = FENCE.sub("", page.read_text(encoding="utf-8"))
+    for m in LINK.finditer(text):
+        target = m.group(1)
+        if re.match(r"[a-z]+:", target):
+            continue                      # http:, https:, mailto:
+        path, _, anchor = target.partition("#")
+        dest = (page.parent / path).resolve() if path else page
+        assert dest.exists(), f"{page.name}: broken link {target}"
+        if anchor and dest.suffix == ".md":
+            assert anchor in _anchors(dest), f"{page.name}: no heading for #{anchor} in {dest.name}"
