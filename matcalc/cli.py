@@ -15,6 +15,7 @@ from .errors import MatcalcError
 
 FORMATS = ("text", "latex", "markdown", "json", "numpy")
 EXIT_INTERNAL = 4
+MAX_POINTS = 500  # the sampler draws at most 8 x 256 candidates
 
 
 def _render(d, fmt: str) -> str:
@@ -87,7 +88,7 @@ SHARED_OPTIONS = (
     click.option("--simplify/--no-simplify", default=True, show_default=True,
                  help="Finish with a (time-boxed) simplification step."),
     click.option("--standalone", is_flag=True, help="LaTeX: a complete document for pdflatex."),
-    click.option("--points", type=click.IntRange(1, 10_000), default=20, show_default=True,
+    click.option("--points", type=click.IntRange(1, MAX_POINTS), default=20, show_default=True,
                  help="Sample points for the numeric check."),
     click.option("--seed", type=int, default=0, show_default=True,
                  help="Seed for the sample points."),

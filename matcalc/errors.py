@@ -40,7 +40,7 @@ class ParseError(MatcalcError):
         if self.position is None or not self.text:
             return f"error: {self.message}"
         col = self.position + 1
-        head = f"error: {self.message} at column {col}"
+        head = f"error: {self.message} (column {col})"
         # Show a window of at most 70 characters around the position, caret underneath.
         text = self.text.replace("\t", " ").replace("\n", " ").replace("\r", " ")
         start = max(0, self.position - 35)

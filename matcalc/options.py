@@ -33,6 +33,17 @@ class Options:
     standalone: bool = False                    # LaTeX: a complete document
     limits: Limits = Limits()
 
+    def __post_init__(self) -> None:
+        from .errors import InputError
+        checks = [(1 <= self.points <= 500, "points must be between 1 and 500"),
+                  (self.rtol > 0 and self.atol >= 0, "rtol must be > 0 and atol >= 0"),
+                  (self.simplify_timeout > 0, "simplify_timeout must be > 0 seconds"),
+                  (self.layout in ("numerator", "denominator"),
+                   "layout must be 'numerator' or 'denominator'")]
+        for ok, message in checks:
+            if not ok:
+                raise InputError(f"bad option: {message}")
+
     def with_(self, **changes: object) -> "Options":
         """A copy with some fields changed."""
         return replace(self, **changes)  # type: ignore[arg-type]

@@ -109,4 +109,9 @@ BAD_INPUTS: list[str] = [
     "\x00",
     "x\x00",
     "x\x1b[31m",
+    # names the NumPy output could not use as variables
+    "lambda^2",
+    "np + x",
+    "_t1 + x",
+    "x + class",
 ]

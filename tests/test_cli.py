@@ -152,3 +152,21 @@ def test_python_dash_m(tmp_path: Path) -> None:
                           env={**os.environ, "PYTHONPATH": str(Path(__file__).parents[1])})
     assert proc.returncode == 0, proc.stderr
     assert "2*x*cos(x^2)" in proc.stdout
+
+
+@pytest.mark.parametrize("changes,phrase", [({"points": 0}, "points"), ({"rtol": 0.0}, "rtol"),
+                                            ({"simplify_timeout": 0}, "simplify_timeout"),
+                                            ({"layout": "diagonal"}, "layout")])
+def test_options_are_validated(changes: dict, phrase: str) -> None:
+    from matcalc import Options
+    from matcalc.errors import InputError
+    with pytest.raises(InputError, match=phrase):
+        Options(**changes)
+
+
+def test_tie_convention_is_visible_in_text_and_latex() -> None:
+    """max(f, g) splits a tie evenly: the printed step must say step(u, 1/2), not step(u)."""
+    r = run("derive", "max(x, x^2)", "--no-verify")
+    assert "step(x^2 - x, 1/2)" in r.output
+    latex = run("derive", "max(x, x^2)", "--no-verify", "--format", "latex").output
+    assert r"\operatorname{step}" in latex and r"\frac{1}{2}" in latex

@@ -76,8 +76,10 @@ class Solver:
     def derive(self, expr: sp.Basic, var: sp.Symbol) -> Step:
         """The Step d expr / d var (memoized per distinct sub-expression)."""
         if not self.depends(expr, var):
+            # No printing here: a Jacobian has ~n^2 constant entries (renderers show expr).
+            what = str(expr) if expr.is_Atom else "the expression"
             return Step("constant", "derivative", expr, sp.S.Zero,
-                        f"Constant rule: {short(expr)} does not depend on {var}.", var)
+                        f"Constant rule: {what} does not depend on {var}.", var)
         if expr == var:
             return Step("variable", "derivative", expr, sp.S.One, f"d{var}/d{var} = 1.", var)
         key = (expr, var)

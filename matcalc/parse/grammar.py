@@ -31,6 +31,8 @@ inputs (``10**10**10``, deep nesting) fail fast with ParseError or LimitError.
 """
 from __future__ import annotations
 
+import keyword
+
 import difflib
 import math
 import re
@@ -114,6 +116,12 @@ _SHORT_NAME = re.compile(r"[A-Za-z][0-9]*")
 _UNDEFINED = (S.ComplexInfinity, S.NaN, S.Infinity, S.NegativeInfinity)
 
 _MATRIX_HINT = "needs declared matrices (--shape); matrix expressions are not supported yet"
+
+
+def usable_name(name: str) -> bool:
+    """Whether a variable name can also be used in the emitted NumPy code (not a Python
+    keyword, not ``np``, not starting with ``_``, which the emitter's temporaries use)."""
+    return not (keyword.iskeyword(name) or name == "np" or name.startswith("_"))
 
 
 def is_reserved(name: str) -> bool:
@@ -292,6 +300,10 @@ class Parser:
         if token.kind == NAME:
             spec = self._callee(token)
             if spec is None:
+                if token.text not in CONSTANTS and not usable_name(token.text):
+                    self.fail(f"'{token.text}' cannot be a variable name (Python keywords, 'np' "
+                              "and names starting with '_' are reserved for the NumPy output)",
+                              token.pos)
                 self.advance()
                 return CONSTANTS.get(token.text) or make_symbol(token.text)
             self.advance()

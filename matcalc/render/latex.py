@@ -36,7 +36,12 @@ class MatcalcLatexPrinter(LatexPrinter):
                           **(settings or {})})
 
     def _print_Heaviside(self, expr: sp.Expr, exp: object = None) -> str:
-        body = r"\left[%s > 0\right]" % self._print(expr.args[0])
+        at_zero = expr.args[1] if len(expr.args) > 1 else sp.S.Half
+        if at_zero == 0:
+            body = r"\left[%s > 0\right]" % self._print(expr.args[0])
+        else:  # the value at 0 matters (ties of max/min split evenly): say it
+            body = r"\operatorname{step}\left(%s, %s\right)" % (self._print(expr.args[0]),
+                                                                 self._print(at_zero))
         return body if exp is None else r"%s^{%s}" % (body, exp)
 
 

@@ -62,7 +62,10 @@ class TextPrinter(StrPrinter):
         return f"abs({self._print(expr.args[0])})"
 
     def _print_Heaviside(self, expr: sp.Expr) -> str:
-        return f"step({self._print(expr.args[0])})"
+        at_zero = expr.args[1] if len(expr.args) > 1 else sp.S.Half
+        if at_zero == 0:
+            return f"step({self._print(expr.args[0])})"
+        return f"step({self._print(expr.args[0])}, {self._print(at_zero)})"
 
     def _print_Max(self, expr: sp.Expr) -> str:
         return "max(%s)" % self.stringify(expr.args, ", ")
