@@ -15,10 +15,24 @@ def step(x: sp.Expr) -> sp.Expr:
     return Heaviside(x, 0)
 
 
-class sigmoid(Function):
-    r"""The logistic function sigma(x) = 1 / (1 + e^{-x}); sigma'(x) = sigma(x) (1 - sigma(x))."""
+class _Activation(Function):
+    """A real function of one real argument, printed in LaTeX as ``latex_name(arg)``."""
 
     nargs = 1
+    latex_name = ""
+
+    def _eval_is_real(self):
+        return self.args[0].is_real
+
+    def _latex(self, printer, exp=None):
+        body = r"%s\left(%s\right)" % (self.latex_name, printer._print(self.args[0]))
+        return body if exp is None else r"%s^{%s}" % (body, exp)
+
+
+class sigmoid(_Activation):
+    r"""The logistic function sigma(x) = 1 / (1 + e^{-x}); sigma'(x) = sigma(x) (1 - sigma(x))."""
+
+    latex_name = r"\sigma"
 
     @classmethod
     def eval(cls, arg):  # type: ignore[override]
@@ -35,22 +49,15 @@ class sigmoid(Function):
     def _eval_evalf(self, prec):
         return (1 / (1 + exp(-self.args[0])))._eval_evalf(prec)
 
-    def _eval_is_real(self):
-        return self.args[0].is_real
-
     def _eval_is_positive(self):
         if self.args[0].is_real:
             return True
 
-    def _latex(self, printer, exp=None):
-        body = r"\sigma\left(%s\right)" % printer._print(self.args[0])
-        return body if exp is None else r"%s^{%s}" % (body, exp)
 
-
-class relu(Function):
+class relu(_Activation):
     r"""The rectifier relu(x) = max(0, x); relu'(x) = H(x), with H(0) = 0."""
 
-    nargs = 1
+    latex_name = r"\operatorname{relu}"
 
     @classmethod
     def eval(cls, arg):  # type: ignore[override]
@@ -68,22 +75,15 @@ class relu(Function):
     def _eval_evalf(self, prec):
         return sp.Max(0, self.args[0])._eval_evalf(prec)
 
-    def _eval_is_real(self):
-        return self.args[0].is_real
-
     def _eval_is_nonnegative(self):
         if self.args[0].is_real:
             return True
 
-    def _latex(self, printer, exp=None):
-        body = r"\operatorname{relu}\left(%s\right)" % printer._print(self.args[0])
-        return body if exp is None else r"%s^{%s}" % (body, exp)
 
-
-class softplus(Function):
+class softplus(_Activation):
     r"""softplus(x) = ln(1 + e^x); softplus'(x) = sigma(x)."""
 
-    nargs = 1
+    latex_name = r"\operatorname{softplus}"
 
     @classmethod
     def eval(cls, arg):  # type: ignore[override]
@@ -99,16 +99,9 @@ class softplus(Function):
     def _eval_evalf(self, prec):
         return log(1 + exp(self.args[0]))._eval_evalf(prec)
 
-    def _eval_is_real(self):
-        return self.args[0].is_real
-
     def _eval_is_positive(self):
         if self.args[0].is_real:
             return True
-
-    def _latex(self, printer, exp=None):
-        body = r"\operatorname{softplus}\left(%s\right)" % printer._print(self.args[0])
-        return body if exp is None else r"%s^{%s}" % (body, exp)
 
 
 class logb(Function):

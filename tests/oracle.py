@@ -7,7 +7,6 @@ from __future__ import annotations
 import numpy as np
 import sympy as sp
 
-from matcalc.functions import logb, relu, sigmoid, softplus
 
 NUMPY_EXTRAS = {
     "sigmoid": lambda x: 1 / (1 + np.exp(-x)),

@@ -18,9 +18,8 @@ import re
 from typing import TYPE_CHECKING
 
 import sympy as sp
-from sympy.printing.precedence import precedence
-from sympy.printing.str import StrPrinter
 
+from .syntax import SyntaxPrinter
 from .naming import (Entry, Grid, Heading, Jacobian, Leibniz, Nabla, Operator, Part, Plan,
                      Product, Sum, Value, plan)
 
@@ -34,47 +33,12 @@ TAG_COLUMN = 52
 MAX_INDENT_LEVEL = 10
 
 
-class TextPrinter(StrPrinter):
-    """SymPy's str with ``^`` powers, ``ln``, ``e``, ``sqrt`` and matcalc's function names."""
-
-    def _print_Pow(self, expr: sp.Pow, rational: bool = False) -> str:
-        base, exponent = expr.base, expr.exp
-        if exponent is sp.S.Half and not rational:
-            return f"sqrt({self._print(base)})"
-        prec = precedence(expr)
-        if exponent is sp.S.NegativeOne:
-            return "1/" + self.parenthesize(base, prec, strict=False)
-        if exponent == -sp.S.Half and not rational:
-            return f"1/sqrt({self._print(base)})"
-        return "%s^%s" % (self.parenthesize(base, prec, strict=False),
-                          self.parenthesize(exponent, prec, strict=False))
+class TextPrinter(SyntaxPrinter):
+    """The input-syntax printer (``^`` powers, ``e``, ``sqrt``, matcalc's function names),
+    with ``ln`` for the natural logarithm and matrices and equations on one line."""
 
     def _print_log(self, expr: sp.Expr) -> str:
         return f"ln({self._print(expr.args[0])})"
-
-    def _print_Exp1(self, expr: sp.Expr) -> str:
-        return "e"
-
-    def _print_Pi(self, expr: sp.Expr) -> str:
-        return "pi"
-
-    def _print_Abs(self, expr: sp.Expr) -> str:
-        return f"abs({self._print(expr.args[0])})"
-
-    def _print_Heaviside(self, expr: sp.Expr) -> str:
-        at_zero = expr.args[1] if len(expr.args) > 1 else sp.S.Half
-        if at_zero == 0:
-            return f"step({self._print(expr.args[0])})"
-        return f"step({self._print(expr.args[0])}, {self._print(at_zero)})"
-
-    def _print_Max(self, expr: sp.Expr) -> str:
-        return "max(%s)" % self.stringify(expr.args, ", ")
-
-    def _print_Min(self, expr: sp.Expr) -> str:
-        return "min(%s)" % self.stringify(expr.args, ", ")
-
-    def _print_logb(self, expr: sp.Expr) -> str:
-        return "log(%s, %s)" % (self._print(expr.args[0]), self._print(expr.args[1]))
 
     def _print_MatrixBase(self, expr: sp.MatrixBase) -> str:
         """On one line: a row [a, b], a matrix [[a, b], [c, d]] (one list per row)."""
