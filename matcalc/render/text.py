@@ -34,20 +34,11 @@ MAX_INDENT_LEVEL = 10
 
 
 class TextPrinter(SyntaxPrinter):
-    """The input-syntax printer (``^`` powers, ``e``, ``sqrt``, matcalc's function names),
-    with ``ln`` for the natural logarithm and matrices and equations on one line."""
+    """The input-syntax printer (``^`` powers, ``e``, ``sqrt``, matcalc's function names,
+    matrices on one line), with ``ln`` for the natural logarithm and ``lhs = rhs``."""
 
     def _print_log(self, expr: sp.Expr) -> str:
         return f"ln({self._print(expr.args[0])})"
-
-    def _print_MatrixBase(self, expr: sp.MatrixBase) -> str:
-        """On one line: a row [a, b], a matrix [[a, b], [c, d]] (one list per row)."""
-        rows = ["[" + ", ".join(self._print(e) for e in expr.row(i)) + "]"
-                for i in range(expr.rows)]
-        return rows[0] if expr.rows == 1 else "[" + ", ".join(rows) + "]"
-
-    _print_ImmutableDenseMatrix = _print_MatrixBase
-    _print_MutableDenseMatrix = _print_MatrixBase
 
     def _print_Equality(self, expr: sp.Eq) -> str:
         return f"{self._print(expr.lhs)} = {self._print(expr.rhs)}"
