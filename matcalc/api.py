@@ -55,7 +55,8 @@ def _as_var(wrt: str | sp.Symbol | None, expr: sp.Basic) -> sp.Symbol:
         name = wrt.strip()
         if not name.isidentifier():
             raise InputError(f"--wrt expects a variable name, got {wrt!r}")
-        var = make_symbol(name)
+        # The expression's own symbol of that name (a SymPy-built input may carry assumptions).
+        var = next((s for s in symbols if s.name == name), None) or make_symbol(name)
     if symbols and var not in symbols:
         raise InputError(f"variable '{var}' does not occur in the expression (its variables: {names})")
     return var

@@ -180,7 +180,7 @@ def jacobian(exprs: str, wrt: str | None, layout: str, **shared: object) -> None
 
 @main.command()
 @click.option("--format", "fmt", type=click.Choice(("text", "markdown")), default="text",
-              show_default=True)
+              show_default=True, help="text: one rule a line; markdown: the table of docs/rules.md.")
 def rules(fmt: str) -> None:
     """List the rule catalogue: every rule's name and the identity it applies."""
     from .rules import RULES

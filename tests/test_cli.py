@@ -170,3 +170,10 @@ def test_tie_convention_is_visible_in_text_and_latex() -> None:
     assert "step(x^2 - x, 1/2)" in r.output
     latex = run("derive", "max(x, x^2)", "--no-verify", "--format", "latex").output
     assert r"\operatorname{step}" in latex and r"\frac{1}{2}" in latex
+
+
+def test_wrt_by_name_finds_a_sympy_symbol_with_assumptions() -> None:
+    from matcalc import derive
+    x = sp.Symbol("x", positive=True)
+    d = derive(sp.log(x ** 2), "x")
+    assert d.wrt == (x,) and sp.simplify(d.result - 2 / x) == 0
