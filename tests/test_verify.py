@@ -270,3 +270,15 @@ def test_points_option():
     r = check_derivative(sp.sin(x), sp.cos(x), x, points=50)
     assert r.points == 50 and "50 random points" in r.method
     assert isinstance(r, Verification)
+
+
+def test_text_is_never_sympified(tmp_path, monkeypatch):
+    """Public helpers take SymPy objects or numbers; text would reach eval inside sympify."""
+    from matcalc.codegen.numpy import to_numpy
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(TypeError):
+        check_derivative("__import__('os').system('touch pwned')", x, x)
+    with pytest.raises(TypeError):
+        to_numpy("__import__('os').system('touch pwned')")
+    assert not (tmp_path / "pwned").exists()
+    assert to_numpy(3) == "3"

@@ -28,7 +28,7 @@ from typing import Callable
 import sympy as sp
 from sympy.printing.str import StrPrinter
 
-from matcalc.engine.dag import postorder, tree_size
+from matcalc.engine.dag import as_basic, postorder, tree_size
 from matcalc.functions import logb, relu, sigmoid, softplus
 
 #: Tree size above which the flat walrus form is emitted.
@@ -177,7 +177,7 @@ def to_numpy(expr: sp.Expr) -> str:
     """
     if isinstance(expr, sp.MatrixBase):
         return to_numpy_array(list(expr), tuple(expr.shape))
-    expr = sp.sympify(expr)
+    expr = as_basic(expr)
     nodes = postorder([expr])
     for node in nodes:
         if isinstance(node, sp.Symbol):

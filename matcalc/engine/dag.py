@@ -11,6 +11,18 @@ from typing import Callable, Iterable
 import sympy as sp
 
 
+def as_basic(value: object) -> sp.Basic:
+    """A SymPy object from a SymPy object or a Python number, never from text.
+
+    (``sympify`` would hand a string to Python's eval; matcalc never does that.)
+    """
+    if isinstance(value, sp.Basic):
+        return value
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError(f"expected a SymPy expression or a number, got {type(value).__name__}")
+    return sp.Integer(value) if isinstance(value, int) else sp.Float(value)
+
+
 def postorder(roots: Iterable[sp.Basic]) -> list[sp.Basic]:
     """Distinct nodes reachable from ``roots``, children before parents (iterative, no recursion)."""
     seen: set[int] = set()

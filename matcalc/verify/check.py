@@ -20,7 +20,7 @@ from typing import Mapping, Sequence
 import numpy as np
 import sympy as sp
 
-from matcalc.engine.dag import postorder
+from matcalc.engine.dag import as_basic, postorder
 from matcalc.verify.kernel import UnsupportedNode, compile_kernel, kinks
 from matcalc.verify.result import Verification
 from matcalc.verify.sampling import Sample, find_points
@@ -48,7 +48,7 @@ def check_derivative(f: sp.Expr, df: sp.Expr, wrt: sp.Symbol,
     Uses at least ``points`` accepted random points; "skipped" if they cannot be found in
     the sampling budget (empty or tiny domain) or a node cannot be evaluated numerically.
     """
-    f, df = sp.sympify(f), sp.sympify(df)
+    f, df = as_basic(f), as_basic(df)
     syms = list(symbols) if symbols is not None else _symbols_of([f, df])
     if wrt not in syms:
         syms.append(wrt)
