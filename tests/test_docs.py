@@ -92,7 +92,8 @@ def test_console_output_is_real(where: str, command: str, expected: str, tmp_pat
         f"{where}: {command} raised {result.exception!r}"
     got = result.output.rstrip("\n")      # stdout and stderr, as a terminal shows them
     assert got == expected, (
-        f"{where}: the output of `{command}` has changed; paste the new output:\n{got}")
+        f"{where}: the output of `{command}` has changed; refresh the pasted output with "
+        f"`python -m matcalc.render.docs --console`:\n{got}")
 
 
 def test_pycon_examples_run() -> None:

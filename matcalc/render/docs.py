@@ -216,7 +216,56 @@ def _repository() -> Path:
     return here if (here / "pyproject.toml").exists() else Path.cwd()
 
 
+CONSOLE_BLOCK = re.compile(r"^```console[ \t]*\n(\$ matcalc.*?)^```[ \t]*$", re.S | re.M)
+
+
+def _run_console(body: str) -> str:
+    """Re-run every ``$ matcalc ...`` line of a console block; return the block with the
+    real output pasted under each command (stdout and stderr, as a terminal shows them)."""
+    import os
+    import shlex
+    import tempfile
+
+    from click.testing import CliRunner
+
+    from ..cli import main
+
+    out: list[str] = []
+    for row in body.splitlines():
+        if not row.startswith("$ "):
+            continue
+        args = shlex.split(row[2:])
+        here = os.getcwd()
+        with tempfile.TemporaryDirectory() as tmp:  # -o FILE lands here
+            os.chdir(tmp)
+            try:
+                result = CliRunner().invoke(main, args[1:], prog_name="matcalc")
+            finally:
+                os.chdir(here)
+        out.append(row)
+        text = result.output.rstrip("\n")
+        if text:
+            out.append(text)
+    return "\n".join(out) + "\n"
+
+
+def refresh_console(root: Path) -> list[Path]:
+    """Paste real output into every ``$ matcalc`` console block of README.md and docs/*.md."""
+    changed = []
+    for page in [root / "README.md", *sorted((root / "docs").glob("*.md"))]:
+        text = page.read_text(encoding="utf-8")
+        new = CONSOLE_BLOCK.sub(lambda m: "```console\n" + _run_console(m.group(1)) + "```", text)
+        if new != text:
+            page.write_text(new, encoding="utf-8")
+            changed.append(page)
+    return changed
+
+
 if __name__ == "__main__":
-    target = Path(sys.argv[1]) if len(sys.argv) > 1 else _repository()
+    args = [a for a in sys.argv[1:] if a != "--console"]
+    target = Path(args[0]) if args else _repository()
     for page in write_docs(target):
         print(f"wrote {page}")
+    if "--console" in sys.argv:  # also re-run the pasted console examples
+        for page in refresh_console(target):
+            print(f"refreshed console output in {page}")

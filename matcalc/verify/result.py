@@ -28,7 +28,7 @@ class Verification:
     def summary(self) -> str:
         """One line for a terminal, e.g. 'Verified numerically: 20 points, max rel. error 3.1e-11.'"""
         if self.status == "passed":
-            return (f"Verified numerically ({self.method}): {self.points} points, "
+            return (f"Verified numerically ({self.method}): "
                     f"max relative error {self.max_rel_error:.1e}, "
                     f"max absolute error {self.max_abs_error:.1e} (tolerance {self.tolerance:g}).")
         if self.status == "failed":
