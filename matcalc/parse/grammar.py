@@ -188,6 +188,24 @@ class Parser:
             self.fail(f"expression nested too deeply (more than {self.limits.max_depth} "
                       "levels of parentheses, signs or powers)", pos)
 
+    def comma_separated(self) -> list[sp.Expr]:
+        """expression (',' expression)*"""
+        out = [self.expression()]
+        while self.peek().is_op(","):
+            self.advance()
+            out.append(self.expression())
+        return out
+
+    def bracket_list(self, opener: Token) -> list[sp.Expr]:
+        """'[' expression (',' expression)* ']', the '[' being ``opener`` (not yet consumed)."""
+        self.advance()
+        self.enter(opener.pos)
+        if self.peek().is_op("]"):
+            self.fail("empty list '[]'", self.peek().pos)
+        out = self.comma_separated()
+        self.close(opener, "]")
+        return out
+
     def close(self, opener: Token, closer: str) -> None:
         """Consume ``closer`` matching ``opener``, or say which bracket is left open."""
         token = self.peek()
@@ -622,15 +640,7 @@ def parse_expression_list(text: str, limits: Limits = Limits()) -> list[sp.Expr]
             result = parser.expression()
             parser.expect_end()
             return [_finish(parser, result)]
-        parser.advance()
-        parser.enter(opener.pos)
-        if parser.peek().is_op("]"):
-            parser.fail("empty list '[]'", parser.peek().pos)
-        items = [parser.expression()]
-        while parser.peek().is_op(","):
-            parser.advance()
-            items.append(parser.expression())
-        parser.close(opener, "]")
+        items = parser.bracket_list(opener)
         parser.expect_end()
         return [_finish(parser, item) for item in items]
 
@@ -643,18 +653,6 @@ def parse_expression_matrix(text: str, limits: Limits = Limits()) -> list[list[s
     parser = Parser(text, limits)
     _check_blank(text)
 
-    def items(opener) -> list[sp.Expr]:
-        parser.advance()
-        parser.enter(opener.pos)
-        if parser.peek().is_op("]"):
-            parser.fail("empty list '[]'", parser.peek().pos)
-        out = [parser.expression()]
-        while parser.peek().is_op(","):
-            parser.advance()
-            out.append(parser.expression())
-        parser.close(opener, "]")
-        return out
-
     def run() -> list[list[sp.Expr]]:
         opener = parser.peek()
         if not opener.is_op("["):
@@ -662,20 +660,17 @@ def parse_expression_matrix(text: str, limits: Limits = Limits()) -> list[list[s
         parser.advance()
         parser.enter(opener.pos)
         if not parser.peek().is_op("["):           # a single row [a, b]
-            row = [parser.expression()]
-            while parser.peek().is_op(","):
-                parser.advance()
-                row.append(parser.expression())
+            row = parser.comma_separated()
             parser.close(opener, "]")
             parser.expect_end()
             return [[_finish(parser, e) for e in row]]
-        rows = [items(parser.peek())]
+        rows = [parser.bracket_list(parser.peek())]
         while parser.peek().is_op(","):
             parser.advance()
             if not parser.peek().is_op("["):
                 parser.unexpected(parser.peek(), "'[' to start a row")
             start = parser.peek().pos
-            rows.append(items(parser.peek()))
+            rows.append(parser.bracket_list(parser.peek()))
             if len(rows[-1]) != len(rows[0]):
                 parser.fail(f"row {len(rows)} has {len(rows[-1])} entries, row 1 has "
                             f"{len(rows[0])}", start)
