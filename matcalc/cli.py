@@ -69,12 +69,22 @@ def main() -> None:
       matcalc derive "x^x" --format latex --standalone -o xx.tex
       matcalc grad "3x^2(2y+7)" --wrt x,y
       matcalc jacobian "[ln(g1), sin(g2)]" --where "g1 = x^2; g2 = 3x" --wrt x
+      matcalc derive "x.T @ A @ x" --shape x:n --shape A:n,n --wrt x
+      matcalc jacobian "tanh(x)" --shape x:n --dim n=3
       matcalc rules
     """
 
 
 #: Options shared by the derivation commands (derive, grad, jacobian), in --help order.
 SHARED_OPTIONS = (
+    click.option("--shape", "shape", multiple=True, metavar="NAME:DIMS",
+                 help="Declare a vector or matrix: x:n is an n x 1 column, W:m,n an m x n "
+                 "matrix (dimensions are integers or names); repeat for each. Undeclared "
+                 "names are scalars. Then @ is the matrix product, .T the transpose and "
+                 "* / + - act element-wise with broadcasting."),
+    click.option("--dim", "dim", multiple=True, metavar="NAME=SIZE",
+                 help="With --shape: also show the result's components at this size, "
+                 "e.g. --dim n=3 (repeatable)."),
     click.option("--where", metavar="DEFS", help="Named intermediate variables, e.g. "
                  "\"g1 = x^2; g2 = 3x\" (';' or line breaks between them): the derivation "
                  "goes through them (total-derivative or vector chain rule) and substitutes "
@@ -132,7 +142,8 @@ def derive(expr: str, wrt: str | None, **shared: object) -> None:
     """
     from .api import derive as api_derive
 
-    _run_shared(lambda opts, where: api_derive(expr, wrt, options=opts, where=where), shared)
+    _run_shared(lambda opts, where: api_derive(expr, wrt, options=opts, where=where,
+                                                       shapes=shared["shape"], dims=shared["dim"]), shared)
 
 
 @main.command(context_settings={"ignore_unknown_options": True})
@@ -151,7 +162,8 @@ def grad(expr: str, wrt: str | None, **shared: object) -> None:
     """
     from .api_multi import gradient
 
-    _run_shared(lambda opts, where: gradient(expr, wrt, options=opts, where=where), shared)
+    _run_shared(lambda opts, where: gradient(expr, wrt, options=opts, where=where,
+                                                     shapes=shared["shape"], dims=shared["dim"]), shared)
 
 
 @main.command(context_settings={"ignore_unknown_options": True})
@@ -175,7 +187,8 @@ def jacobian(exprs: str, wrt: str | None, layout: str, **shared: object) -> None
     from .api_multi import jacobian as api_jacobian
 
     _run_shared(lambda opts, where: api_jacobian(exprs, wrt, layout=layout, options=opts,
-                                                 where=where), shared)
+                                                 where=where, shapes=shared["shape"],
+                                                 dims=shared["dim"]), shared)
 
 
 @main.command()

@@ -41,39 +41,62 @@ class Derivation:
         [df/dx_1, ..., df/dx_n], or the Jacobian matrix in the stated layout."""
         if self.kind == "jacobian":
             return self.results["jacobian"]
+        if self.shapes:
+            return self.results[str(self.wrt[0])]
         if self.kind == "gradient":
             return sp.ImmutableMatrix([[self.results[str(w)] for w in self.wrt]])
         return self.results[str(self.wrt[0])]
 
     def to_text(self) -> str:
+        if self.shapes:
+            from .matrix import render as matrix_render
+            return matrix_render.render_text(self)
         from .render.text import render_text
         return render_text(self)
 
     def to_latex(self, standalone: bool | None = None) -> str:
+        if self.shapes:
+            from .matrix import render as matrix_render
+            return matrix_render.render_latex(
+                self, standalone=self.options.standalone if standalone is None else standalone)
         from .render.latex import render_latex
         return render_latex(self, standalone=self.options.standalone if standalone is None else standalone)
 
     def to_markdown(self) -> str:
+        if self.shapes:
+            from .matrix import render as matrix_render
+            return matrix_render.render_markdown(self)
         from .render.markdown import render_markdown
         return render_markdown(self)
 
     def to_json(self, indent: int | None = 2) -> str:
+        if self.shapes:
+            from .matrix import render as matrix_render
+            return matrix_render.render_json(self, indent=indent)
         from .render.json import render_json
         return render_json(self, indent=indent)
 
     def to_dict(self) -> dict:
+        if self.shapes:
+            from .matrix import render as matrix_render
+            return matrix_render.to_dict(self)
         from .render.json import to_dict
         return to_dict(self)
 
     def to_numpy(self) -> str:
         """The result as a Python expression over ``np.*`` and the variables' names (a
         gradient evaluates to a vector of shape (n,), a Jacobian to its m x n matrix)."""
+        if self.shapes:
+            from .matrix import render as matrix_render
+            return matrix_render.render_numpy(self)
         from .codegen.numpy import to_numpy, to_numpy_array
         if self.kind == "gradient":
             return to_numpy_array(list(self.result), (len(self.wrt),))
         return to_numpy(self.result)
 
     def _repr_latex_(self) -> str:
+        if self.shapes:
+            return "$\\displaystyle " + self.to_latex(standalone=False).split("\\[")[-1].split("\\]")[0] + "$"
         from .render.latex import render_latex
         return render_latex(self, standalone=False, display=True)
 
