@@ -18,6 +18,36 @@ EXIT_INTERNAL = 4
 MAX_POINTS = 500  # the sampler draws at most 8 x 256 candidates
 
 
+class ExprCommand(click.Command):
+    """A command whose arguments are expressions that may start with '-' ("-x^2",
+    "-sum(y * log(a))"): such a token is not an option unless it is one of this command's
+    option names, so it is kept whole as an argument (click would otherwise read "-cos(x)"
+    as the flags -c -o ... and take "s(x)" as the value of -o)."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        names: dict[str, bool] = {}
+        for p in self.get_params(ctx):
+            if isinstance(p, click.Option):
+                for n in (*p.opts, *p.secondary_opts):
+                    names[n] = not p.is_flag and not p.count
+        out: list[str] = []
+        takes_value = False
+        for a in args:
+            if a == "--":
+                out.append(a)
+                takes_value = False
+                continue
+            key = a.split("=", 1)[0]
+            if a.startswith("-") and not a.startswith("--") and len(a) > 1 \
+                    and not takes_value and key not in names:
+                out.append(" " + a)               # an expression: the parser skips blanks
+                takes_value = False
+                continue
+            out.append(a)
+            takes_value = names.get(a, False) if not takes_value else False
+        return super().parse_args(ctx, out)
+
+
 def _render(d, fmt: str) -> str:
     if fmt == "text":
         return d.to_text()
@@ -127,7 +157,7 @@ def _run_shared(action: Callable[..., object], shared: dict) -> None:
     _run(lambda: action(opts, shared["where"]), shared["fmt"], shared["output"])
 
 
-@main.command(context_settings={"ignore_unknown_options": True})
+@main.command(cls=ExprCommand)
 @click.argument("expr")
 @click.option("--wrt", metavar="VAR", help="Variable to differentiate by (may be left out when "
               "the expression has one variable; others are held constant).")
@@ -146,7 +176,7 @@ def derive(expr: str, wrt: str | None, **shared: object) -> None:
                                                        shapes=shared["shape"], dims=shared["dim"]), shared)
 
 
-@main.command(context_settings={"ignore_unknown_options": True})
+@main.command(cls=ExprCommand)
 @click.argument("expr")
 @click.option("--wrt", metavar="VAR[,VAR...]", help="Variables of the gradient, e.g. x,y "
               "(default: every free variable, sorted by name).")
@@ -166,7 +196,7 @@ def grad(expr: str, wrt: str | None, **shared: object) -> None:
                                                      shapes=shared["shape"], dims=shared["dim"]), shared)
 
 
-@main.command(context_settings={"ignore_unknown_options": True})
+@main.command(cls=ExprCommand)
 @click.argument("exprs", metavar="\"[F1, F2, ...]\"")
 @click.option("--wrt", metavar="VAR[,VAR...]", help="Variables, one column each, e.g. x,y "
               "(default: every free variable, sorted by name).")

@@ -85,8 +85,10 @@ def check_matrix(f_expr: sp.Basic, results: dict[str, sp.Basic], variables: list
     ``var`` against finite differences of ``f_expr``; see the module docstring."""
     rng = np.random.default_rng(seed)
     near = _conditioned(f_expr)
-    all_vars = sorted({s for s in f_expr.atoms(MatrixSymbol, sp.Symbol)
-                       if not (isinstance(s, sp.Symbol) and s in set(dims))},
+    dims = set(dims)
+    all_vars = sorted({s for s in f_expr.atoms(MatrixSymbol, sp.Symbol) | set(variables)
+                       if not isinstance(s, sp.Dummy)
+                       and not (isinstance(s, sp.Symbol) and s in dims)},
                       key=lambda s: s.name)
     worst_abs = worst_rel = 0.0
     compared = rejected = 0

@@ -147,6 +147,9 @@ class _Linear:
                 return al.mmul(*mats, al.mT(g)) if is_matrix(g) else al.mmul(*mats, g)
             i = next(k for k, f in enumerate(mats) if self.has(f))
             right = mats[i + 1:]
+            if isinstance(mats[i], Diag) and len(right) == 1 and right[0].shape[1] == 1:
+                # diag(u) v = u o v
+                return al.mmul(coeff, *mats[:i], self.jacobian(al.hadamard(mats[i].arg, right[0])))
             if right and not all(al.is_one_by_one(r) for r in right):
                 raise NoRuleError(f"cannot write {matrix_syntax(t)} as J d{str(self.dv)[1:]}", t)
             scal = sp.Mul(*[ScalarOf(r) for r in right])

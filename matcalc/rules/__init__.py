@@ -3,5 +3,6 @@ several variables (gradient, Jacobian, total derivative, vector chain rule), as 
 from .catalogue import RULES, Rule, rule_info
 from .elementary import ELEMENTARY, Elementary, lookup
 from . import multivariate  # noqa: E402,F401  (registers its rules, listed last)
+from . import matrix  # noqa: E402,F401  (matrix calculus rules)
 
 __all__ = ["RULES", "Rule", "rule_info", "ELEMENTARY", "Elementary", "lookup"]
