@@ -39,6 +39,7 @@ MATRIX_FUNCTIONS: dict[str, tuple[int, int, bool]] = {
     "logdet": (1, 1, False), "inv": (1, 1, False), "norm": (1, 1, False),
     "sum": (1, 1, True), "mean": (1, 1, True), "dot": (2, 2, False),
     "softmax": (1, 1, True), "log_softmax": (1, 1, True), "diag": (1, 1, False),
+    "eye": (1, 1, False), "ones": (1, 2, False), "zeros": (1, 2, False),
 }
 
 
@@ -359,6 +360,16 @@ def _square(x: MatrixExpr, what: str) -> None:
 
 def call_matrix_function(name: str, args: list[sp.Basic], axis: int | None) -> sp.Basic:
     """tr, det, logdet, inv, norm, sum, mean, dot, softmax, log_softmax, diag."""
+    if name in ("eye", "ones", "zeros"):
+        dims = []
+        for a in args:
+            if is_matrix(a) or not (a.is_Integer and a > 0 or isinstance(a, sp.Symbol)):
+                raise ShapeMismatch(f"{name}() takes dimensions (positive integers or names)")
+            dims.append(a)
+        if name == "eye":
+            return sp.Identity(dims[0])
+        r, c = dims[0], dims[1] if len(dims) > 1 else sp.Integer(1)
+        return al.ones(r, c) if name == "ones" else sp.ZeroMatrix(r, c)
     x = al.as_matrix(args[0])
     if name in ("tr", "trace"):
         if not is_matrix(x):

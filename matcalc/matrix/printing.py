@@ -53,9 +53,11 @@ def _inner(mats: list) -> sp.Basic:
 
 def stretched(expr: sp.Basic) -> sp.Basic | None:
     """b when ``expr`` is b 1^T (a column across columns) or 1 b (a row across rows)."""
-    if not isinstance(expr, MatMul):
+    if not isinstance(expr, MatMul) and not isinstance(expr, OneMatrix):
         return None
     coeff, mats = coeff_and_factors(expr)
+    if len(mats) == 1 and isinstance(mats[0], OneMatrix):
+        return coeff
     if len(mats) == 2 and isinstance(mats[1], OneMatrix) and mats[1].shape[0] == 1 \
             and not isinstance(mats[0], OneMatrix):
         return sp.Mul(coeff, 1, evaluate=False) * mats[0] if coeff != 1 else mats[0]
@@ -222,8 +224,10 @@ class MatrixLatexPrinter(_Common, MatcalcLatexPrinter):
     hadamard_power = True
     paren_open, paren_close = r"\left(", r"\right)"
 
-    def parenthesize(self, item, level, is_neg=False, strict=False):
-        return super().parenthesize(item, level, is_neg=is_neg, strict=strict)
+    def _coefficient(self, c: sp.Expr) -> str:
+        """Fractions and products are self-delimiting in LaTeX; only sums need brackets."""
+        return self.parenthesize(c, ADD + 1, strict=False) if isinstance(c, sp.Add) \
+            else self._print(c)
 
     def _print_MatrixSymbol(self, expr: MatrixSymbol) -> str:
         return self._print(sp.Symbol(expr.name))

@@ -88,7 +88,11 @@ def _tex_line(s: Step) -> str:
 
 
 def _tex_rule(s: Step) -> str:
-    return r"&&\text{%s}" % escape(s.rule.replace("_", " "))
+    """The rule's name as a tag: at the right margin, or on its own line when the row
+    is too long (amsmath moves tags that do not fit)."""
+    from ..rules import RULES
+    title = RULES[s.rule].title if s.rule in RULES else s.rule.replace("_", " ")
+    return r"\tag*{\small %s}" % escape(title)
 
 
 def render_latex(d: "Derivation", standalone: bool = False, display: bool = False) -> str:
