@@ -179,6 +179,40 @@ CASES: list[Case] = [
     C("neuron_w_J", "max(0, dot(w, x) + b)", ("w:n", "x:n"), "w",
       lambda v: float(_scalar(v["w"].T @ v["x"]) + v["b"] > 0) * v["x"].T,
       kind="jacobian", scalars=("b",), elementwise=True),
+    C("sum_log_x", "sum(log(x))", ("x:n",), "x", lambda v: 1 / v["x"],
+      positive=NI({"x"}), elementwise=True),
+    C("sqrt_J", "sqrt(x)", ("x:n",), "x", lambda v: np.diagflat(0.5 / np.sqrt(v["x"])),
+      kind="jacobian", positive=NI({"x"}), elementwise=True),
+    # --- broadcasting, reductions and normalisations of the input language (CONTRACTS.md)
+    C("bias_b", "sum(tanh(W @ X + b))", ("W:m,n", "X:n,k", "b:m"), "b",
+      lambda v: (1 - np.tanh(v["W"] @ v["X"] + v["b"]) ** 2).sum(axis=1, keepdims=True)),
+    C("bias_W", "sum(tanh(W @ X + b))", ("W:m,n", "X:n,k", "b:m"), "W",
+      lambda v: (1 - np.tanh(v["W"] @ v["X"] + v["b"]) ** 2) @ v["X"].T),
+    C("mean_Xw", "mean(X @ w)", ("X:m,n", "w:n"), "w",
+      lambda v: v["X"].sum(axis=0).reshape(-1, 1) / v["X"].shape[0]),
+    C("colsum_v", "sum(X, axis=0) @ v", ("X:m,n", "v:n"), "v",
+      lambda v: v["X"].sum(axis=0).reshape(-1, 1)),
+    C("rowsum_u", "u.T @ sum(X, axis=1)", ("X:m,n", "u:m"), "X",
+      lambda v: v["u"] @ np.ones((1, v["X"].shape[1]))),
+    C("logsumexp", "log(sum(exp(x)))", ("x:n",), "x", lambda v: _softmax(v["x"])),
+    C("softmax_J", "softmax(z)", ("z:n",), "z",
+      lambda v: np.diagflat(_softmax(v["z"])) - _softmax(v["z"]) @ _softmax(v["z"]).T,
+      kind="jacobian"),
+    C("log_softmax_J", "log_softmax(z)", ("z:n",), "z",
+      lambda v: np.eye(v["z"].shape[0]) - np.ones_like(v["z"]) @ _softmax(v["z"]).T,
+      kind="jacobian"),
+    C("xent_cols", "-sum(Y * log_softmax(Z, axis=0))", ("Y:n,k", "Z:n,k"), "Z",
+      lambda v: np.exp(v["Z"]) / np.exp(v["Z"]).sum(axis=0, keepdims=True)
+      * v["Y"].sum(axis=0, keepdims=True) - v["Y"]),
+    C("xent_rows", "-sum(Y * log_softmax(Z, axis=1))", ("Y:k,n", "Z:k,n"), "Z",
+      lambda v: np.exp(v["Z"]) / np.exp(v["Z"]).sum(axis=1, keepdims=True)
+      * v["Y"].sum(axis=1, keepdims=True) - v["Y"]),
+    C("normX", "norm(X)", ("X:m,n",), "X", lambda v: v["X"] / np.linalg.norm(v["X"])),
+    C("normXa", "norm(X @ a)", ("X:m,n", "a:n"), "X",
+      lambda v: v["X"] @ v["a"] @ v["a"].T / np.linalg.norm(v["X"] @ v["a"])),
+    C("bce", "-sum(y * log(sigmoid(W @ x)) + (1 - y) * log(1 - sigmoid(W @ x)))",
+      ("W:m,n", "x:n", "y:m"), "W",
+      lambda v: (_sigmoid(v["W"] @ v["x"]) - v["y"]) @ v["x"].T),
     # --- compositions of scalar functions with matrix scalars
     C("log_trX", "log(tr(X))", ("X:n,n",), "X",
       lambda v: _eye_like(v["X"]) / np.trace(v["X"]), near_identity=NI({"X"})),
@@ -198,7 +232,7 @@ CASE_IDS = [c.id for c in CASES]
 assert len(set(CASE_IDS)) == len(CASE_IDS)
 
 #: Two size assignments (rows differ from columns where they can).
-SIZES = ({"n": 3, "m": 4, "p": 2, "q": 5}, {"n": 5, "m": 2, "p": 4, "q": 3})
+SIZES = ({"n": 3, "m": 4, "p": 2, "q": 5, "k": 2}, {"n": 5, "m": 2, "p": 4, "q": 3, "k": 4})
 
 
 def dims_of(case: Case) -> set[str]:

@@ -29,6 +29,10 @@ POINTS = 2
 XFAIL_ROUNDTRIP: dict[str, str] = {}
 XFAIL_NUMPY: dict[str, str] = {}
 XFAIL_VALUE: dict[str, str] = {}
+_DOMAIN = ("matcalc bug: the matrix verifier draws standard-normal entries and rejects whole "
+           "points outside the domain, so an element-wise log/sqrt of a vector is never "
+           "verified ('no sample point inside the domain', status skipped)")
+XFAIL_VERIFY: dict[str, str] = {"sum_log_x": _DOMAIN, "sqrt_J": _DOMAIN}
 
 
 @lru_cache(maxsize=None)
@@ -75,7 +79,7 @@ def test_result_equals_cookbook_closed_form(case: Case, sizes: dict[str, int]) -
         _same(got, expected, f"{case.expr} d/d{case.wrt} = {matrix_syntax(result)}")
 
 
-@pytest.mark.parametrize("case", _params({}, with_sizes=False))
+@pytest.mark.parametrize("case", _params(XFAIL_VERIFY, with_sizes=False))
 def test_builtin_verification_passes(case: Case) -> None:
     d = derivation(case)
     assert d.verification is not None
@@ -88,6 +92,9 @@ def test_json_numpy_field_evaluates_to_closed_form(case: Case, sizes: dict[str, 
     assert list(doc["results"]) == [case.result_key]
     entry = doc["results"][case.result_key]
     assert set(entry) >= {"result", "latex", "numpy"}
+    if case.kind == "gradient":               # the gradient has the shape of the variable
+        assert doc["shapes"].get(case.wrt, []) == entry.get("shape", []) or \
+            case.wrt not in doc["shapes"] and entry.get("shape") in (None, [])
     for values, dims, expected in _points(case, sizes):
         got = eval(entry["numpy"], {"np": np}, {**values, **dims})  # noqa: S307 - the contract
         _same(got, expected, f"numpy field {entry['numpy']!r}")
@@ -126,3 +133,25 @@ def test_denominator_layout_is_the_transpose() -> None:
     got = evaluate(den.results["jacobian"], values, dims)
     assert got.shape == (3, 4) and np.allclose(got, want, rtol=RTOL)
     assert den.verification.status == "passed"
+
+
+@pytest.mark.latex
+def test_every_case_renders_to_compiling_latex(pdflatex) -> None:
+    """All the cases' LaTeX (steps and results) in one document, compiled once."""
+    bodies = []
+    for case in CASES:
+        d = derivation(case)
+        bodies.append(d.to_latex())
+        standalone = d.to_latex(standalone=True)
+        assert standalone.startswith("\\documentclass") and d.to_latex() in standalone
+    head = standalone[:standalone.index("\\begin{document}") + len("\\begin{document}")]
+    pdflatex(head + "\n" + "\n\n\\clearpage\n".join(bodies) + "\n\\end{document}\n", "cases")
+
+
+@pytest.mark.parametrize("case", _params({}, with_sizes=False))
+def test_every_output_format_renders(case: Case) -> None:
+    d = derivation(case)
+    text = d.to_text()
+    assert "Result: " in text and matrix_syntax(d.results[case.result_key]) in text
+    assert d.to_markdown().strip()
+    assert d.to_numpy().strip() == json.loads(d.to_json())["results"][case.result_key]["numpy"]

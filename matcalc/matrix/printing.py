@@ -32,18 +32,16 @@ def reduction(expr: sp.Basic) -> tuple[sp.Basic, int | None] | None:
     if not isinstance(expr, MatMul):
         return None
     coeff, mats = coeff_and_factors(expr)
-    if coeff != 1 or len(mats) < 2:
+    if len(mats) < 2:
         return None
     first = isinstance(mats[0], OneMatrix) and mats[0].shape[0] == 1
     last = isinstance(mats[-1], OneMatrix) and mats[-1].shape[1] == 1
     if first and last and len(mats) >= 3:
         return _inner(mats[1:-1]), None
     if first and not last:
-        inner = _inner(mats[1:])
-        return inner, None if inner.shape[1] == 1 else 0
+        return _inner(mats[1:]), 0
     if last and not first:
-        inner = _inner(mats[:-1])
-        return inner, None if inner.shape[0] == 1 else 1
+        return _inner(mats[:-1]), 1
     return None
 
 
@@ -80,7 +78,8 @@ def _elementwise_prec(e: Elementwise) -> int:
 
 # Precedences for the new nodes (SymPy's precedence() reads a ``precedence`` attribute).
 ScalarOf.precedence = property(
-    lambda self: ATOM if (reduction(self.arg) or (None, 0))[1] is None else MUL)  # type: ignore[attr-defined]
+    lambda self: ATOM if reduction(self.arg) is not None
+    and coeff_and_factors(self.arg)[0] == 1 else MUL)  # type: ignore[attr-defined]
 Elementwise.precedence = property(_elementwise_prec)  # type: ignore[attr-defined]
 
 
@@ -137,11 +136,12 @@ class MatrixSyntaxPrinter(_Common, SyntaxPrinter):
 
     def _print_MatMul(self, expr: MatMul) -> str:
         red = reduction(expr)
+        coeff, mats = coeff_and_factors(expr)
         if red is not None:
             x, axis = red
-            return f"sum({self._print(x)})" if axis is None else \
+            text = f"sum({self._print(x)})" if axis is None else \
                 f"sum({self._print(x)}, axis={axis})"
-        coeff, mats = coeff_and_factors(expr)
+            return _scaled(self, coeff, text, "*")
         return self._product(coeff, mats)
 
     def _print_Transpose(self, expr: Transpose) -> str:
@@ -166,6 +166,10 @@ class MatrixSyntaxPrinter(_Common, SyntaxPrinter):
         return f"norm({self._print(expr.arg)})"
 
     def _print_ScalarOf(self, expr: ScalarOf) -> str:
+        red = reduction(expr.arg)
+        if red is not None:                       # a 1 x 1 sum: the sum of all entries
+            return _scaled(self, coeff_and_factors(expr.arg)[0],
+                           f"sum({self._print(red[0])})", "*")
         return self._print(expr.arg)
 
     def _print_HadamardProduct(self, expr: HadamardProduct) -> str:
@@ -193,6 +197,17 @@ class MatrixSyntaxPrinter(_Common, SyntaxPrinter):
 
     def _print_Elementwise(self, expr: Elementwise) -> str:
         return _with_arg(self, expr)
+
+
+def _scaled(printer, coeff: sp.Expr, text: str, sep: str) -> str:
+    """``coeff`` times an already printed factor."""
+    if coeff == 1:
+        return text
+    if coeff == -1:
+        return "-" + text
+    if coeff.could_extract_minus_sign():
+        return "-" + printer._coefficient(-coeff) + sep + text
+    return printer._coefficient(coeff) + sep + text
 
 
 def _with_arg(printer, expr: Elementwise) -> str:
@@ -328,12 +343,13 @@ class MatrixNumPyPrinter(_Common, NumPyTextPrinter):
 
     def _print_MatMul(self, expr: MatMul) -> str:
         red = reduction(expr)
+        coeff, mats = coeff_and_factors(expr)
         if red is not None:
             x, axis = red
             inner = self._print(x)
-            return f"np.sum({inner})" if axis is None else \
+            text = f"np.sum({inner})" if axis is None else \
                 f"np.sum({inner}, axis={axis}, keepdims=True)"
-        coeff, mats = coeff_and_factors(expr)
+            return _scaled(self, coeff, text, " * ")
         return self._product(coeff, mats)
 
     def _factor(self, m: sp.Basic) -> str:
@@ -377,8 +393,9 @@ class MatrixNumPyPrinter(_Common, NumPyTextPrinter):
 
     def _print_ScalarOf(self, expr: ScalarOf) -> str:
         red = reduction(expr.arg)
-        if red is not None and red[1] is None:
-            return self._print(expr.arg)
+        if red is not None:                       # a 1 x 1 sum: the sum of all entries
+            return _scaled(self, coeff_and_factors(expr.arg)[0],
+                           f"np.sum({self._print(red[0])})", " * ")
         return f"({self._print(expr.arg)})[0, 0]"
 
     def _print_HadamardProduct(self, expr: HadamardProduct) -> str:

@@ -251,6 +251,11 @@ def collect(g: sp.Basic) -> sp.Basic:
     if not isinstance(g, MatAdd):
         return g
     terms = [al.coeff_and_factors(t) for t in g.args]
+    diags = [k for k, (c, mats) in enumerate(terms) if len(mats) == 1 and isinstance(mats[0], Diag)]
+    if len(diags) >= 2:     # diag(a) + 2 diag(b) = diag(a + 2b)
+        merged = Diag(al.madd(*[al.mmul(terms[k][0], terms[k][1][0].arg) for k in diags]))
+        rest = [al.mmul(c, *m) for k, (c, m) in enumerate(terms) if k not in diags]
+        return collect(al.madd(merged, *rest)) if rest else merged
     for side in (-1, 0):
         groups: dict[sp.Basic, list[int]] = {}
         for k, (c, mats) in enumerate(terms):
