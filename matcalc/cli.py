@@ -221,6 +221,57 @@ def jacobian(exprs: str, wrt: str | None, layout: str, **shared: object) -> None
                                                  dims=shared["dim"]), shared)
 
 
+@main.command(cls=ExprCommand)
+@click.argument("program_file", metavar="FILE|-")
+@click.option("--wrt", metavar="P[,P...]", help="Parameters, e.g. W1,b1,W2,b2 (default: every "
+              "declared input).")
+@click.option("--emit", type=click.Choice(("numpy",)), help="Write a runnable Python module "
+              "with forward() and backward() built from the derived equations instead.")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
+              help="Output format.")
+@click.option("--steps/--no-steps", default=True, show_default=True,
+              help="Show every step, or just the backward-pass equations.")
+@click.option("--verify/--no-verify", default=True, show_default=True,
+              help="Check every parameter's gradient against finite differences of the "
+              "objective at random sizes.")
+@click.option("--standalone", is_flag=True, help="LaTeX: a complete document for pdflatex.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed for the sample points.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True),
+              help="Write to FILE instead of standard output.")
+def backprop(program_file: str, wrt: str | None, emit: str | None, fmt: str, steps: bool,
+             verify: bool, standalone: bool, seed: int, output: str | None) -> None:
+    """The backward pass of a forward program, equation by equation.
+
+    \b
+    FILE (or - for standard input) declares shapes and assigns, in forward order;
+    the last assignment is the scalar objective (see docs/backprop.md):
+      X: nx, m
+      W1: n1, nx
+      b1: n1
+      Z1 = W1 @ X + b1
+      A1 = tanh(Z1)
+      J = sum(A1) / m
+    \b
+      matcalc backprop mlp.mc --wrt W1,b1,W2,b2
+      matcalc backprop mlp.mc --wrt W1,b1,W2,b2 --emit numpy -o mlp_grad.py
+    """
+    from .api_backprop import backprop as api_backprop
+    from .options import Options
+
+    try:
+        if program_file.strip() == "-":
+            text = sys.stdin.read()
+        else:
+            with open(program_file.strip(), encoding="utf-8") as fh:
+                text = fh.read()
+    except (OSError, UnicodeDecodeError) as exc:
+        click.echo(f"error: cannot read {program_file.strip()}: "
+                   f"{getattr(exc, 'strerror', None) or exc}", err=True)
+        sys.exit(2)
+    opts = Options(steps=steps, verify=verify, standalone=standalone, seed=seed)
+    _run(lambda: api_backprop(text, wrt, options=opts), "numpy" if emit else fmt, output)
+
+
 @main.command()
 @click.option("--format", "fmt", type=click.Choice(("text", "markdown")), default="text",
               show_default=True, help="text: one rule a line; markdown: the table of docs/rules.md.")

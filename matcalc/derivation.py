@@ -34,6 +34,8 @@ class Derivation:
     options: Options = DEFAULT_OPTIONS
     shapes: dict[str, tuple] = field(default_factory=dict)
     layout: str = "numerator"
+    #: backprop: (Program, BackwardPass), for ``to_numpy`` (the forward/backward module)
+    program: object = None
 
     @property
     def result(self) -> sp.Basic:
@@ -86,6 +88,9 @@ class Derivation:
     def to_numpy(self) -> str:
         """The result as a Python expression over ``np.*`` and the variables' names (a
         gradient evaluates to a vector of shape (n,), a Jacobian to its m x n matrix)."""
+        if self.kind == "backprop":
+            from .matrix.emit import emit_numpy
+            return emit_numpy(*self.program, source=self.input.splitlines()[0] if False else "")
         if self.shapes:
             from .matrix import render as matrix_render
             return matrix_render.render_numpy(self)

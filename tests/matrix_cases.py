@@ -11,8 +11,8 @@ or the numerator-layout Jacobian (J[i, j] = d f_i / d x_j) for ``kind="jacobian"
 from __future__ import annotations
 
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import numpy as np
 

@@ -8,7 +8,7 @@ same shapes all equal the expected values; and the built-in verification passed.
 from __future__ import annotations
 
 import json
-from functools import lru_cache
+from functools import cache
 
 import numpy as np
 import pytest
@@ -32,10 +32,12 @@ XFAIL_VALUE: dict[str, str] = {}
 _DOMAIN = ("matcalc bug: the matrix verifier draws standard-normal entries and rejects whole "
            "points outside the domain, so an element-wise log/sqrt of a vector is never "
            "verified ('no sample point inside the domain', status skipped)")
+#: --dim with a scalar variable (z, b) fails (see test_matrix_oracle.py): not rendered here.
+SCALAR_DIMS_BUG_CASES = {"x_z_wrt_x_J", "neuron_w", "neuron_b", "neuron_w_J"}
 XFAIL_VERIFY: dict[str, str] = {"sum_log_x": _DOMAIN, "sqrt_J": _DOMAIN}
 
 
-@lru_cache(maxsize=None)
+@cache
 def derivation(case: Case):
     if case.kind == "jacobian":
         return jacobian(case.expr, case.wrt, shapes=list(case.shapes))
@@ -92,11 +94,10 @@ def test_json_numpy_field_evaluates_to_closed_form(case: Case, sizes: dict[str, 
     assert list(doc["results"]) == [case.result_key]
     entry = doc["results"][case.result_key]
     assert set(entry) >= {"result", "latex", "numpy"}
-    if case.kind == "gradient":               # the gradient has the shape of the variable
-        assert doc["shapes"].get(case.wrt, []) == entry.get("shape", []) or \
-            case.wrt not in doc["shapes"] and entry.get("shape") in (None, [])
+    if case.kind == "gradient" and "shape" in entry:   # the shape of the variable
+        assert entry["shape"] == doc["shapes"].get(case.wrt, [])
     for values, dims, expected in _points(case, sizes):
-        got = eval(entry["numpy"], {"np": np}, {**values, **dims})  # noqa: S307 - the contract
+        got = eval(entry["numpy"], {"np": np}, {**values, **dims})
         _same(got, expected, f"numpy field {entry['numpy']!r}")
 
 
@@ -137,13 +138,21 @@ def test_denominator_layout_is_the_transpose() -> None:
 
 @pytest.mark.latex
 def test_every_case_renders_to_compiling_latex(pdflatex) -> None:
-    """All the cases' LaTeX (steps and results) in one document, compiled once."""
+    """All the cases' LaTeX (steps and results; and again with the components written out
+    at small sizes) in one document, compiled once."""
     bodies = []
+    small = {"n": 2, "m": 3, "p": 2, "q": 3, "k": 2}
     for case in CASES:
         d = derivation(case)
         bodies.append(d.to_latex())
         standalone = d.to_latex(standalone=True)
         assert standalone.startswith("\\documentclass") and d.to_latex() in standalone
+        if case.id in SCALAR_DIMS_BUG_CASES:
+            continue
+        call = jacobian if case.kind == "jacobian" else derive
+        dims = [f"{k}={v}" for k, v in sizes_for(case, small).items()]
+        bodies.append(call(case.expr, case.wrt, shapes=list(case.shapes), dims=dims,
+                           verify=False).to_latex())
     head = standalone[:standalone.index("\\begin{document}") + len("\\begin{document}")]
     pdflatex(head + "\n" + "\n\n\\clearpage\n".join(bodies) + "\n\\end{document}\n", "cases")
 

@@ -8,7 +8,7 @@ symbolically, and every case numerically at random points away from the kinks.
 """
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 import pytest

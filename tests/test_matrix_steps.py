@@ -11,7 +11,7 @@ final answer:
 """
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 
 import numpy as np
 import pytest
@@ -29,7 +29,7 @@ SAME = {"expand_differential", "trace_form", "jacobian_form", "collect_terms"}
 H = 1e-5
 
 
-@lru_cache(maxsize=None)
+@cache
 def derivation(case: Case):
     call = jacobian if case.kind == "jacobian" else derive
     return call(case.expr, case.wrt, shapes=list(case.shapes), verify=False)

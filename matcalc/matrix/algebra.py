@@ -63,6 +63,9 @@ def as_scalar(e: sp.Basic) -> sp.Expr:
         return sp.S.Zero
     if not is_one_by_one(e):
         raise ShapeMismatch(f"expected a scalar, got a matrix of shape {fmt_shape(shape(e))}")
+    c, mats = _split([e])
+    if c != 1 and c.is_Number and mats:          # (-2 x^T y) is -2 (x^T y)
+        return c * ScalarOf(mmul(*mats))
     return ScalarOf(e)
 
 

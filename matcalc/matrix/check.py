@@ -148,3 +148,75 @@ def check_matrix(f_expr: sp.Basic, results: dict[str, sp.Basic], variables: list
     method = (f"directional central differences at sizes {' and '.join(sizes_used)}, "
               f"{DIRECTIONS} random directions per point")
     return Verification("passed", method, compared, worst_abs, worst_rel, rtol, rejected)
+
+
+def check_backprop(prog, bp, *, points: int = 3, seed: int = 0, rtol: float = 1e-6,
+                   atol: float = 1e-8) -> Verification:
+    """Every parameter's gradient against finite differences of the objective J along
+    random directions, at two size assignments: the forward pass and the backward
+    equations are evaluated in order, exactly as written."""
+    from .backprop import adjoint_symbol
+
+    rng = np.random.default_rng(seed)
+    dims = prog.dims()
+    inputs = [MatrixSymbol(n, *s) for n, s in prog.shapes.items()]
+    scalars = sorted({s for _, v in prog.assignments for s in v.atoms(sp.Symbol)
+                      if not isinstance(s, sp.Dummy) and s not in dims
+                      and s.name not in prog.shapes
+                      and s not in {t for t, _ in prog.assignments}}, key=lambda s: s.name)
+    near = set().union(*[_conditioned(v) for _, v in prog.assignments])
+    worst_abs = worst_rel = 0.0
+    compared = rejected = 0
+    sizes_used = []
+
+    def forward(values, sizes):
+        env = dict(values)
+        for target, value in prog.assignments:
+            env[target.name] = evaluate(value, env, sizes)
+        return env
+
+    for assignment in size_assignments(dims):
+        sizes_used.append(", ".join(f"{k}={v}" for k, v in assignment.items()) or "fixed")
+        for _ in range(points):
+            for _attempt in range(30):
+                values = draw(inputs + scalars, assignment, rng, near)
+                with np.errstate(all="ignore"):
+                    env = forward(values, assignment)
+                if np.isfinite(float(env[prog.objective.name])):
+                    break
+                rejected += 1
+            else:
+                return Verification("skipped", "finite differences", compared,
+                                    message="no sample point where the objective is finite")
+            for v in bp.order:                       # the backward pass, in order
+                name = adjoint_symbol(v).name
+                env[name] = evaluate(bp.equations[name], env, assignment)
+
+            def objective(vals, _a=assignment):
+                return forward(vals, _a)[prog.objective.name]
+            for p in bp.parameters:
+                claimed = np.asarray(env[adjoint_symbol(p).name], dtype=float)
+                for _ in range(DIRECTIONS):
+                    direction = rng.standard_normal(np.shape(values[p.name]))
+                    with np.errstate(all="ignore"):
+                        fd, estimate = _central(objective, values, p.name, direction)
+                    fd = float(fd)
+                    scale = max(1.0, abs(fd))
+                    if not np.isfinite(estimate) or estimate > 1e-3 * scale:
+                        rejected += 1
+                        continue
+                    got = float(np.sum(np.broadcast_to(claimed, np.shape(direction)) * direction)) \
+                        if claimed.shape == np.shape(direction) else float(np.sum(claimed * direction))
+                    err = abs(got - fd)
+                    worst_abs = max(worst_abs, err)
+                    worst_rel = max(worst_rel, err / scale)
+                    if err > atol + rtol * scale + estimate:
+                        return Verification("failed", "directional central differences of J",
+                                            compared + 1, err, err / scale, rtol, rejected,
+                                            f"d{p.name} disagrees with finite differences of "
+                                            f"{prog.objective.name} at sizes {sizes_used[-1]} "
+                                            f"(error {err:.2e})")
+            compared += 1
+    return Verification("passed", f"directional central differences of {prog.objective.name} "
+                        f"for every parameter at sizes {' and '.join(sizes_used)}",
+                        compared, worst_abs, worst_rel, rtol, rejected)

@@ -173,7 +173,7 @@ class MatrixSyntaxPrinter(_Common, SyntaxPrinter):
         return self._print(expr.arg)
 
     def _print_HadamardProduct(self, expr: HadamardProduct) -> str:
-        return "*".join(self.parenthesize(a, MUL, strict=False) for a in expr.args)
+        return _hadamard_text(self, expr, "*", "/")
 
     def _print_Identity(self, expr: Identity) -> str:
         return f"eye({self._print(expr.shape[0])})"
@@ -197,6 +197,23 @@ class MatrixSyntaxPrinter(_Common, SyntaxPrinter):
 
     def _print_Elementwise(self, expr: Elementwise) -> str:
         return _with_arg(self, expr)
+
+
+def _reciprocal(e: sp.Basic) -> sp.Basic | None:
+    """B when ``e`` is 1/B entry by entry."""
+    if isinstance(e, Elementwise) and e.body() == 1 / T:
+        return e.arg
+    return None
+
+
+def _hadamard_text(printer, expr: HadamardProduct, times: str, over: str) -> str:
+    """a*b/c for a o b o (1/c): element-wise division written as such."""
+    above = [a for a in expr.args if _reciprocal(a) is None]
+    below = [_reciprocal(a) for a in expr.args if _reciprocal(a) is not None]
+    text = times.join(printer.parenthesize(a, MUL, strict=False) for a in above) or "1"
+    for b in below:
+        text += over + printer.parenthesize(b, MUL, strict=True)
+    return text
 
 
 def _scaled(printer, coeff: sp.Expr, text: str, sep: str) -> str:
@@ -399,7 +416,7 @@ class MatrixNumPyPrinter(_Common, NumPyTextPrinter):
         return f"({self._print(expr.arg)})[0, 0]"
 
     def _print_HadamardProduct(self, expr: HadamardProduct) -> str:
-        return " * ".join(self.parenthesize(a, MUL, strict=False) for a in expr.args)
+        return _hadamard_text(self, expr, " * ", " / ")
 
     def _print_Identity(self, expr: Identity) -> str:
         return f"np.eye({self._print(expr.shape[0])})"

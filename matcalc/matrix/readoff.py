@@ -200,7 +200,7 @@ def trace_form(df: sp.Basic, var: sp.Basic, dv: sp.Basic) -> tuple[list[Step], s
         if not is_matrix(g) and is_matrix(var):
             g = al.mmul(g, al.ones(*var.shape)) if var.shape != (1, 1) else g
         grads.append(g)
-        used = ", ".join(MOVE_TEXT[m] for m in ("transpose", "cyclic", "hadamard", "trace")
+        used = ", ".join(MOVE_TEXT[m] for m in ("transpose", "cyclic", "hadamard")
                          if m in lin.moves)
         form = tr_form(g, dv)
         if form == t:

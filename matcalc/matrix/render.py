@@ -28,6 +28,10 @@ def _shapes_text(d: "Derivation") -> str:
 
 def _title(d: "Derivation") -> str:
     names = ", ".join(v.name for v in d.wrt)
+    if d.kind == "backprop":
+        prog = d.program[0]
+        return (f"Backward pass of {prog.objective.name} = {matrix_syntax(prog.assignments[-1][1])}"
+                f" for {names}")
     word = {"jacobian": "Jacobian", "gradient": "Gradient"}.get(d.kind, "Derivative")
     return f"{word} of {d.input} with respect to {names}"
 
@@ -37,6 +41,8 @@ def _visible(s: Step) -> list[Step]:
 
 
 def _line(s: Step, show) -> str:
+    if s.rule == "backprop_adjoint":
+        return f"d{s.expr.name} = {show(s.result)}"
     if s.kind == "differential":
         return f"d({show(s.expr)}) = {show(s.result)}"
     if s.kind == "reuse":
@@ -45,6 +51,8 @@ def _line(s: Step, show) -> str:
 
 
 def _result_name(d: "Derivation", name: str) -> str:
+    if d.kind == "backprop":
+        return f"d{name}"
     if d.kind == "jacobian":
         name = d.wrt[0].name
         return f"J = df/d{name}" + (" (denominator layout)" if d.layout == "denominator"
@@ -57,6 +65,9 @@ def render_text(d: "Derivation") -> str:
     if d.options.steps:
         for k, top in enumerate(d.steps, 1):
             what = top.wrt.name if top.wrt is not None else ""
+            if d.kind == "backprop":
+                _text_step(top, f"{k}", "", out)
+                continue
             if top.rule == "expand_dimensions":
                 out.append(f"{k}. Components ({top.description}):")
                 out.append(f"   {_result_name(d, what)} = {matrix_syntax(top.result)}")
@@ -65,8 +76,12 @@ def render_text(d: "Derivation") -> str:
             for j, s in enumerate(_visible(top), 1):
                 _text_step(s, f"{k}.{j}", "   ", out)
             out.append("")
-    for name, r in d.results.items():
-        out.append(f"Result: {_result_name(d, name)} = {matrix_syntax(r)}")
+    if d.kind == "backprop":
+        out.append("Backward pass:")
+        out += [f"  d{name} = {matrix_syntax(r)}" for name, r in d.results.items()]
+    else:
+        for name, r in d.results.items():
+            out.append(f"Result: {_result_name(d, name)} = {matrix_syntax(r)}")
     if d.verification is not None:
         out.append(d.verification.summary())
     return "\n".join(out)
@@ -82,6 +97,8 @@ def _text_step(s: Step, number: str, indent: str, out: list[str]) -> None:
 
 
 def _tex_line(s: Step) -> str:
+    if s.rule == "backprop_adjoint":
+        return r"d%s &= %s" % (sp.latex(sp.Symbol(s.expr.name)), matrix_latex(s.result))
     if s.kind in ("differential", "reuse"):
         return r"\mathrm{d}\left(%s\right) &= %s" % (matrix_latex(s.expr), matrix_latex(s.result))
     return r"%s &= %s" % (matrix_latex(s.expr), matrix_latex(s.result))
@@ -99,7 +116,10 @@ def render_latex(d: "Derivation", standalone: bool = False, display: bool = Fals
     body: list[str] = [r"\noindent %s. Shapes: %s.\\" % (escape(_title(d)),
                                                        escape(_shapes_text(d)))]
     if d.options.steps:
-        for top in d.steps:
+        if d.kind == "backprop":
+            rows = [_tex_line(s) + " " + _tex_rule(s) for s in d.steps]
+            body.append("\\begin{align*}\n" + " \\\\\n".join(rows) + "\n\\end{align*}")
+        for top in (d.steps if d.kind != "backprop" else ()):
             if top.rule == "expand_dimensions":
                 body.append(r"\[ %s = %s \]" % (matrix_latex(top.expr), sp.latex(
                     top.result, mat_str="bmatrix", mat_delim="")))
@@ -109,7 +129,12 @@ def render_latex(d: "Derivation", standalone: bool = False, display: bool = Fals
                 rows.append(_tex_line(s) + " " + _tex_rule(s))
             body.append(escape(top.description))
             body.append("\\begin{align*}\n" + " \\\\\n".join(rows) + "\n\\end{align*}")
-    for name, r in d.results.items():
+    if d.kind == "backprop":
+        rows = [r"d%s &= %s" % (sp.latex(sp.Symbol(name)), matrix_latex(r))
+                for name, r in d.results.items()]
+        body.append("The backward pass:")
+        body.append("\\begin{align*}\n" + " \\\\\n".join(rows) + "\n\\end{align*}")
+    for name, r in (d.results.items() if d.kind != "backprop" else ()):
         name = d.wrt[0].name if d.kind == "jacobian" else name
         label = r"\frac{\partial f}{\partial %s}" % sp.latex(sp.Symbol(name))
         body.append(r"\[ %s = %s \]" % (label, matrix_latex(r)))
