@@ -5,6 +5,7 @@ still printed); 2 bad input, one clear message on stderr; 3 no rule applies.
 """
 from __future__ import annotations
 
+import re
 import sys
 from typing import Callable
 
@@ -38,7 +39,8 @@ class ExprCommand(click.Command):
                 takes_value = False
                 continue
             key = a.split("=", 1)[0]
-            if a.startswith("-") and not a.startswith("--") and len(a) > 1 \
+            looks_like_option = re.fullmatch(r"--[a-z][a-z0-9-]*", key) is not None
+            if a.startswith("-") and not looks_like_option and len(a) > 1 \
                     and not takes_value and key not in names:
                 out.append(" " + a)               # an expression: the parser skips blanks
                 takes_value = False

@@ -29,12 +29,7 @@ POINTS = 2
 XFAIL_ROUNDTRIP: dict[str, str] = {}
 XFAIL_NUMPY: dict[str, str] = {}
 XFAIL_VALUE: dict[str, str] = {}
-_DOMAIN = ("matcalc bug: the matrix verifier draws standard-normal entries and rejects whole "
-           "points outside the domain, so an element-wise log/sqrt of a vector is never "
-           "verified ('no sample point inside the domain', status skipped)")
-#: --dim with a scalar variable (z, b) fails (see test_matrix_oracle.py): not rendered here.
-SCALAR_DIMS_BUG_CASES = {"x_z_wrt_x_J", "neuron_w", "neuron_b", "neuron_w_J"}
-XFAIL_VERIFY: dict[str, str] = {"sum_log_x": _DOMAIN, "sqrt_J": _DOMAIN}
+XFAIL_VERIFY: dict[str, str] = {}
 
 
 @cache
@@ -147,8 +142,6 @@ def test_every_case_renders_to_compiling_latex(pdflatex) -> None:
         bodies.append(d.to_latex())
         standalone = d.to_latex(standalone=True)
         assert standalone.startswith("\\documentclass") and d.to_latex() in standalone
-        if case.id in SCALAR_DIMS_BUG_CASES:
-            continue
         call = jacobian if case.kind == "jacobian" else derive
         dims = [f"{k}={v}" for k, v in sizes_for(case, small).items()]
         bodies.append(call(case.expr, case.wrt, shapes=list(case.shapes), dims=dims,

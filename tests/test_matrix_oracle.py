@@ -111,15 +111,7 @@ def _points(symbols: set[sp.Symbol], k: int, seed: int) -> list[dict[sp.Symbol, 
     return out
 
 
-#: matcalc bug: with dims, a scalar variable of the expression (z, b) has no value when
-#: the components are written out: internal error KeyError (CLI exit 4).
-SCALAR_DIMS_BUG = ("--dim with a scalar variable in the expression: _expand gives no value "
-                   "to the scalar, KeyError (matcalc bug)")
-XFAIL = {"x_z_wrt_x_J", "neuron_w", "neuron_b", "neuron_w_J"}
-
-PARAMS = [pytest.param(BY_ID[cid], n, id=f"{cid}-n{n}", marks=[
-    pytest.mark.xfail(strict=True, raises=KeyError, reason=SCALAR_DIMS_BUG)] if cid in XFAIL
-    else []) for cid in ORACLE for n in (2, 3)]
+PARAMS = [pytest.param(BY_ID[cid], n, id=f"{cid}-n{n}") for cid in ORACLE for n in (2, 3)]
 
 
 @pytest.mark.parametrize("case,n", PARAMS)
@@ -154,7 +146,6 @@ def test_relu_kink_takes_the_pytorch_convention() -> None:
     assert at == sp.diag(0, 1, 0)
 
 
-@pytest.mark.xfail(strict=True, raises=KeyError, reason=SCALAR_DIMS_BUG)
 def test_neuron_kink_takes_the_pytorch_convention() -> None:
     """d max(0, w.x + b)/dw at w.x + b = 0 is 0 (the step takes 0 at 0)."""
     got = _as_matrix(expanded(BY_ID["neuron_w"], 2))
@@ -182,9 +173,7 @@ def test_neuron_kink_numerically() -> None:
 
 # --------------------------------------------------------------------------- every case
 SMALL = {"n": 2, "m": 3, "p": 2, "q": 3, "k": 2}
-EXPAND_PARAMS = [pytest.param(c, id=c.id, marks=[
-    pytest.mark.xfail(strict=True, raises=KeyError, reason=SCALAR_DIMS_BUG)] if c.id in XFAIL
-    else []) for c in CASES]
+EXPAND_PARAMS = [pytest.param(c, id=c.id) for c in CASES]
 
 
 def _component_values(values: dict) -> dict[sp.Symbol, float]:

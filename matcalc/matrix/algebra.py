@@ -133,6 +133,8 @@ def _pair(a: MatrixExpr, b: MatrixExpr) -> MatrixExpr | None:
             (isinstance(a.arg, Inverse) and a.arg.arg == b.arg)
             or (isinstance(b.arg, Inverse) and b.arg.arg == a.arg)):
         return Identity(a.shape[0])
+    if isinstance(a, OneMatrix) and isinstance(b, OneMatrix) and a.shape[1] == 1:
+        return OneMatrix(a.shape[0], b.shape[1])          # 1_r 1_c^T is the r x c ones
     if isinstance(a, Diag) and isinstance(b, OneMatrix) and b.shape[1] == 1:
         return a.arg
     if isinstance(b, Diag) and isinstance(a, OneMatrix) and a.shape[0] == 1:

@@ -129,6 +129,9 @@ def backward(prog: Program, wrt: list[sp.Basic]) -> BackwardPass:
             steps.append(Step("name_forward_values", "rewrite", final, named,
                               "Entry by entry, in terms of the forward values.", target))
             final = named
+        note = _one_hot_note(final, target)
+        if note:
+            steps.append(Step("one_hot_labels", "rewrite", final, final, note, target))
         equations[adjoint_symbol(target).name] = final
         order.append(target)
         for p in list(pending):
@@ -166,6 +169,22 @@ def _inline_activation(total: sp.Basic, raw: dict, defs: dict) -> tuple[sp.Basic
                         f"entry: the {_name(defs[a])} and the loss collapse to "
                         f"{_short(simple)}.")
     return substituted, ""
+
+
+def _one_hot_note(e: sp.Basic, target: sp.Basic) -> str:
+    """A remark when ``e`` contains 1 1^T Y (column sums of Y spread down the columns)."""
+    from sympy import MatMul, OneMatrix
+    for node in sp.preorder_traversal(e):
+        if isinstance(node, MatMul):
+            mats = [a for a in node.args if isinstance(a, sp.MatrixExpr)]
+            for i in range(len(mats) - 1):
+                if isinstance(mats[i], OneMatrix) and mats[i].shape[0] == mats[i].shape[1] \
+                        and isinstance(mats[i + 1], MatrixSymbol):
+                    y = mats[i + 1].name
+                    return (f"With one-hot labels every column of {y} sums to 1, so "
+                            f"1 1^T {y} = 1 1^T and d{target.name} = softmax - {y} (the "
+                            "general form above holds for any labels).")
+    return ""
 
 
 def _short(e: sp.Basic) -> str:

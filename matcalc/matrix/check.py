@@ -49,14 +49,17 @@ def _conditioned(expr: sp.Basic) -> set[str]:
 
 
 def draw(variables: list[sp.Basic], dims: dict, rng: np.random.Generator,
-         near_identity: set[str]) -> dict[str, Any]:
-    """Random values for the variables at these sizes."""
+         near_identity: set[str], positive: bool = False) -> dict[str, Any]:
+    """Random values for the variables at these sizes (entries in [0.5, 2] when
+    ``positive``: the fallback for logarithms and square roots of whole vectors)."""
     values: dict[str, Any] = {}
     for v in variables:
         if isinstance(v, MatrixSymbol):
             r, c = (int(sp.sympify(d).xreplace(dims)) for d in v.shape)
             if v.name in near_identity and r == c:
                 values[v.name] = np.eye(r) + 0.3 * rng.standard_normal((r, c)) / np.sqrt(r)
+            elif positive:
+                values[v.name] = rng.uniform(0.5, 2.0, (r, c))
             else:
                 values[v.name] = rng.standard_normal((r, c))
         else:
@@ -102,7 +105,7 @@ def check_matrix(f_expr: sp.Basic, results: dict[str, sp.Basic], variables: list
             return evaluate(f_expr, values, _a)
         for _ in range(points):
             for _attempt in range(30):
-                values = draw(all_vars, assignment, rng, near)
+                values = draw(all_vars, assignment, rng, near, positive=_attempt >= 5)
                 with np.errstate(all="ignore"):
                     f0 = np.asarray(f(values), dtype=float)
                 if np.all(np.isfinite(f0)):
@@ -179,7 +182,7 @@ def check_backprop(prog, bp, *, points: int = 3, seed: int = 0, rtol: float = 1e
         sizes_used.append(", ".join(f"{k}={v}" for k, v in assignment.items()) or "fixed")
         for _ in range(points):
             for _attempt in range(30):
-                values = draw(inputs + scalars, assignment, rng, near)
+                values = draw(inputs + scalars, assignment, rng, near, positive=_attempt >= 5)
                 with np.errstate(all="ignore"):
                     env = forward(values, assignment)
                 if np.isfinite(float(env[prog.objective.name])):

@@ -207,6 +207,10 @@ def _expand(results: dict[str, sp.Basic], shapes: dict[str, Shape],
         else:
             values[name] = sp.Matrix(rows, cols, [sp.Symbol(f"{name}{i + 1}{j + 1}")
                                                   for i in range(rows) for j in range(cols)])
+    for r in results.values():                     # scalars stay symbols (z, b)
+        for sym in r.atoms(sp.Symbol):
+            if not isinstance(sym, sp.Dummy) and sym not in assignment:
+                values.setdefault(sym.name, sym)
     steps = []
     for name, r in results.items():
         explicit = evaluate(r, values, assignment, SymPyBackend())

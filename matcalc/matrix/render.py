@@ -104,6 +104,44 @@ def _tex_line(s: Step) -> str:
     return r"%s &= %s" % (matrix_latex(s.expr), matrix_latex(s.result))
 
 
+ROW_WIDTH = 52   # rough characters of typeset math per line of the page
+
+
+def _tex_rows(s: Step) -> str:
+    """The step as align* rows, the rule's name as a tag on the last; a long right-hand
+    side is broken before its top-level terms, a long left-hand side gets its own line."""
+    from ..render.latex import width
+    line = _tex_line(s)
+    lhs, rhs = line.split(" &= ", 1)
+    if width(lhs) + width(rhs) <= ROW_WIDTH:
+        return line + " " + _tex_rule(s)
+    terms = _split_terms(s.result)
+    rows: list[str] = []
+    if width(lhs) > ROW_WIDTH // 2:          # its own row, in the right-hand column
+        rows.append(r"&\phantom{{}={}} " + lhs + r" \\" + "\n")
+        lhs = ""
+    if len(terms) < 2:
+        rows.append(f"{lhs} &= {rhs}")
+    else:
+        current = f"{lhs} &= {terms[0]}"
+        for t in terms[1:]:
+            piece = t if t.startswith("-") else "+ " + t
+            if width(current) + width(piece) > ROW_WIDTH:
+                rows.append(current + r" \\" + "\n")
+                current = r"&\quad " + piece
+            else:
+                current += " " + piece
+        rows.append(current)
+    return "".join(rows) + " " + _tex_rule(s)
+
+
+def _split_terms(e: sp.Basic) -> list[str]:
+    from sympy import MatAdd
+    if isinstance(e, MatAdd) or (isinstance(e, sp.Add) and not is_matrix(e)):
+        return [matrix_latex(t) for t in e.args]
+    return [matrix_latex(e)]
+
+
 def _tex_rule(s: Step) -> str:
     """The rule's name as a tag: at the right margin, or on its own line when the row
     is too long (amsmath moves tags that do not fit)."""
@@ -117,7 +155,7 @@ def render_latex(d: "Derivation", standalone: bool = False, display: bool = Fals
                                                        escape(_shapes_text(d)))]
     if d.options.steps:
         if d.kind == "backprop":
-            rows = [_tex_line(s) + " " + _tex_rule(s) for s in d.steps]
+            rows = [_tex_rows(s) for s in d.steps]
             body.append("\\begin{align*}\n" + " \\\\\n".join(rows) + "\n\\end{align*}")
         for top in (d.steps if d.kind != "backprop" else ()):
             if top.rule == "expand_dimensions":
@@ -126,7 +164,7 @@ def render_latex(d: "Derivation", standalone: bool = False, display: bool = Fals
                 continue
             rows = []
             for s in _flatten(top):
-                rows.append(_tex_line(s) + " " + _tex_rule(s))
+                rows.append(_tex_rows(s))
             body.append(escape(top.description))
             body.append("\\begin{align*}\n" + " \\\\\n".join(rows) + "\n\\end{align*}")
     if d.kind == "backprop":
