@@ -117,18 +117,15 @@ def backward(prog: Program, wrt: list[sp.Basic]) -> BackwardPass:
         raw[target] = total
         steps.append(step)
         final = total
-        inlined = _inline_activation(total, raw, defs)
+        inlined = _inline_activation(total, raw, defs, {
+            a for a in defs if any(t == objective for t, _ in consumers.get(a, []))})
         if inlined is not None:
             expr, note = inlined
             steps.append(Step("collapse" if note else "substitute_adjoint", "rewrite", total,
                               expr, note or "Substitute the adjoint of the activation and "
-                              "name forward quantities.", target))
+                              "write its derivative with the forward values (the notes' "
+                              "g'(Z)).", target))
             final = expr
-        named = simplify_entrywise(final, defs)
-        if named is not None and sp.count_ops(named) <= sp.count_ops(final):
-            steps.append(Step("name_forward_values", "rewrite", final, named,
-                              "Entry by entry, in terms of the forward values.", target))
-            final = named
         note = _one_hot_note(final, target)
         if note:
             steps.append(Step("one_hot_labels", "rewrite", final, final, note, target))
@@ -154,7 +151,8 @@ def backward(prog: Program, wrt: list[sp.Basic]) -> BackwardPass:
     return BackwardPass(steps, equations, scale, loss, list(wrt), order)
 
 
-def _inline_activation(total: sp.Basic, raw: dict, defs: dict) -> tuple[sp.Basic, str] | None:
+def _inline_activation(total: sp.Basic, raw: dict, defs: dict, feeds_loss: set
+                       ) -> tuple[sp.Basic, str] | None:
     """For dZ = dA o f'(Z) with A = f(Z): substitute dA's expression, simplify entry by entry
     (the sigmoid + binary cross-entropy collapse); None when there is nothing to inline."""
     activations = [a for a, v in defs.items() if isinstance(v, Elementwise) and a in raw
@@ -165,9 +163,11 @@ def _inline_activation(total: sp.Basic, raw: dict, defs: dict) -> tuple[sp.Basic
     substituted = total.xreplace({adjoint_symbol(a): raw[a]})
     simple = simplify_entrywise(substituted, defs)
     if simple is not None and sp.count_ops(simple) < sp.count_ops(substituted):
-        return simple, (f"Substitute d{a.name} = {_short(raw[a])} and simplify entry by "
-                        f"entry: the {_name(defs[a])} and the loss collapse to "
-                        f"{_short(simple)}.")
+        if a in feeds_loss:
+            return simple, (f"Substitute d{a.name} = {_short(raw[a])} and simplify entry by "
+                            f"entry: the {_name(defs[a])} and the loss collapse to "
+                            f"{_short(simple)}.")
+        substituted = simple
     return substituted, ""
 
 

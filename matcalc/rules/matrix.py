@@ -105,3 +105,28 @@ for _r in [
          f"matcalc jacobian \"w * x\" {_S} w:n {_S} x:n --wrt w --dim n=3", kind="rewrite"),
 ]:
     register(_r)
+
+_MLP = "matcalc backprop worked_examples/programs/mlp_2layer.mc --wrt W1,b1,W2,b2"
+_SOFTMAX = "matcalc backprop worked_examples/programs/softmax_relu.mc --wrt W1,b1,W2,b2"
+for _r in [
+    Rule("normalisation", "normalisation J = c L",
+         "J = (1/m) L: backpropagate L, multiply the parameters' gradients by 1/m",
+         r"J = \tfrac{1}{m} L \Rightarrow \frac{\partial J}{\partial W} = "
+         r"\tfrac{1}{m}\frac{\partial L}{\partial W}", _MLP, kind="rewrite"),
+    Rule("backprop_adjoint", "backpropagate (vector-Jacobian product)",
+         "dV = sum over the lines U = g(V) of the read-off of tr(dU^T dg)",
+         r"\mathrm{d}V = \sum_{U = g(V)} \frac{\partial}{\partial V}"
+         r"\operatorname{tr}\!\left(\mathrm{d}U^{T} g(V)\right)", _MLP),
+    Rule("collapse", "substitute and simplify entry by entry",
+         "dZ = dA o f'(Z) with dA substituted, simplified entry by entry "
+         "(sigmoid + cross-entropy: A - Y)",
+         r"\mathrm{d}Z = \mathrm{d}A \odot f'(Z) = A - Y", _MLP, kind="rewrite"),
+    Rule("substitute_adjoint", "substitute the activation's adjoint",
+         "dZ = dA o f'(Z) with dA written out and f'(Z) in the forward value A = f(Z) "
+         "(tanh'(Z) = 1 - A^2)", r"\mathrm{d}Z = \mathrm{d}A \odot f'(Z)",
+         _MLP, kind="rewrite"),
+    Rule("one_hot_labels", "one-hot labels",
+         "with one-hot labels 1 1^T Y = 1 1^T, so softmax o (1 1^T Y) - Y = softmax - Y",
+         r"\mathbf{1}\mathbf{1}^{T} Y = \mathbf{1}\mathbf{1}^{T}", _SOFTMAX, kind="rewrite"),
+]:
+    register(_r)
