@@ -119,6 +119,12 @@ def _fmt(expr: sp.Basic) -> str:
     return short(expr, 70)
 
 
+def _factor(expr: sp.Basic) -> str:
+    """An expression as a factor of a product, in parentheses when it needs them."""
+    text = _fmt(expr)
+    return f"({text})" if (isinstance(expr, sp.Add) or text.startswith("-")) else text
+
+
 def _d(out: sp.Symbol, n: sp.Symbol) -> str:
     return f"d{out}/d{n}"
 
@@ -179,7 +185,7 @@ def graph(expr: str | sp.Basic, at: Point | None = None, *, where: Where | None 
             path_sums[k] = shown[k]
 
     analysis = Analysis(g, point, values, lvals, adjoints, shown, order, paths, path_sums,
-                        readable)
+                        readable, structure)
     inputs = [g.nodes[k].name for k in g.inputs]
     expand = dict(inter.expanded) if inter is not None else {}
     steps = _steps(analysis, full, expand, opts)
@@ -278,12 +284,13 @@ def adjoint_step(a: Analysis, k: int) -> Step:
                     f"Start the backward pass: {_d(out, out)} = 1.", out)
     edges = [g.edges[e] for e in a.adjoints[k].edges]
     formula = " + ".join(
-        (f"{_d(out, g.nodes[e.dst].name)} * " if e.dst != g.output else "")
-        + _d(g.nodes[e.dst].name, n) for e in edges)
+        f"{_d(out, g.nodes[e.dst].name)} * {_d(g.nodes[e.dst].name, n)}" if e.dst != g.output
+        else f"d/d{n} ({_fmt(g.nodes[e.dst].expr)})" for e in edges)
     terms = " + ".join(
-        (f"({_fmt(a.shown[e.dst])}) * " if e.dst != g.output else "") + f"({_fmt(e.local)})"
+        (f"{_factor(a.shown[e.dst])} * " if e.dst != g.output else "") + _factor(e.local)
         for e in edges)
-    text = f"{_d(out, n)} = {formula} = {terms} = {_fmt(a.shown[k])}"
+    members = [_d(out, n), formula, terms, _fmt(a.shown[k])]
+    text = " = ".join(m for i, m in enumerate(members) if i == 0 or m != members[i - 1])
     if a.values is not None:
         text += f"; at the point: {_fmt(a.adjoints[k].value)}"
     if len(edges) > 1:

@@ -14,6 +14,9 @@ from ._version import __version__
 from .errors import MatcalcError
 
 FORMATS = ("text", "latex", "markdown", "json", "numpy")
+#: ``graph`` also writes Graphviz source, and draws pictures through Graphviz's ``dot``
+GRAPH_FORMATS = FORMATS + ("dot",)
+IMAGE_EXTENSIONS = (".svg", ".png", ".pdf")
 EXIT_INTERNAL = 4
 MAX_POINTS = 500  # the sampler draws at most 8 x 256 candidates
 
@@ -27,11 +30,15 @@ def _render(d, fmt: str) -> str:
         return d.to_markdown()
     if fmt == "json":
         return d.to_json()
+    if fmt == "dot":
+        return d.to_dot()
     return d.to_numpy()
 
 
-def _run(action: Callable[[], object], fmt: str, output: str | None) -> None:
-    """Run an API call, print or write its rendering, and exit with the contract's status."""
+def _run(action: Callable[[], object], fmt: str, output: str | None,
+         write: Callable[[str], None] | None = None) -> None:
+    """Run an API call, print or write its rendering (or hand it to ``write``), and exit
+    with the contract's status."""
     try:
         d = action()
         text = _render(d, fmt)
@@ -44,7 +51,9 @@ def _run(action: Callable[[], object], fmt: str, output: str | None) -> None:
     except Exception as exc:  # a bug, not bad input: still one line, never a traceback
         click.echo(f"internal error ({type(exc).__name__}): {exc}. Please report it.", err=True)
         sys.exit(EXIT_INTERNAL)
-    if output:
+    if write is not None:
+        write(text)
+    elif output:
         try:
             with open(output, "w", encoding="utf-8") as fh:
                 fh.write(text if text.endswith("\n") else text + "\n")
@@ -69,18 +78,20 @@ def main() -> None:
       matcalc derive "x^x" --format latex --standalone -o xx.tex
       matcalc grad "3x^2(2y+7)" --wrt x,y
       matcalc jacobian "[ln(g1), sin(g2)]" --where "g1 = x^2; g2 = 3x" --wrt x
+      matcalc graph "3*(a + b*c)" --at a=5,b=3,c=2
       matcalc rules
     """
 
 
 #: Options shared by the derivation commands (derive, grad, jacobian), in --help order.
+FORMAT_OPTION = click.option("--format", "fmt", type=click.Choice(FORMATS), default="text",
+                             show_default=True, help="Output format.")
 SHARED_OPTIONS = (
     click.option("--where", metavar="DEFS", help="Named intermediate variables, e.g. "
                  "\"g1 = x^2; g2 = 3x\" (';' or line breaks between them): the derivation "
                  "goes through them (total-derivative or vector chain rule) and substitutes "
                  "back."),
-    click.option("--format", "fmt", type=click.Choice(FORMATS), default="text",
-                 show_default=True, help="Output format."),
+    FORMAT_OPTION,
     click.option("--steps/--no-steps", default=True, show_default=True,
                  help="Show every step, or just the result."),
     click.option("--verify/--no-verify", default=True, show_default=True,
@@ -99,14 +110,19 @@ SHARED_OPTIONS = (
 )
 
 
-def shared_options(command: Callable) -> Callable:
-    """Apply SHARED_OPTIONS to a command (defined once, listed in this order)."""
+def shared_options(command: Callable, formats: tuple[str, ...] = FORMATS) -> Callable:
+    """Apply SHARED_OPTIONS to a command (defined once, listed in this order); ``formats``
+    replaces the choices of --format."""
     for option in reversed(SHARED_OPTIONS):
+        if option is FORMAT_OPTION and formats != FORMATS:
+            option = click.option("--format", "fmt", type=click.Choice(formats),
+                                  default="text", show_default=True, help="Output format.")
         command = option(command)
     return command
 
 
-def _run_shared(action: Callable[..., object], shared: dict) -> None:
+def _run_shared(action: Callable[..., object], shared: dict,
+                write: Callable[[str], None] | None = None) -> None:
     """Build Options from the shared flags, call ``action(options, where)``, print, exit."""
     from .options import Options
 
@@ -114,7 +130,7 @@ def _run_shared(action: Callable[..., object], shared: dict) -> None:
                    simplify=shared["simplify"], standalone=shared["standalone"],
                    points=shared["points"], seed=shared["seed"],
                    simplify_timeout=shared["timeout"])
-    _run(lambda: action(opts, shared["where"]), shared["fmt"], shared["output"])
+    _run(lambda: action(opts, shared["where"]), shared["fmt"], shared["output"], write)
 
 
 @main.command(context_settings={"ignore_unknown_options": True})
@@ -176,6 +192,73 @@ def jacobian(exprs: str, wrt: str | None, layout: str, **shared: object) -> None
 
     _run_shared(lambda opts, where: api_jacobian(exprs, wrt, layout=layout, options=opts,
                                                  where=where), shared)
+
+
+@main.command(context_settings={"ignore_unknown_options": True})
+@click.argument("expr")
+@click.option("--at", metavar="NAME=VALUE,...", help="Evaluate the graph at this point, "
+              "e.g. a=5,b=3,c=2 (every input needs a value; exact numbers stay exact). "
+              "Left out, the derivation is symbolic.")
+@click.option("--name", metavar="NAME", help="The output node's name (default: y for one "
+              "input, J for several, L when y is an input).")
+@lambda command: shared_options(command, GRAPH_FORMATS)
+def graph(expr: str, at: str | None, name: str | None, **shared: object) -> None:
+    """The computation graph of EXPR: forward values, backward pass, paths.
+
+    \b
+    One node per elementary operation (u = bc, v = a + u, J = 3v); the forward pass
+    evaluates them at --at; the backward pass goes from the output back to every
+    input, multiplying local derivatives (summing over the paths where a node is used
+    more than once); then every path output -> input with its product, and the table
+    of dJ/d(input). --format dot writes Graphviz source; -o graph.svg, graph.png or
+    graph.pdf draws the graph with Graphviz's dot (when it is installed).
+      matcalc graph "3*(a + b*c)" --at a=5,b=3,c=2
+      matcalc graph "x*exp(x^2)"
+      matcalc graph "-(y*log(a) + (1-y)*log(1-a))" --where "z = w1*x1 + w2*x2 + b; a = sigmoid(z)"
+      matcalc graph "3*(a + b*c)" --at a=5,b=3,c=2 -o graph.svg
+    """
+    from .api_graph import graph as api_graph
+
+    output = shared["output"]
+    write = None
+    if isinstance(output, str) and output.lower().endswith(IMAGE_EXTENSIONS):
+        if shared["fmt"] not in ("text", "dot"):
+            click.echo(f"error: -o {output} draws the graph; it cannot be written in "
+                       f"--format {shared['fmt']} (use -o FILE.tex, .md or .json for that)",
+                       err=True)
+            sys.exit(2)
+        write = _draw(output)
+        shared = {**shared, "fmt": "dot"}
+    _run_shared(lambda opts, where: api_graph(expr, at, where=where, name=name, options=opts),
+                shared, write)
+
+
+def _draw(output: str) -> Callable[[str], None]:
+    """A writer that draws DOT source into ``output`` (svg, png or pdf) with Graphviz."""
+    import shutil
+
+    exe = shutil.which("dot")
+    if exe is None:
+        click.echo(f"error: drawing {output} needs Graphviz's 'dot' program, which is not "
+                   "installed (install graphviz, or write the source with --format dot "
+                   "-o graph.dot)", err=True)
+        sys.exit(2)
+
+    def write(source: str) -> None:
+        import subprocess
+        kind = output.rsplit(".", 1)[-1].lower()
+        try:
+            proc = subprocess.run([exe, f"-T{kind}", "-o", output], input=source, text=True,
+                                  capture_output=True, timeout=120)
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            click.echo(f"error: dot failed: {exc}", err=True)
+            sys.exit(2)
+        if proc.returncode != 0:
+            first = (proc.stderr.strip().splitlines() or ["(no message)"])[0]
+            click.echo(f"error: dot could not draw {output}: {first}", err=True)
+            sys.exit(2)
+
+    return write
 
 
 @main.command()

@@ -540,6 +540,8 @@ class Analysis:
     paths: dict[int, Paths]
     path_sums: dict[int, sp.Basic]
     readable: dict[sp.Symbol, sp.Basic]
+    #: the expression as the user wrote it (unevaluated), for headers
+    written: sp.Basic | None = None
 
     @property
     def output(self) -> Node:
