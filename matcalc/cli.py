@@ -66,6 +66,31 @@ def _run(action: Callable[[], object], fmt: str, output: str | None,
     sys.exit(1 if v is not None and v.status == "failed" else 0)
 
 
+def _looks_like_expression(arg: str) -> bool:
+    """A command-line word that starts with '-' but is an expression, not an option:
+    -(y*log(a) + ...), -x^2, -3x, -sin(x)."""
+    return (arg.startswith("-") and not arg.startswith("--") and len(arg) > 1
+            and any(ch in arg for ch in "()*^/+ .0123456789"))
+
+
+class ExprCommand(click.Command):
+    """A command whose EXPR may start with '-': click would read "-(y*log(a))" as the
+    short options -(, -y, ... and "-o g(a))" as an output file. Such a word gets a
+    leading space (the parser skips it), so click takes it for the argument it is."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        fixed, value_next = [], False
+        for arg in args:
+            fixed.append(" " + arg if not value_next and _looks_like_expression(arg) else arg)
+            value_next = arg in ("-o", "--output", "--at", "--where", "--wrt", "--format",
+                                 "--name", "--points", "--seed", "--timeout", "--layout")
+        rest = super().parse_args(ctx, fixed)
+        for key, value in ctx.params.items():
+            if isinstance(value, str) and value.startswith(" -") and value[1:] in args:
+                ctx.params[key] = value[1:]
+        return rest
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 88})
 @click.version_option(__version__, prog_name="matcalc")
 def main() -> None:
@@ -133,7 +158,7 @@ def _run_shared(action: Callable[..., object], shared: dict,
     _run(lambda: action(opts, shared["where"]), shared["fmt"], shared["output"], write)
 
 
-@main.command(context_settings={"ignore_unknown_options": True})
+@main.command(cls=ExprCommand, context_settings={"ignore_unknown_options": True})
 @click.argument("expr")
 @click.option("--wrt", metavar="VAR", help="Variable to differentiate by (may be left out when "
               "the expression has one variable; others are held constant).")
@@ -151,7 +176,7 @@ def derive(expr: str, wrt: str | None, **shared: object) -> None:
     _run_shared(lambda opts, where: api_derive(expr, wrt, options=opts, where=where), shared)
 
 
-@main.command(context_settings={"ignore_unknown_options": True})
+@main.command(cls=ExprCommand, context_settings={"ignore_unknown_options": True})
 @click.argument("expr")
 @click.option("--wrt", metavar="VAR[,VAR...]", help="Variables of the gradient, e.g. x,y "
               "(default: every free variable, sorted by name).")
@@ -170,7 +195,7 @@ def grad(expr: str, wrt: str | None, **shared: object) -> None:
     _run_shared(lambda opts, where: gradient(expr, wrt, options=opts, where=where), shared)
 
 
-@main.command(context_settings={"ignore_unknown_options": True})
+@main.command(cls=ExprCommand, context_settings={"ignore_unknown_options": True})
 @click.argument("exprs", metavar="\"[F1, F2, ...]\"")
 @click.option("--wrt", metavar="VAR[,VAR...]", help="Variables, one column each, e.g. x,y "
               "(default: every free variable, sorted by name).")
@@ -194,7 +219,7 @@ def jacobian(exprs: str, wrt: str | None, layout: str, **shared: object) -> None
                                                  where=where), shared)
 
 
-@main.command(context_settings={"ignore_unknown_options": True})
+@main.command(cls=ExprCommand, context_settings={"ignore_unknown_options": True})
 @click.argument("expr")
 @click.option("--at", metavar="NAME=VALUE,...", help="Evaluate the graph at this point, "
               "e.g. a=5,b=3,c=2 (every input needs a value; exact numbers stay exact). "

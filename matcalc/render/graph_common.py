@@ -58,6 +58,19 @@ def approx(v: sp.Basic) -> str:
         return str(v)
 
 
+def plugged(a: Analysis, k: int) -> sp.Basic:
+    """Node k's operation with its operands' values put in, unevaluated: 3*2 for u = b*c.
+    Values that are not rational go in as 6-digit decimals (ln(sigma(1)) would not help)."""
+    g = a.graph
+    n = g.nodes[k]
+    values = {}
+    for j in n.operands:
+        v = a.values[j]  # type: ignore[index]
+        values[g.nodes[j].name] = v if v.is_Rational else sp.Float(float(v.evalf(15)), 6)
+    with sp.evaluate(False):
+        return n.expr.xreplace(values)
+
+
 def shown(a: Analysis, k: int) -> sp.Basic:
     """dJ/dn as the renderers print it: tidied for small graphs, else the raw sum (whose
     large parts are names dJ_du of earlier adjoints), so printing stays linear."""

@@ -18,7 +18,7 @@ import sympy as sp
 
 from ..engine.graph import Analysis
 from ..rules.catalogue import RULES
-from .graph_common import analysis, number, printable, shown
+from .graph_common import analysis, number, plugged, printable, shown
 from .graph_tikz import TIKZ_STYLES, picture_width, render_tikz
 from .latex import escape, operand, tex, width
 
@@ -67,10 +67,11 @@ def _dedupe(members: list[str]) -> list[str]:
     return out
 
 
-def _rows(members: list[str], tag: str) -> list[str]:
-    """``m0 &= m1 = m2`` on one row when short, else ``&= m_i`` rows; the tag on the first."""
+def _rows(members: list[str], tag: str, raw_tag: str = "") -> list[str]:
+    """``m0 &= m1 = m2`` on one row when short, else ``&= m_i`` rows; the tag on the first
+    (``raw_tag``: already LaTeX)."""
     members = _dedupe(members)
-    t = r" \tag*{%s}" % escape(tag) if tag else ""
+    t = r" \tag*{%s}" % (raw_tag or escape(tag)) if (tag or raw_tag) else ""
     if sum(width(m) + 3 for m in members) <= ROW_LIMIT or len(members) < 2:
         return [f"{members[0]} &= " + " = ".join(members[1:]) + t]
     rows = [f"{members[0]} &= {members[1]}{t}"]
@@ -143,8 +144,8 @@ def path_rows(a: Analysis) -> list[str]:
         total = tex(a.path_sums[k]) if printable(a.path_sums[k]) else ""
         if p.count == 1:
             route, prod = products[0]
-            rows.append(r"&\text{path } %s:" % route)
-            rows += _rows(_dedupe([_d(out, x), prod] + ([total] if total else [])), "")
+            rows += _rows(_dedupe([_d(out, x), prod] + ([total] if total else [])), "",
+                          raw_tag=r"one path: $%s$" % route)
             continue
         rows.append(r"%s &= \sum_{\text{%d paths}}%s" % (_d(out, x), p.count, escape(note)))
         for route, prod in products:
@@ -173,10 +174,11 @@ def _sections(d: "Derivation", a: Analysis) -> list[tuple[str, list[str]]]:
         for n in g.nodes:
             if n.is_input:
                 continue
-            with sp.evaluate(False):
-                plugged = n.expr.xreplace({g.nodes[k].name: a.values[k] for k in n.operands})
-            rows.append(" = ".join(_dedupe([f"{tex(n.name)} &= {tex(n.expr)}", tex(plugged),
-                                            _val(a.values[n.index])])))
+            value = _val(a.values[n.index])
+            put = tex(plugged(a, n.index))
+            rows.append(" = ".join(_dedupe([f"{tex(n.name)} &= {tex(n.expr)}"]
+                                           + ([put] if put != value.split(r" \approx")[0]
+                                              else []) + [value])))
         parts.append(("Forward pass:", rows))
     parts.append((f"Backward pass, from ${tex(out)}$ back to the inputs "
                   f"(${_d(out, out)} = 1$):", backward_rows(a)))
@@ -205,7 +207,8 @@ def render_graph_latex(d: "Derivation", standalone: bool = False, display: bool 
             rows.append(r"%s &= %s" % (_d(a.output.name, a.graph.nodes[k].name), tex(expr)))
         return "$$\\begin{aligned}" + r" \\ ".join(rows) + "\\end{aligned}$$"
     picture = render_tikz(d)
-    if picture_width(d) > LINE_CM:
+    wide = picture_width(d)
+    if wide > LINE_CM and not standalone:     # a fragment: fit the line
         picture = "\\resizebox{\\linewidth}{!}{%\n" + picture + "%\n}"
     body = [r"\noindent " + _header(d, a), "", r"\begin{center}", picture, r"\end{center}"]
     for heading, rows in _sections(d, a):
@@ -215,10 +218,12 @@ def render_graph_latex(d: "Derivation", standalone: bool = False, display: bool 
     if not standalone:
         return ("% needs \\usepackage{amsmath,graphicx,tikz}\n" + TIKZ_STYLES + "\n"
                 + "\n".join(body) + "\n")
+    # a complete document gets a page wide enough for the picture at its natural size
+    paper = max(21.0, wide + 4.0)
     doc = [r"\documentclass{article}", r"\usepackage{amsmath}", r"\usepackage{amssymb}",
            r"\usepackage{graphicx}", r"\usepackage{tikz}",
-           r"\setlength{\oddsidemargin}{0pt}", r"\setlength{\evensidemargin}{0pt}",
-           r"\setlength{\textwidth}{6.3in}", r"\allowdisplaybreaks", TIKZ_STYLES,
+           r"\usepackage[paperwidth=%.1fcm, paperheight=29.7cm, hmargin=2cm, vmargin=2.5cm]"
+           r"{geometry}" % paper, r"\allowdisplaybreaks", TIKZ_STYLES,
            r"\begin{document}", *body, r"\end{document}", ""]
     return "\n".join(doc)
 

@@ -29,7 +29,7 @@ import sympy as sp
 
 from ..engine.graph import Analysis
 from ..rules.catalogue import RULES
-from .graph_common import analysis, number, printable, shown
+from .graph_common import analysis, number, plugged, printable, shown
 from .naming import Namer
 from .text import (WIDTH, _needs_parens, _place_tag, operand, sentence_phrases, show, wrap,
                    wrap_phrases)
@@ -207,10 +207,10 @@ def render_graph_text(d_: "Derivation", width: int = WIDTH) -> str:
         for n in g.nodes:
             if n.is_input:
                 continue
-            members = [str(n.name), show(n.expr)]
-            with sp.evaluate(False):
-                plugged = n.expr.xreplace({g.nodes[k].name: a.values[k] for k in n.operands})
-            members += [show(plugged), value_text(a.values[n.index])]
+            value = value_text(a.values[n.index])
+            put = show(plugged(a, n.index))
+            members = [str(n.name), show(n.expr)] + ([put] if put != value.split(" ≈ ")[0]
+                                                      else []) + [value]
             out.extend(wrap(" = ".join(_dedupe(members)), width, "  ", "      "))
     out += ["", f"Backward pass, from {out_name} back to the inputs "
             f"({d(out_name, out_name)} = 1):"]

@@ -35,8 +35,8 @@ TIKZ_STYLES = r"""\tikzset{
   mcop/.style={draw, rounded corners=6pt, fill=blue!4, inner sep=3pt, align=center, font=\small},
   mcout/.style={mcop, very thick},
   mcedge/.style={->, >=stealth, thick, blue!60!black, rounded corners=8pt},
-  mclabel/.style={font=\scriptsize, inner sep=1.5pt, text=black},
-  mcback/.style={font=\scriptsize, inner sep=1.5pt, text=red!75!black},
+  mclabel/.style={font=\scriptsize, inner sep=1pt, text=black, fill=white, fill opacity=0.85, text opacity=1},
+  mcback/.style={font=\scriptsize, inner sep=1pt, text=red!75!black, fill=white, fill opacity=0.85, text opacity=1},
 }"""
 
 
@@ -57,9 +57,8 @@ def node_lines(a: Analysis, k: int) -> list[str]:
     lines = [tex(n.name) if n.is_input else f"{tex(n.name)} = {tex(n.expr)}"]
     if a.values is not None:
         lines.append(r"\color{blue!60!black}= %s" % _value(a.values[k]))
-        if k != g.output:
-            lines.append(r"\color{red!75!black}%s = %s" % (_d(out, n.name),
-                                                             _value(a.adjoints[k].value)))
+        lines.append(r"\color{red!75!black}%s = %s" % (_d(out, n.name),
+                                                         _value(a.adjoints[k].value)))
     elif k != g.output:
         s = shown(a, k)
         if printable(s) and width(tex(s)) <= MAX_SYMBOLIC:
@@ -79,7 +78,7 @@ def edge_texts(a: Analysis, i: int) -> tuple[str, str]:
         v = a.local_values[i]
         if not e.local.is_Number:
             above += f" = {_value(v)}"
-        below = _value(a.adjoints[e.dst].value * v)
+        below = r"\leftarrow " + _value(a.adjoints[e.dst].value * v)
     return above, below
 
 
