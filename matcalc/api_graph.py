@@ -155,6 +155,7 @@ def graph(expr: str | sp.Basic, at: Point | None = None, *, where: Where | None 
     adjoints = backward(g, lvals)
     order = backward_order(g)
     small = len(g.ops) <= TIDY_MAX_OPS
+    tidy = small and opts.simplify          # --no-simplify: the raw sums, as accumulated
 
     # matcalc's own names (u, v, u1 ...) are substituted back; the user's --where names stay
     readable: dict[sp.Symbol, sp.Basic] = {}
@@ -172,7 +173,7 @@ def graph(expr: str | sp.Basic, at: Point | None = None, *, where: Where | None 
             continue
         terms = [sp.Mul(shown[g.edges[e].dst], plain(g.edges[e].local), evaluate=small)
                  for e in g.out_edges[k]]
-        shown[k] = _tidy(sp.Add(*terms, evaluate=small), small)
+        shown[k] = _tidy(sp.Add(*terms, evaluate=small), tidy)
 
     counts = count_paths(g)
     paths = {k: paths_to(g, k, counts=counts) for k in g.inputs}
@@ -180,7 +181,7 @@ def graph(expr: str | sp.Basic, at: Point | None = None, *, where: Where | None 
     for k, p in paths.items():
         if p.complete and small:
             total = sp.Add(*[sp.Mul(*[plain(g.edges[e].local) for e in path]) for path in p.paths])
-            path_sums[k] = _tidy(total, small)
+            path_sums[k] = _tidy(total, tidy)
         else:
             path_sums[k] = shown[k]
 
