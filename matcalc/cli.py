@@ -15,6 +15,9 @@ from ._version import __version__
 from .errors import MatcalcError
 
 FORMATS = ("text", "latex", "markdown", "json", "numpy")
+#: ``graph`` also writes Graphviz source, and draws pictures through Graphviz's ``dot``
+GRAPH_FORMATS = FORMATS + ("dot",)
+IMAGE_EXTENSIONS = (".svg", ".png", ".pdf")
 EXIT_INTERNAL = 4
 MAX_POINTS = 500  # the sampler draws at most 8 x 256 candidates
 
@@ -47,7 +50,11 @@ class ExprCommand(click.Command):
                 continue
             out.append(a)
             takes_value = names.get(a, False) if not takes_value else False
-        return super().parse_args(ctx, out)
+        rest = super().parse_args(ctx, out)
+        for key, value in ctx.params.items():     # the argument as typed, without the blank
+            if isinstance(value, str) and value.startswith(" -") and value[1:] in args:
+                ctx.params[key] = value[1:]
+        return rest
 
 
 def _render(d, fmt: str) -> str:
@@ -59,11 +66,15 @@ def _render(d, fmt: str) -> str:
         return d.to_markdown()
     if fmt == "json":
         return d.to_json()
+    if fmt == "dot":
+        return d.to_dot()
     return d.to_numpy()
 
 
-def _run(action: Callable[[], object], fmt: str, output: str | None) -> None:
-    """Run an API call, print or write its rendering, and exit with the contract's status."""
+def _run(action: Callable[[], object], fmt: str, output: str | None,
+         write: Callable[[str], None] | None = None) -> None:
+    """Run an API call, print or write its rendering (or hand it to ``write``), and exit
+    with the contract's status."""
     try:
         d = action()
         text = _render(d, fmt)
@@ -76,7 +87,9 @@ def _run(action: Callable[[], object], fmt: str, output: str | None) -> None:
     except Exception as exc:  # a bug, not bad input: still one line, never a traceback
         click.echo(f"internal error ({type(exc).__name__}): {exc}. Please report it.", err=True)
         sys.exit(EXIT_INTERNAL)
-    if output:
+    if write is not None:
+        write(text)
+    elif output:
         try:
             with open(output, "w", encoding="utf-8") as fh:
                 fh.write(text if text.endswith("\n") else text + "\n")
@@ -103,26 +116,30 @@ def main() -> None:
       matcalc jacobian "[ln(g1), sin(g2)]" --where "g1 = x^2; g2 = 3x" --wrt x
       matcalc derive "x.T @ A @ x" --shape x:n --shape A:n,n --wrt x
       matcalc jacobian "tanh(x)" --shape x:n --dim n=3
+      matcalc graph "3*(a + b*c)" --at a=5,b=3,c=2
       matcalc rules
     """
 
 
 #: Options shared by the derivation commands (derive, grad, jacobian), in --help order.
-SHARED_OPTIONS = (
-    click.option("--shape", "shape", multiple=True, metavar="NAME:DIMS",
+FORMAT_OPTION = click.option("--format", "fmt", type=click.Choice(FORMATS), default="text",
+                             show_default=True, help="Output format.")
+SHAPE_OPTION = click.option("--shape", "shape", multiple=True, metavar="NAME:DIMS",
                  help="Declare a vector or matrix: x:n is an n x 1 column, W:m,n an m x n "
                  "matrix (dimensions are integers or names); repeat for each. Undeclared "
                  "names are scalars. Then @ is the matrix product, .T the transpose and "
-                 "* / + - act element-wise with broadcasting."),
-    click.option("--dim", "dim", multiple=True, metavar="NAME=SIZE",
+                 "* / + - act element-wise with broadcasting.")
+DIM_OPTION = click.option("--dim", "dim", multiple=True, metavar="NAME=SIZE",
                  help="With --shape: also show the result's components at this size, "
-                 "e.g. --dim n=3 (repeatable)."),
+                 "e.g. --dim n=3 (repeatable).")
+MATRIX_OPTIONS = (SHAPE_OPTION, DIM_OPTION)
+SHARED_OPTIONS = (
+    SHAPE_OPTION, DIM_OPTION,
     click.option("--where", metavar="DEFS", help="Named intermediate variables, e.g. "
                  "\"g1 = x^2; g2 = 3x\" (';' or line breaks between them): the derivation "
                  "goes through them (total-derivative or vector chain rule) and substitutes "
                  "back."),
-    click.option("--format", "fmt", type=click.Choice(FORMATS), default="text",
-                 show_default=True, help="Output format."),
+    FORMAT_OPTION,
     click.option("--steps/--no-steps", default=True, show_default=True,
                  help="Show every step, or just the result."),
     click.option("--verify/--no-verify", default=True, show_default=True,
@@ -141,14 +158,22 @@ SHARED_OPTIONS = (
 )
 
 
-def shared_options(command: Callable) -> Callable:
-    """Apply SHARED_OPTIONS to a command (defined once, listed in this order)."""
+def shared_options(command: Callable, formats: tuple[str, ...] = FORMATS,
+                   matrix: bool = True) -> Callable:
+    """Apply SHARED_OPTIONS to a command (defined once, listed in this order); ``formats``
+    replaces the choices of --format; ``matrix=False`` leaves out --shape and --dim."""
     for option in reversed(SHARED_OPTIONS):
+        if not matrix and option in MATRIX_OPTIONS:
+            continue
+        if option is FORMAT_OPTION and formats != FORMATS:
+            option = click.option("--format", "fmt", type=click.Choice(formats),
+                                  default="text", show_default=True, help="Output format.")
         command = option(command)
     return command
 
 
-def _run_shared(action: Callable[..., object], shared: dict) -> None:
+def _run_shared(action: Callable[..., object], shared: dict,
+                write: Callable[[str], None] | None = None) -> None:
     """Build Options from the shared flags, call ``action(options, where)``, print, exit."""
     from .options import Options
 
@@ -156,7 +181,7 @@ def _run_shared(action: Callable[..., object], shared: dict) -> None:
                    simplify=shared["simplify"], standalone=shared["standalone"],
                    points=shared["points"], seed=shared["seed"],
                    simplify_timeout=shared["timeout"])
-    _run(lambda: action(opts, shared["where"]), shared["fmt"], shared["output"])
+    _run(lambda: action(opts, shared["where"]), shared["fmt"], shared["output"], write)
 
 
 @main.command(cls=ExprCommand)
@@ -175,7 +200,8 @@ def derive(expr: str, wrt: str | None, **shared: object) -> None:
     from .api import derive as api_derive
 
     _run_shared(lambda opts, where: api_derive(expr, wrt, options=opts, where=where,
-                                                       shapes=shared["shape"], dims=shared["dim"]), shared)
+                                               shapes=shared["shape"], dims=shared["dim"]),
+                shared)
 
 
 @main.command(cls=ExprCommand)
@@ -272,6 +298,73 @@ def backprop(program_file: str, wrt: str | None, emit: str | None, fmt: str, ste
         sys.exit(2)
     opts = Options(steps=steps, verify=verify, standalone=standalone, seed=seed)
     _run(lambda: api_backprop(text, wrt, options=opts), "numpy" if emit else fmt, output)
+
+
+@main.command(cls=ExprCommand)
+@click.argument("expr")
+@click.option("--at", metavar="NAME=VALUE,...", help="Evaluate the graph at this point, "
+              "e.g. a=5,b=3,c=2 (every input needs a value; exact numbers stay exact). "
+              "Left out, the derivation is symbolic.")
+@click.option("--name", metavar="NAME", help="The output node's name (default: y for one "
+              "input, J for several, L when y is an input).")
+@lambda command: shared_options(command, GRAPH_FORMATS, matrix=False)
+def graph(expr: str, at: str | None, name: str | None, **shared: object) -> None:
+    """The computation graph of EXPR: forward values, backward pass, paths.
+
+    \b
+    One node per elementary operation (u = bc, v = a + u, J = 3v); the forward pass
+    evaluates them at --at; the backward pass goes from the output back to every
+    input, multiplying local derivatives (summing over the paths where a node is used
+    more than once); then every path output -> input with its product, and the table
+    of dJ/d(input). --format dot writes Graphviz source; -o graph.svg, graph.png or
+    graph.pdf draws the graph with Graphviz's dot (when it is installed).
+      matcalc graph "3*(a + b*c)" --at a=5,b=3,c=2
+      matcalc graph "x*exp(x^2)"
+      matcalc graph "-(y*log(a) + (1-y)*log(1-a))" --where "z = w1*x1 + w2*x2 + b; a = sigmoid(z)"
+      matcalc graph "3*(a + b*c)" --at a=5,b=3,c=2 -o graph.svg
+    """
+    from .api_graph import graph as api_graph
+
+    output = shared["output"]
+    write = None
+    if isinstance(output, str) and output.lower().endswith(IMAGE_EXTENSIONS):
+        if shared["fmt"] not in ("text", "dot"):
+            click.echo(f"error: -o {output} draws the graph; it cannot be written in "
+                       f"--format {shared['fmt']} (use -o FILE.tex, .md or .json for that)",
+                       err=True)
+            sys.exit(2)
+        write = _draw(output)
+        shared = {**shared, "fmt": "dot"}
+    _run_shared(lambda opts, where: api_graph(expr, at, where=where, name=name, options=opts),
+                shared, write)
+
+
+def _draw(output: str) -> Callable[[str], None]:
+    """A writer that draws DOT source into ``output`` (svg, png or pdf) with Graphviz."""
+    import shutil
+
+    exe = shutil.which("dot")
+    if exe is None:
+        click.echo(f"error: drawing {output} needs Graphviz's 'dot' program, which is not "
+                   "installed (install graphviz, or write the source with --format dot "
+                   "-o graph.dot)", err=True)
+        sys.exit(2)
+
+    def write(source: str) -> None:
+        import subprocess
+        kind = output.rsplit(".", 1)[-1].lower()
+        try:
+            proc = subprocess.run([exe, f"-T{kind}", "-o", output], input=source, text=True,
+                                  capture_output=True, timeout=120)
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            click.echo(f"error: dot failed: {exc}", err=True)
+            sys.exit(2)
+        if proc.returncode != 0:
+            first = (proc.stderr.strip().splitlines() or ["(no message)"])[0]
+            click.echo(f"error: dot could not draw {output}: {first}", err=True)
+            sys.exit(2)
+
+    return write
 
 
 @main.command()

@@ -10,6 +10,7 @@ from .engine.step import Step
 from .options import DEFAULT_OPTIONS, Options
 
 if TYPE_CHECKING:
+    from .engine.graph import Analysis, Edge, Node
     from .verify.result import Verification
 
 Kind = Literal["derivative", "gradient", "jacobian", "graph", "backprop"]
@@ -36,16 +37,24 @@ class Derivation:
     layout: str = "numerator"
     #: backprop: (Program, BackwardPass), for ``to_numpy`` (the forward/backward module)
     program: object = None
+    #: kind "graph": the computation graph's nodes and edges (``graph`` has the rest:
+    #: forward values, backward pass, paths); empty for the other kinds
+    nodes: tuple["Node", ...] = ()
+    edges: tuple["Edge", ...] = ()
+    graph: "Analysis | None" = None
 
     @property
     def result(self) -> sp.Basic:
         """The answer: the derivative (for the first variable), the 1 x n gradient
-        [df/dx_1, ..., df/dx_n], or the Jacobian matrix in the stated layout."""
+        [df/dx_1, ..., df/dx_n] (a graph: [dJ/d(input), ...] over its inputs sorted by name,
+        the single derivative for one input), or the Jacobian matrix in the stated layout."""
         if self.kind == "jacobian":
             return self.results["jacobian"]
+        if self.kind == "backprop":
+            return self.results[str(self.wrt[0])]
         if self.shapes:
             return self.results[str(self.wrt[0])]
-        if self.kind == "gradient":
+        if self.kind == "gradient" or (self.kind == "graph" and len(self.wrt) > 1):
             return sp.ImmutableMatrix([[self.results[str(w)] for w in self.wrt]])
         return self.results[str(self.wrt[0])]
 
@@ -95,9 +104,14 @@ class Derivation:
             from .matrix import render as matrix_render
             return matrix_render.render_numpy(self)
         from .codegen.numpy import to_numpy, to_numpy_array
-        if self.kind == "gradient":
+        if self.kind == "gradient" or (self.kind == "graph" and len(self.wrt) > 1):
             return to_numpy_array(list(self.result), (len(self.wrt),))
         return to_numpy(self.result)
+
+    def to_dot(self) -> str:
+        """Graphviz source of the computation graph (kind "graph" only)."""
+        from .render.graph_dot import render_dot
+        return render_dot(self)
 
     def _repr_latex_(self) -> str:
         if self.shapes:

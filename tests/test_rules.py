@@ -47,6 +47,10 @@ def test_every_rule_has_a_case() -> None:
     derivations += [jacobian(t, w, layout=lay, where=g, verify=False)
                     for t, w, lay, g, _, _ in JACOBIAN_CASES]
     derivations += [derive(t, w, where=g, verify=False) for t, w, g, _, _ in TOTAL_CASES]
+    from matcalc import graph
+
+    from .graph_cases import GRAPH_CASES
+    derivations += [graph(t, at, where=g, verify=False) for t, at, g, _ in GRAPH_CASES]
     for d in derivations:
         used |= {s.rule for top in d.steps for s in top.walk()}
     for expr, var, _, _ in sympy_cases():

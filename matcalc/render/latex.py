@@ -335,8 +335,12 @@ def render_latex(d: "Derivation", standalone: bool = False, display: bool = Fals
     ``standalone=False``: ``align*`` environments (steps, where-block, result) to paste into
     a document that loads amsmath. ``standalone=True``: a complete article that pdflatex
     compiles (amsmath and amssymb only). ``display=True``: one ``$$\\begin{aligned}...``
-    block for MathJax (Jupyter's ``_repr_latex_``).
+    block for MathJax (Jupyter's ``_repr_latex_``). A computation graph (kind "graph") adds
+    its TikZ picture (see :mod:`matcalc.render.graph_latex`).
     """
+    if getattr(d, "kind", "") == "graph":
+        from .graph_latex import render_graph_latex
+        return render_graph_latex(d, standalone=standalone, display=display)
     p = plan(d)
     parts = sections(d, p, column=display)
     if display:
