@@ -10,13 +10,17 @@ shared sub-expressions by names), with ``\ln`` and an Iverson bracket for the un
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 import sympy as sp
 from sympy.printing.latex import LatexPrinter
+from sympy.printing.precedence import PRECEDENCE
 
+from ..functions import sigmoid
 from .naming import (Entry, Grid, Heading, Jacobian, Leibniz, Nabla, Operator, Part, Plan,
                      Product, Sum, Value, plan)
+from .notation import Notation, current, renamed, using
 
 if TYPE_CHECKING:
     from ..derivation import Derivation
@@ -29,11 +33,36 @@ _SPECIAL = {"\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "$": r"\$", "&": 
 
 
 class MatcalcLatexPrinter(LatexPrinter):
-    r"""SymPy's LaTeX printer with ``\ln`` and the unit step as an Iverson bracket [u > 0]."""
+    r"""SymPy's LaTeX printer with ``\ln`` and the unit step as an Iverson bracket [u > 0];
+    it follows the notation in force (sigmoid's name, bold vectors, renamed symbols)."""
 
     def __init__(self, settings: dict | None = None) -> None:
         super().__init__({"ln_notation": True, "mat_str": "bmatrix", "mat_delim": "",
                           **(settings or {})})
+        self._notation = current()
+        self._rename = renamed()
+
+    def _print(self, expr: object, **kwargs: object) -> str:
+        if self._notation.sigmoid == "operatorname" and isinstance(expr, sigmoid):
+            return r"\operatorname{sigmoid}\left(%s\right)" % self._print(expr.args[0])
+        return super()._print(expr, **kwargs)
+
+    def _print_Symbol(self, expr: sp.Symbol, style: str = "plain") -> str:
+        name = self._rename.get(expr.name)
+        return name if name is not None else super()._print_Symbol(expr, style=style)
+
+    def _print_MatrixSymbol(self, expr: sp.MatrixSymbol) -> str:
+        text = super()._print_MatrixSymbol(expr)
+        if self._notation.bold_vectors and 1 in expr.shape:
+            return r"\bm{%s}" % text
+        return text
+
+    def _print_Mul(self, expr: sp.Mul) -> str:
+        text = super()._print_Mul(expr)
+        # an unevaluated product x*(2*x*e^u) must not read "x 2 x e^u": dot before a number
+        if not expr.is_commutative or not re.search(r"[\w})] \d", text):
+            return text
+        return r" \cdot ".join(self.parenthesize(a, PRECEDENCE["Mul"]) for a in expr.args)
 
     def _print_Heaviside(self, expr: sp.Expr, exp: object = None) -> str:
         at_zero = expr.args[1] if len(expr.args) > 1 else sp.S.Half
@@ -50,6 +79,64 @@ def tex(expr: sp.Basic) -> str:
     return MatcalcLatexPrinter().doprint(expr)
 
 
+_MATRIX = re.compile(r"\\begin\{bmatrix\}(.*?)\\end\{bmatrix\}", re.S)
+
+
+def display_matrices(latex: str) -> str:
+    r"""Fractions in a matrix at display size (``\dfrac``), its rows spaced to fit them: a
+    matrix's entries are otherwise set as small as inline text."""
+    def fix(m: re.Match) -> str:
+        body = m.group(1)
+        if r"\frac" not in body:
+            return m.group(0)
+        body = body.replace(r"\frac", r"\dfrac")
+        body = re.sub(r"\\\\(?!\[)", r"\\\\[1ex]", body)
+        return r"\begin{bmatrix}%s\end{bmatrix}" % body
+    return _MATRIX.sub(fix, latex) if r"\begin{bmatrix}" in latex else latex
+
+
+#: Content that needs delimiters sized by ``\left`` ``\right``; anything else gets plain ones.
+_TALL = re.compile(r"\\(d?frac|sum|prod|int|begin|binom)\b")
+_DELIM = re.compile(r"\\(left|right)(\\[{}|]|\\[A-Za-z]+|[()\[\].|/])")
+
+
+def unsize(latex: str) -> str:
+    r"""Drop ``\left( \right)`` (and ``[ ]``) pairs around content that is not tall: sized
+    delimiters around ``x^{3}`` only add space and height a hand-written page would not have.
+    Pairs around fractions, sums, matrices (or around a pair that stays sized) stay."""
+    if r"\left" not in latex:
+        return latex
+    out: list[str] = []
+    stack: list[tuple[int, str, bool]] = []    # (index in out of the \left, delim, tall inside)
+    pos = 0
+    for m in _DELIM.finditer(latex):
+        out.append(latex[pos:m.start()])
+        pos = m.end()
+        side, delim = m.group(1), m.group(2)
+        if side == "left":
+            stack.append((len(out), delim, False))
+            out.append(m.group(0))
+            continue
+        if not stack:                 # unbalanced input: leave it as it is
+            out.append(m.group(0))
+            continue
+        start, open_, tall = stack.pop()
+        inner = "".join(out[start + 1:])
+        tall = tall or bool(_TALL.search(inner))
+        if not tall and open_ in "([" and delim in ")]":
+            out[start] = open_
+            out[-1] = out[-1].rstrip(" ")      # SymPy writes "\left(x \right)"
+            out.append(delim)
+        else:
+            out.append(m.group(0))
+            tall = True
+        if stack:                     # a sized pair inside makes the enclosing pair tall
+            s0, d0, t0 = stack[-1]
+            stack[-1] = (s0, d0, t0 or tall)
+    out.append(latex[pos:])
+    return "".join(out)
+
+
 def escape(text: str) -> str:
     """Plain text made safe for LaTeX (inside ``\\text{}`` or a paragraph)."""
     return "".join(_SPECIAL.get(ch, ch) for ch in text)
@@ -58,7 +145,11 @@ def escape(text: str) -> str:
 def width(latex: str) -> int:
     """A rough typeset width of a LaTeX string, in characters (a fraction counts as the
     wider of its numerator and denominator)."""
-    s = re.sub(r"\\(left|right|,|;|quad|qquad|cdot)", " ", latex)
+    s = re.sub(r"\\begin\{[bp]?matrix\}(.*?)\\end\{[bp]?matrix\}",
+               lambda m: "x" * (2 + max(sum(width(c) + 1 for c in row.split("&"))
+                                        for row in re.split(r"\\\\(?:\[[^]]*\])?", m.group(1)))),
+               latex.replace(r"\dfrac", r"\frac"), flags=re.S)
+    s = re.sub(r"\\(left|right|,|;|quad|qquad|cdot)", " ", s)
     s = re.sub(r"\\(?!frac)[A-Za-z]+", "x", s)
     s = re.sub(r"[_^]\{([^{}]*)\}", lambda m: "x" * max(1, len(m.group(1)) * 2 // 3), s)
     frac = re.compile(r"\\frac\{([^{}]*)\}\{([^{}]*)\}")
@@ -75,7 +166,7 @@ def width(latex: str) -> int:
 def _d(wrt: sp.Symbol, partial: bool, num: str = "") -> str:
     r"""``\frac{d num}{d wrt}`` (or with ``\partial``); without ``num`` the operator d/d wrt."""
     w = tex(wrt)
-    if partial:
+    if partial or current().partial:
         return r"\frac{\partial %s}{\partial %s}" % (num, w) if num else r"\frac{\partial}{\partial %s}" % w
     return r"\frac{d%s}{d%s}" % (num, w)
 
@@ -89,15 +180,30 @@ def _wrap(latex: str) -> str:
 def operand(expr: sp.Basic) -> str:
     """The argument of d/dx: bare for symbols, numbers, calls and powers of them."""
     latex = tex(expr)
-    if isinstance(expr, (sp.Atom, sp.Function)) or (isinstance(expr, sp.Pow) and (
+    if isinstance(expr, (sp.Atom, sp.Function, sp.Max, sp.Min)) or (isinstance(expr, sp.Pow) and (
             expr.exp.is_positive or isinstance(expr.base, sp.Atom))):
         return latex
     return _wrap(latex)
 
 
 def _tuple(symbols: tuple[sp.Symbol, ...]) -> str:
+    stem = _vector_stem(symbols) if current().bold_vectors else None
+    if stem:
+        return r"\bm{%s}" % stem
     inner = ", ".join(tex(s) for s in symbols)
     return inner if len(symbols) == 1 else r"\left(%s\right)" % inner
+
+
+def _vector_stem(symbols: tuple[sp.Symbol, ...]) -> str | None:
+    """'w' when ``symbols`` are w1, w2, ..., wk in order (k > 1): the entries of a vector w."""
+    if len(symbols) < 2 or any(s.name in renamed() for s in symbols):
+        return None
+    m = [re.fullmatch(r"([A-Za-z]+)_?(\d+)", s.name) for s in symbols]
+    if not all(m) or len({x.group(1) for x in m}) != 1:
+        return None
+    if [int(x.group(2)) for x in m] != list(range(1, len(symbols) + 1)):
+        return None
+    return m[0].group(1)
 
 
 def part_tex(part: Part) -> str:
@@ -280,10 +386,10 @@ def heading_tex(h: Heading, math: bool) -> str:
 def layout_tex(d: "Derivation", math: bool = False) -> str:
     """Which layout a Jacobian is in: 'numerator layout: $J_{ij} = ...$, one row per function'."""
     if getattr(d, "layout", "numerator") == "denominator":
-        words = ("denominator layout: ", r"(J^{\top})_{ji} = \frac{\partial f_i}{\partial x_j}",
+        words = ("denominator layout: ", r"(J^{\top})_{ji} = \partial f_i / \partial x_j",
                  ", one column per function (the numerator-layout Jacobian transposed)")
     else:
-        words = ("numerator layout: ", r"J_{ij} = \frac{\partial f_i}{\partial x_j}",
+        words = ("numerator layout: ", r"J_{ij} = \partial f_i / \partial x_j",
                  ", one row per function")
     if math:
         return r"\text{(%s}%s\text{%s)}" % (words[0], words[1], words[2])
@@ -294,7 +400,11 @@ def sections(d: "Derivation", p: Plan, column: bool = False) -> dict[str, list]:
     """Rows of the step blocks (one list per top-level block) with their headings,
     where-block and results."""
     groups: list[list[Entry]] = []
-    for e in p.entries:
+    noted: set[str] = set()
+    for e in shown_entries(p.entries, current().detail):
+        if e.note and e.note in noted:       # a convention is stated once per derivation
+            e = replace(e, note="")
+        noted.add(e.note)
         if e.depth == 0 or not groups:
             groups.append([])
         groups[-1].append(e)
@@ -313,13 +423,57 @@ def sections(d: "Derivation", p: Plan, column: bool = False) -> dict[str, list]:
     return {"blocks": blocks, "headings": headings, "where": where, "results": results}
 
 
+def shown_entries(entries: list[Entry], detail: str = "full") -> list[Entry]:
+    """The entries LaTeX shows: never a simplify step that changed nothing; with
+    ``detail="brief"`` only the key steps (a sub-step that is a plain table look-up, with
+    no sub-steps of its own, is dropped: its value appears in its parent's line), numbered
+    afresh (1, 1.1, 1.2 ...)."""
+    from .naming import MULTI_RULES, visible_children
+    kept = [e for e in entries if not (e.step.rule == "simplify" and e.depth == 0
+                                       and len(entries) > 1 and _unchanged(e.step))]
+    if detail != "brief":
+        return kept
+    kept = [e for e in kept if e.depth == 0 or e.step.rule in MULTI_RULES
+            or e.step.kind not in ("derivative", "reuse") or visible_children(e.step)
+            or e.step.rule == "chain_product"]
+    renumber: dict[str, str] = {}
+    counters: dict[str, int] = {}
+    out = []
+    for e in kept:
+        parent = e.number.rpartition(".")[0] if e.depth else ""
+        while parent and parent not in renumber:
+            parent = parent.rpartition(".")[0]
+        base = renumber.get(parent, "")
+        counters[base] = counters.get(base, 0) + 1
+        new = f"{base}.{counters[base]}" if base else str(counters[base])
+        renumber[e.number] = new
+        tag = re.sub(r"(step )([\d.]+)", lambda m: m.group(1) + renumber.get(m.group(2), m.group(2)),
+                     e.tag)
+        out.append(replace(e, number=new, tag=tag))
+    return out
+
+
+def _unchanged(step) -> bool:
+    """A rewrite that left its expression as it was (the very same objects: no comparison
+    of possibly huge trees)."""
+    a, b = step.expr, step.result
+    if isinstance(a, sp.MatrixBase) and isinstance(b, sp.MatrixBase) and a.shape == b.shape:
+        return all(x is y for x, y in zip(a, b))
+    return a is b
+
+
 def _fragment(parts: dict, d: "Derivation") -> str:
     out = []
+    merged: list[str] = []           # consecutive blocks without a heading share one align*
     for rows, heading in zip(parts["blocks"], parts["headings"]):
         if heading:
+            if merged:
+                out.append(_align(merged))
+                merged = []
             out.append(r"\noindent %s" % heading_tex(heading, math=False))
-        if rows:
-            out.append(_align(rows))
+        merged += rows
+    if merged:
+        out.append(_align(merged))
     if parts["where"]:
         out.append(_align([r"&\text{where}"] + parts["where"]))
     results = list(parts["results"])
@@ -329,14 +483,45 @@ def _fragment(parts: dict, d: "Derivation") -> str:
     return "\n".join(out)
 
 
-def render_latex(d: "Derivation", standalone: bool = False, display: bool = False) -> str:
+def render_latex(d: "Derivation", standalone: bool = False, display: bool = False,
+                 notation: Notation | None = None) -> str:
     """The derivation in LaTeX.
 
     ``standalone=False``: ``align*`` environments (steps, where-block, result) to paste into
     a document that loads amsmath. ``standalone=True``: a complete article that pdflatex
-    compiles (amsmath and amssymb only). ``display=True``: one ``$$\\begin{aligned}...``
-    block for MathJax (Jupyter's ``_repr_latex_``).
+    compiles (amsmath, amssymb and bm only). ``display=True``: one ``$$\\begin{aligned}...``
+    block for MathJax (Jupyter's ``_repr_latex_``). ``notation``: the lecturer's choices
+    (see :mod:`matcalc.render.notation`); the default is matcalc's usual notation.
     """
+    notation = notation or Notation()
+    with using(notation, intermediate_names(d) if notation.naming == "u" else None):
+        return finish(_render(d, standalone, display))
+
+
+def finish(latex: str) -> str:
+    """The last typographic passes over rendered LaTeX: plain parentheses where sized ones
+    are not needed, display-size fractions in matrices."""
+    return unsize(display_matrices(latex))
+
+
+def intermediate_names(d: "Derivation") -> dict[str, str]:
+    """``naming="u"``: the user's intermediate variables (``where``) renamed u_1, u_2 ...,
+    skipping names the derivation already uses."""
+    from .naming import expressions, free_names
+    given = [g for s in d.steps if s.rule == "intermediate_variables" for g, _ in s.definitions]
+    if not given:
+        return {}
+    taken = free_names(expressions(d)) - {g.name for g in given}
+    names, k = {}, 0
+    for g in given:
+        k += 1
+        while f"u{k}" in taken or f"u_{k}" in taken:
+            k += 1
+        names[g.name] = "u_{%d}" % k
+    return names
+
+
+def _render(d: "Derivation", standalone: bool, display: bool) -> str:
     p = plan(d)
     parts = sections(d, p, column=display)
     if display:
@@ -366,6 +551,7 @@ def render_latex(d: "Derivation", standalone: bool = False, display: bool = Fals
         r"\documentclass{article}",
         r"\usepackage{amsmath}",
         r"\usepackage{amssymb}",
+        *([r"\usepackage{bm}"] if r"\bm{" in fragment else []),
         r"\setlength{\oddsidemargin}{0pt}",
         r"\setlength{\evensidemargin}{0pt}",
         r"\setlength{\textwidth}{6.3in}",
