@@ -368,7 +368,10 @@ def _header_tail(wrt: list[sp.Symbol], held: list[sp.Symbol], math: bool) -> str
 def function_tex(d: "Derivation", p: Plan) -> str:
     """f(x, y) = <expr> in LaTeX."""
     args = ", ".join(tex(s) for s in p.variables) or "x"
-    return r"%s\left(%s\right) = %s" % (p.function, args, tex(p.namer.shrink(d.expr)))
+    name = p.function
+    if current().bold_vectors and getattr(d, "kind", "") == "jacobian":
+        name = r"\bm{%s}" % name                # a vector function
+    return r"%s\left(%s\right) = %s" % (name, args, tex(p.namer.shrink(d.expr)))
 
 
 def heading_tex(h: Heading, math: bool) -> str:
@@ -428,14 +431,15 @@ def shown_entries(entries: list[Entry], detail: str = "full") -> list[Entry]:
     ``detail="brief"`` only the key steps (a sub-step that is a plain table look-up, with
     no sub-steps of its own, is dropped: its value appears in its parent's line), numbered
     afresh (1, 1.1, 1.2 ...)."""
-    from .naming import MULTI_RULES, visible_children
+    from .naming import MULTI_RULES, TRIVIAL_RULES, visible_children
     kept = [e for e in entries if not (e.step.rule == "simplify" and e.depth == 0
                                        and len(entries) > 1 and _unchanged(e.step))]
     if detail != "brief":
         return kept
-    kept = [e for e in kept if e.depth == 0 or e.step.rule in MULTI_RULES
-            or e.step.kind not in ("derivative", "reuse") or visible_children(e.step)
-            or e.step.rule == "chain_product"]
+    kept = [e for e in kept if (e.depth == 0 and e.step.rule not in TRIVIAL_RULES)
+            or (e.depth > 0 and (e.step.rule in MULTI_RULES or visible_children(e.step)
+                                 or e.step.kind not in ("derivative", "reuse")
+                                 or e.step.rule == "chain_product"))]
     renumber: dict[str, str] = {}
     counters: dict[str, int] = {}
     out = []
@@ -545,7 +549,6 @@ def _render(d: "Derivation", standalone: bool, display: bool) -> str:
     fragment = _fragment(parts, d)
     if not standalone:
         return fragment + "\n"
-    word, wrt, held = header_words(d, p)
     summary = _summary(d)
     body = [
         r"\documentclass{article}",
@@ -559,7 +562,7 @@ def _render(d: "Derivation", standalone: bool, display: bool) -> str:
         *([r"\setcounter{MaxMatrixCols}{40}"] if getattr(d, "kind", "") in ("gradient", "jacobian")
           else []),
         r"\begin{document}",
-        r"\noindent %s $%s$ %s" % (escape(word), function_tex(d, p), _header_tail(wrt, held, math=False)),
+        r"\noindent " + _sentence(d, p),
         "",
         fragment,
     ]
@@ -567,6 +570,21 @@ def _render(d: "Derivation", standalone: bool, display: bool) -> str:
         body += ["", r"\noindent " + escape(summary)]
     body += [r"\end{document}", ""]
     return "\n".join(body)
+
+
+def _sentence(d: "Derivation", p: Plan) -> str:
+    """'Differentiate $f(x) = ...$ with respect to $x$.' (paragraph text)."""
+    word, wrt, held = header_words(d, p)
+    return "%s $%s$ %s" % (escape(word), function_tex(d, p), _header_tail(wrt, held, math=False))
+
+
+def render_latex_parts(d: "Derivation", notation: Notation | None = None) -> tuple[str, str]:
+    """(the sentence that states the task, the ``align*`` fragment), for a document that
+    assembles many derivations (:mod:`matcalc.notes`); the plan is made once."""
+    notation = notation or Notation()
+    with using(notation, intermediate_names(d) if notation.naming == "u" else None):
+        p = plan(d)
+        return finish(_sentence(d, p)), finish(_fragment(sections(d, p), d))
 
 
 def _summary(d: "Derivation") -> str:
