@@ -48,9 +48,16 @@ def derive_entry(entry: Entry) -> Any:
     except MatcalcError as exc:
         message = getattr(exc, "message", None) or str(exc)
         column = getattr(exc, "position", None)
-        if column is not None:
-            message += f" (column {column + 1} of the {kind.subject})"
-        raise NotesError(message, entry.where, exc.exit_code) from None
+        where = entry.where
+        text = getattr(exc, "text", None)
+        # a syntax error points at the key whose text it is in (the expression, where ...)
+        for key, value in ((kind.subject, entry.subject), *entry.options.items()):
+            if text and (value == text or (isinstance(value, list) and text in value)):
+                where = entry.at(key)
+                if column is not None:
+                    message += f" (column {column + 1} of {key})"
+                break
+        raise NotesError(message, where, exc.exit_code) from None
     except RecursionError:
         raise NotesError("the expression is nested too deeply", entry.where) from None
 

@@ -20,6 +20,7 @@ else:  # pragma: no cover - Python 3.10
 
 from ..errors import MatcalcError
 from ..kinds import COMMON_OPTIONS, KINDS, Kind
+from ..options import Options
 from ..render.notation import CHOICES, Notation
 from .model import Entry, Notes, NotesError, Section, Where
 
@@ -125,14 +126,17 @@ class _Checker:
         return NotesError(message, Where(self.file, line, entry))
 
     def unknown(self, table: Mapping[str, Any], known: tuple[str, ...], start: int | None,
-                end: int | None, entry: str, extra: str = "") -> None:
+                end: int | None, entry: str, inline: str = "") -> None:
         for key in table:
             if key not in known:
                 import difflib
                 close = difflib.get_close_matches(key, known, n=1)
                 hint = f"; did you mean '{close[0]}'?" if close else ""
-                raise self.fail(f"unknown key '{key}' (known: {', '.join(known)}{extra}){hint}",
-                                self.lines.key(key, start, end), entry)
+                line = self.lines.key(key, start, end)
+                if inline and line == start:
+                    line = self.lines.key(inline, start, end)
+                raise self.fail(f"unknown key '{key}' (known: {', '.join(known)}){hint}",
+                                line, entry)
 
     def string(self, table: Mapping[str, Any], key: str, start: int | None, end: int | None,
                entry: str, default: str = "") -> str:
@@ -146,15 +150,18 @@ class _Checker:
         if not isinstance(table, dict):
             raise self.fail("'notation' must be a table, e.g. notation = { detail = \"brief\" }",
                             self.lines.key("notation", start, end), entry)
-        self.unknown(table, NOTATION_KEYS, start, end, entry)
-        where = lambda k: self.lines.key(k, start, end)  # noqa: E731
+        self.unknown(table, NOTATION_KEYS, start, end, entry, inline="notation")
+
+        def where(key: str) -> int | None:      # an inline table: the line of notation = {...}
+            line = self.lines.key(key, start, end)
+            return line if line != start else self.lines.key("notation", start, end)
         changes = {}
         for key, value in table.items():
             allowed = LAYOUTS if key == "layout" else CHOICES[key]
             if value not in allowed or type(value) is not type(allowed[0]):
                 shown = " or ".join(str(a).lower() if isinstance(a, bool) else f'"{a}"'
                                     for a in allowed)
-                raise self.fail(f"notation: '{key}' must be {shown}, got {value!r}", where(key),
+                raise self.fail(f"'{key}' must be {shown}, got {value!r}", where(key),
                                 entry)
             if key == "layout":
                 layout = value
@@ -170,14 +177,11 @@ class _Checker:
                 if not _is(table[key], types):
                     raise self.fail(f"'{key}' must be {_type_name(types)}",
                                     self.lines.key(key, start, end), entry)
+                try:
+                    Options(**{field_name: table[key]})
+                except MatcalcError as exc:
+                    raise self.fail(str(exc), self.lines.key(key, start, end), entry) from None
                 out[field_name] = table[key]
-        if out:
-            from ..options import Options
-            try:
-                Options(**out)
-            except MatcalcError as exc:
-                raise self.fail(str(exc), self.lines.key(next(iter(table)), start, end),
-                                entry) from None
         return out
 
     def notes(self, data: dict[str, Any]) -> Notes:
@@ -289,8 +293,9 @@ class _Checker:
         strings = {k: self.string(data, k, line, end, label) for k in ("title", "text", "label")}
         if strings["label"] and not re.fullmatch(r"[A-Za-z0-9:._\-]+", strings["label"]):
             raise self.fail("'label' may only use letters, digits and : . _ -", where("label"), label)
+        lines = {k: n for k in data if (n := where(k)) is not None and n != line}
         return Entry(kind_name, subject, options, own, own_notation, Where(self.file, line, label),
-                     strings["title"], strings["text"], strings["label"])
+                     strings["title"], strings["text"], strings["label"], lines)
 
 
 def _tuple(types: Any) -> tuple:

@@ -50,6 +50,12 @@ class Entry:
     title: str = ""
     text: str = ""
     label: str = ""
+    lines: Mapping[str, int] = field(default_factory=dict)   # key -> its line in the file
+
+    def at(self, key: str) -> Where:
+        """This entry's place, at the line of ``key`` when known."""
+        line = self.lines.get(key)
+        return Where(self.where.file, line, self.where.entry) if line else self.where
 
 
 @dataclass(frozen=True)
