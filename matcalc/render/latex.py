@@ -196,9 +196,10 @@ def _tuple(symbols: tuple[sp.Symbol, ...]) -> str:
 
 def _vector_stem(symbols: tuple[sp.Symbol, ...]) -> str | None:
     """'w' when ``symbols`` are w1, w2, ..., wk in order (k > 1): the entries of a vector w."""
-    if len(symbols) < 2 or any(s.name in renamed() for s in symbols):
+    if len(symbols) < 2:
         return None
-    m = [re.fullmatch(r"([A-Za-z]+)_?(\d+)", s.name) for s in symbols]
+    names = [renamed().get(s.name, s.name).replace("{", "").replace("}", "") for s in symbols]
+    m = [re.fullmatch(r"([A-Za-z]+)_?(\d+)", n) for n in names]
     if not all(m) or len({x.group(1) for x in m}) != 1:
         return None
     if [int(x.group(2)) for x in m] != list(range(1, len(symbols) + 1)):
@@ -550,11 +551,12 @@ def _render(d: "Derivation", standalone: bool, display: bool) -> str:
     if not standalone:
         return fragment + "\n"
     summary = _summary(d)
+    sentence = _sentence(d, p)
     body = [
         r"\documentclass{article}",
         r"\usepackage{amsmath}",
         r"\usepackage{amssymb}",
-        *([r"\usepackage{bm}"] if r"\bm{" in fragment else []),
+        *([r"\usepackage{bm}"] if r"\bm{" in fragment + sentence else []),
         r"\setlength{\oddsidemargin}{0pt}",
         r"\setlength{\evensidemargin}{0pt}",
         r"\setlength{\textwidth}{6.3in}",
@@ -562,7 +564,7 @@ def _render(d: "Derivation", standalone: bool, display: bool) -> str:
         *([r"\setcounter{MaxMatrixCols}{40}"] if getattr(d, "kind", "") in ("gradient", "jacobian")
           else []),
         r"\begin{document}",
-        r"\noindent " + _sentence(d, p),
+        r"\noindent " + sentence,
         "",
         fragment,
     ]
