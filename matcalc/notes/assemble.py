@@ -115,8 +115,9 @@ def _heading(entry: Entry) -> list[str]:
                 r"\textbf{Derivation~\thederivation}%s%s" % (label, title), "", r"\smallskip"]
 
 
-def render_entry(outcome: Outcome) -> list[str]:
-    """The lines of one numbered derivation (or of its failure)."""
+def render_entry(outcome: Outcome, caches: dict | None = None) -> list[str]:
+    """The lines of one numbered derivation (or of its failure). ``caches``: printed
+    expressions by notation, shared across the document."""
     entry = outcome.entry
     out = _heading(entry)
     if entry.text:
@@ -125,7 +126,8 @@ def render_entry(outcome: Outcome) -> list[str]:
         out += [r"\noindent\fbox{\parbox{\dimexpr\linewidth-2\fboxsep-2\fboxrule\relax}{"
                 r"\textbf{This derivation failed:} %s}}" % escape(outcome.error.message), ""]
         return out
-    sentence, fragment = render_latex_parts(outcome.derivation, entry.notation)
+    cache = caches.setdefault(entry.notation, {}) if caches is not None else None
+    sentence, fragment = render_latex_parts(outcome.derivation, entry.notation, cache)
     out += [r"\noindent " + sentence, "", fragment.rstrip("\n")]
     check = _verification(outcome.derivation)
     if check:
@@ -137,6 +139,7 @@ def render_document(notes: Notes, outcomes: list[Outcome]) -> str:
     """The whole document (a string pdflatex compiles)."""
     extra = sorted({p for e in notes.entries for p in KINDS[e.kind].packages} - set(PACKAGES))
     by_entry = {id(o.entry): o for o in outcomes}
+    caches: dict = {}
     lines = [
         r"\documentclass{article}",
         *(r"\usepackage{%s}" % p for p in (*PACKAGES, *extra)),
@@ -164,7 +167,7 @@ def render_document(notes: Notes, outcomes: list[Outcome]) -> str:
         for entry in section.entries:
             outcome = by_entry.get(id(entry))
             if outcome is not None:
-                lines += render_entry(outcome)
+                lines += render_entry(outcome, caches)
     lines += [r"\end{document}", ""]
     return "\n".join(lines)
 

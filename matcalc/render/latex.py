@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 import sympy as sp
@@ -20,7 +21,7 @@ from sympy.printing.precedence import PRECEDENCE
 from ..functions import sigmoid
 from .naming import (Entry, Grid, Heading, Jacobian, Leibniz, Nabla, Operator, Part, Plan,
                      Product, Sum, Value, plan)
-from .notation import Notation, current, renamed, using
+from .notation import Notation, current, memo, renamed, using
 
 if TYPE_CHECKING:
     from ..derivation import Derivation
@@ -30,6 +31,7 @@ ROW_LIMIT = 60
 
 _SPECIAL = {"\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "$": r"\$", "&": r"\&",
             "#": r"\#", "%": r"\%", "_": r"\_", "^": r"\^{}", "~": r"\~{}"}
+_ESCAPES = str.maketrans(_SPECIAL)
 
 
 class MatcalcLatexPrinter(LatexPrinter):
@@ -41,15 +43,36 @@ class MatcalcLatexPrinter(LatexPrinter):
                           **(settings or {})})
         self._notation = current()
         self._rename = renamed()
+        self._memo = memo()
 
     def _print(self, expr: object, **kwargs: object) -> str:
+        cache = self._memo if not kwargs and isinstance(expr, sp.Basic) else None
+        if cache is not None:
+            try:
+                return cache[expr]            # a sub-expression printed before, this rendering
+            except (KeyError, TypeError):
+                pass
         if self._notation.sigmoid == "operatorname" and isinstance(expr, sigmoid):
-            return r"\operatorname{sigmoid}\left(%s\right)" % self._print(expr.args[0])
-        return super()._print(expr, **kwargs)
+            text = r"\operatorname{sigmoid}\left(%s\right)" % self._print(expr.args[0])
+        else:
+            text = super()._print(expr, **kwargs)
+        if cache is not None:
+            try:
+                cache[expr] = text
+            except TypeError:                 # unhashable (a mutable matrix)
+                pass
+        return text
 
     def _print_Symbol(self, expr: sp.Symbol, style: str = "plain") -> str:
         name = self._rename.get(expr.name)
         return name if name is not None else super()._print_Symbol(expr, style=style)
+
+    def _print_matrix_contents(self, expr: sp.MatrixBase) -> str:
+        # SymPy's own slices the matrix row by row, which costs more than printing it
+        if self._settings["mat_str"] != "bmatrix":
+            return super()._print_matrix_contents(expr)
+        rows = [" & ".join(self._print(e) for e in row) for row in expr.tolist()]
+        return r"\begin{bmatrix}%s\end{bmatrix}" % r"\\".join(rows)
 
     def _print_MatrixSymbol(self, expr: sp.MatrixSymbol) -> str:
         text = super()._print_MatrixSymbol(expr)
@@ -75,8 +98,17 @@ class MatcalcLatexPrinter(LatexPrinter):
 
 
 def tex(expr: sp.Basic) -> str:
-    """An (already shrunk) expression in LaTeX."""
-    return MatcalcLatexPrinter().doprint(expr)
+    """An (already shrunk) expression in LaTeX (printed once per rendering)."""
+    cache = memo()
+    if cache is None:
+        return MatcalcLatexPrinter().doprint(expr)
+    try:
+        return cache[expr]
+    except KeyError:
+        text = cache[expr] = MatcalcLatexPrinter().doprint(expr)
+        return text
+    except TypeError:                     # unhashable (a mutable matrix)
+        return MatcalcLatexPrinter().doprint(expr)
 
 
 _MATRIX = re.compile(r"\\begin\{bmatrix\}(.*?)\\end\{bmatrix\}", re.S)
@@ -139,9 +171,10 @@ def unsize(latex: str) -> str:
 
 def escape(text: str) -> str:
     """Plain text made safe for LaTeX (inside ``\\text{}`` or a paragraph)."""
-    return "".join(_SPECIAL.get(ch, ch) for ch in text)
+    return text.translate(_ESCAPES)
 
 
+@lru_cache(maxsize=8192)
 def width(latex: str) -> int:
     """A rough typeset width of a LaTeX string, in characters (a fraction counts as the
     wider of its numerator and denominator)."""
@@ -580,11 +613,13 @@ def _sentence(d: "Derivation", p: Plan) -> str:
     return "%s $%s$ %s" % (escape(word), function_tex(d, p), _header_tail(wrt, held, math=False))
 
 
-def render_latex_parts(d: "Derivation", notation: Notation | None = None) -> tuple[str, str]:
+def render_latex_parts(d: "Derivation", notation: Notation | None = None,
+                       cache: dict | None = None) -> tuple[str, str]:
     """(the sentence that states the task, the ``align*`` fragment), for a document that
-    assembles many derivations (:mod:`matcalc.notes`); the plan is made once."""
+    assembles many derivations (:mod:`matcalc.notes`); the plan is made once. ``cache``:
+    printed expressions shared by the document's derivations of the same notation."""
     notation = notation or Notation()
-    with using(notation, intermediate_names(d) if notation.naming == "u" else None):
+    with using(notation, intermediate_names(d) if notation.naming == "u" else None, cache):
         p = plan(d)
         return finish(_sentence(d, p)), finish(_fragment(sections(d, p), d))
 

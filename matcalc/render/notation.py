@@ -70,6 +70,7 @@ DEFAULT_NOTATION = Notation()
 
 _CURRENT: ContextVar[Notation] = ContextVar("matcalc_notation", default=DEFAULT_NOTATION)
 _RENAME: ContextVar[dict] = ContextVar("matcalc_rename", default={})
+_MEMO: ContextVar["dict | None"] = ContextVar("matcalc_tex_memo", default=None)
 
 
 def current() -> Notation:
@@ -82,13 +83,24 @@ def renamed() -> dict:
     return _RENAME.get()
 
 
+def memo() -> "dict | None":
+    """The printed-expression cache of the rendering in progress (None outside one): the
+    same expression is printed many times (a step's result is the next step's input)."""
+    return _MEMO.get()
+
+
 @contextmanager
-def using(notation: Notation | None, rename: Mapping[str, str] | None = None) -> Iterator[Notation]:
-    """Render with ``notation`` (and symbol renames) until the block ends."""
+def using(notation: Notation | None, rename: Mapping[str, str] | None = None,
+          cache: "dict | None" = None) -> Iterator[Notation]:
+    """Render with ``notation`` (and symbol renames) until the block ends. ``cache``: a
+    printed-expression cache to share between renderings with the same notation and no
+    renames (a document of many derivations); by default a fresh one."""
     token = _CURRENT.set(notation or DEFAULT_NOTATION)
     token2 = _RENAME.set(dict(rename or {}))
+    token3 = _MEMO.set(cache if cache is not None and not rename else {})
     try:
         yield _CURRENT.get()
     finally:
+        _MEMO.reset(token3)
         _RENAME.reset(token2)
         _CURRENT.reset(token)
