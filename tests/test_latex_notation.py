@@ -126,7 +126,7 @@ def test_naming_u_renames_the_users_intermediates() -> None:
     d = jacobian("[ln(g1), sin(g2)]", "x", where="g1 = x^2; g2 = 3x")
     assert "g_{1}" in d.to_latex()
     latex = d.to_latex(notation=Notation(naming="u"))
-    assert "g_{1}" not in latex and r"u_{1} &= x^{2}" in latex and r"\sin{(u_{2})}" in latex
+    assert "g_{1}" not in latex and r"u_{1} &= x^{2}" in latex and r"\sin(u_{2})" in latex
 
 
 def test_naming_u_skips_names_in_use() -> None:
@@ -144,7 +144,8 @@ def test_notation_is_checked() -> None:
 
 # ----------------------------------------------------------------- typography
 def test_unsize_keeps_tall_and_unmatched_delimiters() -> None:
-    assert unsize(r"\sin{\left(x^{3} \right)}") == r"\sin{(x^{3})}"
+    assert unsize(r"\sin{\left(x^{3} \right)}") == r"\sin(x^{3})"
+    assert unsize(r"\frac{\left(x\right)}{2}") == r"\frac{(x)}{2}"
     assert unsize(r"\left(\frac{1}{x}\right)") == r"\left(\frac{1}{x}\right)"
     assert unsize(r"\left(1 + \left(\frac{1}{x}\right)\right)") == \
         r"\left(1 + \left(\frac{1}{x}\right)\right)"
@@ -172,3 +173,21 @@ def test_a_convention_is_stated_once() -> None:
     d = derived_relu = find("relu_broadcast")
     latex = derive_example(derived_relu).to_latex()
     assert latex.count("kink takes") == 1, d.name
+
+
+LONG = ["sin(x)^2 cos(x)^3 exp(x^2) ln(x^2+1) (x^3 + 2x^2 + 7x + 1)^4",
+        "(x^2+3x+1)/(x^4 + 5x^3 + sin(x)^2 + 1) + tanh(x^3 + x) sqrt(x^2+1)"]
+
+
+def test_a_wide_quotient_breaks_inside_its_numerator() -> None:
+    latex = derive(LONG[1]).to_latex()
+    assert r"\frac{1}{(x^{4} + 5 x^{3} + \sin^{2}(x) + 1)^{2}} \Bigl(" in latex
+    assert check_latex(latex) == []
+
+
+@pytest.mark.latex
+@pytest.mark.parametrize("text", LONG)
+def test_long_expressions_break_across_lines(text: str, pdflatex) -> None:
+    log = pdflatex(derive(text).to_latex(standalone=True), "long")
+    widths = [float(w) for w in re.findall(r"Overfull \\hbox \(([0-9.]+)pt too wide", log)]
+    assert all(w <= 20 for w in widths), widths

@@ -129,6 +129,8 @@ def display_matrices(latex: str) -> str:
 
 #: Content that needs delimiters sized by ``\left`` ``\right``; anything else gets plain ones.
 _TALL = re.compile(r"\\(d?frac|sum|prod|int|begin|binom)\b")
+_FUNCTION_BRACE = re.compile(r"\\(?:a?(?:sin|cos|tan|cot|sec|csc)h?|arc(?:sin|cos|tan)|ln|log|exp"
+                             r"|max|min|det|operatorname\{[A-Za-z]+\})(?:\^\{[^{}]*\})?\{$")
 _DELIM = re.compile(r"\\(left|right)(\\[{}|]|\\[A-Za-z]+|[()\[\].|/])")
 
 
@@ -159,6 +161,10 @@ def unsize(latex: str) -> str:
             out[start] = open_
             out[-1] = out[-1].rstrip(" ")      # SymPy writes "\left(x \right)"
             out.append(delim)
+            # \sin{(x)} reads "sin (x)" (an operator, then a group): write \sin(x)
+            if open_ == "(" and latex.startswith("}", pos) and _FUNCTION_BRACE.search(out[start - 1]):
+                out[start - 1] = out[start - 1][:-1]
+                pos += 1
         else:
             out.append(m.group(0))
             tall = True
@@ -278,16 +284,46 @@ def equation(parts: tuple[Part, ...]) -> str:
     return " = ".join(part_tex(p) for p in parts)
 
 
-def _terms(expr: sp.Basic) -> list[str]:
-    """The LaTeX of ``expr`` in pieces a row may break between: the signed terms of a sum."""
+def _terms(expr: sp.Basic, limit: int | None = None) -> list[str]:
+    r"""The LaTeX of ``expr`` in pieces a row may break between: the signed terms of a sum;
+    with ``limit``, a quotient wider than that whose numerator is a sum is written
+    ``\frac{1}{q} \Bigl(`` term, term ... ``\Bigr)`` so that it can break too."""
     if not isinstance(expr, sp.Add):
-        return [tex(expr)]
+        return _quotient(expr, "", limit) or [tex(expr)]
     pieces = []
     for i, term in enumerate(expr.as_ordered_terms()):
         negative = term.could_extract_minus_sign()
+        sign = "- " if negative else ("+ " if i else "")
         t = tex(-term if negative else term)
-        pieces.append(("- " if negative else ("+ " if i else "")) + t)
+        split = _quotient(-term if negative else term, sign, limit) if width(t) > (limit or 10**9) else None
+        pieces.extend(split or [sign + t])
     return pieces
+
+
+def _quotient(term: sp.Basic, sign: str, limit: int | None) -> list[str] | None:
+    r"""A wide product or quotient with a sum inside as breakable pieces,
+    ``\frac{rest}{q} \Bigl(`` the sum's terms ``\Bigr)``; None when there is no such sum."""
+    if limit is None or not isinstance(term, sp.Mul):
+        return None
+    num, den = sp.fraction(term, exact=True)
+    if isinstance(num, sp.Add):
+        inner_sum, others = num, []
+    elif isinstance(num, sp.Mul):
+        sums = [a for a in num.args if isinstance(a, sp.Add)]
+        if not sums:
+            return None
+        inner_sum = max(sums, key=lambda a: width(tex(a)))
+        others = [a for a in num.args if a is not inner_sum]
+    else:
+        return None
+    if den == 1 and not others:
+        return None
+    rest = (sp.Mul(*others, evaluate=False) if len(others) > 1 else others[0]) if others else sp.S.One
+    head = r"\frac{%s}{%s}" % (tex(rest), tex(den)) if den != 1 else tex(rest)
+    inner = _terms(inner_sum, limit)
+    inner[0] = r"%s%s \Bigl(%s" % (sign, head, inner[0])
+    inner[-1] += r"\Bigr)"
+    return inner
 
 
 def _pieces(part: Part, limit: int) -> list[str]:
@@ -296,9 +332,9 @@ def _pieces(part: Part, limit: int) -> list[str]:
     if width(whole) <= limit:
         return [whole]
     if isinstance(part, Value):
-        return _terms(part.expr)
+        return _terms(part.expr, limit)
     if isinstance(part, Operator) and isinstance(part.expr, sp.Add):
-        terms = _terms(part.expr)
+        terms = _terms(part.expr, limit)
         terms[0] = r"%s \Bigl(%s" % (_d(part.wrt, part.partial), terms[0])
         terms[-1] += r"\Bigr)"
         return terms
@@ -446,11 +482,17 @@ def sections(d: "Derivation", p: Plan, column: bool = False) -> dict[str, list]:
             groups.append([])
         groups[-1].append(e)
     blocks: list[list[str]] = []
-    headings: list[Heading | None] = []
-    for group in groups:
-        col1 = max(lhs_width(e) for e in group)
+    headings: list[Heading | None] = [p.sections.get(group[0].step) for group in groups]
+    # groups up to the next heading share one align* (see _fragment): one first column
+    runs: list[int] = []
+    for i, heading in enumerate(headings):
+        runs.append(i if heading or not runs else runs[-1])
+    widths: dict[int, int] = {}
+    for group, run in zip(groups, runs):
+        widths[run] = max([widths.get(run, 0)] + [lhs_width(e) for e in group])
+    for group, run in zip(groups, runs):
+        col1 = widths[run]
         blocks.append([row for e in group for row in entry_rows(e, column, col1)])
-        headings.append(p.sections.get(group[0].step))
     where = [row for name, expr in p.namer.where()
              for row in _pack(f"{tex(name)} &= ", _pieces(Value(expr), ROW_LIMIT - 6), ROW_LIMIT - 6)]
     results = []
