@@ -83,11 +83,11 @@ def _verification(d: Any) -> str:
     if v is None:
         return ""
     note = r"\footnote{%s}" % escape(v.summary())
-    if v.status == "passed":
-        return r"\noindent\hfill\emph{verified numerically}" + note
+    if v.status == "passed":            # (\nopagebreak: the mark stays with its result)
+        return r"\nopagebreak\noindent\hfill\emph{verified numerically}" + note
     if v.status == "failed":
-        return r"\noindent\hfill\textbf{numeric check failed}" + note
-    return r"\noindent\hfill\emph{not verified}" + note
+        return r"\nopagebreak\noindent\hfill\textbf{numeric check failed}" + note
+    return r"\nopagebreak\noindent\hfill\emph{not verified}" + note
 
 
 def _conventions(notes: Notes) -> str:
