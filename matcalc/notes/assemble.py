@@ -112,7 +112,7 @@ def _heading(entry: Entry) -> list[str]:
     title = (r"\quad " + entry.title) if entry.title else ""
     label = r"\label{%s}" % entry.label if entry.label else ""
     return ["", r"\par\medskip\noindent\refstepcounter{derivation}"
-                r"\textbf{Derivation~\thederivation}%s%s" % (label, title), "", r"\smallskip"]
+                r"\textbf{Derivation~\thederivation}%s%s" % (label, title), "", r"\medskip"]
 
 
 def render_entry(outcome: Outcome, caches: dict | None = None) -> list[str]:

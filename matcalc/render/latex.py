@@ -122,7 +122,7 @@ def display_matrices(latex: str) -> str:
         if r"\frac" not in body:
             return m.group(0)
         body = body.replace(r"\frac", r"\dfrac")
-        body = re.sub(r"\\\\(?!\[)", r"\\\\[1ex]", body)
+        body = re.sub(r"\\\\(?!\[)", r"\\\\[1.5ex]", body)
         return r"\begin{bmatrix}%s\end{bmatrix}" % body
     return _MATRIX.sub(fix, latex) if r"\begin{bmatrix}" in latex else latex
 
