@@ -207,3 +207,24 @@ def test_load_notes_from_file(tmp_path: Path) -> None:
     doc = load_notes(path)
     assert doc.title.startswith("Week 2") and len(doc.sections) == 3
     assert doc.entries[1].notation.detail == "brief" and doc.entries[0].notation.detail == "full"
+
+
+def test_a_failed_numeric_check_is_written_and_exits_1(tmp_path: Path, monkeypatch) -> None:
+    from dataclasses import replace
+
+    from matcalc.notes import assemble
+
+    real = assemble.derive_entry
+
+    def planted(entry):            # as if the result had been wrong
+        d = real(entry)
+        d.verification = replace(d.verification, status="failed", message="planted")
+        return d
+    monkeypatch.setattr(assemble, "derive_entry", planted)
+    out = tmp_path / "out.tex"
+    r = notes_cli(tmp_path, HEAD + '[[section.derivation]]\nkind = "derive"\nexpr = "x^2"\n',
+                  "-o", str(out))
+    assert r.exit_code == 1, r.output
+    assert "1 failed the numeric check" in r.output
+    tex = out.read_text()
+    assert r"\textbf{numeric check failed}\footnote{NUMERIC CHECK FAILED" in tex
