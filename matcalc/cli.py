@@ -383,5 +383,190 @@ def rules(fmt: str) -> None:
         click.echo(f"{r.name:<{width}}  {r.identity}")
 
 
+# ----------------------------------------------------------------------------- notes
+
+#: Exit status of `matcalc notes` when the document was written but is not all right.
+EXIT_INCOMPLETE = 1
+
+
+def _fail(exc: MatcalcError) -> None:
+    click.echo(exc.format(), err=True)
+    sys.exit(exc.exit_code)
+
+
+def _write_text(text: str, output: str) -> None:
+    try:
+        with open(output, "w", encoding="utf-8") as fh:
+            fh.write(text if text.endswith("\n") else text + "\n")
+    except OSError as exc:
+        click.echo(f"error: cannot write {output}: {exc.strerror}", err=True)
+        sys.exit(2)
+
+
+def _write_document(tex: str, output: str | None) -> None:
+    """stdout, a .tex file, or (``-o x.pdf``) a PDF compiled by latexmk or pdflatex."""
+    if output is None:
+        click.echo(tex, nl=not tex.endswith("\n"))
+    elif output.lower().endswith(".pdf"):
+        from .notes.pdf import compile_pdf
+        try:
+            compile_pdf(tex, output)
+        except MatcalcError as exc:
+            _fail(exc)
+        except OSError as exc:
+            click.echo(f"error: cannot write {output}: {exc.strerror}", err=True)
+            sys.exit(2)
+    else:
+        _write_text(tex, output)
+
+
+@main.command()
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True),
+              help="Write to FILE: .tex for LaTeX, .pdf to compile it (latexmk or pdflatex); "
+                   "default: the LaTeX on standard output.")
+@click.option("--keep-going", is_flag=True, help="A derivation that fails is reported and "
+              "marked in the document; the others are still written (exit status 1).")
+def notes(file: str, output: str | None, keep_going: bool) -> None:
+    """Lecture notes: turn a notes FILE (TOML) into one LaTeX document.
+
+    \b
+    The file has a title and sections; each section has prose and derivations
+    (derive, grad, jacobian ...) with their options and notation (see
+    docs/notes-format.md; `matcalc examples handout` prints a complete sample).
+    Derivations are numbered, every step names its rule, every result has a
+    verification footnote.
+      matcalc notes handout.toml -o handout.tex
+      matcalc notes handout.toml -o handout.pdf
+      matcalc notes handout.toml --keep-going -o handout.tex
+
+    \b
+    Exit status: 0 written and every result verified; 1 written, but a numeric
+    check failed or (--keep-going) a derivation failed; 2 a bad notes file (the
+    message names file, line and entry) or a derivation with bad input; 3 no rule
+    applies to a derivation.
+    """
+    from .notes import build, load_notes
+
+    try:
+        doc = load_notes(file)
+        tex, outcomes = build(doc, keep_going=keep_going)
+    except MatcalcError as exc:
+        _fail(exc)
+    except Exception as exc:  # a bug, not bad input: still one line, never a traceback
+        click.echo(f"internal error ({type(exc).__name__}): {exc}. Please report it.", err=True)
+        sys.exit(EXIT_INTERNAL)
+    failed = [o for o in outcomes if o.error is not None]
+    for o in failed:
+        click.echo(o.error.format(), err=True)
+    _write_document(tex, output)
+    unverified = [o for o in outcomes if o.derivation is not None
+                  and getattr(o.derivation.verification, "status", "") == "failed"]
+    if output:
+        n = len(outcomes)
+        state = ("all verified numerically" if not failed and not unverified else
+                 f"{len(failed)} failed, {len(unverified)} failed the numeric check")
+        click.echo(f"wrote {output}: {n} derivation{'s' * (n != 1)} in {len(doc.sections)} "
+                   f"section{'s' * (len(doc.sections) != 1)}, {state}")
+    sys.exit(EXIT_INCOMPLETE if failed or unverified else 0)
+
+
+# ----------------------------------------------------------------------------- examples
+
+@main.group()
+def examples() -> None:
+    """The worked-examples gallery: every derivation of the source lecture notes.
+
+    \b
+      matcalc examples list
+      matcalc examples run
+      matcalc examples run ln_sin_cube_squared
+      matcalc examples render jacobian_f_g --format latex --standalone -o j.tex
+      matcalc examples handout -o handout.toml
+    """
+
+
+@examples.command("list")
+def examples_list() -> None:
+    """List the examples: name, kind and where in the notes it comes from."""
+    from .gallery import examples as all_examples
+
+    rows = all_examples()
+    width = max(len(e.name) for e in rows)
+    kinds = max(len(e.kind) for e in rows)
+    for e in rows:
+        click.echo(f"{e.name:<{width}}  {e.kind:<{kinds}}  {e.source}")
+
+
+@examples.command("run")
+@click.argument("names", nargs=-1, metavar="[NAME]...")
+def examples_run(names: tuple[str, ...]) -> None:
+    """Re-derive and re-verify every example (or those named): a table of name, kind,
+    verified, whether it agrees with the notes' own answer, and time.
+
+    Exit status 1 when an example fails its numeric check, disagrees with the notes or
+    errs."""
+    from .gallery import run
+
+    try:
+        rows = run(names or None)
+    except MatcalcError as exc:
+        _fail(exc)
+    width = max([len(r.name) for r in rows] + [4])
+    click.echo(f"{'name':<{width}}  {'kind':<8}  {'verified':<8}  {'notes':<5}  time")
+    for r in rows:
+        click.echo(f"{r.name:<{width}}  {r.kind:<8}  {r.verified:<8}  {r.seed:<5}  "
+                   f"{r.seconds * 1000:7.1f} ms")
+    bad = [r for r in rows if r.verified not in ("passed", "skipped") or r.seed == "no"]
+    total = sum(r.seconds for r in rows)
+    click.echo(f"{len(rows) - len(bad)} of {len(rows)} verified and agree with the notes "
+               f"({total:.2f} s)")
+    for r in bad:
+        if r.message:
+            click.echo(f"{r.name}: {r.message}", err=True)
+    sys.exit(1 if bad else 0)
+
+
+@examples.command("render")
+@click.argument("name")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="latex", show_default=True,
+              help="Output format.")
+@click.option("--standalone", is_flag=True, help="LaTeX: a complete document for pdflatex "
+              "(implied by -o FILE.pdf).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True),
+              help="Write to FILE instead of standard output; FILE.pdf compiles the LaTeX.")
+def examples_render(name: str, fmt: str, standalone: bool, output: str | None) -> None:
+    """Derive one example and print it (LaTeX by default)."""
+    from .gallery import derive_example, find
+    from .options import Options
+
+    try:
+        d = derive_example(find(name), options=Options(standalone=standalone))
+        if output and output.lower().endswith(".pdf"):
+            _write_document(d.to_latex(standalone=True), output)
+            return
+        text = _render(d, fmt)
+    except MatcalcError as exc:
+        _fail(exc)
+    if output:
+        _write_text(text, output)
+    else:
+        click.echo(text)
+
+
+@examples.command("handout")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True),
+              help="Write to FILE instead of standard output.")
+def examples_handout(output: str | None) -> None:
+    """Print the sample notes file (a complete handout, see docs/notes-format.md)."""
+    from .gallery import sample_handout
+
+    text = sample_handout()
+    if output:
+        _write_text(text, output)
+    else:
+        click.echo(text, nl=False)
+
+
 if __name__ == "__main__":
     main()

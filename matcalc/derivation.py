@@ -11,6 +11,7 @@ from .options import DEFAULT_OPTIONS, Options
 
 if TYPE_CHECKING:
     from .engine.graph import Analysis, Edge, Node
+    from .render.notation import Notation
     from .verify.result import Verification
 
 Kind = Literal["derivative", "gradient", "jacobian", "graph", "backprop"]
@@ -65,13 +66,16 @@ class Derivation:
         from .render.text import render_text
         return render_text(self)
 
-    def to_latex(self, standalone: bool | None = None) -> str:
+    def to_latex(self, standalone: bool | None = None, notation: "Notation | None" = None) -> str:
+        """LaTeX: ``align*`` blocks, or a complete document; ``notation`` (a
+        :class:`matcalc.render.notation.Notation`) sets the lecturer's conventions."""
         if self.shapes:
             from .matrix import render as matrix_render
             return matrix_render.render_latex(
                 self, standalone=self.options.standalone if standalone is None else standalone)
         from .render.latex import render_latex
-        return render_latex(self, standalone=self.options.standalone if standalone is None else standalone)
+        return render_latex(self, standalone=self.options.standalone if standalone is None else standalone,
+                            notation=notation)
 
     def to_markdown(self) -> str:
         if self.shapes:
