@@ -34,7 +34,10 @@ class NumPyBackend:
     inverse = staticmethod(np.linalg.inv)
     det = staticmethod(np.linalg.det)
     trace = staticmethod(np.trace)
-    logdet = staticmethod(lambda a: np.linalg.slogdet(a)[1] if np.linalg.det(a) > 0 else np.nan)
+    @staticmethod
+    def logdet(a: np.ndarray) -> float:
+        sign, value = np.linalg.slogdet(a)
+        return value if sign > 0 else np.nan
     norm = staticmethod(np.linalg.norm)
     hadamard = staticmethod(lambda a, b: a * b)
     ones = staticmethod(lambda r, c: np.ones((r, c)))
