@@ -190,7 +190,7 @@ def trace_form(df: sp.Basic, var: sp.Basic, dv: sp.Basic) -> tuple[list[Step], s
     terms = lin.terms(df)
     steps: list[Step] = []
     expanded = sp.Add(*terms) if not any(is_matrix(t) for t in terms) else al.madd(*terms)
-    if terms and expanded != df:
+    if terms and expanded != df and matrix_syntax(expanded) != matrix_syntax(df):
         steps.append(Step("expand_differential", "rewrite", df, expanded,
                           f"Expand d f into terms that each contain d{var.name} once.", var))
     grads = []
@@ -228,7 +228,7 @@ def jacobian_form(df: sp.Basic, var: sp.Basic, dv: sp.Basic) -> tuple[list[Step]
     lin = _Linear(dv)
     terms = lin.terms(df)
     steps: list[Step] = []
-    if terms and al.madd(*terms) != df:
+    if terms and al.madd(*terms) != df and matrix_syntax(al.madd(*terms)) != matrix_syntax(df):
         steps.append(Step("expand_differential", "rewrite", df, al.madd(*terms),
                           f"Expand d f into terms that each contain d{var.name} once.", var))
     parts = []
