@@ -253,3 +253,16 @@ def test_bad_shapes_in_a_real_subprocess() -> None:
     assert proc.stdout == "" and "Traceback" not in proc.stderr
     first = proc.stderr.splitlines()[0]
     assert first.startswith("error: ") and "(m, n)" in first and "(k, 1)" in first
+
+
+@pytest.mark.parametrize("expr", ["tr(W)", "x.T @ A", "det(Q) + sum(x)", "q.T @ x"])
+def test_undeclared_matrix_used_as_matrix_names_it(expr) -> None:
+    """An undeclared name is a scalar; using it where a matrix is needed says so (exit 2)."""
+    from click.testing import CliRunner
+
+    from matcalc.cli import main
+
+    res = CliRunner().invoke(main, ["derive", expr, "--shape", "x:n", "--wrt", "x"])
+    assert res.exit_code == 2
+    first = res.output.splitlines()[0]
+    assert first.startswith("error:") and "has no --shape" in first and "Traceback" not in res.output

@@ -316,7 +316,8 @@ def matmul(a: sp.Basic, b: sp.Basic) -> sp.Basic:
     a, b = al.as_matrix(a), al.as_matrix(b)
     if not is_matrix(a) or not is_matrix(b):
         raise ShapeMismatch(f"'@' needs two matrices, got {fmt_shape(shape(a))} @ "
-                            f"{fmt_shape(shape(b))} (use * with a scalar)")
+                            f"{fmt_shape(shape(b))}" + (_undeclared_hint([a, b])
+                                                       or " (use * with a scalar)"))
     if a.shape[1] != b.shape[0]:
         raise ShapeMismatch(f"inner dimensions differ, {fmt_shape(shape(a))} @ "
                             f"{fmt_shape(shape(b))}")
@@ -347,10 +348,20 @@ def multiply(a: sp.Basic, b: sp.Basic) -> sp.Basic:
 
 def transpose(a: sp.Basic) -> sp.Basic:
     if not is_matrix(a):
+        if a.free_symbols:
+            raise ShapeMismatch("'.T' of a scalar" + _undeclared_hint([a]))
         return a
     if isinstance(a, MatrixSymbol) and a.shape == (1, 1):
         return a
     return Transpose(a)
+
+
+def _undeclared_hint(args: list[sp.Basic]) -> str:
+    names = sorted({s.name for a in args if not is_matrix(a) for s in a.free_symbols})
+    if not names:
+        return ""
+    return (f" ('{names[0]}' has no --shape, so it is a scalar: declare it, e.g. "
+            f"--shape {names[0]}:n)")
 
 
 def _square(x: MatrixExpr, what: str) -> None:
@@ -371,21 +382,18 @@ def call_matrix_function(name: str, args: list[sp.Basic], axis: int | None) -> s
         r, c = dims[0], dims[1] if len(dims) > 1 else sp.Integer(1)
         return al.ones(r, c) if name == "ones" else sp.ZeroMatrix(r, c)
     x = al.as_matrix(args[0])
+    if not all(is_matrix(al.as_matrix(a)) for a in args) and name != "norm":
+        raise ShapeMismatch(f"{name}() needs a vector or matrix, but its argument is a "
+                            f"scalar{_undeclared_hint(args)}")
     if name in ("tr", "trace"):
-        if not is_matrix(x):
-            return x
         _square(x, name)
         return Trace(x)
     if name in ("det", "logdet", "inv"):
-        if not is_matrix(x):
-            return {"det": lambda v: v, "logdet": sp.log, "inv": lambda v: 1 / v}[name](x)
         _square(x, name)
         return {"det": Determinant, "logdet": LogDet, "inv": Inverse}[name](x)
     if name == "norm":
         return Norm(x) if is_matrix(x) else sp.Abs(x)
     if name in ("sum", "mean"):
-        if not is_matrix(x):
-            return x
         r, c = x.shape
         if axis is None:
             total = al.as_scalar(al.mmul(al.ones(1, r), x, al.ones(c, 1)))
