@@ -1,7 +1,7 @@
 """Verifying matrix results at random concrete sizes.
 
-For each of two size assignments (dimension symbols -> integers, chosen so that different
-dimensions differ and rows differ from columns where they can) and a few random points:
+For each of two random size assignments (dimension symbols -> sizes 2..6, different
+dimensions different where there are enough sizes) and a few random points:
 
 * gradient G of a scalar f: the directional check <G, V> against the central difference
   (f(X + hV) - f(X - hV)) / 2h (Richardson-extrapolated) for several random directions V,
@@ -24,20 +24,29 @@ from ..verify.result import Verification
 from .evaluate import evaluate
 from .nodes import LogDet
 
-SIZE_SETS = ((3, 4, 2, 5, 6), (5, 2, 4, 3, 6))
+SIZES = (2, 3, 4, 5, 6)
 FULL_ENTRIES = 30
 DIRECTIONS = 3
 H = 1e-3
 
 
-def size_assignments(dims: Iterable[sp.Symbol]) -> list[dict[sp.Symbol, int]]:
-    """Two assignments of the dimension symbols (sorted by name) to small integers."""
+def size_assignments(dims: Iterable[sp.Symbol], seed: int = 0) -> list[dict[sp.Symbol, int]]:
+    """Two random assignments of the dimension symbols (sorted by name) to sizes 2..6,
+    different dimensions different where there are enough sizes, and the second
+    assignment different from the first."""
     names = sorted(set(dims), key=lambda s: s.name)
     if not names:
         return [{}]                     # every size declared: one assignment
-    out = []
-    for sizes in SIZE_SETS:
-        out.append({d: sizes[i % len(sizes)] + 6 * (i // len(sizes)) for i, d in enumerate(names)})
+    rng = np.random.default_rng(seed + 7919)
+    out: list[dict[sp.Symbol, int]] = []
+    while len(out) < 2:
+        if len(names) <= len(SIZES):
+            values = rng.choice(SIZES, size=len(names), replace=False)
+        else:
+            values = rng.choice(SIZES, size=len(names), replace=True)
+        candidate = {d: int(v) for d, v in zip(names, values)}
+        if not out or candidate != out[0]:
+            out.append(candidate)
     return out
 
 
@@ -104,7 +113,7 @@ def check_matrix(f_expr: sp.Basic, results: dict[str, sp.Basic], variables: list
     worst_abs = worst_rel = 0.0
     compared = rejected = 0
     sizes_used = []
-    for assignment in size_assignments(dims):
+    for assignment in size_assignments(dims, seed):
         sizes_used.append(", ".join(f"{k}={v}" for k, v in assignment.items()) or "fixed")
         def f(values, _a=assignment):
             return evaluate(f_expr, values, _a)
@@ -183,7 +192,7 @@ def check_backprop(prog, bp, *, points: int = 3, seed: int = 0, rtol: float = 1e
             env[target.name] = evaluate(value, env, sizes)
         return env
 
-    for assignment in size_assignments(dims):
+    for assignment in size_assignments(dims, seed):
         sizes_used.append(", ".join(f"{k}={v}" for k, v in assignment.items()) or "fixed")
         for _ in range(points):
             for _attempt in range(30):

@@ -72,7 +72,8 @@ for _r in [
     Rule("expand_differential", "expand the differential",
          "write d f as a sum of terms, each containing dX once",
          r"\mathrm{d}f = \textstyle\sum_i t_i(\mathrm{d}X)",
-         f"matcalc derive \"x.T @ A @ x\" {_S} x:n {_S} A:n,n --wrt x", kind="rewrite"),
+         f"matcalc derive \"tr((X + A) @ (X - A))\" {_S} X:n,n {_S} A:n,n --wrt X",
+         kind="rewrite"),
     Rule("trace_form", "into the form tr(G^T dX)",
          "tr(ABC) = tr(CAB); a scalar is its own transpose; tr(A^T (B o C)) = tr((A o B)^T C)",
          r"\operatorname{tr}(S^{T} L\,\mathrm{d}X\,R) = "
