@@ -123,5 +123,10 @@ class Derivation:
         from .render.latex import render_latex
         return render_latex(self, standalone=False, display=True)
 
+    def __repr__(self) -> str:
+        """Short on purpose: a deep expression's full repr can take minutes to build."""
+        text = self.input if len(self.input) <= 60 else self.input[:57] + "..."
+        return f"<Derivation {self.kind} of {text!r}>"
+
     def __str__(self) -> str:
         return self.to_text()
