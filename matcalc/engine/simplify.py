@@ -18,8 +18,8 @@ from .dag import postorder, tree_size
 from .step import Step
 
 
-class _Timeout(Exception):
-    pass
+class _Timeout(BaseException):
+    """Not an Exception: SymPy catches ``Exception`` in places, which would swallow it."""
 
 
 @contextmanager
@@ -33,13 +33,20 @@ def time_budget(seconds: float) -> Iterator[None]:
     def on_alarm(signum, frame):  # noqa: ARG001
         raise _Timeout()
 
+    import time
+    start = time.monotonic()
+    outer = signal.getitimer(signal.ITIMER_REAL)      # e.g. pytest-timeout's alarm
     old = signal.signal(signal.SIGALRM, on_alarm)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+    # re-armed every 50 ms after the deadline, in case one alarm lands where it is lost
+    signal.setitimer(signal.ITIMER_REAL, seconds, 0.05)
     try:
         yield
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, old)
+        if outer[0] > 0:                                # give the outer alarm its time back
+            left = outer[0] - (time.monotonic() - start)
+            signal.setitimer(signal.ITIMER_REAL, max(left, 0.001), outer[1])
 
 
 def _functions(expr: sp.Basic) -> set[type]:
