@@ -125,6 +125,13 @@ BAD = [
      'where = "g = = x"\n', 8, "derivation 1", "of where"),
     ("unknown variable", HEAD + '[[section.derivation]]\nkind = "derive"\nexpr = "x^2"\n'
      'wrt = "y"\n', 4, "variable 'y' does not occur", ""),
+    ("inline entries", HEAD + 'derivation = [\n  { kind = "derive", expr = "x" },\n'
+     '  { kind = "derive", expr = "x +" },\n]\n', 6, "derivation 2 (derive x +)", "column"),
+    ("dotted notation key", HEAD + '[[section.derivation]]\nkind = "derive"\nexpr = "x"\n'
+     'notation.partial = true\nnotation.detail = "all"\n', 8, "'detail' must be", ""),
+    ("notation sub-table", HEAD + '[[section.derivation]]\nkind = "derive"\nexpr = "x"\n'
+     '[section.derivation.notation]\ndetail = "brief"\nbold = true\n', 9,
+     "unknown key 'bold'", ""),
 ]
 
 
