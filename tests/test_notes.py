@@ -235,3 +235,32 @@ def test_a_failed_numeric_check_is_written_and_exits_1(tmp_path: Path, monkeypat
     assert "1 failed the numeric check" in r.output
     tex = out.read_text()
     assert r"\textbf{numeric check failed}\footnote{NUMERIC CHECK FAILED" in tex
+
+
+class _Picture:
+    """What a kind with its own LaTeX renderer returns (a computation graph, say)."""
+
+    kind = "graph"
+    shapes: dict = {}
+    verification = None
+
+    def __init__(self, expr: str, at: str = "") -> None:
+        self.expr, self.at = expr, at
+
+    def to_latex(self, standalone: bool = False) -> str:
+        return "\\begin{tikzpicture}\\node {$%s$ at %s};\\end{tikzpicture}\n" % (self.expr, self.at)
+
+
+def fake_graph(expr: str, at: str = "", options=None) -> _Picture:
+    return _Picture(expr, at)
+
+
+def test_a_kind_with_its_own_renderer(monkeypatch) -> None:
+    """graph and backprop bring their own LaTeX: the document takes their fragment."""
+    monkeypatch.setitem(KINDS, "graph", Kind("graph", "tests.test_notes:fake_graph", "expr",
+                                             {"at": str}, packages=("tikz",)))
+    doc = parse_notes(HEAD + '[[section.derivation]]\nkind = "graph"\nexpr = "3(a + bc)"\n'
+                      'at = "a=5,b=3,c=2"\n')
+    tex, outcomes = build(doc)
+    assert r"\node {$3(a + bc)$ at a=5,b=3,c=2};" in tex and r"\usepackage{tikz}" in tex
+    assert check_latex(tex) == []

@@ -115,6 +115,18 @@ def _heading(entry: Entry) -> list[str]:
                 r"\textbf{Derivation~\thederivation}%s%s" % (label, title), "", r"\medskip"]
 
 
+#: Kinds of Derivation the step renderer (with its Notation) draws; others - a computation
+#: graph, a backward pass, anything with declared shapes - bring their own LaTeX renderer.
+STEP_KINDS = ("derivative", "gradient", "jacobian")
+
+
+def latex_parts(d: Any, notation: Any, cache: dict | None) -> tuple[str, str]:
+    """(the sentence stating the task, the LaTeX of the steps and results) of one derivation."""
+    if getattr(d, "kind", "") in STEP_KINDS and not getattr(d, "shapes", None):
+        return render_latex_parts(d, notation, cache)
+    return "", d.to_latex(standalone=False)
+
+
 def render_entry(outcome: Outcome, caches: dict | None = None) -> list[str]:
     """The lines of one numbered derivation (or of its failure). ``caches``: printed
     expressions by notation, shared across the document."""
@@ -127,8 +139,10 @@ def render_entry(outcome: Outcome, caches: dict | None = None) -> list[str]:
                 r"\textbf{This derivation failed:} %s}}" % escape(outcome.error.message), ""]
         return out
     cache = caches.setdefault(entry.notation, {}) if caches is not None else None
-    sentence, fragment = render_latex_parts(outcome.derivation, entry.notation, cache)
-    out += [r"\noindent " + sentence, "", fragment.rstrip("\n")]
+    sentence, fragment = latex_parts(outcome.derivation, entry.notation, cache)
+    if sentence:
+        out += [r"\noindent " + sentence, ""]
+    out += [fragment.rstrip("\n")]
     check = _verification(outcome.derivation)
     if check:
         out += [check, ""]
