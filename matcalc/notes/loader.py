@@ -291,9 +291,11 @@ class _Checker:
                     raise self.fail(f"'{key}' must be {_type_name(types)}", where(key), label)
                 if isinstance(value, list) and not all(isinstance(v, str) for v in value):
                     raise self.fail(f"'{key}' must be a list of strings", where(key), label)
-                if isinstance(value, dict) and not all(isinstance(v, str) for v in value.values()):
-                    raise self.fail(f"'{key}' must map names to expressions (strings)", where(key),
-                                    label)
+                if isinstance(value, dict) and not all(
+                        isinstance(v, (str, int, float)) and not isinstance(v, bool)
+                        for v in value.values()):
+                    raise self.fail(f"'{key}' must map names to expressions or numbers",
+                                    where(key), label)
                 options[key] = value
         own_notation, own_layout = notation, layout
         if "notation" in data:
