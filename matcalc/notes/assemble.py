@@ -144,8 +144,8 @@ def render_entry(outcome: Outcome, caches: dict | None = None) -> list[str]:
         out += [r"\noindent " + sentence, ""]
     out += [fragment.rstrip("\n")]
     check = _verification(outcome.derivation)
-    if check:
-        out += [check, ""]
+    if check and not (not sentence and "erified numerically" in fragment):
+        out += [check, ""]        # (a renderer of its own may state the check already)
     return out
 
 
