@@ -90,3 +90,12 @@ def test_handout(tmp_path: Path) -> None:
 def test_package_data_declares_the_handout() -> None:
     text = (Path(__file__).resolve().parents[1] / "pyproject.toml").read_text()
     assert '"gallery/*.toml"' in text
+
+
+def test_render_with_notation() -> None:
+    r = cli("render", "activation_jacobian", "--notation", "sigmoid=operatorname",
+            "--notation", "detail=brief")
+    assert r.exit_code == 0, r.output
+    assert r"\operatorname{sigmoid}" in r.output and "constant rule" not in r.output
+    r = cli("render", "sin_x_squared", "--notation", "partial=yes")
+    assert r.exit_code == 2 and "partial must be true or false" in r.output
