@@ -5,6 +5,7 @@ still printed); 2 bad input, one clear message on stderr; 3 no rule applies.
 """
 from __future__ import annotations
 
+import re
 import sys
 from typing import Callable
 
@@ -14,8 +15,46 @@ from ._version import __version__
 from .errors import MatcalcError
 
 FORMATS = ("text", "latex", "markdown", "json", "numpy")
+#: ``graph`` also writes Graphviz source, and draws pictures through Graphviz's ``dot``
+GRAPH_FORMATS = FORMATS + ("dot",)
+IMAGE_EXTENSIONS = (".svg", ".png", ".pdf")
 EXIT_INTERNAL = 4
 MAX_POINTS = 500  # the sampler draws at most 8 x 256 candidates
+
+
+class ExprCommand(click.Command):
+    """A command whose arguments are expressions that may start with '-' ("-x^2",
+    "-sum(y * log(a))"): such a token is not an option unless it is one of this command's
+    option names, so it is kept whole as an argument (click would otherwise read "-cos(x)"
+    as the flags -c -o ... and take "s(x)" as the value of -o)."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        names: dict[str, bool] = {}
+        for p in self.get_params(ctx):
+            if isinstance(p, click.Option):
+                for n in (*p.opts, *p.secondary_opts):
+                    names[n] = not p.is_flag and not p.count
+        out: list[str] = []
+        takes_value = False
+        for a in args:
+            if a == "--":
+                out.append(a)
+                takes_value = False
+                continue
+            key = a.split("=", 1)[0]
+            looks_like_option = re.fullmatch(r"--[a-z][a-z0-9-]*", key) is not None
+            if a.startswith("-") and not looks_like_option and len(a) > 1 \
+                    and not takes_value and key not in names:
+                out.append(" " + a)               # an expression: the parser skips blanks
+                takes_value = False
+                continue
+            out.append(a)
+            takes_value = names.get(a, False) if not takes_value else False
+        rest = super().parse_args(ctx, out)
+        for key, value in ctx.params.items():     # the argument as typed, without the blank
+            if isinstance(value, str) and value.startswith(" -") and value[1:] in args:
+                ctx.params[key] = value[1:]
+        return rest
 
 
 def _render(d, fmt: str) -> str:
@@ -27,11 +66,15 @@ def _render(d, fmt: str) -> str:
         return d.to_markdown()
     if fmt == "json":
         return d.to_json()
+    if fmt == "dot":
+        return d.to_dot()
     return d.to_numpy()
 
 
-def _run(action: Callable[[], object], fmt: str, output: str | None) -> None:
-    """Run an API call, print or write its rendering, and exit with the contract's status."""
+def _run(action: Callable[[], object], fmt: str, output: str | None,
+         write: Callable[[str], None] | None = None) -> None:
+    """Run an API call, print or write its rendering (or hand it to ``write``), and exit
+    with the contract's status."""
     try:
         d = action()
         text = _render(d, fmt)
@@ -44,7 +87,9 @@ def _run(action: Callable[[], object], fmt: str, output: str | None) -> None:
     except Exception as exc:  # a bug, not bad input: still one line, never a traceback
         click.echo(f"internal error ({type(exc).__name__}): {exc}. Please report it.", err=True)
         sys.exit(EXIT_INTERNAL)
-    if output:
+    if write is not None:
+        write(text)
+    elif output:
         try:
             with open(output, "w", encoding="utf-8") as fh:
                 fh.write(text if text.endswith("\n") else text + "\n")
@@ -69,18 +114,32 @@ def main() -> None:
       matcalc derive "x^x" --format latex --standalone -o xx.tex
       matcalc grad "3x^2(2y+7)" --wrt x,y
       matcalc jacobian "[ln(g1), sin(g2)]" --where "g1 = x^2; g2 = 3x" --wrt x
+      matcalc derive "x.T @ A @ x" --shape x:n --shape A:n,n --wrt x
+      matcalc jacobian "tanh(x)" --shape x:n --dim n=3
+      matcalc graph "3*(a + b*c)" --at a=5,b=3,c=2
       matcalc rules
     """
 
 
 #: Options shared by the derivation commands (derive, grad, jacobian), in --help order.
+FORMAT_OPTION = click.option("--format", "fmt", type=click.Choice(FORMATS), default="text",
+                             show_default=True, help="Output format.")
+SHAPE_OPTION = click.option("--shape", "shape", multiple=True, metavar="NAME:DIMS",
+                 help="Declare a vector or matrix: x:n is an n x 1 column, W:m,n an m x n "
+                 "matrix (dimensions are integers or names); repeat for each. Undeclared "
+                 "names are scalars. Then @ is the matrix product, .T the transpose and "
+                 "* / + - act element-wise with broadcasting.")
+DIM_OPTION = click.option("--dim", "dim", multiple=True, metavar="NAME=SIZE",
+                 help="With --shape: also show the result's components at this size, "
+                 "e.g. --dim n=3 (repeatable).")
+MATRIX_OPTIONS = (SHAPE_OPTION, DIM_OPTION)
 SHARED_OPTIONS = (
+    SHAPE_OPTION, DIM_OPTION,
     click.option("--where", metavar="DEFS", help="Named intermediate variables, e.g. "
                  "\"g1 = x^2; g2 = 3x\" (';' or line breaks between them): the derivation "
                  "goes through them (total-derivative or vector chain rule) and substitutes "
                  "back."),
-    click.option("--format", "fmt", type=click.Choice(FORMATS), default="text",
-                 show_default=True, help="Output format."),
+    FORMAT_OPTION,
     click.option("--steps/--no-steps", default=True, show_default=True,
                  help="Show every step, or just the result."),
     click.option("--verify/--no-verify", default=True, show_default=True,
@@ -99,14 +158,22 @@ SHARED_OPTIONS = (
 )
 
 
-def shared_options(command: Callable) -> Callable:
-    """Apply SHARED_OPTIONS to a command (defined once, listed in this order)."""
+def shared_options(command: Callable, formats: tuple[str, ...] = FORMATS,
+                   matrix: bool = True) -> Callable:
+    """Apply SHARED_OPTIONS to a command (defined once, listed in this order); ``formats``
+    replaces the choices of --format; ``matrix=False`` leaves out --shape and --dim."""
     for option in reversed(SHARED_OPTIONS):
+        if not matrix and option in MATRIX_OPTIONS:
+            continue
+        if option is FORMAT_OPTION and formats != FORMATS:
+            option = click.option("--format", "fmt", type=click.Choice(formats),
+                                  default="text", show_default=True, help="Output format.")
         command = option(command)
     return command
 
 
-def _run_shared(action: Callable[..., object], shared: dict) -> None:
+def _run_shared(action: Callable[..., object], shared: dict,
+                write: Callable[[str], None] | None = None) -> None:
     """Build Options from the shared flags, call ``action(options, where)``, print, exit."""
     from .options import Options
 
@@ -114,10 +181,10 @@ def _run_shared(action: Callable[..., object], shared: dict) -> None:
                    simplify=shared["simplify"], standalone=shared["standalone"],
                    points=shared["points"], seed=shared["seed"],
                    simplify_timeout=shared["timeout"])
-    _run(lambda: action(opts, shared["where"]), shared["fmt"], shared["output"])
+    _run(lambda: action(opts, shared["where"]), shared["fmt"], shared["output"], write)
 
 
-@main.command(context_settings={"ignore_unknown_options": True})
+@main.command(cls=ExprCommand)
 @click.argument("expr")
 @click.option("--wrt", metavar="VAR", help="Variable to differentiate by (may be left out when "
               "the expression has one variable; others are held constant).")
@@ -132,10 +199,12 @@ def derive(expr: str, wrt: str | None, **shared: object) -> None:
     """
     from .api import derive as api_derive
 
-    _run_shared(lambda opts, where: api_derive(expr, wrt, options=opts, where=where), shared)
+    _run_shared(lambda opts, where: api_derive(expr, wrt, options=opts, where=where,
+                                               shapes=shared["shape"], dims=shared["dim"]),
+                shared)
 
 
-@main.command(context_settings={"ignore_unknown_options": True})
+@main.command(cls=ExprCommand)
 @click.argument("expr")
 @click.option("--wrt", metavar="VAR[,VAR...]", help="Variables of the gradient, e.g. x,y "
               "(default: every free variable, sorted by name).")
@@ -151,10 +220,11 @@ def grad(expr: str, wrt: str | None, **shared: object) -> None:
     """
     from .api_multi import gradient
 
-    _run_shared(lambda opts, where: gradient(expr, wrt, options=opts, where=where), shared)
+    _run_shared(lambda opts, where: gradient(expr, wrt, options=opts, where=where,
+                                                     shapes=shared["shape"], dims=shared["dim"]), shared)
 
 
-@main.command(context_settings={"ignore_unknown_options": True})
+@main.command(cls=ExprCommand)
 @click.argument("exprs", metavar="\"[F1, F2, ...]\"")
 @click.option("--wrt", metavar="VAR[,VAR...]", help="Variables, one column each, e.g. x,y "
               "(default: every free variable, sorted by name).")
@@ -175,7 +245,126 @@ def jacobian(exprs: str, wrt: str | None, layout: str, **shared: object) -> None
     from .api_multi import jacobian as api_jacobian
 
     _run_shared(lambda opts, where: api_jacobian(exprs, wrt, layout=layout, options=opts,
-                                                 where=where), shared)
+                                                 where=where, shapes=shared["shape"],
+                                                 dims=shared["dim"]), shared)
+
+
+@main.command(cls=ExprCommand)
+@click.argument("program_file", metavar="FILE|-")
+@click.option("--wrt", metavar="P[,P...]", help="Parameters, e.g. W1,b1,W2,b2 (default: every "
+              "declared input).")
+@click.option("--emit", type=click.Choice(("numpy",)), help="Write a runnable Python module "
+              "with forward() and backward() built from the derived equations instead.")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
+              help="Output format.")
+@click.option("--steps/--no-steps", default=True, show_default=True,
+              help="Show every step, or just the backward-pass equations.")
+@click.option("--verify/--no-verify", default=True, show_default=True,
+              help="Check every parameter's gradient against finite differences of the "
+              "objective at random sizes.")
+@click.option("--standalone", is_flag=True, help="LaTeX: a complete document for pdflatex.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed for the sample points.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True),
+              help="Write to FILE instead of standard output.")
+def backprop(program_file: str, wrt: str | None, emit: str | None, fmt: str, steps: bool,
+             verify: bool, standalone: bool, seed: int, output: str | None) -> None:
+    """The backward pass of a forward program, equation by equation.
+
+    \b
+    FILE (or - for standard input) declares shapes and assigns, in forward order;
+    the last assignment is the scalar objective (see docs/backprop.md):
+      X: nx, m
+      W1: n1, nx
+      b1: n1
+      Z1 = W1 @ X + b1
+      A1 = tanh(Z1)
+      J = sum(A1) / m
+    \b
+      matcalc backprop mlp.mc --wrt W1,b1,W2,b2
+      matcalc backprop mlp.mc --wrt W1,b1,W2,b2 --emit numpy -o mlp_grad.py
+    """
+    from .api_backprop import backprop as api_backprop
+    from .options import Options
+
+    try:
+        if program_file.strip() == "-":
+            text = sys.stdin.read()
+        else:
+            with open(program_file.strip(), encoding="utf-8") as fh:
+                text = fh.read()
+    except (OSError, UnicodeDecodeError) as exc:
+        click.echo(f"error: cannot read {program_file.strip()}: "
+                   f"{getattr(exc, 'strerror', None) or exc}", err=True)
+        sys.exit(2)
+    opts = Options(steps=steps, verify=verify, standalone=standalone, seed=seed)
+    _run(lambda: api_backprop(text, wrt, options=opts), "numpy" if emit else fmt, output)
+
+
+@main.command(cls=ExprCommand)
+@click.argument("expr")
+@click.option("--at", metavar="NAME=VALUE,...", help="Evaluate the graph at this point, "
+              "e.g. a=5,b=3,c=2 (every input needs a value; exact numbers stay exact). "
+              "Left out, the derivation is symbolic.")
+@click.option("--name", metavar="NAME", help="The output node's name (default: y for one "
+              "input, J for several, L when y is an input).")
+@lambda command: shared_options(command, GRAPH_FORMATS, matrix=False)
+def graph(expr: str, at: str | None, name: str | None, **shared: object) -> None:
+    """The computation graph of EXPR: forward values, backward pass, paths.
+
+    \b
+    One node per elementary operation (u = bc, v = a + u, J = 3v); the forward pass
+    evaluates them at --at; the backward pass goes from the output back to every
+    input, multiplying local derivatives (summing over the paths where a node is used
+    more than once); then every path output -> input with its product, and the table
+    of dJ/d(input). --format dot writes Graphviz source; -o graph.svg, graph.png or
+    graph.pdf draws the graph with Graphviz's dot (when it is installed).
+      matcalc graph "3*(a + b*c)" --at a=5,b=3,c=2
+      matcalc graph "x*exp(x^2)"
+      matcalc graph "-(y*log(a) + (1-y)*log(1-a))" --where "z = w1*x1 + w2*x2 + b; a = sigmoid(z)"
+      matcalc graph "3*(a + b*c)" --at a=5,b=3,c=2 -o graph.svg
+    """
+    from .api_graph import graph as api_graph
+
+    output = shared["output"]
+    write = None
+    if isinstance(output, str) and output.lower().endswith(IMAGE_EXTENSIONS):
+        if shared["fmt"] not in ("text", "dot"):
+            click.echo(f"error: -o {output} draws the graph; it cannot be written in "
+                       f"--format {shared['fmt']} (use -o FILE.tex, .md or .json for that)",
+                       err=True)
+            sys.exit(2)
+        write = _draw(output)
+        shared = {**shared, "fmt": "dot"}
+    _run_shared(lambda opts, where: api_graph(expr, at, where=where, name=name, options=opts),
+                shared, write)
+
+
+def _draw(output: str) -> Callable[[str], None]:
+    """A writer that draws DOT source into ``output`` (svg, png or pdf) with Graphviz."""
+    import shutil
+
+    exe = shutil.which("dot")
+    if exe is None:
+        click.echo(f"error: drawing {output} needs Graphviz's 'dot' program, which is not "
+                   "installed (install graphviz, or write the source with --format dot "
+                   "-o graph.dot)", err=True)
+        sys.exit(2)
+
+    def write(source: str) -> None:
+        import subprocess
+        kind = output.rsplit(".", 1)[-1].lower()
+        try:
+            proc = subprocess.run([exe, f"-T{kind}", "-o", output], input=source, text=True,
+                                  capture_output=True, timeout=120)
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            click.echo(f"error: dot failed: {exc}", err=True)
+            sys.exit(2)
+        if proc.returncode != 0:
+            first = (proc.stderr.strip().splitlines() or ["(no message)"])[0]
+            click.echo(f"error: dot could not draw {output}: {first}", err=True)
+            sys.exit(2)
+
+    return write
 
 
 @main.command()

@@ -30,3 +30,14 @@ def pdflatex(tmp_path: Path):
         return log
 
     return compile_
+
+
+@pytest.fixture
+def dot_program() -> str:
+    """The path of Graphviz's ``dot``; skips (fails in CI) when it is missing."""
+    exe = shutil.which("dot")
+    if exe is None:
+        if os.environ.get("CI"):
+            pytest.fail("Graphviz's dot is missing in CI (.ci/run installs graphviz)")
+        pytest.skip("Graphviz (dot) is not installed")
+    return exe

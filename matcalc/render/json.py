@@ -90,6 +90,9 @@ def _step_latex(s: Step, entry: Entry | None, p: Plan, variables: set) -> str:
 
 def to_dict(d: "Derivation") -> dict:
     """The derivation as a JSON-ready dict (see the module docstring and CONTRACTS.md)."""
+    if d.kind == "graph":
+        from .graph_json import graph_dict
+        return graph_dict(d)
     p = plan(d)
     syn = _syntax()
     shrink = p.namer.shrink

@@ -30,6 +30,9 @@ def _item(e: Entry) -> str:
 
 def render_markdown(d: "Derivation") -> str:
     """The derivation in Markdown."""
+    if getattr(d, "kind", "") == "graph":
+        from .graph_latex import render_graph_markdown
+        return render_graph_markdown(d)
     p = plan(d)
     word, wrt, held = header_words(d, p)
     head = f"### {word} ${function_tex(d, p)}$ with respect to " + ", ".join(f"${tex(w)}$" for w in wrt)

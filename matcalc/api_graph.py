@@ -1,0 +1,303 @@
+"""The Python API for computation graphs: ``graph(expr, at=...)`` -> Derivation.
+
+Pure (no I/O). The graph is built from the expression *as written* (3*(a + b*c) keeps
+J = 3v, which SymPy would distribute into 3a + 3bc), with one node per elementary
+operation; the forward pass evaluates it at ``at`` (exactly when the values are exact);
+the backward pass accumulates dJ/dn over the edges (reverse-mode autodiff, a sum over
+the paths at every fan-out); the paths from the output to every input are listed with
+their products (the total-derivative chain rule). The results dJ/d(input), written in
+the inputs and simplified, are verified numerically like ``gradient``'s.
+"""
+from __future__ import annotations
+
+from typing import Any, Mapping, Union
+
+import sympy as sp
+
+from .api import Where, _as_expr, _options
+from .derivation import Derivation
+from .engine.dag import as_basic, free_symbols, substitute, tree_size
+from .engine.graph import (Analysis, Graph, Node, backward, backward_order, build_graph,
+                           count_paths, forward, local_values, path_product, paths_to)
+from .engine.simplify import simplify_step
+from .engine.solver import Solver, short
+from .engine.step import Step
+from .errors import InputError
+from .options import Options
+
+#: --at: "a=5, b=3, c=2" or a mapping name -> number.
+Point = Union[str, Mapping[Union[str, sp.Symbol], Any]]
+
+#: Graphs with at most this many operations get every dJ/dn tidied by SymPy's simplify
+#: (time-boxed); larger ones keep the raw sums, so the backward pass stays linear.
+TIDY_MAX_OPS = 40
+#: ... and only expressions up to this tree size are tidied.
+TIDY_MAX_SIZE = 120
+#: Seconds allowed for tidying one dJ/dn.
+TIDY_SECONDS = 0.5
+
+
+def _tidy(expr: sp.Basic, small: bool) -> sp.Basic:
+    """A simpler form of dJ/dn when it is clearly simpler (at most half the operations:
+    a(1 - a)(-y/a + (1 - y)/(1 - a)) becomes a - y, but -y/a + (1 - y)/(1 - a) stays the
+    sum of the two paths rather than one fraction)."""
+    if not small or expr.is_Atom or tree_size(expr) > TIDY_MAX_SIZE:
+        return expr
+    simpler = simplify_step(expr, None, TIDY_SECONDS, TIDY_MAX_SIZE).result
+    if simpler is expr or sp.count_ops(simpler) * 2 <= sp.count_ops(expr):
+        return simpler
+    return expr
+
+
+def _structure(expr: str | sp.Basic, opts: Options) -> sp.Basic:
+    if isinstance(expr, str):
+        from .parse.point import parse_structure
+        return parse_structure(expr, opts.limits)
+    return expr
+
+
+def _definitions(where: Where | None, f: sp.Basic, opts: Options):
+    """(Intermediates checked and ordered on the evaluated definitions, the definitions
+    as written in that order)."""
+    if where is None:
+        return None, []
+    from .api_multi import _as_where
+    from .engine.intermediates import order_intermediates
+    pairs = _as_where(where, opts)
+    inter = order_intermediates(pairs, [f])
+    if isinstance(where, str):
+        from .parse.point import parse_structure_assignments
+        written = dict(parse_structure_assignments(where, opts.limits))
+    else:
+        written = dict(pairs)
+    return inter, [(g, written[g]) for g in inter.names]
+
+
+def _as_point(at: Point | None, g: Graph, where_names: set[str],
+              opts: Options) -> dict[sp.Symbol, sp.Basic] | None:
+    if at is None:
+        return None
+    if isinstance(at, str):
+        from .parse.point import parse_point
+        pairs = parse_point(at, opts.limits)
+    elif isinstance(at, Mapping):
+        pairs = []
+        for key, value in at.items():
+            name = key.name if isinstance(key, sp.Symbol) else key
+            if not isinstance(name, str) or not name.isidentifier():
+                raise InputError(f"at: expected variable names, got {key!r}")
+            try:
+                v = as_basic(value)
+            except TypeError:
+                raise InputError(f"at: the value of '{name}' must be a number") from None
+            if free_symbols(v) or not v.is_number:
+                raise InputError(f"at: the value of '{name}' must be a number")
+            pairs.append((sp.Symbol(name), v))
+    else:
+        raise InputError("at: expected \"a=5, b=3\" or a mapping name -> number")
+    inputs = {g.nodes[k].name.name: g.nodes[k].name for k in g.inputs}
+    names = ", ".join(sorted(inputs))
+    point: dict[sp.Symbol, sp.Basic] = {}
+    for sym, value in pairs:
+        if sym.name in where_names:
+            raise InputError(f"--at: '{sym.name}' is an intermediate variable (defined in "
+                             f"--where); give the inputs' values ({names})")
+        if sym.name not in inputs:
+            raise InputError(f"--at: '{sym.name}' is not a variable of the expression "
+                             f"(its variables: {names})")
+        if value.is_extended_real is False:
+            raise InputError(f"--at: the value of '{sym.name}' is not a real number")
+        point[inputs[sym.name]] = value
+    missing = [n for n in sorted(inputs) if inputs[n] not in point]
+    if missing:
+        raise InputError(f"--at gives no value for {', '.join(missing)} (every input needs "
+                         f"one: {names}); leave --at out for the symbolic derivation")
+    return point
+
+
+def _fmt(expr: sp.Basic) -> str:
+    return short(expr, 70)
+
+
+def _factor(expr: sp.Basic) -> str:
+    """An expression as a factor of a product, in parentheses when it needs them."""
+    text = _fmt(expr)
+    return f"({text})" if (isinstance(expr, sp.Add) or text.startswith("-")) else text
+
+
+def _d(out: sp.Symbol, n: sp.Symbol) -> str:
+    return f"d{out}/d{n}"
+
+
+def graph(expr: str | sp.Basic, at: Point | None = None, *, where: Where | None = None,
+          name: str | None = None, options: Options | None = None,
+          **overrides: Any) -> Derivation:
+    """The computation graph of ``expr``: nodes, forward values at ``at``, the backward
+    pass and the paths to every input; ``results`` has dJ/d(input) for every input.
+
+    ``at``: ``"a=5, b=3, c=2"`` or ``{"a": 5, ...}`` - a value for every input (exact
+    numbers stay exact; Python floats give floats); left out, the derivation is symbolic.
+    ``where`` names intermediate nodes (``"z = w1*x1 + w2*x2 + b; a = sigmoid(z)"``);
+    ``name`` the output (default: y for one input, J for several, L when y is an input).
+    The Derivation's ``nodes``, ``edges`` and ``graph`` (an ``Analysis``) describe it;
+    ``to_dot()`` draws it.
+    """
+    opts = _options(options, overrides)
+    f, text = _as_expr(expr, opts)
+    inter, written = _definitions(where, f, opts)
+    full = inter.expand(f) if inter is not None else f
+    structure = _structure(expr, opts)
+    g = build_graph(structure, written, name)
+    where_names = {s.name for s in inter.names} if inter is not None else set()
+    point = _as_point(at, g, where_names, opts)
+    values = forward(g, point) if point is not None else None
+    lvals = local_values(g, values) if values is not None else None
+    adjoints = backward(g, lvals)
+    order = backward_order(g)
+    small = len(g.ops) <= TIDY_MAX_OPS
+    tidy = small and opts.simplify          # --no-simplify: the raw sums, as accumulated
+
+    # matcalc's own names (u, v, u1 ...) are substituted back; the user's --where names stay
+    readable: dict[sp.Symbol, sp.Basic] = {}
+    for n in g.nodes:
+        if not n.is_input and n.name.name not in where_names:
+            readable[n.name] = substitute(n.expr, readable)
+
+    def plain(e: sp.Basic) -> sp.Basic:
+        return substitute(e, readable)
+
+    shown: dict[int, sp.Basic] = {}
+    for k in order:
+        if k == g.output:
+            shown[k] = sp.S.One
+            continue
+        terms = [sp.Mul(shown[g.edges[e].dst], plain(g.edges[e].local), evaluate=small)
+                 for e in g.out_edges[k]]
+        shown[k] = _tidy(sp.Add(*terms, evaluate=small), tidy)
+
+    counts = count_paths(g)
+    paths = {k: paths_to(g, k, counts=counts) for k in g.inputs}
+    path_sums: dict[int, sp.Basic] = {}
+    for k, p in paths.items():
+        if p.complete and small:
+            total = sp.Add(*[sp.Mul(*[plain(g.edges[e].local) for e in path]) for path in p.paths])
+            path_sums[k] = _tidy(total, tidy)
+        else:
+            path_sums[k] = shown[k]
+
+    analysis = Analysis(g, point, values, lvals, adjoints, shown, order, paths, path_sums,
+                        readable, structure)
+    inputs = [g.nodes[k].name for k in g.inputs]
+    expand = dict(inter.expanded) if inter is not None else {}
+    steps = _steps(analysis, full, expand, opts)
+    results: dict[str, sp.Basic] = {}
+    for k in g.inputs:
+        results[g.nodes[k].name.name] = _final_of(steps, g.nodes[k].name, shown[k], expand)
+    verification = None
+    if opts.verify:
+        from .verify.check import check_entries
+        out = g.nodes[g.output].name
+        entries = [(_d(out, x), full, results[x.name], x) for x in inputs]
+        verification = check_entries(entries, sorted(inputs, key=lambda s: s.name),
+                                     points=opts.points, rtol=opts.rtol, atol=opts.atol,
+                                     seed=opts.seed, unit="input")
+    return Derivation(kind="graph", input=text, expr=full, wrt=tuple(inputs),
+                      steps=tuple(steps), results=results, verification=verification,
+                      options=opts, nodes=tuple(g.nodes), edges=tuple(g.edges),
+                      graph=analysis)
+
+
+def _final_of(steps: list[Step], var: sp.Symbol, shown: sp.Basic,
+              expand: dict[sp.Symbol, sp.Basic]) -> sp.Basic:
+    for s in reversed(steps):
+        if s.rule in ("simplify", "substitute") and s.wrt == var:
+            return s.result
+    return substitute(shown, expand)
+
+
+def _steps(a: Analysis, full: sp.Basic, expand: dict[sp.Symbol, sp.Basic],
+           opts: Options) -> list[Step]:
+    g = a.graph
+    out = a.output.name
+    ops = [n for n in g.nodes if not n.is_input]
+    steps = [Step("computation_graph", "define", full, out,
+                  f"One node per elementary operation ({len(ops)} operation"
+                  f"{'s' if len(ops) != 1 else ''} on {len(g.inputs)} input"
+                  f"{'s' if len(g.inputs) != 1 else ''}); a sub-expression used twice is "
+                  "one node.", definitions=tuple((n.name, n.expr) for n in ops))]
+    if a.values is not None:
+        steps.append(Step("forward_pass", "define", full, a.values[g.output],
+                          "Forward pass: evaluate the nodes in order, inputs first.",
+                          definitions=tuple((n.name, a.values[n.index]) for n in g.nodes)))
+    backward_steps = [adjoint_step(a, k) for k in a.order]
+    inputs = [g.nodes[k].name for k in g.inputs]
+    steps.append(Step("backward_pass", "derivative", out,
+                      sp.ImmutableMatrix([[a.shown[k] for k in g.inputs]]),
+                      f"Backward pass from {out} (d{out}/d{out} = 1): each node's derivative "
+                      f"is the sum, over the nodes that use it, of d{out}/d(user) times the "
+                      "local derivative on the edge.", children=tuple(backward_steps),
+                      variables=tuple(inputs)))
+    for k in g.inputs:
+        p = a.paths[k]
+        x = g.nodes[k].name
+        products = [path_product(g, path) for path in p.paths]
+        shown_sum = sp.Add(*products, evaluate=False) if len(products) > 1 else products[0]
+        listed = ("" if p.complete else
+                  f" (the first {len(p.paths)} of {p.count} paths are listed; the backward "
+                  "pass sums all of them)")
+        routes = "; ".join(" -> ".join(str(n) for n in route_names(a, path)) for path in p.paths)
+        steps.append(Step("path_sum", "rewrite", shown_sum, a.path_sums[k],
+                          f"{_d(out, x)}: {p.count} path{'s' if p.count != 1 else ''} from "
+                          f"{out} to {x} ({routes}); multiply the local derivatives along "
+                          f"each path and add{listed}.", x))
+    for k in g.inputs:
+        x = g.nodes[k].name
+        raw = a.shown[k]
+        if expand:
+            back = substitute(raw, expand)
+            if back != raw:
+                names = ", ".join(s.name for s in expand)
+                steps.append(Step("substitute", "rewrite", raw, back,
+                                  f"Substitute back {names} in terms of the inputs.", x))
+                raw = back
+        if opts.simplify:
+            steps.append(simplify_step(raw, x, opts.simplify_timeout, opts.simplify_max_size))
+    return steps
+
+
+def route_names(a: Analysis, path: tuple[int, ...]) -> list[sp.Symbol]:
+    """The nodes along a path, output first."""
+    g = a.graph
+    if not path:
+        return [a.output.name]
+    return [g.nodes[g.edges[path[0]].dst].name] + [g.nodes[g.edges[e].src].name for e in path]
+
+
+def adjoint_step(a: Analysis, k: int) -> Step:
+    """dJ/dn as a Step: 'variable' for the output (dJ/dJ = 1), 'chain' for one consumer,
+    'total_derivative' for several (the sum over the paths); the local derivatives from
+    the rule engine are its children."""
+    g = a.graph
+    out = a.output.name
+    n = g.nodes[k].name
+    if k == g.output:
+        return Step("variable", "derivative", out, sp.S.One,
+                    f"Start the backward pass: {_d(out, out)} = 1.", out)
+    edges = [g.edges[e] for e in a.adjoints[k].edges]
+    formula = " + ".join(
+        f"{_d(out, g.nodes[e.dst].name)} * {_d(g.nodes[e.dst].name, n)}" if e.dst != g.output
+        else f"d/d{n} ({_fmt(g.nodes[e.dst].expr)})" for e in edges)
+    terms = " + ".join(
+        (f"{_factor(a.shown[e.dst])} * " if e.dst != g.output else "") + _factor(e.local)
+        for e in edges)
+    members = [_d(out, n), formula, terms, _fmt(a.shown[k])]
+    text = " = ".join(m for i, m in enumerate(members) if i == 0 or m != members[i - 1])
+    if a.values is not None:
+        text += f"; at the point: {_fmt(a.adjoints[k].value)}"
+    if len(edges) > 1:
+        rule = "total_derivative"
+        text += f" (sum over the {len(edges)} edges out of {n}: {n} is used {len(edges)} times)"
+    else:
+        rule = "chain"
+    return Step(rule, "derivative", out, a.shown[k], text + ".", n,
+                tuple(e.step for e in edges))

@@ -1,0 +1,154 @@
+"""JSON for a computation graph: the CONTRACTS.md fields plus ``nodes`` and ``edges``.
+
+* ``nodes``: ``name``, ``op`` (add, multiply, exp, ...; "input" for an input),
+  ``expression`` (the operation in its operands' names, matcalc syntax), ``latex``,
+  ``operands``, ``value`` (the forward value at the point, exact, in matcalc syntax, or
+  null without a point) and ``value_float``, ``gradient`` (dJ/d<name>) and
+  ``gradient_value``.
+* ``edges``: ``from`` (the operand), ``to`` (the node that uses it), ``local_derivative``
+  (d<to>/d<from> in the nodes' names), ``rule``, ``value`` (the local derivative at the
+  point) and ``backward`` (its contribution dJ/d<to> * d<to>/d<from> at the point).
+* ``results``: one entry per input, dJ/d<input> in the inputs (``result``, ``latex``,
+  ``numpy``), with ``graph_form`` (in the graph's names, as the backward pass writes it)
+  and ``value`` at the point.
+* ``output``, ``point``, ``backward_order`` and ``paths`` (per input: how many, the
+  listed routes from the output, their products).
+
+Expressions too large to print (big graphs are DAGs) use the names of the top-level
+``definitions`` list, as for the other kinds.
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import sympy as sp
+
+from ..engine.step import Step
+from .graph_common import analysis, shown
+from .latex import tex
+from .naming import Namer
+from .syntax import to_syntax
+
+if TYPE_CHECKING:
+    from ..derivation import Derivation
+
+
+def _float(v: sp.Basic | None) -> float | None:
+    if v is None:
+        return None
+    try:
+        return float(v.evalf(17))
+    except (TypeError, ValueError):
+        return None
+
+
+def _step_latex(s: Step, shrink) -> str:
+    """d J/d b = 3 c (a derivative), or lhs = rhs (a rewrite), or the definitions."""
+    if s.definitions:
+        return r",\quad ".join(f"{tex(n)} = {tex(shrink(e))}" for n, e in s.definitions)
+    rhs = tex(shrink(s.result))
+    if s.kind == "derivative" and s.wrt is not None:
+        w = tex(s.wrt)
+        if isinstance(s.expr, sp.Symbol):
+            return r"\frac{\partial %s}{\partial %s} = %s" % (tex(s.expr), w, rhs)
+        return r"\frac{\partial}{\partial %s}\left(%s\right) = %s" % (w, tex(shrink(s.expr)), rhs)
+    return f"{tex(shrink(s.expr))} = {rhs}"
+
+
+def graph_dict(d: "Derivation") -> dict:
+    from ..api_graph import route_names
+    from .json import _numpy, _title, _verification, _version
+    a = analysis(d)
+    g = a.graph
+    results_raw = list(d.results.items())
+    namer = Namer([e for _, e in results_raw] + [shown(a, k) for k in g.inputs]
+                  + [s.expr for s in d.steps] + [s.result for s in d.steps])
+    shrink = namer.shrink
+
+    def syn(e: sp.Basic) -> str:
+        return to_syntax(shrink(e))
+
+    def val(v: sp.Basic | None) -> str | None:
+        return None if v is None else to_syntax(v)
+
+    nodes = []
+    for n in g.nodes:
+        nodes.append({
+            "name": n.name.name,
+            "op": n.op,
+            "expression": to_syntax(n.expr),
+            "latex": tex(n.expr),
+            "operands": [g.nodes[k].name.name for k in n.operands],
+            "value": val(a.values[n.index]) if a.values is not None else None,
+            "value_float": _float(a.values[n.index]) if a.values is not None else None,
+            "gradient": syn(shown(a, n.index)),
+            "gradient_value": val(a.adjoints[n.index].value),
+        })
+    edges = []
+    for i, e in enumerate(g.edges):
+        back = None
+        if a.local_values is not None:
+            back = a.adjoints[e.dst].value * a.local_values[i]
+        edges.append({
+            "from": g.nodes[e.src].name.name,
+            "to": g.nodes[e.dst].name.name,
+            "local_derivative": to_syntax(e.local),
+            "latex": tex(e.local),
+            "rule": e.rule,
+            "value": val(a.local_values[i]) if a.local_values is not None else None,
+            "backward": val(back),
+        })
+    results: dict[str, Any] = {}
+    for k, (name, expr) in zip(g.inputs, results_raw):
+        results[name] = {"result": syn(expr), "latex": tex(shrink(expr)), "numpy": _numpy(expr),
+                         "graph_form": syn(shown(a, k)),
+                         "value": val(a.adjoints[k].value),
+                         "value_float": _float(a.adjoints[k].value)}
+    paths = {}
+    for k in g.inputs:
+        p = a.paths[k]
+        paths[g.nodes[k].name.name] = {
+            "count": p.count,
+            "listed": [[s.name for s in route_names(a, path)] for path in p.paths],
+            "products": [[to_syntax(g.edges[e].local) for e in path] for path in p.paths],
+            "sum": syn(a.path_sums[k]),
+        }
+
+    def step_dict(s: Step) -> dict:
+        return {"rule": s.rule, "title": _title(s), "kind": s.kind,
+                "description": s.description, "expr": syn(s.expr), "result": syn(s.result),
+                "latex": _step_latex(s, shrink),
+                "wrt": str(s.wrt) if s.wrt is not None else None,
+                "definitions": [[str(n), syn(e)] for n, e in s.definitions],
+                "children": []}
+
+    def steps_list(roots: tuple[Step, ...]) -> list[dict]:
+        top: list[dict] = []
+        stack: list[tuple[Step, list[dict]]] = [(r, top) for r in reversed(roots)]
+        while stack:
+            s, siblings = stack.pop()
+            node = step_dict(s)
+            siblings.append(node)
+            stack.extend((c, node["children"]) for c in reversed(s.children))
+        return top
+
+    roots = d.steps if getattr(d.options, "steps", True) else ()
+    return {
+        "matcalc": _version(),
+        "kind": d.kind,
+        "input": d.input,
+        "wrt": [str(w) for w in d.wrt],
+        "shapes": {},
+        "layout": d.layout,
+        "output": a.output.name.name,
+        "point": ({s.name: to_syntax(v) for s, v in a.point.items()}
+                  if a.point is not None else None),
+        "results": results,
+        "nodes": nodes,
+        "edges": edges,
+        "backward_order": [g.nodes[k].name.name for k in a.order],
+        "paths": paths,
+        "steps": steps_list(tuple(roots)),
+        "definitions": [[str(n), to_syntax(e)] for n, e in namer.where()],
+        "verification": _verification(d),
+    }
