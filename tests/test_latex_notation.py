@@ -35,7 +35,8 @@ CASES = {
 }
 NOTATIONS = [Notation(), Notation(detail="brief"), Notation(partial=True, bold_vectors=True),
              Notation(naming="u", sigmoid="operatorname")]
-EXAMPLES = examples()
+#: The step-by-step examples (graphs and backward passes have LaTeX renderers of their own)
+EXAMPLES = [e for e in examples() if e.kind in ("derive", "grad", "jacobian")]
 
 
 @pytest.fixture(scope="module")

@@ -38,14 +38,14 @@ def test_sample_handout_is_shipped_in_three_places_identically() -> None:
 def test_sample_handout_builds_and_verifies() -> None:
     doc = parse_notes(sample_handout(), "handout.toml")
     tex, outcomes = build(doc)
-    assert len(outcomes) == len(doc.entries) >= 8
+    assert len(outcomes) == len(doc.entries) >= 9
     assert all(o.derivation.verification.status == "passed" for o in outcomes)
     assert check_latex(tex) == []
     assert tex.count(r"\refstepcounter{derivation}") == len(outcomes)
     assert tex.count(r"\footnote{Verified numerically") == len(outcomes)
     assert "numerator layout" in tex
     packages = re.findall(r"\\usepackage\{([^}]*)\}", tex)
-    assert set(packages) <= {"amsmath", "amssymb", "bm", "tikz"}
+    assert set(packages) <= {"amsmath", "amssymb", "bm", "graphicx", "tikz"}
 
 
 @pytest.mark.latex
@@ -64,7 +64,7 @@ def test_cli_writes_a_pdf(tmp_path: Path) -> None:
     r = notes_cli(tmp_path, sample_handout(), "-o", str(tmp_path / "h.pdf"))
     assert r.exit_code == 0, r.output
     assert (tmp_path / "h.pdf").read_bytes().startswith(b"%PDF")
-    assert "8 derivations in 3 sections, all verified numerically" in r.output
+    assert "9 derivations in 4 sections, all verified numerically" in r.output
 
 
 def test_cli_writes_tex_and_stdout(tmp_path: Path) -> None:
@@ -212,7 +212,7 @@ def test_load_notes_from_file(tmp_path: Path) -> None:
     path = tmp_path / "h.toml"
     path.write_text(sample_handout(), encoding="utf-8")
     doc = load_notes(path)
-    assert doc.title.startswith("Week 2") and len(doc.sections) == 3
+    assert doc.title.startswith("Week 2") and len(doc.sections) == 4
     assert doc.entries[1].notation.detail == "brief" and doc.entries[0].notation.detail == "full"
 
 
@@ -264,3 +264,38 @@ def test_a_kind_with_its_own_renderer(monkeypatch) -> None:
     tex, outcomes = build(doc)
     assert r"\node {$3(a + bc)$ at a=5,b=3,c=2};" in tex and r"\usepackage{tikz}" in tex
     assert check_latex(tex) == []
+
+
+MIXED = (HEAD + '[[section.derivation]]\nkind = "graph"\nexpr = "3*(a + b*c)"\n'
+         'at = { a = 5, b = 3, c = 2 }\n'
+         '[[section.derivation]]\nkind = "derive"\nexpr = "x.T @ A @ x"\nwrt = "x"\n'
+         'shapes = ["x:n", "A:n,n"]\n'
+         '[[section.derivation]]\nkind = "backprop"\nwrt = "w, b"\nprogram = """\n'
+         'x: n\nw: n\nb: 1\nz = w.T @ x + b\nJ = sum(sigmoid(z))\n"""\n')
+
+
+def test_graph_matrix_and_backprop_entries() -> None:
+    """The kinds with renderers of their own: their LaTeX, and one verification footnote
+    each in place of their own verification paragraph."""
+    tex, outcomes = build(parse_notes(MIXED, "mixed.toml"))
+    assert [o.derivation.kind for o in outcomes] == ["graph", "derivative", "backprop"]
+    assert all(o.derivation.verification.status == "passed" for o in outcomes)
+    assert r"\usepackage{tikz}" in tex and r"\begin{tikzpicture}" in tex
+    assert tex.count(r"\footnote{Verified numerically") == 3
+    assert tex.count("Verified numerically") == 3          # no second statement of a check
+    assert check_latex(tex) == []
+
+
+@pytest.mark.latex
+def test_graph_matrix_and_backprop_entries_compile(pdflatex) -> None:
+    tex, _ = build(parse_notes(MIXED, "mixed.toml"))
+    log = pdflatex(tex, "mixed")
+    assert all(w <= 20 for w in overfull(log)), overfull(log)
+
+
+def test_bad_backprop_program_names_the_entry(tmp_path: Path) -> None:
+    r = notes_cli(tmp_path, HEAD + '[[section.derivation]]\nkind = "backprop"\n'
+                  'program = "x: n\\nJ = sum(x @@ x)"\n')
+    assert r.exit_code == 2, r.output
+    assert r.output.startswith(f"error: {tmp_path / 'n.toml'}:")
+    assert "derivation 1 (backprop" in r.output

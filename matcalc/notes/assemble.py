@@ -121,10 +121,18 @@ STEP_KINDS = ("derivative", "gradient", "jacobian")
 
 
 def latex_parts(d: Any, notation: Any, cache: dict | None) -> tuple[str, str]:
-    """(the sentence stating the task, the LaTeX of the steps and results) of one derivation."""
+    """(the sentence stating the task, the LaTeX of the steps and results) of one derivation.
+    A renderer of its own states the check in a paragraph: that paragraph gives way to the
+    document's verification footnote."""
     if getattr(d, "kind", "") in STEP_KINDS and not getattr(d, "shapes", None):
         return render_latex_parts(d, notation, cache)
-    return "", d.to_latex(standalone=False)
+    fragment = d.to_latex(standalone=False)
+    v = getattr(d, "verification", None)
+    said = escape(v.summary()) if v is not None else None
+    # the document loads the kind's packages itself ("% needs \usepackage{...}" comments go)
+    fragment = "\n".join(line for line in fragment.split("\n")
+                         if not (said and said in line) and not line.startswith("% needs "))
+    return "", fragment
 
 
 def render_entry(outcome: Outcome, caches: dict | None = None) -> list[str]:
@@ -144,8 +152,8 @@ def render_entry(outcome: Outcome, caches: dict | None = None) -> list[str]:
         out += [r"\noindent " + sentence, ""]
     out += [fragment.rstrip("\n")]
     check = _verification(outcome.derivation)
-    if check and not (not sentence and "erified numerically" in fragment):
-        out += [check, ""]        # (a renderer of its own may state the check already)
+    if check:
+        out += ["", check, ""]
     return out
 
 
