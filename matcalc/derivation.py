@@ -71,8 +71,9 @@ class Derivation:
         :class:`matcalc.render.notation.Notation`) sets the lecturer's conventions."""
         if self.shapes:
             from .matrix import render as matrix_render
-            return matrix_render.render_latex(
-                self, standalone=self.options.standalone if standalone is None else standalone)
+            from .render.latex import finish      # plain parentheses unless the content is tall
+            return finish(matrix_render.render_latex(
+                self, standalone=self.options.standalone if standalone is None else standalone))
         from .render.latex import render_latex
         return render_latex(self, standalone=self.options.standalone if standalone is None else standalone,
                             notation=notation)

@@ -61,14 +61,24 @@ COMMON_OPTIONS: dict[str, tuple[str, Types]] = {
 
 _VARS = (str, list)
 
+#: Declared shapes of vectors and matrices, as ``--shape``/``--dim`` take them:
+#: ``shapes = ["x:n", "W:m,n"]`` (or a table ``{ x = "n", W = "m,n" }``), ``dims = { n = 3 }``.
+_SHAPES = {"shapes": (list, dict), "dims": (list, dict)}
+
 KINDS: dict[str, Kind] = {k.name: k for k in (
-    Kind("derive", "matcalc.api:derive", "expr", {"wrt": str, "where": (str, dict)},
+    Kind("derive", "matcalc.api:derive", "expr", {"wrt": str, "where": (str, dict), **_SHAPES},
          summary="d expr / d wrt, step by step"),
-    Kind("grad", "matcalc.api_multi:gradient", "expr", {"wrt": _VARS, "where": (str, dict)},
+    Kind("grad", "matcalc.api_multi:gradient", "expr",
+         {"wrt": _VARS, "where": (str, dict), **_SHAPES},
          summary="the gradient: every partial derivative"),
     Kind("jacobian", "matcalc.api_multi:jacobian", "expr",
-         {"wrt": _VARS, "where": (str, dict), "layout": str}, subject_types=(str, list),
-         summary="the Jacobian of [f1, f2, ...], entry by entry"),
+         {"wrt": _VARS, "where": (str, dict), "layout": str, **_SHAPES},
+         subject_types=(str, list), summary="the Jacobian of [f1, f2, ...], entry by entry"),
+    Kind("graph", "matcalc.api_graph:graph", "expr",
+         {"at": (str, dict), "where": (str, dict), "name": str}, packages=("graphicx", "tikz"),
+         summary="a computation graph: forward values, backward pass, paths"),
+    Kind("backprop", "matcalc.api_backprop:backprop", "program", {"wrt": _VARS},
+         summary="the backward-pass equations of a forward program"),
 )}
 
 

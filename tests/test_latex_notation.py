@@ -35,7 +35,8 @@ CASES = {
 }
 NOTATIONS = [Notation(), Notation(detail="brief"), Notation(partial=True, bold_vectors=True),
              Notation(naming="u", sigmoid="operatorname")]
-EXAMPLES = examples()
+#: The step-by-step examples (graphs and backward passes have LaTeX renderers of their own)
+EXAMPLES = [e for e in examples() if e.kind in ("derive", "grad", "jacobian")]
 
 
 @pytest.fixture(scope="module")
@@ -179,8 +180,9 @@ LONG = ["sin(x)^2 cos(x)^3 exp(x^2) ln(x^2+1) (x^3 + 2x^2 + 7x + 1)^4",
         "(x^2+3x+1)/(x^4 + 5x^3 + sin(x)^2 + 1) + tanh(x^3 + x) sqrt(x^2+1)"]
 
 
+# simplify=False: these test the rendering; a heavy simplify on a loaded machine only costs time
 def test_a_wide_quotient_breaks_inside_its_numerator() -> None:
-    latex = derive(LONG[1]).to_latex()
+    latex = derive(LONG[1], simplify=False).to_latex()
     assert r"\frac{1}{(x^{4} + 5 x^{3} + \sin^{2}(x) + 1)^{2}} \Bigl(" in latex
     assert check_latex(latex) == []
 
@@ -188,6 +190,18 @@ def test_a_wide_quotient_breaks_inside_its_numerator() -> None:
 @pytest.mark.latex
 @pytest.mark.parametrize("text", LONG)
 def test_long_expressions_break_across_lines(text: str, pdflatex) -> None:
-    log = pdflatex(derive(text).to_latex(standalone=True), "long")
+    log = pdflatex(derive(text, simplify=False).to_latex(standalone=True), "long")
     widths = [float(w) for w in re.findall(r"Overfull \\hbox \(([0-9.]+)pt too wide", log)]
     assert all(w <= 20 for w in widths), widths
+
+
+def test_a_wide_product_breaks_inside_its_sum() -> None:
+    from matcalc.parse import parse
+    from matcalc.render.latex import _pieces
+    from matcalc.render.naming import Value
+    expr = parse("(x^3 + 2x^2 + 7x + 1)^3 e^(x^2) sin(x) (x sin(2x) + 2(3x^2 + 4x + 7) sin(2x)"
+                 " - 3(x^3 + 2x^2 + 7x + 1) sin(x)^2 + 2(x^3 + 2x^2 + 7x + 1) cos(x)^2)/(x^2 + 1)")
+    pieces = _pieces(Value(expr), 40)
+    assert len(pieces) >= 3
+    assert r"\Bigl(" in pieces[0] and pieces[-1].endswith(r"\Bigr)")
+    assert pieces[0].startswith(r"\frac{") and "x^{2} + 1}" in pieces[0]

@@ -38,14 +38,14 @@ def test_sample_handout_is_shipped_in_three_places_identically() -> None:
 def test_sample_handout_builds_and_verifies() -> None:
     doc = parse_notes(sample_handout(), "handout.toml")
     tex, outcomes = build(doc)
-    assert len(outcomes) == len(doc.entries) >= 8
+    assert len(outcomes) == len(doc.entries) >= 9
     assert all(o.derivation.verification.status == "passed" for o in outcomes)
     assert check_latex(tex) == []
     assert tex.count(r"\refstepcounter{derivation}") == len(outcomes)
     assert tex.count(r"\footnote{Verified numerically") == len(outcomes)
     assert "numerator layout" in tex
     packages = re.findall(r"\\usepackage\{([^}]*)\}", tex)
-    assert set(packages) <= {"amsmath", "amssymb", "bm", "tikz"}
+    assert set(packages) <= {"amsmath", "amssymb", "bm", "graphicx", "tikz"}
 
 
 @pytest.mark.latex
@@ -64,7 +64,7 @@ def test_cli_writes_a_pdf(tmp_path: Path) -> None:
     r = notes_cli(tmp_path, sample_handout(), "-o", str(tmp_path / "h.pdf"))
     assert r.exit_code == 0, r.output
     assert (tmp_path / "h.pdf").read_bytes().startswith(b"%PDF")
-    assert "8 derivations in 3 sections, all verified numerically" in r.output
+    assert "9 derivations in 4 sections, all verified numerically" in r.output
 
 
 def test_cli_writes_tex_and_stdout(tmp_path: Path) -> None:
@@ -125,6 +125,13 @@ BAD = [
      'where = "g = = x"\n', 8, "derivation 1", "of where"),
     ("unknown variable", HEAD + '[[section.derivation]]\nkind = "derive"\nexpr = "x^2"\n'
      'wrt = "y"\n', 4, "variable 'y' does not occur", ""),
+    ("inline entries", HEAD + 'derivation = [\n  { kind = "derive", expr = "x" },\n'
+     '  { kind = "derive", expr = "x +" },\n]\n', 6, "derivation 2 (derive x +)", "column"),
+    ("dotted notation key", HEAD + '[[section.derivation]]\nkind = "derive"\nexpr = "x"\n'
+     'notation.partial = true\nnotation.detail = "all"\n', 8, "'detail' must be", ""),
+    ("notation sub-table", HEAD + '[[section.derivation]]\nkind = "derive"\nexpr = "x"\n'
+     '[section.derivation.notation]\ndetail = "brief"\nbold = true\n', 9,
+     "unknown key 'bold'", ""),
 ]
 
 
@@ -205,7 +212,7 @@ def test_load_notes_from_file(tmp_path: Path) -> None:
     path = tmp_path / "h.toml"
     path.write_text(sample_handout(), encoding="utf-8")
     doc = load_notes(path)
-    assert doc.title.startswith("Week 2") and len(doc.sections) == 3
+    assert doc.title.startswith("Week 2") and len(doc.sections) == 4
     assert doc.entries[1].notation.detail == "brief" and doc.entries[0].notation.detail == "full"
 
 
@@ -228,3 +235,67 @@ def test_a_failed_numeric_check_is_written_and_exits_1(tmp_path: Path, monkeypat
     assert "1 failed the numeric check" in r.output
     tex = out.read_text()
     assert r"\textbf{numeric check failed}\footnote{NUMERIC CHECK FAILED" in tex
+
+
+class _Picture:
+    """What a kind with its own LaTeX renderer returns (a computation graph, say)."""
+
+    kind = "graph"
+    shapes: dict = {}
+    verification = None
+
+    def __init__(self, expr: str, at: str = "") -> None:
+        self.expr, self.at = expr, at
+
+    def to_latex(self, standalone: bool = False) -> str:
+        return "\\begin{tikzpicture}\\node {$%s$ at %s};\\end{tikzpicture}\n" % (self.expr, self.at)
+
+
+def fake_graph(expr: str, at: str = "", options=None) -> _Picture:
+    return _Picture(expr, at)
+
+
+def test_a_kind_with_its_own_renderer(monkeypatch) -> None:
+    """graph and backprop bring their own LaTeX: the document takes their fragment."""
+    monkeypatch.setitem(KINDS, "graph", Kind("graph", "tests.test_notes:fake_graph", "expr",
+                                             {"at": str}, packages=("tikz",)))
+    doc = parse_notes(HEAD + '[[section.derivation]]\nkind = "graph"\nexpr = "3(a + bc)"\n'
+                      'at = "a=5,b=3,c=2"\n')
+    tex, outcomes = build(doc)
+    assert r"\node {$3(a + bc)$ at a=5,b=3,c=2};" in tex and r"\usepackage{tikz}" in tex
+    assert check_latex(tex) == []
+
+
+MIXED = (HEAD + '[[section.derivation]]\nkind = "graph"\nexpr = "3*(a + b*c)"\n'
+         'at = { a = 5, b = 3, c = 2 }\n'
+         '[[section.derivation]]\nkind = "derive"\nexpr = "x.T @ A @ x"\nwrt = "x"\n'
+         'shapes = ["x:n", "A:n,n"]\n'
+         '[[section.derivation]]\nkind = "backprop"\nwrt = "w, b"\nprogram = """\n'
+         'x: n\nw: n\nb: 1\nz = w.T @ x + b\nJ = sum(sigmoid(z))\n"""\n')
+
+
+def test_graph_matrix_and_backprop_entries() -> None:
+    """The kinds with renderers of their own: their LaTeX, and one verification footnote
+    each in place of their own verification paragraph."""
+    tex, outcomes = build(parse_notes(MIXED, "mixed.toml"))
+    assert [o.derivation.kind for o in outcomes] == ["graph", "derivative", "backprop"]
+    assert all(o.derivation.verification.status == "passed" for o in outcomes)
+    assert r"\usepackage{tikz}" in tex and r"\begin{tikzpicture}" in tex
+    assert tex.count(r"\footnote{Verified numerically") == 3
+    assert tex.count("Verified numerically") == 3          # no second statement of a check
+    assert check_latex(tex) == []
+
+
+@pytest.mark.latex
+def test_graph_matrix_and_backprop_entries_compile(pdflatex) -> None:
+    tex, _ = build(parse_notes(MIXED, "mixed.toml"))
+    log = pdflatex(tex, "mixed")
+    assert all(w <= 20 for w in overfull(log)), overfull(log)
+
+
+def test_bad_backprop_program_names_the_entry(tmp_path: Path) -> None:
+    r = notes_cli(tmp_path, HEAD + '[[section.derivation]]\nkind = "backprop"\n'
+                  'program = "x: n\\nJ = sum(x @@ x)"\n')
+    assert r.exit_code == 2, r.output
+    assert r.output.startswith(f"error: {tmp_path / 'n.toml'}:")
+    assert "derivation 1 (backprop" in r.output

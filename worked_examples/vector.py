@@ -25,4 +25,5 @@ class VectorExample:
 
 VECTOR_EXAMPLES: tuple[VectorExample, ...] = tuple(
     VectorExample(e.name, e.source, e.command(), e.seed_answer, e.note)
-    for e in examples() if e.kind != "derive" or "where" in e.options)
+    for e in examples()
+    if e.kind in ("grad", "jacobian") or (e.kind == "derive" and "where" in e.options))

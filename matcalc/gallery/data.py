@@ -1,7 +1,7 @@
 """The worked-examples gallery: every derivation the source lecture notes work by hand.
 
-One table keyed by kind (``derive``, ``grad``, ``jacobian``; later kinds append a key:
-``GALLERY["graph"] = (...)``). Each example names where it comes from
+One table keyed by kind (``derive``, ``grad``, ``jacobian``, ``graph``, ``backprop``;
+a new kind appends a key). Each example names where it comes from
 (../shared/seeds/), its input and options (as a notes file would give them) and the
 answer as the seed writes it, in matcalc syntax: an expression for a derivative, a row
 ``[a, b]`` for a gradient, a matrix ``[[...], [...]]`` in the example's layout for a
@@ -35,8 +35,9 @@ class GalleryExample:
         object.__setattr__(self, "options", MappingProxyType(dict(self.options)))
 
     def command(self) -> tuple[str, ...]:
-        """The ``matcalc`` command line (its arguments, as a shell passes them)."""
-        args = [self.kind, self.input]
+        """The ``matcalc`` command line (its arguments, as a shell passes them; a backprop
+        program is given as ``-``, to be read from standard input)."""
+        args = [self.kind, "-" if self.kind == "backprop" else self.input]
         for key, value in self.options.items():
             args += [f"--{key}", ",".join(value) if isinstance(value, (list, tuple)) else str(value)]
         return tuple(args)
@@ -63,6 +64,32 @@ DIAG3 = "[[{0}1, 0, 0], [0, {0}2, 0], [0, 0, {0}3]]"
 IDENTITY3 = "[[1, 0, 0], [0, 1, 0], [0, 0, 1]]"
 SIGMA = "sigmoid(u{0})(1 - sigmoid(u{0}))"
 AFFINE = "[w11*x1 + w12*x2 + b1, w21*x1 + w22*x2 + b2]"
+
+#: The forward programs of the backprop examples (worked_examples/programs/*.mc).
+MLP_2LAYER = """\
+# The 2-layer network of seeds 000 and 002: tanh hidden layer, sigmoid output, binary cross-entropy.
+X: nx, m          # shape declarations, as with --shape
+W1: n1, nx
+b1: n1
+W2: 1, n1
+b2: 1
+Y: 1, m
+Z1 = W1 @ X + b1  # assignments, in forward order
+A1 = tanh(Z1)
+Z2 = W2 @ A1 + b2
+A2 = sigmoid(Z2)
+J = -sum(Y * log(A2) + (1 - Y) * log(1 - A2)) / m   # the last one is the scalar objective
+"""
+LOGISTIC_REGRESSION = """\
+# Vectorized logistic regression (seed 002): one example per column of X.
+X: nx, m
+Y: 1, m
+w: nx
+b: 1
+Z = w.T @ X + b
+A = sigmoid(Z)
+J = -sum(Y * log(A) + (1 - Y) * log(1 - A)) / m
+"""
 
 GALLERY: dict[str, tuple[GalleryExample, ...]] = {
     "derive": (
@@ -146,5 +173,28 @@ GALLERY: dict[str, tuple[GalleryExample, ...]] = {
         _j("vector_chain_rule_ln_sin", "001 (vector chain rule: f = [ln(g1), sin(g2)], "
            "g = [x^2, 3x])",
            "[ln(g1), sin(g2)]", "x", "[[2/x], [3cos(3x)]]", where="g1 = x^2; g2 = 3x"),
+    ),
+    # computation graphs (worked_examples/graphs.py checks their nodes, values and paths)
+    "graph": (
+        GalleryExample("graph_j_3_a_plus_bc", "graph", "3*(a + b*c)", {"at": "a=5,b=3,c=2"},
+                       "000, 003, 004 (computation graph J = 3(a + bc), a = 5, b = 3, c = 2)"),
+        GalleryExample("graph_x_exp_x_squared", "graph", "x*exp(x^2)", {},
+                       "001 (x e^(x^2): multiply along each path, sum)", "e^(x^2)(2x^2 + 1)"),
+        GalleryExample("graph_x_exp_x_squared_at_1", "graph", "x*exp(x^2)", {"at": "x=1"},
+                       "001 (the same graph at x = 1)"),
+        GalleryExample("graph_ln_sin_cube_squared", "graph", "ln(sin(x^3)^2)", {},
+                       "001 (intermediate variables u1 = x^3 ... y = ln(u3))",
+                       "6x^2 cos(x^3)/sin(x^3)"),
+        GalleryExample("graph_logistic_regression", "graph", "-(y*log(a) + (1-y)*log(1-a))",
+                       {"where": "z = w1*x1 + w2*x2 + b; a = sigmoid(z)"},
+                       "000, 003 (logistic regression: z = w1 x1 + w2 x2 + b, a = sigma(z), "
+                       "L(a, y))"),
+    ),
+    # backward passes (the programs of worked_examples/programs/, which a test keeps equal)
+    "backprop": (
+        GalleryExample("backprop_mlp_2layer", "backprop", MLP_2LAYER, {"wrt": "W1,b1,W2,b2"},
+                       "002 (the six backpropagation equations) and 000"),
+        GalleryExample("backprop_logistic_regression", "backprop", LOGISTIC_REGRESSION,
+                       {"wrt": "w,b"}, "002 (vectorized logistic regression)"),
     ),
 }

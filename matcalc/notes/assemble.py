@@ -115,6 +115,26 @@ def _heading(entry: Entry) -> list[str]:
                 r"\textbf{Derivation~\thederivation}%s%s" % (label, title), "", r"\medskip"]
 
 
+#: Kinds of Derivation the step renderer (with its Notation) draws; others - a computation
+#: graph, a backward pass, anything with declared shapes - bring their own LaTeX renderer.
+STEP_KINDS = ("derivative", "gradient", "jacobian")
+
+
+def latex_parts(d: Any, notation: Any, cache: dict | None) -> tuple[str, str]:
+    """(the sentence stating the task, the LaTeX of the steps and results) of one derivation.
+    A renderer of its own states the check in a paragraph: that paragraph gives way to the
+    document's verification footnote."""
+    if getattr(d, "kind", "") in STEP_KINDS and not getattr(d, "shapes", None):
+        return render_latex_parts(d, notation, cache)
+    fragment = d.to_latex(standalone=False)
+    v = getattr(d, "verification", None)
+    said = escape(v.summary()) if v is not None else None
+    # the document loads the kind's packages itself ("% needs \usepackage{...}" comments go)
+    fragment = "\n".join(line for line in fragment.split("\n")
+                         if not (said and said in line) and not line.startswith("% needs "))
+    return "", fragment
+
+
 def render_entry(outcome: Outcome, caches: dict | None = None) -> list[str]:
     """The lines of one numbered derivation (or of its failure). ``caches``: printed
     expressions by notation, shared across the document."""
@@ -127,11 +147,13 @@ def render_entry(outcome: Outcome, caches: dict | None = None) -> list[str]:
                 r"\textbf{This derivation failed:} %s}}" % escape(outcome.error.message), ""]
         return out
     cache = caches.setdefault(entry.notation, {}) if caches is not None else None
-    sentence, fragment = render_latex_parts(outcome.derivation, entry.notation, cache)
-    out += [r"\noindent " + sentence, "", fragment.rstrip("\n")]
+    sentence, fragment = latex_parts(outcome.derivation, entry.notation, cache)
+    if sentence:
+        out += [r"\noindent " + sentence, ""]
+    out += [fragment.rstrip("\n")]
     check = _verification(outcome.derivation)
     if check:
-        out += [check, ""]
+        out += ["", check, ""]
     return out
 
 

@@ -77,15 +77,24 @@ class _Lines:
                 return ln
         return None
 
+    def all_lines(self, pattern: str, start: int | None, end: int | None) -> list[int]:
+        """Every line between ``start`` and ``end`` where ``pattern`` matches."""
+        regex = re.compile(pattern)
+        last = end - 1 if end is not None else len(self.lines)
+        return [ln for ln in range((start or 0) + 1, last + 1) if regex.search(self.lines[ln - 1])]
+
     def key(self, key: str, start: int | None, end: int | None) -> int | None:
         """The line assigning ``key`` (or ``key.sub``) between ``start`` and ``end``."""
         if start is None:
             start = 0
-        pattern = re.compile(r"^\s*(%s)\s*(=|\.)" % re.escape(key))
         last = end - 1 if end is not None else len(self.lines)
-        for ln in range(start + 1 if start else 1, last + 1):
-            if pattern.match(self.lines[ln - 1]):
-                return ln
+        lines = range(start + 1 if start else 1, last + 1)
+        # at the start of a line; else inside an inline table or after a dotted key
+        for pattern in (re.compile(r"^\s*(%s)\s*(=|\.)" % re.escape(key)),
+                        re.compile(r"[\s{,.](%s)\s*=" % re.escape(key))):
+            for ln in lines:
+                if pattern.search(self.lines[ln - 1]):
+                    return ln
         return start or None
 
 
@@ -235,9 +244,15 @@ class _Checker:
             raise self.fail("'derivation' must be an array of tables: write "
                             "[[section.derivation]] before each", start, entry)
         entries = []
+        inline = first_derivation is None and bool(derivations)   # derivation = [{...}, ...]
         for j, ddata in enumerate(derivations):
-            line = self.lines.table("section.derivation", j, start or 0, nxt)
-            end = self.lines.next_array_header(line) if line else None
+            if inline:       # no header of its own: from its "kind =" to the next one's
+                kinds = self.lines.all_lines(r"(^|[\s{,])kind\s*=", start, nxt)
+                line = kinds[j] if j < len(kinds) else start
+                end = kinds[j + 1] if j + 1 < len(kinds) else nxt
+            else:
+                line = self.lines.table("section.derivation", j, start or 0, nxt)
+                end = self.lines.next_array_header(line) if line else None
             entries.append(self.entry(i, j, title, ddata, line, end, notation, layout, overrides))
         return Section(title, text, tuple(entries))
 
@@ -276,9 +291,11 @@ class _Checker:
                     raise self.fail(f"'{key}' must be {_type_name(types)}", where(key), label)
                 if isinstance(value, list) and not all(isinstance(v, str) for v in value):
                     raise self.fail(f"'{key}' must be a list of strings", where(key), label)
-                if isinstance(value, dict) and not all(isinstance(v, str) for v in value.values()):
-                    raise self.fail(f"'{key}' must map names to expressions (strings)", where(key),
-                                    label)
+                if isinstance(value, dict) and not all(
+                        isinstance(v, (str, int, float)) and not isinstance(v, bool)
+                        for v in value.values()):
+                    raise self.fail(f"'{key}' must map names to expressions or numbers",
+                                    where(key), label)
                 options[key] = value
         own_notation, own_layout = notation, layout
         if "notation" in data:

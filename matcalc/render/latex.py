@@ -575,7 +575,7 @@ def render_latex(d: "Derivation", standalone: bool = False, display: bool = Fals
     """
     if getattr(d, "kind", "") == "graph":      # its TikZ picture: render/graph_latex.py
         from .graph_latex import render_graph_latex
-        return render_graph_latex(d, standalone=standalone, display=display)
+        return finish(render_graph_latex(d, standalone=standalone, display=display))
     notation = notation or Notation()
     with using(notation, intermediate_names(d) if notation.naming == "u" else None):
         return finish(_render(d, standalone, display))
