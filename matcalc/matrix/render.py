@@ -150,9 +150,30 @@ def _tex_rule(s: Step) -> str:
     return r"\tag*{\small %s}" % escape(title)
 
 
+def _space(r: sp.Expr, c: sp.Expr) -> str:
+    dims = sp.latex(r) if c == 1 else r"%s \times %s" % (sp.latex(r), sp.latex(c))
+    return r"\mathbb{R}^{%s}" % dims
+
+
+def _latex_title(d: "Derivation") -> str:
+    """The task in words and math: 'Derivative of $x^T A x$ with respect to $x$, where
+    $x \in R^n$, $A \in R^{n x n}$.'"""
+    names = ", ".join(sp.latex(sp.Symbol(v.name)) for v in d.wrt)
+    where = ", ".join(r"$%s \in %s$" % (sp.latex(sp.Symbol(k)), _space(r, c))
+                      for k, (r, c) in d.shapes.items())
+    if d.kind == "backprop":
+        prog = d.program[0]
+        what = r"Backward pass of $%s = %s$ for $%s$" % (
+            sp.latex(sp.Symbol(prog.objective.name)), matrix_latex(prog.assignments[-1][1]),
+            names)
+    else:
+        word = {"jacobian": "Jacobian", "gradient": "Gradient"}.get(d.kind, "Derivative")
+        what = r"%s of $%s$ with respect to $%s$" % (word, matrix_latex(d.expr), names)
+    return what + (", where " + where if where else "") + "."
+
+
 def render_latex(d: "Derivation", standalone: bool = False, display: bool = False) -> str:
-    body: list[str] = [r"\noindent %s. Shapes: %s.\\" % (escape(_title(d)),
-                                                       escape(_shapes_text(d)))]
+    body: list[str] = [r"\noindent %s\\" % _latex_title(d)]
     if d.options.steps:
         if d.kind == "backprop":
             rows = [_tex_rows(s) for s in d.steps]
