@@ -74,6 +74,8 @@ def plugged(a: Analysis, k: int) -> sp.Basic:
 def shown(a: Analysis, k: int) -> sp.Basic:
     """dJ/dn as the renderers print it: tidied for small graphs, else the raw sum (whose
     large parts are names dJ_du of earlier adjoints), so printing stays linear."""
+    if not a.tidy:
+        return a.adjoints[k].raw
     e = a.shown[k]
     return e if printable(e) else a.adjoints[k].raw
 
