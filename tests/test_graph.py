@@ -233,6 +233,19 @@ def test_cli_graph_prints_forward_backward_paths_and_table() -> None:
         assert text in r.output, text
 
 
+@pytest.mark.parametrize("expr,at,where", [
+    ("3*(a + b*c)", "a=5,b=3,c=2", None),
+    ("x*exp(x^2)", "x=1", None),
+    ("-(y*log(a) + (1-y)*log(1-a))", "w1=1,x1=2,w2=-1,x2=1,b=0,y=1",
+     "z = w1*x1 + w2*x2 + b; a = sigmoid(z)"),
+    ("sin(x1*x2*x3*x4 + exp(x1 + x2 + x3) - log(1 + x4^2))/(1 + x1^2 + x2^2)", None, None),
+])
+def test_text_fits_80_columns(expr, at, where) -> None:
+    text = graph(expr, at, where=where).to_text()
+    too_long = [line for line in text.splitlines() if len(line) > 80]
+    assert not too_long, too_long[:3]
+
+
 def test_cli_expression_may_start_with_minus() -> None:
     r = run("graph", "-(y*log(a) + (1-y)*log(1-a))", "--where",
             "z = w1*x1 + w2*x2 + b; a = sigmoid(z)")
