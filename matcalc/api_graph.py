@@ -32,9 +32,9 @@ Point = Union[str, Mapping[Union[str, sp.Symbol], Any]]
 #: (time-boxed); larger ones keep the raw sums, so the backward pass stays linear.
 TIDY_MAX_OPS = 40
 #: ... and only expressions up to this tree size are tidied.
-TIDY_MAX_SIZE = 120
+TIDY_MAX_SIZE = 60
 #: Seconds allowed for tidying one dJ/dn.
-TIDY_SECONDS = 0.5
+TIDY_SECONDS = 0.25
 
 
 def _tidy(expr: sp.Basic, small: bool) -> sp.Basic:

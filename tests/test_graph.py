@@ -356,3 +356,13 @@ def test_markdown_and_display_latex() -> None:
 def test_other_kinds_are_unchanged() -> None:
     d = derive("x*exp(x^2)")
     assert d.nodes == () and d.edges == () and d.graph is None
+
+
+def test_every_command_takes_an_expression_starting_with_minus(tmp_path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    r = run("derive", "-(x*log(x))")           # click once read this as -( -x ... -o g(x))
+    assert r.exit_code == 0, r.output
+    assert "-ln(x) - 1" in r.output
+    assert list(tmp_path.iterdir()) == []
+    r = run("grad", "-x^2*y", "--wrt", "x,y")
+    assert r.exit_code == 0, r.output
