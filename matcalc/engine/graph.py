@@ -40,7 +40,7 @@ from .step import Step
 MAX_PATHS = 12
 #: Adjoint expressions (in node names) larger than this keep the consumer's adjoint as a
 #: name (dJ/du) instead of its expression, so the backward pass stays linear in size.
-MAX_INLINE = 40
+MAX_INLINE = 16
 #: Forward values whose exact form is larger than this are kept as floats (evaluating a
 #: deeply nested exact value, sin(2 sin(3 sin(...))), costs exponential time in SymPy).
 MAX_EXACT_VALUE = 12
