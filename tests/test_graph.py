@@ -353,6 +353,13 @@ def test_markdown_and_display_latex() -> None:
     assert d._repr_latex_().startswith("$$\\begin{aligned}")
 
 
+def test_no_steps_keeps_nodes_values_and_results() -> None:
+    r = run("graph", "3*(a + b*c)", "--at", "a=5,b=3,c=2", "--no-steps")
+    assert r.exit_code == 0, r.output
+    assert "J = 3*v = 3*11 = 33" in r.output and "dJ/db = 3*c   (= 6 at the point)" in r.output
+    assert "Backward pass" not in r.output and "Paths from" not in r.output
+
+
 def test_other_kinds_are_unchanged() -> None:
     d = derive("x*exp(x^2)")
     assert d.nodes == () and d.edges == () and d.graph is None
