@@ -17,10 +17,10 @@ import sympy as sp
 from .api import Where, _as_expr, _options
 from .derivation import Derivation
 from .engine.dag import as_basic, free_symbols, postorder, substitute, tree_size
-from .engine.graph import (Analysis, Graph, Node, backward, backward_order, build_graph,
+from .engine.graph import (Analysis, Graph, backward, backward_order, build_graph,
                            count_paths, forward, local_values, path_product, paths_to)
 from .engine.simplify import simplify_step
-from .engine.solver import Solver, short
+from .engine.solver import short
 from .engine.step import Step
 from .errors import InputError
 from .options import Options

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 
@@ -17,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 
 from matcalc import Derivation, derive, graph
 from matcalc.cli import main
-from matcalc.engine.graph import MAX_PATHS, backward, backward_order, build_graph, forward
+from matcalc.engine.graph import MAX_PATHS, build_graph, forward
 from matcalc.errors import InputError, ParseError
 from matcalc.parse import make_symbol, parse, parse_matrix
 from matcalc.parse.point import parse_point, parse_structure

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Callable
 import sympy as sp
 
 from ..engine.dag import tree_size
-from ..engine.graph import Analysis, Edge, Node
+from ..engine.graph import Analysis, Edge
 
 if TYPE_CHECKING:
     from ..derivation import Derivation
