@@ -1,4 +1,5 @@
-"""Jacobian of n element-wise functions of n variables (n = 10, 50, 100): matcalc vs. SymPy.
+"""Jacobian of n element-wise functions of n variables (n = 10, 50, 100): matcalc vs. SymPy,
+then the same functions over a declared vector x:n (one symbolic diag(...) for every n).
 
 f_i = sin(x_i) x_i^2 + tanh(x_i). matcalc derives every entry with steps (the off-diagonal
 ones by the constant rule), assembles the matrix and simplifies; SymPy's Matrix.jacobian
@@ -38,6 +39,23 @@ def main() -> None:
         same = (sp.Matrix(ours.results["jacobian"]) - theirs).is_zero_matrix
         print(f"{n:>4} {t_ours:>8.3f} {m_ours:>6.1f} {t_ours / t_sympy:>6.1f} | {t_simp:>8.3f} "
               f"{t_simp / t_sympy:>6.1f} | {t_sympy:>8.3f} {m_sympy:>6.1f}  {same}")
+    declared()
+
+
+def declared() -> None:
+    """The same functions as one element-wise expression over a declared vector x:n: the
+    result diag(cos(x) x^2 + 2 sin(x) x + 1 - tanh(x)^2) is derived once, symbolically, so
+    its cost must not depend on n (n symbolic, or declared as 10, 100, 1000)."""
+    expr = "sin(x) * x^2 + tanh(x)"
+    print()
+    print("declared shape x:n, one symbolic diag(...) result (steps only | with verification)")
+    print(f"{'n':>6} {'steps s':>8} {'MiB':>6} | {'+verify s':>9}  result")
+    for n in ("n", "10", "100", "1000"):
+        jacobian(expr, "x", shapes=[f"x:{n}"], verify=False)          # warm caches
+        d, t, mem = measure(lambda: jacobian(expr, "x", shapes=[f"x:{n}"], verify=False))
+        _, tv, _ = measure(lambda: jacobian(expr, "x", shapes=[f"x:{n}"]))
+        from matcalc.matrix.printing import matrix_syntax
+        print(f"{n:>6} {t:>8.4f} {mem:>6.2f} | {tv:>9.3f}  {matrix_syntax(d.result)}")
 
 
 if __name__ == "__main__":

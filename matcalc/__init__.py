@@ -9,7 +9,9 @@ from ._version import __version__
 from .api import derive
 from .api_graph import graph
 from .api_multi import gradient, jacobian
+from .api_backprop import backprop
 from .derivation import Derivation
 from .options import Limits, Options
 
-__all__ = ["__version__", "derive", "gradient", "jacobian", "graph", "Derivation", "Options", "Limits"]
+__all__ = ["__version__", "derive", "gradient", "jacobian", "graph", "backprop", "Derivation",
+           "Options", "Limits"]

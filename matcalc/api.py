@@ -33,6 +33,52 @@ def _as_expr(expr: str | sp.Basic, options: Options) -> tuple[sp.Basic, str]:
     raise InputError(f"expected an expression as text or a SymPy expression, got {type(expr).__name__}")
 
 
+#: Declared shapes: ["x:n", "W:m,n"] (as given to --shape) or {"x": ("n",), "W": ("m", "n")}.
+Shapes = Union[Sequence[str], Mapping[str, Sequence[Union[int, str, sp.Expr]]]]
+#: Concrete sizes for --dim: {"n": 3} or ["n=3"].
+Dims = Union[Mapping[str, int], Sequence[str]]
+
+
+def _as_dims(dims: Dims | None) -> dict[str, int] | None:
+    """``["n=3"]`` or ``{"n": 3}`` -> {"n": 3}, checked (1 <= size <= 12)."""
+    if not dims:
+        return None
+    pairs = dims.items() if isinstance(dims, Mapping) else [
+        tuple(t.split("=", 1)) if "=" in t else (t, "") for t in dims]
+    out: dict[str, int] = {}
+    for name, value in pairs:
+        name = str(name).strip()
+        try:
+            size = int(str(value).strip())
+        except ValueError:
+            raise InputError(f"bad --dim '{name}={value}': write NAME=SIZE, e.g. n=3") from None
+        if not 1 <= size <= 12:
+            raise InputError(f"--dim {name}={size}: sizes from 1 to 12 can be shown")
+        out[name] = size
+    return out
+
+
+def matrix_call(kind: str, expr: Any, wrt: Any, shapes: Shapes, dims: Dims | None,
+                where: Any, opts: Options, layout: str = "numerator") -> Derivation:
+    """A derivation over declared shapes (the matrix-differential method)."""
+    if where is not None:
+        raise InputError("--where is not supported together with --shape yet")
+    if not isinstance(expr, str):
+        raise InputError("with declared shapes, the expression must be given as text")
+    from .matrix.derive import matrix_derivation
+    shape_arg = shapes if not isinstance(shapes, Mapping) else {
+        k: tuple(sp.Symbol(d) if isinstance(d, str) else d for d in v) for k, v in shapes.items()}
+    dim_values = _as_dims(dims)
+    if dim_values:
+        from .matrix.parse import shape_table
+        known = {str(d) for s in shape_table(shape_arg).values() for d in s}
+        unknown = sorted(set(dim_values) - known)
+        if unknown:
+            raise InputError(f"--dim {unknown[0]}: no declared shape uses the dimension "
+                             f"'{unknown[0]}'")
+    return matrix_derivation(kind, expr, shape_arg, wrt, opts, layout, dim_values)
+
+
 def _describe(expr: sp.Basic) -> str:
     from .engine.solver import short
     return short(expr, limit=200)
@@ -91,6 +137,7 @@ def _partial(f: sp.Basic, var: sp.Symbol, held: tuple[sp.Symbol, ...],
 
 def derive(expr: str | sp.Basic, wrt: str | sp.Symbol | None = None, *,
            options: Options | None = None, where: Where | None = None,
+           shapes: Shapes | None = None, dims: Dims | None = None,
            **overrides: Any) -> Derivation:
     """d expr / d wrt, step by step, simplified (time-boxed) and verified numerically.
 
@@ -102,6 +149,8 @@ def derive(expr: str | sp.Basic, wrt: str | sp.Symbol | None = None, *,
     and substitutes back.
     """
     opts = _options(options, overrides)
+    if shapes:
+        return matrix_call("derivative", expr, wrt, shapes, dims, where, opts)
     f, text = _as_expr(expr, opts)
     if where is not None:
         from .api_multi import derive_through

@@ -209,7 +209,8 @@ def derive_through(f: sp.Basic, text: str, wrt: str | sp.Symbol | None, where: W
 # ----------------------------------------------------------------------------- gradient
 
 def gradient(expr: str | sp.Basic, wrt: Variables = None, *, options: Options | None = None,
-             where: Where | None = None, **overrides: Any) -> Derivation:
+             where: Where | None = None, shapes: Any = None, dims: Any = None,
+             **overrides: Any) -> Derivation:
     """grad f = [df/dx_1, ..., df/dx_n], each partial step by step, verified numerically.
 
     ``wrt``: ``"x,y"`` or a list; left out, every free variable, sorted by name. ``where``
@@ -217,6 +218,9 @@ def gradient(expr: str | sp.Basic, wrt: Variables = None, *, options: Options | 
     ``result`` is the assembled 1 x n gradient.
     """
     opts = _options(options, overrides)
+    if shapes:
+        from .api import matrix_call
+        return matrix_call("gradient", expr, wrt, shapes, dims, where, opts)
     f, text = _as_expr(expr, opts)
     explicit = _explicit_vars(wrt, opts)
     inter = (order_intermediates(_as_where(where, opts), [f], explicit or ())
@@ -247,7 +251,7 @@ def gradient(expr: str | sp.Basic, wrt: Variables = None, *, options: Options | 
 
 def jacobian(exprs: Exprs, wrt: Variables = None, *, layout: str | None = None,
              options: Options | None = None, where: Where | None = None,
-             **overrides: Any) -> Derivation:
+             shapes: Any = None, dims: Any = None, **overrides: Any) -> Derivation:
     """The Jacobian of [f_1, ..., f_m] with respect to x_1, ..., x_n, entry by entry.
 
     Numerator layout by default, J[i, j] = df_i/dx_j; ``layout="denominator"`` adds the
@@ -257,6 +261,9 @@ def jacobian(exprs: Exprs, wrt: Variables = None, *, layout: str | None = None,
     df/dx = (df/dg)(dg/dx). ``results`` has the single key ``"jacobian"``.
     """
     opts = _layout(layout, _options(options, overrides))
+    if shapes:
+        from .api import matrix_call
+        return matrix_call("jacobian", exprs, wrt, shapes, dims, where, opts, opts.layout)
     fs, text = _as_exprs(exprs, opts)
     explicit = _explicit_vars(wrt, opts)
     inter = (order_intermediates(_as_where(where, opts), fs, explicit or ())

@@ -5,6 +5,7 @@ still printed); 2 bad input, one clear message on stderr; 3 no rule applies.
 """
 from __future__ import annotations
 
+import re
 import sys
 from typing import Callable
 
@@ -19,6 +20,41 @@ GRAPH_FORMATS = FORMATS + ("dot",)
 IMAGE_EXTENSIONS = (".svg", ".png", ".pdf")
 EXIT_INTERNAL = 4
 MAX_POINTS = 500  # the sampler draws at most 8 x 256 candidates
+
+
+class ExprCommand(click.Command):
+    """A command whose arguments are expressions that may start with '-' ("-x^2",
+    "-sum(y * log(a))"): such a token is not an option unless it is one of this command's
+    option names, so it is kept whole as an argument (click would otherwise read "-cos(x)"
+    as the flags -c -o ... and take "s(x)" as the value of -o)."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        names: dict[str, bool] = {}
+        for p in self.get_params(ctx):
+            if isinstance(p, click.Option):
+                for n in (*p.opts, *p.secondary_opts):
+                    names[n] = not p.is_flag and not p.count
+        out: list[str] = []
+        takes_value = False
+        for a in args:
+            if a == "--":
+                out.append(a)
+                takes_value = False
+                continue
+            key = a.split("=", 1)[0]
+            looks_like_option = re.fullmatch(r"--[a-z][a-z0-9-]*", key) is not None
+            if a.startswith("-") and not looks_like_option and len(a) > 1 \
+                    and not takes_value and key not in names:
+                out.append(" " + a)               # an expression: the parser skips blanks
+                takes_value = False
+                continue
+            out.append(a)
+            takes_value = names.get(a, False) if not takes_value else False
+        rest = super().parse_args(ctx, out)
+        for key, value in ctx.params.items():     # the argument as typed, without the blank
+            if isinstance(value, str) and value.startswith(" -") and value[1:] in args:
+                ctx.params[key] = value[1:]
+        return rest
 
 
 def _render(d, fmt: str) -> str:
@@ -66,31 +102,6 @@ def _run(action: Callable[[], object], fmt: str, output: str | None,
     sys.exit(1 if v is not None and v.status == "failed" else 0)
 
 
-def _looks_like_expression(arg: str) -> bool:
-    """A command-line word that starts with '-' but is an expression, not an option:
-    -(y*log(a) + ...), -x^2, -3x, -sin(x)."""
-    return (arg.startswith("-") and not arg.startswith("--") and len(arg) > 1
-            and any(ch in arg for ch in "()*^/+ .0123456789"))
-
-
-class ExprCommand(click.Command):
-    """A command whose EXPR may start with '-': click would read "-(y*log(a))" as the
-    short options -(, -y, ... and "-o g(a))" as an output file. Such a word gets a
-    leading space (the parser skips it), so click takes it for the argument it is."""
-
-    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        fixed, value_next = [], False
-        for arg in args:
-            fixed.append(" " + arg if not value_next and _looks_like_expression(arg) else arg)
-            value_next = arg in ("-o", "--output", "--at", "--where", "--wrt", "--format",
-                                 "--name", "--points", "--seed", "--timeout", "--layout")
-        rest = super().parse_args(ctx, fixed)
-        for key, value in ctx.params.items():
-            if isinstance(value, str) and value.startswith(" -") and value[1:] in args:
-                ctx.params[key] = value[1:]
-        return rest
-
-
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 88})
 @click.version_option(__version__, prog_name="matcalc")
 def main() -> None:
@@ -103,6 +114,8 @@ def main() -> None:
       matcalc derive "x^x" --format latex --standalone -o xx.tex
       matcalc grad "3x^2(2y+7)" --wrt x,y
       matcalc jacobian "[ln(g1), sin(g2)]" --where "g1 = x^2; g2 = 3x" --wrt x
+      matcalc derive "x.T @ A @ x" --shape x:n --shape A:n,n --wrt x
+      matcalc jacobian "tanh(x)" --shape x:n --dim n=3
       matcalc graph "3*(a + b*c)" --at a=5,b=3,c=2
       matcalc rules
     """
@@ -111,7 +124,17 @@ def main() -> None:
 #: Options shared by the derivation commands (derive, grad, jacobian), in --help order.
 FORMAT_OPTION = click.option("--format", "fmt", type=click.Choice(FORMATS), default="text",
                              show_default=True, help="Output format.")
+SHAPE_OPTION = click.option("--shape", "shape", multiple=True, metavar="NAME:DIMS",
+                 help="Declare a vector or matrix: x:n is an n x 1 column, W:m,n an m x n "
+                 "matrix (dimensions are integers or names); repeat for each. Undeclared "
+                 "names are scalars. Then @ is the matrix product, .T the transpose and "
+                 "* / + - act element-wise with broadcasting.")
+DIM_OPTION = click.option("--dim", "dim", multiple=True, metavar="NAME=SIZE",
+                 help="With --shape: also show the result's components at this size, "
+                 "e.g. --dim n=3 (repeatable).")
+MATRIX_OPTIONS = (SHAPE_OPTION, DIM_OPTION)
 SHARED_OPTIONS = (
+    SHAPE_OPTION, DIM_OPTION,
     click.option("--where", metavar="DEFS", help="Named intermediate variables, e.g. "
                  "\"g1 = x^2; g2 = 3x\" (';' or line breaks between them): the derivation "
                  "goes through them (total-derivative or vector chain rule) and substitutes "
@@ -135,10 +158,13 @@ SHARED_OPTIONS = (
 )
 
 
-def shared_options(command: Callable, formats: tuple[str, ...] = FORMATS) -> Callable:
+def shared_options(command: Callable, formats: tuple[str, ...] = FORMATS,
+                   matrix: bool = True) -> Callable:
     """Apply SHARED_OPTIONS to a command (defined once, listed in this order); ``formats``
-    replaces the choices of --format."""
+    replaces the choices of --format; ``matrix=False`` leaves out --shape and --dim."""
     for option in reversed(SHARED_OPTIONS):
+        if not matrix and option in MATRIX_OPTIONS:
+            continue
         if option is FORMAT_OPTION and formats != FORMATS:
             option = click.option("--format", "fmt", type=click.Choice(formats),
                                   default="text", show_default=True, help="Output format.")
@@ -158,7 +184,7 @@ def _run_shared(action: Callable[..., object], shared: dict,
     _run(lambda: action(opts, shared["where"]), shared["fmt"], shared["output"], write)
 
 
-@main.command(cls=ExprCommand, context_settings={"ignore_unknown_options": True})
+@main.command(cls=ExprCommand)
 @click.argument("expr")
 @click.option("--wrt", metavar="VAR", help="Variable to differentiate by (may be left out when "
               "the expression has one variable; others are held constant).")
@@ -173,10 +199,12 @@ def derive(expr: str, wrt: str | None, **shared: object) -> None:
     """
     from .api import derive as api_derive
 
-    _run_shared(lambda opts, where: api_derive(expr, wrt, options=opts, where=where), shared)
+    _run_shared(lambda opts, where: api_derive(expr, wrt, options=opts, where=where,
+                                               shapes=shared["shape"], dims=shared["dim"]),
+                shared)
 
 
-@main.command(cls=ExprCommand, context_settings={"ignore_unknown_options": True})
+@main.command(cls=ExprCommand)
 @click.argument("expr")
 @click.option("--wrt", metavar="VAR[,VAR...]", help="Variables of the gradient, e.g. x,y "
               "(default: every free variable, sorted by name).")
@@ -192,10 +220,11 @@ def grad(expr: str, wrt: str | None, **shared: object) -> None:
     """
     from .api_multi import gradient
 
-    _run_shared(lambda opts, where: gradient(expr, wrt, options=opts, where=where), shared)
+    _run_shared(lambda opts, where: gradient(expr, wrt, options=opts, where=where,
+                                                     shapes=shared["shape"], dims=shared["dim"]), shared)
 
 
-@main.command(cls=ExprCommand, context_settings={"ignore_unknown_options": True})
+@main.command(cls=ExprCommand)
 @click.argument("exprs", metavar="\"[F1, F2, ...]\"")
 @click.option("--wrt", metavar="VAR[,VAR...]", help="Variables, one column each, e.g. x,y "
               "(default: every free variable, sorted by name).")
@@ -216,17 +245,69 @@ def jacobian(exprs: str, wrt: str | None, layout: str, **shared: object) -> None
     from .api_multi import jacobian as api_jacobian
 
     _run_shared(lambda opts, where: api_jacobian(exprs, wrt, layout=layout, options=opts,
-                                                 where=where), shared)
+                                                 where=where, shapes=shared["shape"],
+                                                 dims=shared["dim"]), shared)
 
 
-@main.command(cls=ExprCommand, context_settings={"ignore_unknown_options": True})
+@main.command(cls=ExprCommand)
+@click.argument("program_file", metavar="FILE|-")
+@click.option("--wrt", metavar="P[,P...]", help="Parameters, e.g. W1,b1,W2,b2 (default: every "
+              "declared input).")
+@click.option("--emit", type=click.Choice(("numpy",)), help="Write a runnable Python module "
+              "with forward() and backward() built from the derived equations instead.")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
+              help="Output format.")
+@click.option("--steps/--no-steps", default=True, show_default=True,
+              help="Show every step, or just the backward-pass equations.")
+@click.option("--verify/--no-verify", default=True, show_default=True,
+              help="Check every parameter's gradient against finite differences of the "
+              "objective at random sizes.")
+@click.option("--standalone", is_flag=True, help="LaTeX: a complete document for pdflatex.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed for the sample points.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True),
+              help="Write to FILE instead of standard output.")
+def backprop(program_file: str, wrt: str | None, emit: str | None, fmt: str, steps: bool,
+             verify: bool, standalone: bool, seed: int, output: str | None) -> None:
+    """The backward pass of a forward program, equation by equation.
+
+    \b
+    FILE (or - for standard input) declares shapes and assigns, in forward order;
+    the last assignment is the scalar objective (see docs/backprop.md):
+      X: nx, m
+      W1: n1, nx
+      b1: n1
+      Z1 = W1 @ X + b1
+      A1 = tanh(Z1)
+      J = sum(A1) / m
+    \b
+      matcalc backprop mlp.mc --wrt W1,b1,W2,b2
+      matcalc backprop mlp.mc --wrt W1,b1,W2,b2 --emit numpy -o mlp_grad.py
+    """
+    from .api_backprop import backprop as api_backprop
+    from .options import Options
+
+    try:
+        if program_file.strip() == "-":
+            text = sys.stdin.read()
+        else:
+            with open(program_file.strip(), encoding="utf-8") as fh:
+                text = fh.read()
+    except (OSError, UnicodeDecodeError) as exc:
+        click.echo(f"error: cannot read {program_file.strip()}: "
+                   f"{getattr(exc, 'strerror', None) or exc}", err=True)
+        sys.exit(2)
+    opts = Options(steps=steps, verify=verify, standalone=standalone, seed=seed)
+    _run(lambda: api_backprop(text, wrt, options=opts), "numpy" if emit else fmt, output)
+
+
+@main.command(cls=ExprCommand)
 @click.argument("expr")
 @click.option("--at", metavar="NAME=VALUE,...", help="Evaluate the graph at this point, "
               "e.g. a=5,b=3,c=2 (every input needs a value; exact numbers stay exact). "
               "Left out, the derivation is symbolic.")
 @click.option("--name", metavar="NAME", help="The output node's name (default: y for one "
               "input, J for several, L when y is an input).")
-@lambda command: shared_options(command, GRAPH_FORMATS)
+@lambda command: shared_options(command, GRAPH_FORMATS, matrix=False)
 def graph(expr: str, at: str | None, name: str | None, **shared: object) -> None:
     """The computation graph of EXPR: forward values, backward pass, paths.
 
@@ -300,6 +381,191 @@ def rules(fmt: str) -> None:
     width = max(len(r.name) for r in RULES.values())
     for r in RULES.values():
         click.echo(f"{r.name:<{width}}  {r.identity}")
+
+
+# ----------------------------------------------------------------------------- notes
+
+#: Exit status of `matcalc notes` when the document was written but is not all right.
+EXIT_INCOMPLETE = 1
+
+
+def _fail(exc: MatcalcError) -> None:
+    click.echo(exc.format(), err=True)
+    sys.exit(exc.exit_code)
+
+
+def _write_text(text: str, output: str) -> None:
+    try:
+        with open(output, "w", encoding="utf-8") as fh:
+            fh.write(text if text.endswith("\n") else text + "\n")
+    except OSError as exc:
+        click.echo(f"error: cannot write {output}: {exc.strerror}", err=True)
+        sys.exit(2)
+
+
+def _write_document(tex: str, output: str | None) -> None:
+    """stdout, a .tex file, or (``-o x.pdf``) a PDF compiled by latexmk or pdflatex."""
+    if output is None:
+        click.echo(tex, nl=not tex.endswith("\n"))
+    elif output.lower().endswith(".pdf"):
+        from .notes.pdf import compile_pdf
+        try:
+            compile_pdf(tex, output)
+        except MatcalcError as exc:
+            _fail(exc)
+        except OSError as exc:
+            click.echo(f"error: cannot write {output}: {exc.strerror}", err=True)
+            sys.exit(2)
+    else:
+        _write_text(tex, output)
+
+
+@main.command()
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True),
+              help="Write to FILE: .tex for LaTeX, .pdf to compile it (latexmk or pdflatex); "
+                   "default: the LaTeX on standard output.")
+@click.option("--keep-going", is_flag=True, help="A derivation that fails is reported and "
+              "marked in the document; the others are still written (exit status 1).")
+def notes(file: str, output: str | None, keep_going: bool) -> None:
+    """Lecture notes: turn a notes FILE (TOML) into one LaTeX document.
+
+    \b
+    The file has a title and sections; each section has prose and derivations
+    (derive, grad, jacobian ...) with their options and notation (see
+    docs/notes-format.md; `matcalc examples handout` prints a complete sample).
+    Derivations are numbered, every step names its rule, every result has a
+    verification footnote.
+      matcalc notes handout.toml -o handout.tex
+      matcalc notes handout.toml -o handout.pdf
+      matcalc notes handout.toml --keep-going -o handout.tex
+
+    \b
+    Exit status: 0 written and every result verified; 1 written, but a numeric
+    check failed or (--keep-going) a derivation failed; 2 a bad notes file (the
+    message names file, line and entry) or a derivation with bad input; 3 no rule
+    applies to a derivation.
+    """
+    from .notes import build, load_notes
+
+    try:
+        doc = load_notes(file)
+        tex, outcomes = build(doc, keep_going=keep_going)
+    except MatcalcError as exc:
+        _fail(exc)
+    except Exception as exc:  # a bug, not bad input: still one line, never a traceback
+        click.echo(f"internal error ({type(exc).__name__}): {exc}. Please report it.", err=True)
+        sys.exit(EXIT_INTERNAL)
+    failed = [o for o in outcomes if o.error is not None]
+    for o in failed:
+        click.echo(o.error.format(), err=True)
+    _write_document(tex, output)
+    unverified = [o for o in outcomes if o.derivation is not None
+                  and getattr(o.derivation.verification, "status", "") == "failed"]
+    if output:
+        n = len(outcomes)
+        state = ("all verified numerically" if not failed and not unverified else
+                 f"{len(failed)} failed, {len(unverified)} failed the numeric check")
+        click.echo(f"wrote {output}: {n} derivation{'s' * (n != 1)} in {len(doc.sections)} "
+                   f"section{'s' * (len(doc.sections) != 1)}, {state}")
+    sys.exit(EXIT_INCOMPLETE if failed or unverified else 0)
+
+
+# ----------------------------------------------------------------------------- examples
+
+@main.group()
+def examples() -> None:
+    """The worked-examples gallery: every derivation of the source lecture notes.
+
+    \b
+      matcalc examples list
+      matcalc examples run
+      matcalc examples run ln_sin_cube_squared
+      matcalc examples render jacobian_f_g --format latex --standalone -o j.tex
+      matcalc examples handout -o handout.toml
+    """
+
+
+@examples.command("list")
+def examples_list() -> None:
+    """List the examples: name, kind and where in the notes it comes from."""
+    from .gallery import examples as all_examples
+
+    rows = all_examples()
+    width = max(len(e.name) for e in rows)
+    kinds = max(len(e.kind) for e in rows)
+    for e in rows:
+        click.echo(f"{e.name:<{width}}  {e.kind:<{kinds}}  {e.source}")
+
+
+@examples.command("run")
+@click.argument("names", nargs=-1, metavar="[NAME]...")
+def examples_run(names: tuple[str, ...]) -> None:
+    """Re-derive and re-verify every example (or those named): a table of name, kind,
+    verified, whether it agrees with the notes' own answer, and time.
+
+    Exit status 1 when an example fails its numeric check, disagrees with the notes or
+    errs."""
+    from .gallery import run
+
+    try:
+        rows = run(names or None)
+    except MatcalcError as exc:
+        _fail(exc)
+    width = max([len(r.name) for r in rows] + [4])
+    click.echo(f"{'name':<{width}}  {'kind':<8}  {'verified':<8}  {'notes':<5}  time")
+    for r in rows:
+        click.echo(f"{r.name:<{width}}  {r.kind:<8}  {r.verified:<8}  {r.seed:<5}  "
+                   f"{r.seconds * 1000:7.1f} ms")
+    bad = [r for r in rows if r.verified not in ("passed", "skipped") or r.seed == "no"]
+    total = sum(r.seconds for r in rows)
+    click.echo(f"{len(rows) - len(bad)} of {len(rows)} verified and agree with the notes "
+               f"({total:.2f} s)")
+    for r in bad:
+        if r.message:
+            click.echo(f"{r.name}: {r.message}", err=True)
+    sys.exit(1 if bad else 0)
+
+
+@examples.command("render")
+@click.argument("name")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="latex", show_default=True,
+              help="Output format.")
+@click.option("--standalone", is_flag=True, help="LaTeX: a complete document for pdflatex "
+              "(implied by -o FILE.pdf).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True),
+              help="Write to FILE instead of standard output; FILE.pdf compiles the LaTeX.")
+def examples_render(name: str, fmt: str, standalone: bool, output: str | None) -> None:
+    """Derive one example and print it (LaTeX by default)."""
+    from .gallery import derive_example, find
+    from .options import Options
+
+    try:
+        d = derive_example(find(name), options=Options(standalone=standalone))
+        if output and output.lower().endswith(".pdf"):
+            _write_document(d.to_latex(standalone=True), output)
+            return
+        text = _render(d, fmt)
+    except MatcalcError as exc:
+        _fail(exc)
+    if output:
+        _write_text(text, output)
+    else:
+        click.echo(text)
+
+
+@examples.command("handout")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True),
+              help="Write to FILE instead of standard output.")
+def examples_handout(output: str | None) -> None:
+    """Print the sample notes file (a complete handout, see docs/notes-format.md)."""
+    from .gallery import sample_handout
+
+    text = sample_handout()
+    if output:
+        _write_text(text, output)
+    else:
+        click.echo(text, nl=False)
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ from .options import DEFAULT_OPTIONS, Options
 
 if TYPE_CHECKING:
     from .engine.graph import Analysis, Edge, Node
+    from .render.notation import Notation
     from .verify.result import Verification
 
 Kind = Literal["derivative", "gradient", "jacobian", "graph", "backprop"]
@@ -35,6 +36,8 @@ class Derivation:
     options: Options = DEFAULT_OPTIONS
     shapes: dict[str, tuple] = field(default_factory=dict)
     layout: str = "numerator"
+    #: backprop: (Program, BackwardPass), for ``to_numpy`` (the forward/backward module)
+    program: object = None
     #: kind "graph": the computation graph's nodes and edges (``graph`` has the rest:
     #: forward values, backward pass, paths); empty for the other kinds
     nodes: tuple["Node", ...] = ()
@@ -48,33 +51,62 @@ class Derivation:
         the single derivative for one input), or the Jacobian matrix in the stated layout."""
         if self.kind == "jacobian":
             return self.results["jacobian"]
+        if self.kind == "backprop":
+            return self.results[str(self.wrt[0])]
+        if self.shapes:
+            return self.results[str(self.wrt[0])]
         if self.kind == "gradient" or (self.kind == "graph" and len(self.wrt) > 1):
             return sp.ImmutableMatrix([[self.results[str(w)] for w in self.wrt]])
         return self.results[str(self.wrt[0])]
 
     def to_text(self) -> str:
+        if self.shapes:
+            from .matrix import render as matrix_render
+            return matrix_render.render_text(self)
         from .render.text import render_text
         return render_text(self)
 
-    def to_latex(self, standalone: bool | None = None) -> str:
+    def to_latex(self, standalone: bool | None = None, notation: "Notation | None" = None) -> str:
+        """LaTeX: ``align*`` blocks, or a complete document; ``notation`` (a
+        :class:`matcalc.render.notation.Notation`) sets the lecturer's conventions."""
+        if self.shapes:
+            from .matrix import render as matrix_render
+            return matrix_render.render_latex(
+                self, standalone=self.options.standalone if standalone is None else standalone)
         from .render.latex import render_latex
-        return render_latex(self, standalone=self.options.standalone if standalone is None else standalone)
+        return render_latex(self, standalone=self.options.standalone if standalone is None else standalone,
+                            notation=notation)
 
     def to_markdown(self) -> str:
+        if self.shapes:
+            from .matrix import render as matrix_render
+            return matrix_render.render_markdown(self)
         from .render.markdown import render_markdown
         return render_markdown(self)
 
     def to_json(self, indent: int | None = 2) -> str:
+        if self.shapes:
+            from .matrix import render as matrix_render
+            return matrix_render.render_json(self, indent=indent)
         from .render.json import render_json
         return render_json(self, indent=indent)
 
     def to_dict(self) -> dict:
+        if self.shapes:
+            from .matrix import render as matrix_render
+            return matrix_render.to_dict(self)
         from .render.json import to_dict
         return to_dict(self)
 
     def to_numpy(self) -> str:
         """The result as a Python expression over ``np.*`` and the variables' names (a
         gradient evaluates to a vector of shape (n,), a Jacobian to its m x n matrix)."""
+        if self.kind == "backprop":
+            from .matrix.emit import emit_numpy
+            return emit_numpy(*self.program, source=self.input.splitlines()[0] if False else "")
+        if self.shapes:
+            from .matrix import render as matrix_render
+            return matrix_render.render_numpy(self)
         from .codegen.numpy import to_numpy, to_numpy_array
         if self.kind == "gradient" or (self.kind == "graph" and len(self.wrt) > 1):
             return to_numpy_array(list(self.result), (len(self.wrt),))
@@ -86,8 +118,15 @@ class Derivation:
         return render_dot(self)
 
     def _repr_latex_(self) -> str:
+        if self.shapes:
+            return "$\\displaystyle " + self.to_latex(standalone=False).split("\\[")[-1].split("\\]")[0] + "$"
         from .render.latex import render_latex
         return render_latex(self, standalone=False, display=True)
+
+    def __repr__(self) -> str:
+        """Short on purpose: a deep expression's full repr can take minutes to build."""
+        text = self.input if len(self.input) <= 60 else self.input[:57] + "..."
+        return f"<Derivation {self.kind} of {text!r}>"
 
     def __str__(self) -> str:
         return self.to_text()

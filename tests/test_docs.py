@@ -4,8 +4,9 @@ the README's test command is CI's, and links lead somewhere.
 * docs/cli.md and docs/rules.md equal what ``python -m matcalc.render.docs`` writes now.
 * Every ```console block of README.md and docs/*.md whose first line is ``$ matcalc ...``
   is run again (each ``$ `` line is a command, the lines after it its output) and must
-  print exactly what is pasted. Keep such blocks deterministic (the numeric check is
-  seeded, seed 0 by default, so it is).
+  print exactly what is pasted. The commands of one block run in the same empty
+  directory, in order (a file one writes, the next may read). Keep such blocks
+  deterministic (the numeric check is seeded, seed 0 by default, so it is).
 * Every ```pycon block is run as a doctest, the blocks of one page in order.
 * The README's second set-up command is the last line of .ci/run.
 * Every relative link in README.md and docs/*.md leads to an existing file (and heading).
@@ -37,19 +38,22 @@ def _blocks(page: Path, language: str) -> list[tuple[int, str]]:
             for m in FENCE.finditer(text) if m.group(1) == language]
 
 
-def _console_cases() -> list[tuple[str, str, str]]:
-    """(where, command, expected output) for every command of every ``$ matcalc`` block."""
+def _console_cases() -> list[tuple[str, str, str, tuple[str, ...]]]:
+    """(where, command, expected output, the block's earlier commands) for every command
+    of every ``$ matcalc`` block."""
     cases = []
     for page in PAGES:
         for line, body in _blocks(page, "console"):
             if not body.startswith("$ matcalc"):
                 continue
-            command, output = None, []
+            command, output, before = None, [], []
             for row in body.splitlines() + ["$ "]:
                 if row.startswith("$ "):
                     if command is not None:
                         where = f"{page.relative_to(ROOT)}:{line}"
-                        cases.append((where, command, "\n".join(output).rstrip("\n")))
+                        cases.append((where, command, "\n".join(output).rstrip("\n"),
+                                      tuple(before)))
+                        before.append(command)
                     command, output = row[2:], []
                 else:
                     output.append(row)
@@ -77,16 +81,18 @@ def test_cli_reference_lists_every_command() -> None:
 # ----------------------------------------------------------------- pasted output
 def test_there_are_console_examples() -> None:
     assert len(CONSOLE) >= 10
-    assert any(c == 'matcalc derive "ln(sin(x**3)**2)"' for _, c, _ in CONSOLE)
+    assert any(c == 'matcalc derive "ln(sin(x**3)**2)"' for _, c, _, _ in CONSOLE)
 
 
-@pytest.mark.parametrize("where, command, expected", CONSOLE,
-                         ids=[f"{w} {c}" for w, c, _ in CONSOLE])
-def test_console_output_is_real(where: str, command: str, expected: str, tmp_path: Path,
-                                monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("where, command, expected, before", CONSOLE,
+                         ids=[f"{w} {c}" for w, c, _, _ in CONSOLE])
+def test_console_output_is_real(where: str, command: str, expected: str, before: tuple,
+                                tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     args = shlex.split(command)
     assert args[0] == "matcalc", f"{where}: a console block may only run matcalc: {command}"
     monkeypatch.chdir(tmp_path)           # -o FILE lands here, not in the repository
+    for earlier in before:                # the block's earlier commands, in the same place
+        CliRunner().invoke(main, shlex.split(earlier)[1:], prog_name="matcalc")
     result = CliRunner().invoke(main, args[1:], prog_name="matcalc")
     assert result.exception is None or isinstance(result.exception, SystemExit), \
         f"{where}: {command} raised {result.exception!r}"

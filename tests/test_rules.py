@@ -56,6 +56,8 @@ def test_every_rule_has_a_case() -> None:
     for expr, var, _, _ in sympy_cases():
         d = derive(expr, var, verify=False)
         used |= {s.rule for top in d.steps for s in top.walk()}
+    from .matrix_rule_cases import matrix_rule_examples
+    used |= {name for name, _ in matrix_rule_examples()}   # checked by the test below
     assert set(RULES) - used == set(), "every catalogue rule needs a data-driven case"
 
 
@@ -95,3 +97,31 @@ def test_dag_is_differentiated_once_per_node() -> None:
     n_steps = sum(1 for _ in d.steps[0].walk())
     assert n_steps < 30 * 20, n_steps  # linear in n, not 2^n
     assert any(s.rule == "reuse" for s in d.steps[0].walk())
+
+
+def _rules_in(steps: list[dict]) -> set[str]:
+    out: set[str] = set()
+    for s in steps:
+        out.add(s["rule"])
+        out |= _rules_in(s["children"])
+    return out
+
+
+def test_every_matrix_rule_is_used_by_its_own_example() -> None:
+    """Each matrix rule's catalogue example runs, verifies, and applies that very rule."""
+    import json
+
+    from click.testing import CliRunner
+
+    from matcalc.cli import main
+
+    from .matrix_rule_cases import matrix_rule_examples
+
+    examples = matrix_rule_examples()
+    assert len(examples) >= 25
+    for name, args in examples:
+        res = CliRunner().invoke(main, args + ["--format", "json"])
+        assert res.exit_code == 0, (name, res.output)
+        d = json.loads(res.output)
+        assert name in _rules_in(d["steps"]), name
+        assert d["verification"]["status"] in ("passed", "skipped"), name

@@ -220,8 +220,9 @@ CONSOLE_BLOCK = re.compile(r"^```console[ \t]*\n(\$ matcalc.*?)^```[ \t]*$", re.
 
 
 def _run_console(body: str) -> str:
-    """Re-run every ``$ matcalc ...`` line of a console block; return the block with the
-    real output pasted under each command (stdout and stderr, as a terminal shows them)."""
+    """Re-run every ``$ matcalc ...`` line of a console block, in order and in one empty
+    directory; return the block with the real output pasted under each command (stdout
+    and stderr, as a terminal shows them)."""
     import os
     import shlex
     import tempfile
@@ -231,21 +232,21 @@ def _run_console(body: str) -> str:
     from ..cli import main
 
     out: list[str] = []
-    for row in body.splitlines():
-        if not row.startswith("$ "):
-            continue
-        args = shlex.split(row[2:])
-        here = os.getcwd()
-        with tempfile.TemporaryDirectory() as tmp:  # -o FILE lands here
-            os.chdir(tmp)
-            try:
+    here = os.getcwd()
+    with tempfile.TemporaryDirectory() as tmp:  # -o FILE lands here; one place per block
+        os.chdir(tmp)
+        try:
+            for row in body.splitlines():
+                if not row.startswith("$ "):
+                    continue
+                args = shlex.split(row[2:])
                 result = CliRunner().invoke(main, args[1:], prog_name="matcalc")
-            finally:
-                os.chdir(here)
-        out.append(row)
-        text = result.output.rstrip("\n")
-        if text:
-            out.append(text)
+                out.append(row)
+                text = result.output.rstrip("\n")
+                if text:
+                    out.append(text)
+        finally:
+            os.chdir(here)
     return "\n".join(out) + "\n"
 
 

@@ -42,8 +42,12 @@ def _held_words(step: Step) -> tuple:
     held = tuple(step.held_constant)
     if not held:
         return (":",)
-    names = ", ".join(h.name for h in held[:-1]) + (" and " if len(held) > 1 else "") + held[-1].name
-    return (f", holding {names} constant:",)
+    pieces: list = [", holding "]          # the symbols as pieces: LaTeX sets them as math
+    for i, h in enumerate(held):
+        if i:
+            pieces.append(" and " if i == len(held) - 1 else ", ")
+        pieces.append(h)
+    return (*pieces, " constant:")
 
 
 def top_level(d: "Derivation", roots: Sequence[Step], value: sp.Symbol,

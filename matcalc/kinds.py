@@ -1,0 +1,80 @@
+"""The kinds of derivation, one registry row each: what lecture notes and the gallery can ask for.
+
+A kind is a name (``derive``, ``grad``, ``jacobian`` ...), the API function that computes
+it (a ``module:function`` path, imported on first use), the key holding its input and the
+options it accepts, with their types. The notes loader validates entries against this table
+and the gallery runs its examples through it, so a new kind is one more row::
+
+    Kind("graph", "matcalc:graph", "expr", {"at": (str, dict)}, packages=("tikz",)),
+
+Options every kind accepts (they set :class:`matcalc.options.Options` fields) are in
+``COMMON_OPTIONS``.
+"""
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass, field
+from typing import Any, Callable, Mapping
+
+from .errors import InputError
+
+#: Value types of an option: a type or a tuple of types (TOML gives str, int, float, bool,
+#: list, dict).
+Types = type | tuple[type, ...]
+
+
+@dataclass(frozen=True)
+class Kind:
+    """One kind of derivation: ``call(subject, **options) -> Derivation``."""
+
+    name: str
+    target: str                              # "module:function", imported on first use
+    subject: str                             # the key holding the input ("expr", "program")
+    options: Mapping[str, Types] = field(default_factory=dict)  # keyword options and types
+    subject_types: Types = str               # jacobian also takes a list of expressions
+    packages: tuple[str, ...] = ()           # LaTeX packages its rendering needs
+    summary: str = ""
+
+    @property
+    def function(self) -> Callable[..., Any]:
+        module, _, name = self.target.partition(":")
+        return getattr(importlib.import_module(module), name)
+
+    def call(self, subject: Any, own: Mapping[str, Any] | None = None, **kw: Any) -> Any:
+        """Run the derivation: ``own`` are this kind's own options (``wrt`` ...), ``kw``
+        API keywords such as ``options=Options(...)``."""
+        own = dict(own or {})
+        unknown = sorted(set(own) - set(self.options))
+        if unknown:
+            raise InputError(f"{self.name}: unknown option '{unknown[0]}'")
+        return self.function(subject, **own, **kw)
+
+
+#: Options every kind accepts: notes key -> (Options field, value types).
+COMMON_OPTIONS: dict[str, tuple[str, Types]] = {
+    "verify": ("verify", bool),
+    "simplify": ("simplify", bool),
+    "points": ("points", int),
+    "seed": ("seed", int),
+    "timeout": ("simplify_timeout", (int, float)),
+}
+
+_VARS = (str, list)
+
+KINDS: dict[str, Kind] = {k.name: k for k in (
+    Kind("derive", "matcalc.api:derive", "expr", {"wrt": str, "where": (str, dict)},
+         summary="d expr / d wrt, step by step"),
+    Kind("grad", "matcalc.api_multi:gradient", "expr", {"wrt": _VARS, "where": (str, dict)},
+         summary="the gradient: every partial derivative"),
+    Kind("jacobian", "matcalc.api_multi:jacobian", "expr",
+         {"wrt": _VARS, "where": (str, dict), "layout": str}, subject_types=(str, list),
+         summary="the Jacobian of [f1, f2, ...], entry by entry"),
+)}
+
+
+def get_kind(name: str) -> Kind:
+    """The kind called ``name``; an unknown name is an InputError listing the known ones."""
+    try:
+        return KINDS[name]
+    except KeyError:
+        raise InputError(f"unknown kind '{name}' (known: {', '.join(KINDS)})") from None

@@ -1,0 +1,290 @@
+"""Step 1 of the matrix-differential method: take the differential d f, rule by rule.
+
+``Differentiator(var).d(expr)`` returns the Step for d(expr): its ``result`` is an
+expression linear in dV (``dV`` a MatrixSymbol of V's shape named ``d<V>``, or the scalar
+symbol ``d<v>``). The rules (Magnus and Neudecker):
+
+    d(A + B) = dA + dB                 d(AB) = dA B + A dB
+    d(A^T) = (dA)^T                    d(A^{-1}) = -A^{-1} dA A^{-1}
+    d tr A = tr dA                     d det A = det A tr(A^{-1} dA)
+    d log det A = tr(A^{-1} dA)        d(A o B) = dA o B + A o dB
+    d f(A) = f'(A) o dA  (f applied entry by entry; f' from the scalar rule catalogue)
+    d ||X|| = tr(X^T dX) / ||X||       d phi(s) = phi'(s) ds  (s scalar)
+
+A sub-expression used several times is differentiated once (later uses get ``reuse``).
+Anything else raises NoRuleError naming the sub-expression (exit 3): never a silently
+wrong result.
+"""
+from __future__ import annotations
+
+import sympy as sp
+from sympy import (Determinant, HadamardProduct, Inverse, MatAdd, MatMul, MatPow,
+                   MatrixSymbol, Trace, Transpose)
+from sympy.matrices.expressions import MatrixExpr
+
+from ..engine.step import Step
+from ..errors import NoRuleError
+from . import algebra as al
+from .algebra import is_matrix, shape
+from .nodes import Diag, Elementwise, LogDet, LogSoftmax, Norm, ScalarOf, Softmax, T
+from .printing import matrix_syntax
+
+KIND = "differential"
+
+
+def differential_symbol(var: sp.Basic) -> sp.Basic:
+    """dV for a matrix V (a MatrixSymbol named 'dV'), dz for a scalar z."""
+    if isinstance(var, MatrixSymbol):
+        return MatrixSymbol(f"d{var.name}", *var.shape)
+    return sp.Symbol(f"d{var.name}")
+
+
+def short(expr: sp.Basic, limit: int = 70) -> str:
+    try:
+        text = matrix_syntax(expr)
+    except Exception:                      # pragma: no cover - printing must not hide errors
+        text = type(expr).__name__
+    return text if len(text) <= limit else text[:limit - 3] + "..."
+
+
+class Differentiator:
+    """Differentials with respect to one variable, memoized per distinct sub-expression."""
+
+    def __init__(self, var: sp.Basic) -> None:
+        self.var = var
+        self.dvar = differential_symbol(var)
+        self.memo: dict[sp.Basic, Step] = {}
+        self._depends: dict[sp.Basic, bool] = {}
+
+    # ----------------------------------------------------------------- helpers
+    def depends(self, expr: sp.Basic) -> bool:
+        hit = self._depends.get(expr)
+        if hit is None:
+            if expr == self.var:
+                hit = True
+            elif isinstance(expr, (MatrixSymbol, sp.Symbol)) or not expr.args:
+                hit = False
+            elif isinstance(expr, Elementwise):
+                hit = self.depends(expr.arg)
+            else:
+                hit = any(self.depends(a) for a in expr.args)
+            self._depends[expr] = hit
+        return hit
+
+    def step(self, rule: str, expr: sp.Basic, result: sp.Basic, description: str,
+             children: tuple[Step, ...] = ()) -> Step:
+        return Step(rule, KIND, expr, result, description, self.var, children)  # type: ignore[arg-type]
+
+    # ----------------------------------------------------------------- dispatch
+    def d(self, expr: sp.Basic) -> Step:
+        """The Step d(expr)."""
+        if not self.depends(expr):
+            return self.step("d_constant", expr, al.zero(shape(expr)),
+                             f"{short(expr)} does not depend on {self.var.name}: its "
+                             "differential is 0.")
+        if expr == self.var:
+            return self.step("d_variable", expr, self.dvar,
+                             f"The differential of the variable {self.var.name} is "
+                             f"{self.dvar.name}.")
+        seen = self.memo.get(expr)
+        if seen is not None:
+            return Step("reuse", "reuse", expr, seen.result,
+                        f"Already derived: {short(expr)} occurs more than once.", self.var,
+                        same_as=seen)
+        method = _DISPATCH.get(type(expr))
+        if method is None:
+            for cls, m in _DISPATCH.items():
+                if isinstance(expr, cls):
+                    method = m
+                    break
+        if method is None:
+            if not is_matrix(expr):
+                method = Differentiator._scalar
+            else:
+                raise NoRuleError(f"no matrix rule applies to {type(expr).__name__}: "
+                                  f"{short(expr)}", expr)
+        result = method(self, expr)
+        self.memo[expr] = result
+        return result
+
+    # ----------------------------------------------------------------- matrix rules
+    def _matadd(self, expr: MatAdd) -> Step:
+        kids = tuple(self.d(t) for t in expr.args)
+        return self.step("d_sum", expr, al.madd(*[k.result for k in kids], like=shape(expr)),
+                         "Sum rule: d(A + B) = dA + dB.", kids)
+
+    def _matmul(self, expr: MatMul) -> Step:
+        coeff, mats = al.coeff_and_factors(expr)
+        factors: list[sp.Basic] = ([coeff] if coeff != 1 else []) + list(mats)
+        kids: list[Step] = []
+        terms: list[sp.Basic] = []
+        for i, f in enumerate(factors):
+            if not self.depends(f):
+                continue
+            k = self.d(f)
+            kids.append(k)
+            terms.append(al.mmul(*factors[:i], k.result, *factors[i + 1:]))
+        result = al.madd(*terms, like=shape(expr))
+        desc = ("Product rule: d(AB) = dA B + A dB, one term per factor that depends on "
+                f"{self.var.name}.") if len(terms) > 1 else \
+            f"Constant factors stay: d(AB) = A dB when only one factor depends on {self.var.name}."
+        return self.step("d_product", expr, result, desc, tuple(kids))
+
+    def _transpose(self, expr: Transpose) -> Step:
+        k = self.d(expr.arg)
+        return self.step("d_transpose", expr, al.mT(k.result) if _is_leafy(k.result)
+                         else Transpose(k.result),
+                         "Transpose rule: d(A^T) = (dA)^T.", (k,))
+
+    def _inverse(self, expr: Inverse) -> Step:
+        k = self.d(expr.arg)
+        result = al.mmul(-1, expr, k.result, expr)
+        return self.step("d_inverse", expr, result,
+                         "Inverse rule: d(A^{-1}) = -A^{-1} dA A^{-1}.", (k,))
+
+    def _matpow(self, expr: MatPow) -> Step:
+        base, k = expr.base, int(expr.exp)
+        kid = self.d(base)
+        terms = [al.mmul(_power(base, i), kid.result, _power(base, k - 1 - i)) for i in range(k)]
+        return self.step("d_matrix_power", expr, al.madd(*terms, like=shape(expr)),
+                         f"Power of a matrix: d(A^{k}) = sum over i of A^i dA A^({k - 1}-i) "
+                         "(the product rule; A and dA do not commute).", (kid,))
+
+    def _hadamard(self, expr: HadamardProduct) -> Step:
+        args = list(expr.args)
+        kids, terms = [], []
+        for i, f in enumerate(args):
+            if not self.depends(f):
+                continue
+            k = self.d(f)
+            kids.append(k)
+            terms.append(al.hadamard(*args[:i], k.result, *args[i + 1:]))
+        return self.step("d_hadamard", expr, al.madd(*terms, like=shape(expr)),
+                         "Element-wise product rule: d(A o B) = dA o B + A o dB.", tuple(kids))
+
+    def _elementwise(self, expr: Elementwise) -> Step:
+        from ..engine.solver import derive_steps
+        inner = self.d(expr.arg)
+        t = sp.Symbol("t")
+        local = derive_steps(expr.body().xreplace({T: t}), t)
+        fprime = al.elementwise(local.result.xreplace({t: T}), expr.arg)
+        result = al.hadamard(fprime, inner.result)
+        return self.step("d_elementwise", expr, result,
+                         "Element-wise function: d f(A) = f'(A) o dA, with "
+                         f"f'(t) = {short(local.result)} ({local.rule} rule); its Jacobian "
+                         "is diagonal, so the full matrix is never needed.", (inner,))
+
+    def _diag(self, expr: Diag) -> Step:
+        k = self.d(expr.arg)
+        return self.step("d_diag", expr, Diag(k.result), "d diag(x) = diag(dx).", (k,))
+
+    def _softmax(self, expr: Softmax) -> Step:
+        k = self.d(expr.arg)
+        s, dz = expr, k.result
+        inner = al.hadamard(s, dz)
+        spread = _spread(inner, expr.axis)
+        result = al.madd(inner, al.mmul(-1, al.hadamard(s, spread)))
+        return self.step("d_softmax", expr, result,
+                         "Softmax: with s = softmax(z), ds = s o dz - s (s^T dz), for each "
+                         "column (the Jacobian diag(s) - s s^T).", (k,))
+
+    def _log_softmax(self, expr: LogSoftmax) -> Step:
+        k = self.d(expr.arg)
+        s = Softmax(expr.arg, expr.axis)
+        spread = _spread(al.hadamard(s, k.result), expr.axis)
+        result = al.madd(k.result, al.mmul(-1, spread))
+        return self.step("d_log_softmax", expr, result,
+                         "Log-softmax: d log softmax(z) = dz - 1 (s^T dz) with s = softmax(z), "
+                         "for each column.", (k,))
+
+    # ----------------------------------------------------------------- scalar-valued
+    def _trace(self, expr: Trace) -> Step:
+        k = self.d(expr.arg)
+        return self.step("d_trace", expr, al.trace(k.result), "Trace rule: d tr(A) = tr(dA).",
+                         (k,))
+
+    def _det(self, expr: Determinant) -> Step:
+        k = self.d(expr.arg)
+        result = expr * al.trace(al.mmul(al.inv(expr.arg), k.result))
+        return self.step("d_det", expr, result,
+                         "Determinant (Jacobi's formula): d det A = det A tr(A^{-1} dA).", (k,))
+
+    def _logdet(self, expr: LogDet) -> Step:
+        k = self.d(expr.arg)
+        return self.step("d_logdet", expr, al.trace(al.mmul(al.inv(expr.arg), k.result)),
+                         "Log-determinant: d log det A = tr(A^{-1} dA).", (k,))
+
+    def _norm(self, expr: Norm) -> Step:
+        x = expr.arg
+        k = self.d(x)
+        inner = al.mmul(al.mT(x), k.result)
+        inner = al.as_scalar(inner) if x.shape[1] == 1 else al.trace(inner)
+        return self.step("d_norm", expr, inner / expr,
+                         "Norm: d||x|| = x^T dx / ||x|| (Frobenius: tr(X^T dX)/||X||), from "
+                         "||x||^2 = x^T x.", (k,))
+
+    def _scalar_of(self, expr: ScalarOf) -> Step:
+        k = self.d(expr.arg)
+        return self.step("d_scalar_product", expr, al.as_scalar(k.result),
+                         "A 1 x 1 product is a scalar: its differential is the differential "
+                         "of the product.", k.children if k.rule == "d_product" else (k,))
+
+    def _scalar(self, expr: sp.Expr) -> Step:
+        """d phi(s1, s2, ...) = sum of dphi/ds_i ds_i for a scalar node (sum, product, power,
+        function) whose operands may involve matrices: the scalar chain rule."""
+        from ..engine.solver import derive_steps
+        args = list(expr.args)
+        kids: list[Step] = []
+        terms: list[sp.Expr] = []
+        names = [sp.Dummy(f"s{i}") for i in range(len(args))]
+        local_expr = expr.func(*names) if not isinstance(expr, (sp.Add, sp.Mul)) else None
+        for i, a in enumerate(args):
+            if not self.depends(a):
+                continue
+            k = self.d(a)
+            kids.append(k)
+            if isinstance(expr, sp.Add):
+                partial = sp.S.One
+            elif isinstance(expr, sp.Mul):
+                partial = sp.Mul(*args[:i], *args[i + 1:])
+            else:
+                u = sp.Symbol("u")
+                local = derive_steps(local_expr.xreplace({names[i]: u}), u)
+                partial = local.result.xreplace({u: a, **dict(zip(names, args))})
+            terms.append(partial * k.result)
+        rule = {sp.Add: "d_scalar_sum", sp.Mul: "d_scalar_product"}.get(type(expr),
+                                                                         "d_scalar_chain")
+        desc = {"d_scalar_sum": "Sum rule: d(a + b) = da + db.",
+                "d_scalar_product": "Product rule: d(ab) = da b + a db.",
+                }.get(rule, f"Chain rule: d phi(s) = phi'(s) ds for phi = {type(expr).__name__.lower()}.")
+        return self.step(rule, expr, sp.Add(*terms), desc, tuple(kids))
+
+
+def _power(base: MatrixExpr, k: int) -> sp.Basic:
+    if k == 0:
+        return sp.S.One
+    return base if k == 1 else MatPow(base, k)
+
+
+def _is_leafy(e: sp.Basic) -> bool:
+    return isinstance(e, (MatrixSymbol, Transpose)) or not e.args
+
+
+def _spread(m: MatrixExpr, axis: int) -> MatrixExpr:
+    """1 1^T m (sum each column and repeat it down the column) for axis 0, m 1 1^T for axis 1."""
+    r, c = m.shape
+    if axis == 0:
+        return al.mmul(al.ones(r, 1), al.ones(1, r), m)
+    return al.mmul(m, al.ones(c, 1), al.ones(1, c))
+
+
+_DISPATCH = {
+    MatAdd: Differentiator._matadd, MatMul: Differentiator._matmul,
+    Transpose: Differentiator._transpose, Inverse: Differentiator._inverse,
+    MatPow: Differentiator._matpow, HadamardProduct: Differentiator._hadamard,
+    Elementwise: Differentiator._elementwise, Diag: Differentiator._diag,
+    Softmax: Differentiator._softmax, LogSoftmax: Differentiator._log_softmax,
+    Trace: Differentiator._trace, Determinant: Differentiator._det,
+    LogDet: Differentiator._logdet, Norm: Differentiator._norm,
+    ScalarOf: Differentiator._scalar_of,
+}

@@ -1,0 +1,138 @@
+"""The matrix-expression nodes matcalc adds to SymPy's (MatrixSymbol, MatMul, MatAdd,
+Transpose, Inverse, Trace, Determinant, HadamardProduct, Identity, OneMatrix, ZeroMatrix).
+
+* ``Elementwise(Lambda(t, f(t)), X)``: f applied to every entry of X (tanh(X), X^2, 1/X ...).
+* ``Diag(x)``: the diagonal matrix with the vector x on its diagonal.
+* ``Softmax(X, axis)`` and ``LogSoftmax(X, axis)``: normalised over each column (axis 0,
+  also a vector's entries) or each row (axis 1).
+* Scalar-valued: ``ScalarOf(M)`` (a 1 x 1 product such as x^T A x used as a scalar),
+  ``LogDet(X)`` = log det X, ``Norm(X)`` (2-norm of a vector, Frobenius norm of a matrix).
+
+Sums over entries are products with ones: sum(X) = 1^T X 1, sum(X, axis=1) = X 1, and a
+bias b broadcast across k columns is b 1_k^T, so their derivatives need no rule of their own.
+"""
+from __future__ import annotations
+
+import sympy as sp
+from sympy import Expr, Integer, Lambda
+from sympy.matrices.expressions import MatrixExpr
+
+#: The bound variable of every Elementwise lambda.
+T = sp.Dummy("t")
+
+
+class Elementwise(MatrixExpr):
+    """f(X) entry by entry: ``Elementwise(Lambda(t, f(t)), X)``."""
+
+    def __new__(cls, function: Lambda, arg: MatrixExpr) -> "Elementwise":
+        return Expr.__new__(cls, function, arg)
+
+    @property
+    def function(self) -> Lambda:
+        return self.args[0]
+
+    @property
+    def arg(self) -> MatrixExpr:
+        return self.args[1]
+
+    @property
+    def shape(self):
+        return self.arg.shape
+
+    def body(self) -> Expr:
+        """f(t), in the shared dummy variable ``T``."""
+        lam = self.function
+        return lam.expr.xreplace({lam.variables[0]: T})
+
+    def _entry(self, i, j, **kwargs):
+        return self.function(self.arg._entry(i, j, **kwargs))
+
+
+class Diag(MatrixExpr):
+    """diag(x): the n x n matrix with the entries of the n x 1 vector x on its diagonal."""
+
+    def __new__(cls, vector: MatrixExpr) -> "Diag":
+        return Expr.__new__(cls, vector)
+
+    @property
+    def arg(self) -> MatrixExpr:
+        return self.args[0]
+
+    @property
+    def shape(self):
+        n = self.arg.shape[0]
+        return (n, n)
+
+    def _entry(self, i, j, **kwargs):
+        return sp.KroneckerDelta(i, j) * self.arg._entry(i, 0, **kwargs)
+
+
+class _Normalised(MatrixExpr):
+    def __new__(cls, arg: MatrixExpr, axis: int = 0) -> "_Normalised":
+        return Expr.__new__(cls, arg, Integer(axis))
+
+    @property
+    def arg(self) -> MatrixExpr:
+        return self.args[0]
+
+    @property
+    def axis(self) -> int:
+        return int(self.args[1])
+
+    @property
+    def shape(self):
+        return self.arg.shape
+
+
+class Softmax(_Normalised):
+    """softmax(X): exp(X) divided by the sum of exp over each column (axis 0) or row (axis 1)."""
+
+
+class LogSoftmax(_Normalised):
+    """log_softmax(X) = X - log(sum of exp(X)) over each column (axis 0) or row (axis 1)."""
+
+
+class ScalarOf(Expr):
+    """A 1 x 1 matrix expression (x^T A x, w^T x, 1^T X 1) used as a scalar."""
+
+    is_commutative = True
+
+    def __new__(cls, matrix: MatrixExpr) -> "ScalarOf":
+        return Expr.__new__(cls, matrix)
+
+    @property
+    def arg(self) -> MatrixExpr:
+        return self.args[0]
+
+
+class LogDet(Expr):
+    """log det X, for a square X with positive determinant."""
+
+    is_commutative = True
+
+    def __new__(cls, matrix: MatrixExpr) -> "LogDet":
+        return Expr.__new__(cls, matrix)
+
+    @property
+    def arg(self) -> MatrixExpr:
+        return self.args[0]
+
+
+class Norm(Expr):
+    """||X||: the 2-norm of a vector, the Frobenius norm of a matrix (sqrt(tr(X^T X)))."""
+
+    is_commutative = True
+
+    def __new__(cls, matrix: MatrixExpr) -> "Norm":
+        return Expr.__new__(cls, matrix)
+
+    @property
+    def arg(self) -> MatrixExpr:
+        return self.args[0]
+
+    def _eval_power(self, exponent):
+        return None
+
+
+#: Scalar-valued nodes whose argument is a matrix.
+SCALAR_OF_MATRIX = (ScalarOf, LogDet, Norm, sp.Trace, sp.Determinant)

@@ -1,0 +1,178 @@
+r"""Lecture notes: derive every entry of a notes file, then assemble one LaTeX document.
+
+Two separate passes, so that they can be timed apart (bench/bench_notes.py):
+
+* ``derive_all(notes)``: each entry through the kind registry (:mod:`matcalc.kinds`),
+  with its options; a failure becomes a :class:`NotesError` naming file, line and entry.
+  Without ``keep_going`` the first failure is raised; with it, every failure is recorded
+  and the others are still derived.
+* ``render_document(notes, outcomes)``: title, intro, a sentence stating the conventions,
+  then per section its prose and numbered derivations (Derivation 2.1, 2.2 ...): the task,
+  the steps in ``align*`` with the rule named beside each, the result and a verification
+  footnote. A failed entry is shown as a framed note saying what went wrong.
+
+Only standard packages: amsmath, amssymb, bm (and what a kind asks for, e.g. tikz).
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from ..errors import MatcalcError
+from ..kinds import KINDS
+from ..options import Options
+from ..render.latex import escape, render_latex_parts
+from .model import Entry, Notes, NotesError
+
+PACKAGES = ("amsmath", "amssymb", "bm")
+
+
+@dataclass
+class Outcome:
+    """What became of one entry: its Derivation, or the error that stopped it."""
+
+    entry: Entry
+    derivation: Any = None
+    error: NotesError | None = None
+    seconds: float = 0.0
+
+
+def derive_entry(entry: Entry) -> Any:
+    """The entry's Derivation (a MatcalcError becomes a NotesError naming the entry)."""
+    kind = KINDS[entry.kind]
+    try:
+        return kind.call(entry.subject, entry.options, options=Options(**entry.overrides))
+    except NotesError:
+        raise
+    except MatcalcError as exc:
+        message = getattr(exc, "message", None) or str(exc)
+        column = getattr(exc, "position", None)
+        where = entry.where
+        text = getattr(exc, "text", None)
+        # a syntax error points at the key whose text it is in (the expression, where ...)
+        for key, value in ((kind.subject, entry.subject), *entry.options.items()):
+            if text and (value == text or (isinstance(value, list) and text in value)):
+                where = entry.at(key)
+                if column is not None:
+                    message += f" (column {column + 1} of {key})"
+                break
+        raise NotesError(message, where, exc.exit_code) from None
+    except RecursionError:
+        raise NotesError("the expression is nested too deeply", entry.where) from None
+
+
+def derive_all(notes: Notes, keep_going: bool = False) -> list[Outcome]:
+    """Derive every entry in order (see the module docstring for ``keep_going``)."""
+    outcomes = []
+    for entry in notes.entries:
+        start = time.perf_counter()
+        try:
+            d = derive_entry(entry)
+            outcomes.append(Outcome(entry, d, None, time.perf_counter() - start))
+        except NotesError as exc:
+            if not keep_going:
+                raise
+            outcomes.append(Outcome(entry, None, exc, time.perf_counter() - start))
+    return outcomes
+
+
+def _verification(d: Any) -> str:
+    """The line after a result: 'verified' with the check's details in a footnote."""
+    v = getattr(d, "verification", None)
+    if v is None:
+        return ""
+    note = r"\footnote{%s}" % escape(v.summary())
+    if v.status == "passed":            # (\nopagebreak: the mark stays with its result)
+        return r"\nopagebreak\noindent\hfill\emph{verified numerically}" + note
+    if v.status == "failed":
+        return r"\nopagebreak\noindent\hfill\textbf{numeric check failed}" + note
+    return r"\nopagebreak\noindent\hfill\emph{not verified}" + note
+
+
+def _conventions(notes: Notes) -> str:
+    kinds = {e.kind for e in notes.entries}
+    words = [r"Each step names the rule that justifies it, beside the step; every result "
+             r"was checked numerically by finite differences at random points (see the "
+             r"footnotes)."]
+    if "jacobian" in kinds:
+        if notes.layout == "denominator":
+            words.append(r"Jacobians are written in denominator layout, "
+                         r"$(J^{\top})_{ji} = \partial f_i / \partial x_j$: one column per "
+                         r"function (the numerator-layout Jacobian transposed).")
+        else:
+            words.append(r"Jacobians are written in numerator layout, "
+                         r"$J_{ij} = \partial f_i / \partial x_j$: one row per function.")
+    if notes.notation.partial:
+        words.append(r"Derivatives are written with $\partial$ throughout.")
+    return " ".join(words)
+
+
+def _heading(entry: Entry) -> list[str]:
+    title = (r"\quad " + entry.title) if entry.title else ""
+    label = r"\label{%s}" % entry.label if entry.label else ""
+    return ["", r"\par\medskip\noindent\refstepcounter{derivation}"
+                r"\textbf{Derivation~\thederivation}%s%s" % (label, title), "", r"\medskip"]
+
+
+def render_entry(outcome: Outcome, caches: dict | None = None) -> list[str]:
+    """The lines of one numbered derivation (or of its failure). ``caches``: printed
+    expressions by notation, shared across the document."""
+    entry = outcome.entry
+    out = _heading(entry)
+    if entry.text:
+        out += [r"\noindent " + entry.text.strip(), ""]
+    if outcome.error is not None:
+        out += [r"\noindent\fbox{\parbox{\dimexpr\linewidth-2\fboxsep-2\fboxrule\relax}{"
+                r"\textbf{This derivation failed:} %s}}" % escape(outcome.error.message), ""]
+        return out
+    cache = caches.setdefault(entry.notation, {}) if caches is not None else None
+    sentence, fragment = render_latex_parts(outcome.derivation, entry.notation, cache)
+    out += [r"\noindent " + sentence, "", fragment.rstrip("\n")]
+    check = _verification(outcome.derivation)
+    if check:
+        out += [check, ""]
+    return out
+
+
+def render_document(notes: Notes, outcomes: list[Outcome]) -> str:
+    """The whole document (a string pdflatex compiles)."""
+    extra = sorted({p for e in notes.entries for p in KINDS[e.kind].packages} - set(PACKAGES))
+    by_entry = {id(o.entry): o for o in outcomes}
+    caches: dict = {}
+    lines = [
+        r"\documentclass{article}",
+        *(r"\usepackage{%s}" % p for p in (*PACKAGES, *extra)),
+        r"\setlength{\oddsidemargin}{0pt}",
+        r"\setlength{\evensidemargin}{0pt}",
+        r"\setlength{\textwidth}{6.3in}",
+        r"\allowdisplaybreaks",
+        r"\setcounter{MaxMatrixCols}{40}",
+        r"\newcounter{derivation}[section]",
+        r"\renewcommand{\thederivation}{\thesection.\arabic{derivation}}",
+        r"\title{%s}" % notes.title,
+        r"\author{%s}" % notes.author,
+        r"\date{%s}" % notes.date,
+        r"\begin{document}",
+        r"\maketitle",
+        "",
+    ]
+    if notes.intro:
+        lines += [notes.intro.strip(), ""]
+    lines += [_conventions(notes), ""]
+    for section in notes.sections:
+        lines += [r"\section{%s}" % section.title, ""]
+        if section.text:
+            lines += [section.text.strip(), ""]
+        for entry in section.entries:
+            outcome = by_entry.get(id(entry))
+            if outcome is not None:
+                lines += render_entry(outcome, caches)
+    lines += [r"\end{document}", ""]
+    return "\n".join(lines)
+
+
+def build(notes: Notes, keep_going: bool = False) -> tuple[str, list[Outcome]]:
+    """Derive everything, then render: (the LaTeX document, the outcomes)."""
+    outcomes = derive_all(notes, keep_going)
+    return render_document(notes, outcomes), outcomes
