@@ -16,11 +16,11 @@ import sympy as sp
 
 from .api import Where, _as_expr, _options
 from .derivation import Derivation
-from .engine.dag import as_basic, free_symbols, substitute, tree_size
-from .engine.graph import (Analysis, Graph, Node, backward, backward_order, build_graph,
+from .engine.dag import as_basic, free_symbols, postorder, substitute, tree_size
+from .engine.graph import (Analysis, Graph, backward, backward_order, build_graph,
                            count_paths, forward, local_values, path_product, paths_to)
 from .engine.simplify import simplify_step
-from .engine.solver import Solver, short
+from .engine.solver import short
 from .engine.step import Step
 from .errors import InputError
 from .options import Options
@@ -32,9 +32,9 @@ Point = Union[str, Mapping[Union[str, sp.Symbol], Any]]
 #: (time-boxed); larger ones keep the raw sums, so the backward pass stays linear.
 TIDY_MAX_OPS = 40
 #: ... and only expressions up to this tree size are tidied.
-TIDY_MAX_SIZE = 120
+TIDY_MAX_SIZE = 60
 #: Seconds allowed for tidying one dJ/dn.
-TIDY_SECONDS = 0.5
+TIDY_SECONDS = 0.25
 
 
 def _tidy(expr: sp.Basic, small: bool) -> sp.Basic:
@@ -157,14 +157,17 @@ def graph(expr: str | sp.Basic, at: Point | None = None, *, where: Where | None 
     small = len(g.ops) <= TIDY_MAX_OPS
     tidy = small and opts.simplify          # --no-simplify: the raw sums, as accumulated
 
-    # matcalc's own names (u, v, u1 ...) are substituted back; the user's --where names stay
+    # matcalc's own names (u, v, u1 ...) are substituted back; the user's --where names stay.
+    # A big graph's expressions are DAGs: built unevaluated (SymPy's evaluation would walk
+    # them path by path, exponentially).
+    put = substitute if small else _put_unevaluated
     readable: dict[sp.Symbol, sp.Basic] = {}
     for n in g.nodes:
         if not n.is_input and n.name.name not in where_names:
-            readable[n.name] = substitute(n.expr, readable)
+            readable[n.name] = put(n.expr, readable)
 
     def plain(e: sp.Basic) -> sp.Basic:
-        return substitute(e, readable)
+        return put(e, readable)
 
     shown: dict[int, sp.Basic] = {}
     for k in order:
@@ -186,7 +189,7 @@ def graph(expr: str | sp.Basic, at: Point | None = None, *, where: Where | None 
             path_sums[k] = shown[k]
 
     analysis = Analysis(g, point, values, lvals, adjoints, shown, order, paths, path_sums,
-                        readable, structure)
+                        readable, structure, small)
     inputs = [g.nodes[k].name for k in g.inputs]
     expand = dict(inter.expanded) if inter is not None else {}
     steps = _steps(analysis, full, expand, opts)
@@ -205,6 +208,31 @@ def graph(expr: str | sp.Basic, at: Point | None = None, *, where: Where | None 
                       steps=tuple(steps), results=results, verification=verification,
                       options=opts, nodes=tuple(g.nodes), edges=tuple(g.edges),
                       graph=analysis)
+
+
+def _put_unevaluated(expr: sp.Basic, mapping: dict[sp.Symbol, sp.Basic]) -> sp.Basic:
+    """``substitute`` without SymPy's evaluation (linear on DAGs)."""
+    def leaf(node: sp.Basic) -> sp.Basic | None:
+        return mapping.get(node) if isinstance(node, sp.Symbol) else None
+    memo: dict[int, sp.Basic] = {}
+    for node in postorder([expr]):
+        if id(node) in memo:
+            continue
+        repl = leaf(node)
+        if repl is not None:
+            memo[id(node)] = repl
+        elif not node.args:
+            memo[id(node)] = node
+        else:
+            args = tuple(memo[id(a)] for a in node.args)
+            if all(x is y for x, y in zip(args, node.args)):
+                memo[id(node)] = node
+            else:
+                try:
+                    memo[id(node)] = node.func(*args, evaluate=False)
+                except TypeError:
+                    memo[id(node)] = node.func(*args)
+    return memo[id(expr)]
 
 
 def _final_of(steps: list[Step], var: sp.Symbol, shown: sp.Basic,
@@ -254,7 +282,7 @@ def _steps(a: Analysis, full: sp.Basic, expand: dict[sp.Symbol, sp.Basic],
         x = g.nodes[k].name
         raw = a.shown[k]
         if expand:
-            back = substitute(raw, expand)
+            back = (substitute if a.tidy else _put_unevaluated)(raw, expand)
             if back != raw:
                 names = ", ".join(s.name for s in expand)
                 steps.append(Step("substitute", "rewrite", raw, back,
@@ -283,14 +311,16 @@ def adjoint_step(a: Analysis, k: int) -> Step:
     if k == g.output:
         return Step("variable", "derivative", out, sp.S.One,
                     f"Start the backward pass: {_d(out, out)} = 1.", out)
+    # a big graph's dJ/dn in the inputs is a DAG: describe it by its bounded raw sum
+    written = a.shown if a.tidy else {j: adj.raw for j, adj in a.adjoints.items()}
     edges = [g.edges[e] for e in a.adjoints[k].edges]
     formula = " + ".join(
         f"{_d(out, g.nodes[e.dst].name)} * {_d(g.nodes[e.dst].name, n)}" if e.dst != g.output
         else f"d/d{n} ({_fmt(g.nodes[e.dst].expr)})" for e in edges)
     terms = " + ".join(
-        (f"{_factor(a.shown[e.dst])} * " if e.dst != g.output else "") + _factor(e.local)
+        (f"{_factor(written[e.dst])} * " if e.dst != g.output else "") + _factor(e.local)
         for e in edges)
-    members = [_d(out, n), formula, terms, _fmt(a.shown[k])]
+    members = [_d(out, n), formula, terms, _fmt(written[k])]
     text = " = ".join(m for i, m in enumerate(members) if i == 0 or m != members[i - 1])
     if a.values is not None:
         text += f"; at the point: {_fmt(a.adjoints[k].value)}"

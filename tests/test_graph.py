@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 
@@ -17,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 
 from matcalc import Derivation, derive, graph
 from matcalc.cli import main
-from matcalc.engine.graph import MAX_PATHS, backward, backward_order, build_graph, forward
+from matcalc.engine.graph import MAX_PATHS, build_graph, forward
 from matcalc.errors import InputError, ParseError
 from matcalc.parse import make_symbol, parse, parse_matrix
 from matcalc.parse.point import parse_point, parse_structure
@@ -233,6 +232,19 @@ def test_cli_graph_prints_forward_backward_paths_and_table() -> None:
         assert text in r.output, text
 
 
+@pytest.mark.parametrize("expr,at,where", [
+    ("3*(a + b*c)", "a=5,b=3,c=2", None),
+    ("x*exp(x^2)", "x=1", None),
+    ("-(y*log(a) + (1-y)*log(1-a))", "w1=1,x1=2,w2=-1,x2=1,b=0,y=1",
+     "z = w1*x1 + w2*x2 + b; a = sigmoid(z)"),
+    ("sin(x1*x2*x3*x4 + exp(x1 + x2 + x3) - log(1 + x4^2))/(1 + x1^2 + x2^2)", None, None),
+])
+def test_text_fits_80_columns(expr, at, where) -> None:
+    text = graph(expr, at, where=where).to_text()
+    too_long = [line for line in text.splitlines() if len(line) > 80]
+    assert not too_long, too_long[:3]
+
+
 def test_cli_expression_may_start_with_minus() -> None:
     r = run("graph", "-(y*log(a) + (1-y)*log(1-a))", "--where",
             "z = w1*x1 + w2*x2 + b; a = sigmoid(z)")
@@ -340,6 +352,23 @@ def test_markdown_and_display_latex() -> None:
     assert d._repr_latex_().startswith("$$\\begin{aligned}")
 
 
+def test_no_steps_keeps_nodes_values_and_results() -> None:
+    r = run("graph", "3*(a + b*c)", "--at", "a=5,b=3,c=2", "--no-steps")
+    assert r.exit_code == 0, r.output
+    assert "J = 3*v = 3*11 = 33" in r.output and "dJ/db = 3*c   (= 6 at the point)" in r.output
+    assert "Backward pass" not in r.output and "Paths from" not in r.output
+
+
 def test_other_kinds_are_unchanged() -> None:
     d = derive("x*exp(x^2)")
     assert d.nodes == () and d.edges == () and d.graph is None
+
+
+def test_every_command_takes_an_expression_starting_with_minus(tmp_path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    r = run("derive", "-(x*log(x))")           # click once read this as -( -x ... -o g(x))
+    assert r.exit_code == 0, r.output
+    assert "-ln(x) - 1" in r.output
+    assert list(tmp_path.iterdir()) == []
+    r = run("grad", "-x^2*y", "--wrt", "x,y")
+    assert r.exit_code == 0, r.output

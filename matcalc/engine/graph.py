@@ -40,9 +40,15 @@ from .step import Step
 MAX_PATHS = 12
 #: Adjoint expressions (in node names) larger than this keep the consumer's adjoint as a
 #: name (dJ/du) instead of its expression, so the backward pass stays linear in size.
-MAX_INLINE = 80
-#: Forward values whose exact form is larger than this are kept as floats.
-MAX_EXACT_VALUE = 40
+MAX_INLINE = 16
+#: Forward values whose exact form is larger than this are kept as floats (evaluating a
+#: deeply nested exact value, sin(2 sin(3 sin(...))), costs exponential time in SymPy).
+MAX_EXACT_VALUE = 12
+#: ... and rationals with more digits than this.
+MAX_EXACT_DIGITS = 60
+#: Sums with more terms than this are differentiated per edge with the other terms
+#: folded into one constant (linear time for wide sums such as w1 x1 + ... + wn xn).
+WIDE_SUM = 8
 #: Op nodes above which the graph is too large to build (a safety limit).
 MAX_NODES = 20_000
 
@@ -52,7 +58,8 @@ class Node:
     """One node: an input (a free symbol) or one elementary operation on other nodes.
 
     ``expr`` is the operation in the operands' names (u = b*c: ``b*c``; an input: its own
-    symbol); ``full`` the same quantity in the inputs (and user-named nodes' inputs);
+    symbol); ``full`` the sub-expression it computes, as written (in the inputs and the
+    --where names);
     ``given``: named by the user (``where``) rather than by matcalc.
     """
 
@@ -202,11 +209,10 @@ class _Builder:
                              f"({type(exc).__name__})") from None
         key = (type(node), local, tuple(operands))
         op = _op_name(node, local)
-        full_map = {self.nodes[k].name: self.nodes[k].full for k in operands}
-
         def make(i: int) -> Node:
-            full = substitute(local, full_map)
-            return Node(i, sp.Dummy(f"n{i}"), op, local, tuple(operands), full)
+            # ``full``: the sub-expression itself (in the inputs and the --where names);
+            # rebuilding it from ``local`` would make SymPy re-sort deep DAGs (exponential)
+            return Node(i, sp.Dummy(f"n{i}"), op, local, tuple(operands), node)
         return self._intern(key, make)
 
     def _evaluate_constant(self, node: sp.Basic) -> sp.Basic:
@@ -347,12 +353,24 @@ def _with_edges(nodes: list[Node], out: int, solver: Solver | None) -> Graph:
     edges: list[Edge] = []
     out_edges: list[list[int]] = [[] for _ in nodes]
     in_edges: list[list[int]] = [[] for _ in nodes]
+    rest = sp.Dummy("rest")
     for n in nodes:
         if n.is_input:
             continue
+        terms_of: dict[sp.Symbol, list[sp.Basic]] = {}
+        if isinstance(n.expr, sp.Add) and len(n.expr.args) > WIDE_SUM:
+            operand_names = {nodes[k].name for k in n.operands}
+            for t in n.expr.args:
+                for s in {x for x in postorder([t]) if x in operand_names}:
+                    terms_of.setdefault(s, []).append(t)
         for k in n.operands:
             var = nodes[k].name
-            step = derive_steps(n.expr, var, solver)
+            expr = n.expr
+            if terms_of:
+                # d/du of a sum of many terms: the terms without u are one constant, so
+                # each edge costs O(1), not O(terms) (the sum rule still names the step)
+                expr = sp.Add(*terms_of[var], rest)
+            step = derive_steps(expr, var, solver)
             local = step.result
             if not isinstance(n.expr, sp.Symbol):
                 local = substitute(local, {n.expr: n.name})   # d e^u/du = v when v = e^u
@@ -369,6 +387,22 @@ def _bad(value: sp.Basic) -> bool:
     return value.has(sp.zoo, sp.nan, sp.oo, -sp.oo, sp.I) or value.is_extended_real is False
 
 
+def _settle(v: sp.Basic) -> sp.Basic:
+    """An exact value while it stays small, else a 15-digit float (which must stay in the
+    range of a double: SymPy would happily carry 10^(10^30), and take ages on sin of it)."""
+    if v.is_Float:
+        if abs(v) > 1e300:
+            raise InputError("the forward pass overflows at this point (a value beyond 1e300)")
+        return v
+    if v.is_Rational:
+        if len(str(v.p)) + len(str(v.q)) > MAX_EXACT_DIGITS:
+            return sp.Float(v, 15)
+        return v
+    if tree_size(v) > MAX_EXACT_VALUE:
+        return _settle(sp.Float(v.evalf(15), 15))
+    return v
+
+
 def forward(graph: Graph, point: Mapping[sp.Symbol, sp.Basic]) -> list[sp.Basic]:
     """Every node's value at ``point`` (inputs -> output), exact when the point is exact."""
     values: list[sp.Basic] = []
@@ -382,9 +416,7 @@ def forward(graph: Graph, point: Mapping[sp.Symbol, sp.Basic]) -> list[sp.Basic]
             at = ", ".join(f"{graph.nodes[k].name} = {short(values[k], 30)}" for k in n.operands)
             raise InputError(f"the forward pass is undefined at this point: {n.name} = "
                              f"{short(n.expr, 40)} at {at}")
-        if not v.is_Rational and not v.is_Float and tree_size(v) > MAX_EXACT_VALUE:
-            v = sp.Float(v.evalf(15), 15)
-        values.append(v)
+        values.append(_settle(v))
     return values
 
 
@@ -398,9 +430,7 @@ def local_values(graph: Graph, values: Sequence[sp.Basic]) -> list[sp.Basic]:
             raise InputError(f"the local derivative d{graph.nodes[e.dst].name}/"
                              f"d{graph.nodes[e.src].name} = {short(e.local, 40)} is undefined "
                              "at this point")
-        if not v.is_Rational and not v.is_Float and tree_size(v) > MAX_EXACT_VALUE:
-            v = sp.Float(v.evalf(15), 15)
-        out.append(v)
+        out.append(_settle(v))
     return out
 
 
@@ -542,6 +572,9 @@ class Analysis:
     readable: dict[sp.Symbol, sp.Basic]
     #: the expression as the user wrote it (unevaluated), for headers
     written: sp.Basic | None = None
+    #: a small graph: ``shown`` is tidied and small enough to print; else it is a DAG
+    #: (printed through its raw sums)
+    tidy: bool = True
 
     @property
     def output(self) -> Node:

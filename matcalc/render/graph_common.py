@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Callable
 import sympy as sp
 
 from ..engine.dag import tree_size
-from ..engine.graph import Analysis, Edge, Node
+from ..engine.graph import Analysis, Edge
 
 if TYPE_CHECKING:
     from ..derivation import Derivation
@@ -74,6 +74,8 @@ def plugged(a: Analysis, k: int) -> sp.Basic:
 def shown(a: Analysis, k: int) -> sp.Basic:
     """dJ/dn as the renderers print it: tidied for small graphs, else the raw sum (whose
     large parts are names dJ_du of earlier adjoints), so printing stays linear."""
+    if not a.tidy:
+        return a.adjoints[k].raw
     e = a.shown[k]
     return e if printable(e) else a.adjoints[k].raw
 
@@ -95,6 +97,43 @@ class Layout:
     rows: dict[int, float]
     bends: dict[int, list[tuple[int, float]]]
     height: int
+
+
+#: Layouts with at most this many slots get the crossing-reducing swaps (quadratic).
+TRANSPOSE_MAX = 300
+
+
+def _crossings(left: list, right_pos: dict, pos: dict, right_of) -> int:
+    """Edge crossings between one column and the next (segments as position pairs)."""
+    segs = [(pos[s], right_pos[t]) for s in left for t in right_of(s)]
+    return sum(1 for i in range(len(segs)) for j in range(i + 1, len(segs))
+               if (segs[i][0] - segs[j][0]) * (segs[i][1] - segs[j][1]) < 0)
+
+
+def _transpose(columns: list[list], pos: dict, right_of, rounds: int = 8) -> None:
+    """Swap neighbours in a column while that lowers the crossings on both sides of it."""
+    def around(lyr: int) -> int:
+        total = 0
+        if lyr > 0:
+            total += _crossings(columns[lyr - 1], pos, pos, right_of)
+        if lyr + 1 < len(columns):
+            total += _crossings(columns[lyr], pos, pos, right_of)
+        return total
+
+    for _ in range(rounds):
+        improved = False
+        for lyr, col in enumerate(columns):
+            for j in range(len(col) - 1):
+                before = around(lyr)
+                col[j], col[j + 1] = col[j + 1], col[j]
+                pos[col[j]], pos[col[j + 1]] = float(j), float(j + 1)
+                if around(lyr) < before:
+                    improved = True
+                else:
+                    col[j], col[j + 1] = col[j + 1], col[j]
+                    pos[col[j]], pos[col[j + 1]] = float(j), float(j + 1)
+        if not improved:
+            return
 
 
 def layered(a: Analysis, sweeps: int = 8) -> Layout:
@@ -158,6 +197,8 @@ def layered(a: Analysis, sweeps: int = 8) -> Layout:
             col.sort(key=lambda s: (bary[s], pos[s]))
             for j, s in enumerate(col):
                 pos[s] = float(j)
+    if sum(len(c) for c in columns) <= TRANSPOSE_MAX:
+        _transpose(columns, pos, right_of)
     height = max(len(c) for c in columns)
     rows: dict[int, float] = {}
     bends: dict[int, list[tuple[int, float]]] = {i: [] for i in range(len(g.edges))}

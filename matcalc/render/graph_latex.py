@@ -180,10 +180,11 @@ def _sections(d: "Derivation", a: Analysis) -> list[tuple[str, list[str]]]:
                                            + ([put] if put != value.split(r" \approx")[0]
                                               else []) + [value])))
         parts.append(("Forward pass:", rows))
-    parts.append((f"Backward pass, from ${tex(out)}$ back to the inputs "
-                  f"(${_d(out, out)} = 1$):", backward_rows(a)))
-    parts.append((f"Paths from ${tex(out)}$ to each input (multiply the local derivatives "
-                  "along each path, add the paths):", path_rows(a)))
+    if getattr(d.options, "steps", True):       # --no-steps: nodes, values and results
+        parts.append((f"Backward pass, from ${tex(out)}$ back to the inputs "
+                      f"(${_d(out, out)} = 1$):", backward_rows(a)))
+        parts.append((f"Paths from ${tex(out)}$ to each input (multiply the local "
+                      "derivatives along each path, add the paths):", path_rows(a)))
     results = []
     for k, (name, expr) in zip(g.inputs, d.results.items()):
         x = g.nodes[k].name

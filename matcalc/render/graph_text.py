@@ -212,12 +212,17 @@ def render_graph_text(d_: "Derivation", width: int = WIDTH) -> str:
             members = [str(n.name), show(n.expr)] + ([put] if put != value.split(" ≈ ")[0]
                                                       else []) + [value]
             out.extend(wrap(" = ".join(_dedupe(members)), width, "  ", "      "))
-    out += ["", f"Backward pass, from {out_name} back to the inputs "
-            f"({d(out_name, out_name)} = 1):"]
-    out += backward_lines(a, width)
-    out += ["", f"Paths from {out_name} to each input (multiply the local derivatives along "
-            "each path, add the paths):"]
-    out += path_lines(a, width)
+    if getattr(d_.options, "steps", True):      # --no-steps: nodes, values and results
+        out.append("")
+        out += wrap_phrases(sentence_phrases(
+            f"Backward pass, from {out_name} back to the inputs "
+            f"({d(out_name, out_name)} = 1):"), width, "", "  ")
+        out += backward_lines(a, width)
+        out.append("")
+        out += wrap_phrases(sentence_phrases(
+            f"Paths from {out_name} to each input (multiply the local derivatives along each "
+            "path, add the paths):"), width, "", "  ")
+        out += path_lines(a, width)
     out += ["", "Result:"]
     results = list(d_.results.items())
     namer = Namer([e for _, e in results])

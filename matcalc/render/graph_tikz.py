@@ -122,18 +122,19 @@ def render_tikz(d: "Derivation") -> str:
         body = r" \\ ".join(f"${t}$" for t in lines[n.index])
         out.append(r"  \node[%s] (n%d) at (%.2f,%.2f) {%s};"
                    % (style, n.index, xs[lay.layer[n.index]], -lay.rows[n.index] * ROW_HEIGHT, body))
+    # lines first, labels after them: a label is never crossed by a later line
+    texts = []
     for i, e in enumerate(g.edges):
         above, below = labels[i]
         label = r"node[mclabel, above, sloped] {$%s$}" % above
         if below:
             label += r" node[mcback, below, sloped] {$%s$}" % below
         points = [r"(%.2f,%.2f)" % (xs[lyr], -row * ROW_HEIGHT) for lyr, row in lay.bends[i]]
-        if points:
-            rest = "".join(" -- " + p for p in points[1:])
-            out.append(r"  \draw[mcedge] (n%d) -- %s %s%s -- (n%d);"
-                       % (e.src, label, points[0], rest, e.dst))
-        else:
-            out.append(r"  \draw[mcedge] (n%d) -- %s (n%d);" % (e.src, label, e.dst))
+        route = "".join(" -- " + p for p in points)
+        out.append(r"  \draw[mcedge] (n%d)%s -- (n%d);" % (e.src, route, e.dst))
+        first = points[0] if points else "(n%d)" % e.dst
+        texts.append(r"  \path (n%d) -- %s %s;" % (e.src, label, first))
+    out += texts
     out.append(r"\end{tikzpicture}")
     return "\n".join(out)
 
