@@ -156,8 +156,8 @@ def _space(r: sp.Expr, c: sp.Expr) -> str:
 
 
 def _latex_title(d: "Derivation") -> str:
-    """The task in words and math: 'Derivative of $x^T A x$ with respect to $x$, where
-    $x \in R^n$, $A \in R^{n x n}$.'"""
+    """The task in words and math: 'Derivative of x^T A x with respect to x, where x is
+    in R^n and A in R^(n x n)', typeset."""
     names = ", ".join(sp.latex(sp.Symbol(v.name)) for v in d.wrt)
     where = ", ".join(r"$%s \in %s$" % (sp.latex(sp.Symbol(k)), _space(r, c))
                       for k, (r, c) in d.shapes.items())
