@@ -66,8 +66,10 @@ def matrix_call(kind: str, expr: Any, wrt: Any, shapes: Shapes, dims: Dims | Non
     if not isinstance(expr, str):
         raise InputError("with declared shapes, the expression must be given as text")
     from .matrix.derive import matrix_derivation
-    shape_arg = shapes if not isinstance(shapes, Mapping) else {
-        k: tuple(sp.Symbol(d) if isinstance(d, str) else d for d in v) for k, v in shapes.items()}
+    # a mapping {"W": ("m", "n")} goes through the same checked --shape reader
+    shape_arg = list(shapes) if not isinstance(shapes, Mapping) else [
+        f"{k}:{','.join(str(d) for d in (v if isinstance(v, (tuple, list)) else (v,)))}"
+        for k, v in shapes.items()]
     dim_values = _as_dims(dims)
     if dim_values:
         from .matrix.parse import shape_table

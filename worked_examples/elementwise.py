@@ -2,7 +2,7 @@
 holds for vectors of any length n, and matcalc derives it symbolically (diag(x), I, 1^T...).
 
 Each entry: a name, where it comes from, the command's arguments after ``matcalc`` and
-the seed's answer in matcalc syntax (with the same shapes). tests/test_worked_elementwise.py
+the seed's answer in matcalc syntax (with the same shapes). tests/test_worked_shapes.py
 runs each command, compares the answer with the seed's at random sizes, checks that it
 verifies, and compiles its LaTeX.
 """

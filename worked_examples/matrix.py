@@ -1,6 +1,6 @@
 """Matrix-calculus worked examples (issue 5): least squares, ridge regression, softmax
 regression and a Gaussian log-likelihood, each with the textbook closed form (matcalc
-syntax, same shapes) that tests/test_worked_matrix.py compares with at random sizes."""
+syntax, same shapes) that tests/test_worked_shapes.py compares with at random sizes."""
 from __future__ import annotations
 
 from .elementwise import ElementwiseExample as MatrixExample, _cmd

@@ -50,6 +50,11 @@ def size_assignments(dims: Iterable[sp.Symbol], seed: int = 0) -> list[dict[sp.S
     return out
 
 
+def _size(d: sp.Expr | int, dims: dict) -> int:
+    """A dimension (an integer or a dimension symbol) at these sizes."""
+    return int(d) if isinstance(d, int) else int(d.xreplace(dims))
+
+
 def _conditioned(expr: sp.Basic) -> set[str]:
     """Names of matrices that sit under an inverse, determinant or power."""
     names: set[str] = set()
@@ -66,7 +71,7 @@ def draw(variables: list[sp.Basic], dims: dict, rng: np.random.Generator,
     values: dict[str, Any] = {}
     for v in variables:
         if isinstance(v, MatrixSymbol):
-            r, c = (int(sp.sympify(d).xreplace(dims)) for d in v.shape)
+            r, c = (_size(d, dims) for d in v.shape)
             if v.name in near_identity and r == c:
                 values[v.name] = np.eye(r) + 0.3 * rng.standard_normal((r, c)) / np.sqrt(r)
             elif positive:

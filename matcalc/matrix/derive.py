@@ -201,7 +201,8 @@ def _expand(results: dict[str, sp.Basic], shapes: dict[str, Shape],
     assignment = {sp.Symbol(k): v for k, v in dims.items()}
     values: dict[str, Any] = {}
     for name, (r, c) in shapes.items():
-        rows, cols = int(sp.sympify(r).xreplace(assignment)), int(sp.sympify(c).xreplace(assignment))
+        rows, cols = (int(sp.Integer(d) if isinstance(d, int) else d.xreplace(assignment))
+                      for d in (r, c))
         if cols == 1:
             values[name] = sp.Matrix(rows, 1, [sp.Symbol(f"{name}{i + 1}") for i in range(rows)])
         else:

@@ -84,14 +84,18 @@ def parse_shape_decl(text: str) -> tuple[str, Shape]:
     return name, parse_dims(dims, name)
 
 
+def _dim(d: int | sp.Expr) -> sp.Expr:
+    """A dimension given in Python: an int becomes an Integer, a SymPy object stays."""
+    return sp.Integer(d) if isinstance(d, int) else d
+
+
 def shape_table(decls: dict[str, Shape] | list[str] | tuple[str, ...] | None) -> dict[str, Shape]:
     """Shapes from ``--shape`` texts or a ready dict; checks no name is declared twice and
     no matrix is also a dimension."""
     if not decls:
         return {}
     if isinstance(decls, dict):
-        table = {k: (sp.sympify(v[0]) if isinstance(v[0], int) else v[0],
-                     sp.Integer(1) if len(v) < 2 else (sp.Integer(v[1]) if isinstance(v[1], int) else v[1]))
+        table = {k: (_dim(v[0]), _dim(v[1]) if len(v) > 1 else sp.Integer(1))
                  for k, v in ((k, tuple(v)) for k, v in decls.items())}
     else:
         table = {}

@@ -1,6 +1,8 @@
-"""Seed 001's element-wise vector derivatives with declared shapes (worked_examples/
-elementwise.py): matcalc's symbolic answer equals the seed's at random sizes, verifies,
-shows every n at once (no component expansion needed), and its LaTeX compiles."""
+"""The worked examples with declared shapes: seed 001's element-wise vector derivatives
+(worked_examples/elementwise.py) and the matrix examples (worked_examples/matrix.py: least
+squares, ridge, softmax regression, a Gaussian log-likelihood ...). matcalc's symbolic
+answer equals the seed's or the textbook's closed form at random sizes (positive
+definite, well-conditioned S and X), it verifies, and its LaTeX compiles."""
 from __future__ import annotations
 
 import json
@@ -14,8 +16,10 @@ from click.testing import CliRunner
 from matcalc.cli import main
 from matcalc.matrix.evaluate import evaluate
 from matcalc.matrix.parse import parse_matrix_expression, shape_table
-from worked_examples.elementwise import ELEMENTWISE_EXAMPLES
+from worked_examples.elementwise import ELEMENTWISE_EXAMPLES as SEED_001
+from worked_examples.matrix import MATRIX_EXAMPLES
 
+ELEMENTWISE_EXAMPLES = SEED_001 + MATRIX_EXAMPLES
 IDS = [e.name for e in ELEMENTWISE_EXAMPLES]
 
 
@@ -27,8 +31,13 @@ def _shapes(example) -> list[str]:
 def _values(table: dict, sizes: dict, rng: np.random.Generator) -> dict:
     out = {}
     for name, (r, c) in table.items():
-        out[name] = rng.uniform(0.5, 2.0, (int(r.xreplace(sizes)), int(c.xreplace(sizes))))
-    for name in ("z", "b"):
+        rows, cols = int(r.xreplace(sizes)), int(c.xreplace(sizes))
+        out[name] = rng.uniform(0.5, 2.0, (rows, cols))
+        if name in ("S", "X") and rows == cols:     # well conditioned, positive determinant
+            q = rng.standard_normal((rows, rows))
+            out[name] = q @ q.T + rows * np.eye(rows) if name == "S" else \
+                np.eye(rows) + 0.3 * q / np.sqrt(rows)
+    for name in ("z", "b", "lam"):
         out[name] = float(rng.uniform(-1.0, 1.0))
     return out
 
@@ -45,7 +54,8 @@ def test_matches_the_seed_at_random_sizes(example) -> None:
     seed = parse_matrix_expression(example.seed_answer, table)
     rng = np.random.default_rng(1)
     for n_val, N_val in ((2, 3), (4, 5), (6, 2)):
-        sizes = {sp.Symbol("n"): n_val, sp.Symbol("N"): N_val}
+        sizes = {sp.Symbol("n"): n_val, sp.Symbol("N"): N_val, sp.Symbol("m"): N_val + 1,
+                 sp.Symbol("k"): n_val + 1}
         values = _values(table, sizes, rng)
         a = np.asarray(evaluate(ours, values, sizes), dtype=float)
         b = np.asarray(evaluate(seed, values, sizes), dtype=float)
