@@ -16,7 +16,7 @@ import sympy as sp
 
 from .api import Where, _as_expr, _options
 from .derivation import Derivation
-from .engine.dag import as_basic, free_symbols, postorder, substitute, tree_size
+from .engine.dag import as_basic, free_symbols, postorder, rebuild, substitute, tree_size
 from .engine.graph import (Analysis, Graph, backward, backward_order, build_graph,
                            count_paths, forward, local_values, path_product, paths_to)
 from .engine.simplify import simplify_step
@@ -212,27 +212,15 @@ def graph(expr: str | sp.Basic, at: Point | None = None, *, where: Where | None 
 
 def _put_unevaluated(expr: sp.Basic, mapping: dict[sp.Symbol, sp.Basic]) -> sp.Basic:
     """``substitute`` without SymPy's evaluation (linear on DAGs)."""
-    def leaf(node: sp.Basic) -> sp.Basic | None:
-        return mapping.get(node) if isinstance(node, sp.Symbol) else None
-    memo: dict[int, sp.Basic] = {}
-    for node in postorder([expr]):
-        if id(node) in memo:
-            continue
-        repl = leaf(node)
-        if repl is not None:
-            memo[id(node)] = repl
-        elif not node.args:
-            memo[id(node)] = node
-        else:
-            args = tuple(memo[id(a)] for a in node.args)
-            if all(x is y for x, y in zip(args, node.args)):
-                memo[id(node)] = node
-            else:
-                try:
-                    memo[id(node)] = node.func(*args, evaluate=False)
-                except TypeError:
-                    memo[id(node)] = node.func(*args)
-    return memo[id(expr)]
+    return rebuild(expr, lambda n: mapping.get(n) if isinstance(n, sp.Symbol) else None,
+                   build=_unevaluated)
+
+
+def _unevaluated(node: sp.Basic, args: tuple) -> sp.Basic:
+    try:
+        return node.func(*args, evaluate=False)
+    except TypeError:                    # a class that takes no evaluate keyword
+        return node.func(*args)
 
 
 def _final_of(steps: list[Step], var: sp.Symbol, shown: sp.Basic,

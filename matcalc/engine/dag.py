@@ -66,10 +66,13 @@ def free_symbols(expr: sp.Basic) -> set[sp.Symbol]:
 
 
 def rebuild(expr: sp.Basic, leaf: Callable[[sp.Basic], sp.Basic | None],
-            memo: dict[int, sp.Basic] | None = None) -> sp.Basic:
+            memo: dict[int, sp.Basic] | None = None,
+            build: Callable[[sp.Basic, tuple], sp.Basic] | None = None) -> sp.Basic:
     """Rebuild ``expr`` bottom-up, replacing any node for which ``leaf`` returns non-None.
 
     The DAG-aware counterpart of ``xreplace``: each distinct node is rebuilt once.
+    ``build(node, new_args)`` makes a changed node (default: ``node.func(*new_args)``,
+    with SymPy's evaluation).
     """
     memo = {} if memo is None else memo
     for node in postorder([expr]):
@@ -85,7 +88,8 @@ def rebuild(expr: sp.Basic, leaf: Callable[[sp.Basic], sp.Basic | None],
             if all(n is o for n, o in zip(new_args, node.args)):
                 memo[id(node)] = node
             else:
-                memo[id(node)] = node.func(*new_args)
+                memo[id(node)] = node.func(*new_args) if build is None \
+                    else build(node, new_args)
     return memo[id(expr)]
 
 
