@@ -25,6 +25,7 @@ import sympy as sp
 
 from ..engine.step import Step
 from .graph_common import analysis, shown
+from .json import nest_steps
 from .latex import tex
 from .naming import Namer
 from .syntax import to_syntax
@@ -122,16 +123,6 @@ def graph_dict(d: "Derivation") -> dict:
                 "definitions": [[str(n), syn(e)] for n, e in s.definitions],
                 "children": []}
 
-    def steps_list(roots: tuple[Step, ...]) -> list[dict]:
-        top: list[dict] = []
-        stack: list[tuple[Step, list[dict]]] = [(r, top) for r in reversed(roots)]
-        while stack:
-            s, siblings = stack.pop()
-            node = step_dict(s)
-            siblings.append(node)
-            stack.extend((c, node["children"]) for c in reversed(s.children))
-        return top
-
     roots = d.steps if getattr(d.options, "steps", True) else ()
     return {
         "matcalc": _version(),
@@ -148,7 +139,7 @@ def graph_dict(d: "Derivation") -> dict:
         "edges": edges,
         "backward_order": [g.nodes[k].name.name for k in a.order],
         "paths": paths,
-        "steps": steps_list(tuple(roots)),
+        "steps": nest_steps(step_dict, tuple(roots)),
         "definitions": [[str(n), to_syntax(e)] for n, e in namer.where()],
         "verification": _verification(d),
     }

@@ -88,6 +88,19 @@ def _step_latex(s: Step, entry: Entry | None, p: Plan, variables: set) -> str:
     return equation((lhs, Value(shrink(s.result))))
 
 
+def nest_steps(step_dict: Callable[[Step], dict], roots: tuple[Step, ...]) -> list[dict]:
+    """Every step as ``step_dict(step)`` (whose ``children`` list starts empty), nested as the
+    Step tree, parents before children, without recursion (trees can be deep)."""
+    top: list[dict] = []
+    stack: list[tuple[Step, list[dict]]] = [(r, top) for r in reversed(roots)]
+    while stack:
+        s, siblings = stack.pop()
+        node = step_dict(s)
+        siblings.append(node)
+        stack.extend((c, node["children"]) for c in reversed(s.children))
+    return top
+
+
 def to_dict(d: "Derivation") -> dict:
     """The derivation as a JSON-ready dict (see the module docstring and CONTRACTS.md)."""
     if d.kind == "graph":
@@ -119,17 +132,6 @@ def to_dict(d: "Derivation") -> dict:
         out["children"] = []
         return out
 
-    def steps_list(roots: tuple[Step, ...]) -> list[dict]:
-        """All steps, parents before children, without recursion (trees can be deep)."""
-        top: list[dict] = []
-        stack: list[tuple[Step, list[dict]]] = [(r, top) for r in reversed(roots)]
-        while stack:
-            s, siblings = stack.pop()
-            node = step_dict(s)
-            siblings.append(node)
-            stack.extend((c, node["children"]) for c in reversed(s.children))
-        return top
-
     roots = d.steps if getattr(d.options, "steps", True) else ()
     results = {}
     for (lhs, shrunk), (name, expr) in zip(p.results(d), d.results.items()):
@@ -144,7 +146,7 @@ def to_dict(d: "Derivation") -> dict:
         "shapes": {str(k): [_dim(x) for x in v] for k, v in (d.shapes or {}).items()},
         "layout": d.layout,
         "results": results,
-        "steps": steps_list(tuple(roots)),
+        "steps": nest_steps(step_dict, tuple(roots)),
         "definitions": [[str(n), syn(e)] for n, e in p.namer.where()],
         "verification": _verification(d),
     }
