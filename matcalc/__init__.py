@@ -6,10 +6,7 @@
 6*x**2*cos(x**3)/sin(x**3)
 """
 from ._version import __version__
-from .api import derive
-from .api_graph import graph
-from .api_multi import gradient, jacobian
-from .api_backprop import backprop
+from .api import backprop, derive, gradient, graph, jacobian
 from .derivation import Derivation
 from .options import Limits, Options
 

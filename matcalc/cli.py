@@ -218,7 +218,7 @@ def grad(expr: str, wrt: str | None, **shared: object) -> None:
       matcalc grad "3x^2(2y+7)" --wrt x,y
       matcalc grad "x*u2*y" --where "u1 = x^2*y; u2 = exp(u1)" --wrt x,y
     """
-    from .api_multi import gradient
+    from .api import gradient
 
     _run_shared(lambda opts, where: gradient(expr, wrt, options=opts, where=where,
                                                      shapes=shared["shape"], dims=shared["dim"]), shared)
@@ -242,7 +242,7 @@ def jacobian(exprs: str, wrt: str | None, layout: str, **shared: object) -> None
       matcalc jacobian "[3x^2(2y+7), 4x + y^2]" --wrt x,y
       matcalc jacobian "[ln(g1), sin(g2)]" --where "g1 = x^2; g2 = 3x" --wrt x
     """
-    from .api_multi import jacobian as api_jacobian
+    from .api import jacobian as api_jacobian
 
     _run_shared(lambda opts, where: api_jacobian(exprs, wrt, layout=layout, options=opts,
                                                  where=where, shapes=shared["shape"],
@@ -283,7 +283,7 @@ def backprop(program_file: str, wrt: str | None, emit: str | None, fmt: str, ste
       matcalc backprop mlp.mc --wrt W1,b1,W2,b2
       matcalc backprop mlp.mc --wrt W1,b1,W2,b2 --emit numpy -o mlp_grad.py
     """
-    from .api_backprop import backprop as api_backprop
+    from .api import backprop as api_backprop
     from .options import Options
 
     try:
@@ -323,7 +323,7 @@ def graph(expr: str, at: str | None, name: str | None, **shared: object) -> None
       matcalc graph "-(y*log(a) + (1-y)*log(1-a))" --where "z = w1*x1 + w2*x2 + b; a = sigmoid(z)"
       matcalc graph "3*(a + b*c)" --at a=5,b=3,c=2 -o graph.svg
     """
-    from .api_graph import graph as api_graph
+    from .api import graph as api_graph
 
     output = shared["output"]
     write = None

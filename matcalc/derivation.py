@@ -1,8 +1,13 @@
-"""The Derivation object the API returns: the steps, the results read off them, the check."""
+"""The Derivation record the API returns: the steps, the results read off them, the check.
+
+It knows no kind: what only one kind has (a computation graph's nodes and edges, a
+backward pass's program) sits in ``attachments``, and every ``to_*`` method goes through
+the one format table of :mod:`matcalc.render` (the only lazy import of the package).
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any
 
 import sympy as sp
 
@@ -10,11 +15,8 @@ from .engine.step import Step
 from .options import DEFAULT_OPTIONS, Options
 
 if TYPE_CHECKING:
-    from .engine.graph import Analysis, Edge, Node
     from .render.notation import Notation
     from .verify.result import Verification
-
-Kind = Literal["derivative", "gradient", "jacobian", "graph", "backprop"]
 
 
 @dataclass(eq=False)
@@ -23,106 +25,93 @@ class Derivation:
 
     ``steps`` are the top-level steps in order; ``results`` maps each variable name to the
     final expression, which is the ``result`` of the last step about that variable (for a
-    Jacobian, the single key ``"jacobian"``: the matrix in the stated ``layout``).
+    Jacobian, the single key ``"jacobian"``: the matrix in the stated ``layout``);
+    ``answer`` is the same answer as one object (see :attr:`result`). ``kind`` is the
+    name the output uses ("derivative", "gradient", "jacobian", "graph", "backprop").
     """
 
-    kind: Kind
+    kind: str
     input: str
     expr: sp.Basic
-    wrt: tuple[sp.Symbol, ...]
+    wrt: tuple[sp.Basic, ...]
     steps: tuple[Step, ...]
     results: dict[str, sp.Basic]
     verification: "Verification | None" = None
     options: Options = DEFAULT_OPTIONS
     shapes: dict[str, tuple] = field(default_factory=dict)
     layout: str = "numerator"
-    #: backprop: (Program, BackwardPass), for ``to_numpy`` (the forward/backward module)
-    program: object = None
-    #: kind "graph": the computation graph's nodes and edges (``graph`` has the rest:
-    #: forward values, backward pass, paths); empty for the other kinds
-    nodes: tuple["Node", ...] = ()
-    edges: tuple["Edge", ...] = ()
-    graph: "Analysis | None" = None
+    #: kind-specific data for renderers and the emitter: "graph" (the computation graph's
+    #: Analysis), "nodes", "edges" (kind graph), "program" (backprop: Program, BackwardPass)
+    attachments: dict[str, Any] = field(default_factory=dict)
+    answer: sp.Basic | None = None
 
     @property
     def result(self) -> sp.Basic:
         """The answer: the derivative (for the first variable), the 1 x n gradient
-        [df/dx_1, ..., df/dx_n] (a graph: [dJ/d(input), ...] over its inputs sorted by name,
-        the single derivative for one input), or the Jacobian matrix in the stated layout."""
-        if self.kind == "jacobian":
-            return self.results["jacobian"]
-        if self.kind == "backprop":
-            return self.results[str(self.wrt[0])]
-        if self.shapes:
-            return self.results[str(self.wrt[0])]
-        if self.kind == "gradient" or (self.kind == "graph" and len(self.wrt) > 1):
-            return sp.ImmutableMatrix([[self.results[str(w)] for w in self.wrt]])
-        return self.results[str(self.wrt[0])]
+        [df/dx_1, ..., df/dx_n] (a graph: [dJ/d(input), ...] over its inputs, the single
+        derivative for one input), or the Jacobian matrix in the stated layout."""
+        if self.answer is not None:
+            return self.answer
+        key = "jacobian" if "jacobian" in self.results else str(self.wrt[0])
+        return self.results[key]
+
+    # kind-specific attachments, under the names the API has always had
+    @property
+    def nodes(self) -> tuple:
+        """A computation graph's nodes (kind "graph"; empty otherwise)."""
+        return tuple(self.attachments.get("nodes", ()))
+
+    @property
+    def edges(self) -> tuple:
+        """A computation graph's edges (kind "graph"; empty otherwise)."""
+        return tuple(self.attachments.get("edges", ()))
+
+    @property
+    def graph(self) -> Any:
+        """A computation graph's analysis (kind "graph"; None otherwise)."""
+        return self.attachments.get("graph")
+
+    @property
+    def program(self) -> Any:
+        """A backward pass's (Program, BackwardPass) (kind "backprop"; None otherwise)."""
+        return self.attachments.get("program")
+
+    # formats: one table (matcalc.render.FORMATS)
+    def render(self, fmt: str, **kw: Any) -> Any:
+        """This derivation in ``fmt`` (text, latex, markdown, json, dict, numpy, dot)."""
+        from .render import render
+        return render(self, fmt, **kw)
 
     def to_text(self) -> str:
-        if self.shapes:
-            from .matrix import render as matrix_render
-            return matrix_render.render_text(self)
-        from .render.text import render_text
-        return render_text(self)
+        return self.render("text")
 
     def to_latex(self, standalone: bool | None = None, notation: "Notation | None" = None) -> str:
         """LaTeX: ``align*`` blocks, or a complete document; ``notation`` (a
         :class:`matcalc.render.notation.Notation`) sets the lecturer's conventions."""
-        if self.shapes:
-            from .matrix import render as matrix_render
-            from .render.latex import finish      # plain parentheses unless the content is tall
-            return finish(matrix_render.render_latex(
-                self, standalone=self.options.standalone if standalone is None else standalone))
-        from .render.latex import render_latex
-        return render_latex(self, standalone=self.options.standalone if standalone is None else standalone,
-                            notation=notation)
+        return self.render("latex", standalone=self.options.standalone if standalone is None
+                           else standalone, notation=notation)
 
     def to_markdown(self) -> str:
-        if self.shapes:
-            from .matrix import render as matrix_render
-            return matrix_render.render_markdown(self)
-        from .render.markdown import render_markdown
-        return render_markdown(self)
+        return self.render("markdown")
 
     def to_json(self, indent: int | None = 2) -> str:
-        if self.shapes:
-            from .matrix import render as matrix_render
-            return matrix_render.render_json(self, indent=indent)
-        from .render.json import render_json
-        return render_json(self, indent=indent)
+        return self.render("json", indent=indent)
 
     def to_dict(self) -> dict:
-        if self.shapes:
-            from .matrix import render as matrix_render
-            return matrix_render.to_dict(self)
-        from .render.json import to_dict
-        return to_dict(self)
+        return self.render("dict")
 
     def to_numpy(self) -> str:
         """The result as a Python expression over ``np.*`` and the variables' names (a
-        gradient evaluates to a vector of shape (n,), a Jacobian to its m x n matrix)."""
-        if self.kind == "backprop":
-            from .matrix.emit import emit_numpy
-            return emit_numpy(*self.program, source=self.input.splitlines()[0] if False else "")
-        if self.shapes:
-            from .matrix import render as matrix_render
-            return matrix_render.render_numpy(self)
-        from .codegen.numpy import to_numpy, to_numpy_array
-        if self.kind == "gradient" or (self.kind == "graph" and len(self.wrt) > 1):
-            return to_numpy_array(list(self.result), (len(self.wrt),))
-        return to_numpy(self.result)
+        gradient evaluates to a vector of shape (n,), a Jacobian to its m x n matrix; a
+        backward pass: a module with forward() and backward())."""
+        return self.render("numpy")
 
     def to_dot(self) -> str:
         """Graphviz source of the computation graph (kind "graph" only)."""
-        from .render.graph_dot import render_dot
-        return render_dot(self)
+        return self.render("dot")
 
     def _repr_latex_(self) -> str:
-        if self.shapes:
-            return "$\\displaystyle " + self.to_latex(standalone=False).split("\\[")[-1].split("\\]")[0] + "$"
-        from .render.latex import render_latex
-        return render_latex(self, standalone=False, display=True)
+        return self.render("jupyter")
 
     def __repr__(self) -> str:
         """Short on purpose: a deep expression's full repr can take minutes to build."""

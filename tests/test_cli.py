@@ -113,11 +113,11 @@ def test_no_rule_exits_3_naming_the_subexpression(monkeypatch: pytest.MonkeyPatc
 
 def test_failed_check_exits_1(monkeypatch: pytest.MonkeyPatch) -> None:
     """A planted wrong derivative: the result is still printed, the status is 1."""
-    import matcalc.api as api
+    import matcalc.engine.solver as api      # partial_step looks it up here
     real = api.derive_steps
 
-    def wrong(expr, var):
-        step = real(expr, var)
+    def wrong(expr, var, *args):
+        step = real(expr, var, *args)
         from dataclasses import replace
         return replace(step, result=2 * step.result)
 

@@ -381,7 +381,7 @@ def test_api_rejects_a_bad_layout_and_bad_where_pairs() -> None:
 def test_planted_wrong_entry_is_caught(monkeypatch: pytest.MonkeyPatch) -> None:
     """One wrong Jacobian entry (d/dy doubled): the check fails, naming the entry; the CLI
     still prints the result and exits 1."""
-    import matcalc.api as api
+    import matcalc.engine.solver as api      # partial_step looks it up here
     real = api.derive_steps
 
     def wrong(expr, var, *args):
@@ -401,7 +401,7 @@ def test_planted_wrong_entry_is_caught(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_planted_wrong_intermediate_is_caught(monkeypatch: pytest.MonkeyPatch) -> None:
     """With intermediates the check is against the fully substituted function: a wrong
     local derivative (d/du1 of exp(u1) off by a factor 2) is caught."""
-    import matcalc.api as api
+    import matcalc.engine.solver as api      # partial_step looks it up here
     real = api.derive_steps
     u1 = make_symbol("u1")
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from hypothesis import HealthCheck, given, settings
 
-from matcalc.engine.solver import derive_steps
+from matcalc.rules import derive_steps
 
 from .exprgen import X, expressions
 from .oracle import assert_same_function, oracle_diff

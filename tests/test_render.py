@@ -12,7 +12,7 @@ import sympy as sp
 
 from matcalc import derive
 from matcalc.derivation import Derivation
-from matcalc.engine.solver import derive_steps
+from matcalc.rules import derive_steps
 from matcalc.engine.step import Step
 from matcalc.options import DEFAULT_OPTIONS
 from matcalc.parse import make_symbol, parse

@@ -33,7 +33,7 @@ import sympy as sp
 
 from ..errors import InputError, LimitError
 from .dag import postorder, substitute, tree_size
-from .solver import Solver, derive_steps, short
+from .solver import RuleTable, Solver, derive_steps, short
 from .step import Step
 
 #: Paths listed per input before the listing stops (their number is still reported).
@@ -264,7 +264,7 @@ def output_letter(inputs: Sequence[sp.Symbol], taken: set[str]) -> str:
 
 
 def build_graph(expr: sp.Basic, where: Sequence[tuple[sp.Symbol, sp.Basic]] = (),
-                output_name: str | None = None, solver: Solver | None = None) -> Graph:
+                output_name: str | None = None, *, rules: RuleTable) -> Graph:
     """Decompose ``expr`` (its intermediates ``where``, in dependency order, name nodes)
     into a computation graph, with each edge's local derivative from the rule engine."""
     user = {g for g, _ in where}
@@ -332,10 +332,10 @@ def build_graph(expr: sp.Basic, where: Sequence[tuple[sp.Symbol, sp.Basic]] = ()
         local = n.expr.xreplace({nodes[k].name: names[k] for k in n.operands})
         renamed.append(Node(n.index, names[n.index], n.op, local, n.operands, n.full,
                             given=n.index in renames or (output_name is not None and n.index == out)))
-    return _with_edges(renamed, out, solver)
+    return _with_edges(renamed, out, rules)
 
 
-def _with_edges(nodes: list[Node], out: int, solver: Solver | None) -> Graph:
+def _with_edges(nodes: list[Node], out: int, rules: RuleTable) -> Graph:
     # Only nodes that reach the output belong to the graph (a --where definition is always used).
     keep = set()
     stack = [out]
@@ -349,7 +349,7 @@ def _with_edges(nodes: list[Node], out: int, solver: Solver | None) -> Graph:
     nodes = [Node(index[n.index], n.name, n.op, n.expr, tuple(index[k] for k in n.operands),
                   n.full, n.given) for n in order]
     out = index[out]
-    solver = solver or Solver([n.name for n in nodes] + [n.expr for n in nodes])
+    solver = Solver([n.name for n in nodes] + [n.expr for n in nodes], rules)
     edges: list[Edge] = []
     out_edges: list[list[int]] = [[] for _ in nodes]
     in_edges: list[list[int]] = [[] for _ in nodes]
@@ -582,3 +582,11 @@ class Analysis:
 
     def name(self, k: int) -> sp.Symbol:
         return self.graph.nodes[k].name
+
+
+def route_names(a: Analysis, path: tuple[int, ...]) -> list[sp.Symbol]:
+    """The nodes along a path, output first."""
+    g = a.graph
+    if not path:
+        return [a.output.name]
+    return [g.nodes[g.edges[path[0]].dst].name] + [g.nodes[g.edges[e].src].name for e in path]

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import sys
 from contextlib import contextmanager
-from typing import Iterator
+from typing import Callable, Iterator
 
 import sympy as sp
 
@@ -41,10 +41,18 @@ def recursion_room(frames: int = MAX_SOLVER_DEPTH * 4) -> Iterator[None]:
         sys.setrecursionlimit(old)
 
 
-class Solver:
-    """State of one derivation: memo of derived nodes, dependence cache, fresh names."""
+#: The rule table a Solver dispatches through: a node -> the rule that derives it (a
+#: callable ``rule(solver, expr, var) -> Step``), or None. The rules layer supplies it
+#: (``matcalc.rules.find_rule``); the engine never imports the rules.
+RuleTable = Callable[[sp.Basic], "Callable[[Solver, sp.Basic, sp.Symbol], Step] | None"]
 
-    def __init__(self, roots: list[sp.Basic]) -> None:
+
+class Solver:
+    """State of one derivation: memo of derived nodes, dependence cache, fresh names; it
+    dispatches every node through the rule table it was given."""
+
+    def __init__(self, roots: list[sp.Basic], rules: RuleTable) -> None:
+        self.find_rule = rules
         self.memo: dict[tuple[sp.Basic, sp.Symbol], Step] = {}
         self._depends: dict[tuple[int, sp.Symbol], bool] = {}
         self._alive: list[sp.Basic] = []      # keeps nodes alive while their id() is cached
@@ -88,8 +96,7 @@ class Solver:
             return Step("reuse", "reuse", expr, seen.result,
                         f"Already derived: {short(expr)} occurs more than once; "
                         "its derivative is reused.", var, same_as=seen)
-        from ..rules.structural import find_rule
-        rule = find_rule(expr)
+        rule = self.find_rule(expr)
         if rule is None:
             raise NoRuleError(f"no rule applies to {type(expr).__name__}: {short(expr)} "
                               f"(the catalogue has no derivative for it)", expr)
@@ -104,13 +111,28 @@ class Solver:
         return step
 
 
-def derive_steps(expr: sp.Basic, var: sp.Symbol, solver: Solver | None = None) -> Step:
+def derive_steps(expr: sp.Basic, var: sp.Symbol, solver: Solver) -> Step:
     """The Step tree of d expr / d var.
 
-    Pass one ``solver`` for all the parts of a larger derivation (the partials of a
+    Use one ``solver`` for all the parts of a larger derivation (the partials of a
     gradient or Jacobian, the factors of a total derivative): its fresh names u1, u2 ...
     then stay distinct across the parts, and repeated sub-derivations are reused.
     """
-    solver = Solver([expr, var]) if solver is None else solver
     with recursion_room():
         return solver.derive(expr, var)
+
+
+def partial_step(f: sp.Basic, var: sp.Symbol, held: tuple[sp.Symbol, ...],
+                 solver: Solver) -> Step:
+    """d f / d var by the engine; ``held`` (the symbols held constant) is named on the step:
+    a partial derivative differentiates by ``var`` with every other symbol a constant."""
+    from dataclasses import replace
+    root = derive_steps(f, var, solver)
+    if held:
+        names = ", ".join(s.name for s in held)
+        first = root
+        root = replace(root, held_constant=held,
+                       description=f"{root.description} (partial derivative: {names} held constant)")
+        if solver is not None and solver.memo.get((f, var)) is first:
+            solver.memo[(f, var)] = root      # a later reuse points at the step shown
+    return root

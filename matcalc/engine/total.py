@@ -88,3 +88,34 @@ class TotalDerivatives:
                     f"{var} {how or 'not at all'}{note}; each factor is a partial derivative "
                     "with the other arguments held constant.", var, tuple(children),
                     definitions=((name, expr),) if name is not None else ())
+
+
+# ----------------------------------------------------------------------------- building blocks
+# The steps every derivation through named intermediates shares (derive, grad, jacobian).
+
+def finish_entry(root: Step, var: sp.Symbol | None, simplify: bool, timeout: float,
+                 max_size: int, always: bool) -> list[Step]:
+    """A derivation's root, then its simplify step (``always``, or only when it helps)."""
+    from .simplify import simplify_step
+    if not simplify:
+        return [root]
+    simp = simplify_step(root.result, var, timeout, max_size)
+    return [root, simp] if always or simp.result != root.result else [root]
+
+
+def define_step(full: sp.Basic, expr: sp.Basic, inter: Intermediates,
+                var: sp.Symbol | None) -> Step:
+    """The user's intermediates g1 = ..., g2 = ... introduced as given."""
+    names = ", ".join(g.name for g in inter.names)
+    return Step("intermediate_variables", "define", full, expr,
+                f"Introduce the intermediate variables {names} as given.", var,
+                definitions=inter.definitions)
+
+
+def substitute_step(raw: sp.Basic, inter: Intermediates, var: sp.Symbol | None,
+                    variables: "list[sp.Symbol] | tuple[sp.Symbol, ...]") -> Step:
+    """raw = raw with every intermediate replaced by its definition in the variables."""
+    names = ", ".join(g.name for g in inter.names)
+    return Step("substitute", "rewrite", raw, inter.expand(raw),
+                f"Substitute back {names} in terms of {', '.join(v.name for v in variables)}.",
+                var)

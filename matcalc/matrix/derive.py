@@ -12,10 +12,8 @@ from typing import Any, Iterable
 import sympy as sp
 from sympy import MatrixSymbol
 
-from ..derivation import Derivation
 from ..engine.step import Step
 from ..errors import InputError
-from ..options import Options
 from . import algebra as al
 from .algebra import fmt_shape, is_matrix, shape
 from .differential import Differentiator
@@ -132,66 +130,6 @@ def _vjp_steps(f, var, D, d) -> tuple[Step, sp.Basic]:
     return Step("matrix_differential", "derivative", f, result,
                 f"Vector-Jacobian product for d/d{var.name}.", var,
                 (d, *moves, step, *tidy)), result
-
-
-def matrix_derivation(kind: str, text: str, shapes_in: Any, wrt: Any, opts: Options,
-                      layout: str = "numerator", dims: dict[str, int] | None = None) -> Derivation:
-    """The Derivation for ``derive``/``gradient``/``jacobian`` with declared shapes."""
-    shapes = shape_table(shapes_in)
-    f = parse_matrix_expression(text, shapes, opts.limits)
-    variables = _resolve_wrt(wrt, f, shapes)
-    if kind in ("derivative", "gradient") and is_matrix(f):
-        raise InputError(f"{'derive' if kind == 'derivative' else 'grad'} needs a scalar "
-                         f"objective, but the expression has shape {fmt_shape(shape(f))}: "
-                         "use `matcalc jacobian` for a vector function, or reduce it (sum, "
-                         "norm, dot)")
-    if kind == "jacobian" and len(variables) > 1:
-        raise InputError("with declared shapes, a Jacobian is taken with respect to one "
-                         "variable at a time (--wrt x)")
-    steps: list[Step] = []
-    results: dict[str, sp.Basic] = {}
-    for var in variables:
-        if kind == "jacobian":
-            top, r = jacobian_steps(f, var)
-            if layout == "denominator" and is_matrix(r):
-                t = al.mT(r)
-                top = Step(top.rule, top.kind, f, t, top.description, var, (*top.children, Step(
-                    "transpose_layout", "rewrite", r, t,
-                    "Denominator layout: the transpose of the numerator-layout Jacobian.",
-                    var)))
-                r = t
-        else:
-            top, r = gradient_steps(f, var)
-        steps.append(top)
-        results["jacobian" if kind == "jacobian" else var.name] = r
-    if dims:
-        steps.extend(_expand(results, shapes, dims))
-    verification = None
-    if opts.verify:
-        from .check import check_matrix
-        kind_check = "gradient" if not is_matrix(f) and kind != "jacobian" else "jacobian"
-        check_results = results
-        if kind == "jacobian" and layout == "denominator":
-            check_results = {k: al.mT(v) for k, v in results.items()}
-        if kind == "jacobian":
-            check_results = {variables[0].name: check_results["jacobian"]}
-        if kind == "jacobian" and not is_matrix(f):
-            check_results = {k: al.mT(v) for k, v in check_results.items()}
-            kind_check = "gradient"
-        if any(is_matrix(f) and (is_matrix(v) and v.shape[1] != 1 or f.shape[1] != 1)
-               for v in variables):
-            from ..verify.result import Verification
-            verification = Verification("skipped", "finite differences",
-                                        message="vector-Jacobian products are checked in "
-                                        "backprop, not here")
-        else:
-            verification = check_matrix(f, check_results, variables, _dims(shapes),
-                                        kind_check, seed=opts.seed, rtol=opts.rtol,
-                                        atol=opts.atol)
-    shown = {k: v for k, v in shapes.items()}
-    return Derivation(kind=kind if kind != "derivative" else "derivative", input=text, expr=f,
-                      wrt=tuple(variables), steps=tuple(steps), results=results,
-                      verification=verification, options=opts, shapes=shown, layout=layout)
 
 
 def _expand(results: dict[str, sp.Basic], shapes: dict[str, Shape],

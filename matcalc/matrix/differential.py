@@ -163,7 +163,7 @@ class Differentiator:
                          "Element-wise product rule: d(A o B) = dA o B + A o dB.", tuple(kids))
 
     def _elementwise(self, expr: Elementwise) -> Step:
-        from ..engine.solver import derive_steps
+        from ..rules import derive_steps
         inner = self.d(expr.arg)
         t = sp.Symbol("t")
         local = derive_steps(expr.body().xreplace({T: t}), t)
@@ -232,7 +232,7 @@ class Differentiator:
     def _scalar(self, expr: sp.Expr) -> Step:
         """d phi(s1, s2, ...) = sum of dphi/ds_i ds_i for a scalar node (sum, product, power,
         function) whose operands may involve matrices: the scalar chain rule."""
-        from ..engine.solver import derive_steps
+        from ..rules import derive_steps
         args = list(expr.args)
         kids: list[Step] = []
         terms: list[sp.Expr] = []

@@ -57,7 +57,7 @@ def _step_latex(s: Step, shrink) -> str:
 
 
 def graph_dict(d: "Derivation") -> dict:
-    from ..api_graph import route_names
+    from ..engine.graph import route_names
     from .json import _numpy, _title, _verification, _version
     a = analysis(d)
     g = a.graph

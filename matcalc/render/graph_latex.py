@@ -128,7 +128,7 @@ def backward_rows(a: Analysis) -> list[str]:
 
 
 def path_rows(a: Analysis) -> list[str]:
-    from ..api_graph import route_names
+    from ..engine.graph import route_names
     g = a.graph
     out = a.output.name
     rows: list[str] = []

@@ -148,7 +148,7 @@ def path_lines(a: Analysis, width: int = WIDTH) -> list[str]:
     g = a.graph
     out_name = a.output.name
     lines: list[str] = []
-    from ..api_graph import route_names
+    from ..engine.graph import route_names
     for k in g.inputs:
         x = g.nodes[k].name
         p = a.paths[k]

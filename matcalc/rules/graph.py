@@ -4,7 +4,7 @@ The backward pass's own steps reuse the existing rules: ``variable`` (dJ/dJ = 1)
 ``chain`` (a node used once: dJ/du = dJ/dv dv/du) and ``total_derivative`` (a node used
 several times: the sum over its edges); the local derivative on every edge is named by
 the rule that derived it (sum, product, constant multiple, exp, ln, sigmoid ...). The
-steps are built in :mod:`matcalc.api_graph` over :mod:`matcalc.engine.graph`.
+steps are built in :mod:`matcalc.kinds.graph` over :mod:`matcalc.engine.graph`.
 """
 from __future__ import annotations
 

@@ -1,11 +1,18 @@
-"""The kinds of derivation, one registry row each: what lecture notes and the gallery can ask for.
+"""The kinds of derivation, one registry row each: what the API, lecture notes and the
+gallery can ask for.
 
 A kind is a name (``derive``, ``grad``, ``jacobian`` ...), the API function that computes
-it (a ``module:function`` path, imported on first use), the key holding its input and the
-options it accepts, with their types. The notes loader validates entries against this table
-and the gallery runs its examples through it, so a new kind is one more row::
+it (a ``module:function`` path, imported on first use), its plug-in (a
+:class:`matcalc.pipeline.Plugin`: read, build, simplify, check; a ``module:NAME`` path),
+the key holding its input and the options it accepts, with their types. The notes loader
+validates entries against this table and the gallery runs its examples through it, so a
+new kind is one module in this package plus one more row::
 
-    Kind("graph", "matcalc:graph", "expr", {"at": (str, dict)}, packages=("tikz",)),
+    Kind("graph", "matcalc.api:graph", "expr", {"at": (str, dict)}, packages=("tikz",),
+         plugin="matcalc.kinds.graph:PLUGIN"),
+
+``shapes`` is the plug-in that ``derive``, ``grad`` and ``jacobian`` use when shapes are
+declared (matrix calculus); it has no row of its own.
 
 Options every kind accepts (they set :class:`matcalc.options.Options` fields) are in
 ``COMMON_OPTIONS``.
@@ -16,7 +23,7 @@ import importlib
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
-from .errors import InputError
+from ..errors import InputError
 
 #: Value types of an option: a type or a tuple of types (TOML gives str, int, float, bool,
 #: list, dict).
@@ -34,6 +41,7 @@ class Kind:
     subject_types: Types = str               # jacobian also takes a list of expressions
     packages: tuple[str, ...] = ()           # LaTeX packages its rendering needs
     summary: str = ""
+    plugin: str = ""                         # "module:NAME" of its pipeline Plugin
 
     @property
     def function(self) -> Callable[..., Any]:
@@ -67,19 +75,32 @@ _SHAPES = {"shapes": (list, dict), "dims": (list, dict)}
 
 KINDS: dict[str, Kind] = {k.name: k for k in (
     Kind("derive", "matcalc.api:derive", "expr", {"wrt": str, "where": (str, dict), **_SHAPES},
-         summary="d expr / d wrt, step by step"),
-    Kind("grad", "matcalc.api_multi:gradient", "expr",
+         summary="d expr / d wrt, step by step", plugin="matcalc.kinds.derivative:PLUGIN"),
+    Kind("grad", "matcalc.api:gradient", "expr",
          {"wrt": _VARS, "where": (str, dict), **_SHAPES},
-         summary="the gradient: every partial derivative"),
-    Kind("jacobian", "matcalc.api_multi:jacobian", "expr",
+         summary="the gradient: every partial derivative", plugin="matcalc.kinds.multi:GRADIENT"),
+    Kind("jacobian", "matcalc.api:jacobian", "expr",
          {"wrt": _VARS, "where": (str, dict), "layout": str, **_SHAPES},
-         subject_types=(str, list), summary="the Jacobian of [f1, f2, ...], entry by entry"),
-    Kind("graph", "matcalc.api_graph:graph", "expr",
+         subject_types=(str, list), summary="the Jacobian of [f1, f2, ...], entry by entry",
+         plugin="matcalc.kinds.multi:JACOBIAN"),
+    Kind("graph", "matcalc.api:graph", "expr",
          {"at": (str, dict), "where": (str, dict), "name": str}, packages=("graphicx", "tikz"),
-         summary="a computation graph: forward values, backward pass, paths"),
-    Kind("backprop", "matcalc.api_backprop:backprop", "program", {"wrt": _VARS},
-         summary="the backward-pass equations of a forward program"),
+         summary="a computation graph: forward values, backward pass, paths",
+         plugin="matcalc.kinds.graph:PLUGIN"),
+    Kind("backprop", "matcalc.api:backprop", "program", {"wrt": _VARS},
+         summary="the backward-pass equations of a forward program",
+         plugin="matcalc.kinds.backprop:PLUGIN"),
 )}
+
+#: Plug-ins without a row of their own: name -> "module:NAME".
+EXTRA_PLUGINS: dict[str, str] = {"shapes": "matcalc.kinds.shapes:PLUGIN"}
+
+
+def plugin(name: str) -> Any:
+    """The pipeline Plugin of a kind (or of ``shapes``), imported on first use."""
+    target = EXTRA_PLUGINS.get(name) or get_kind(name).plugin
+    module, _, attr = target.partition(":")
+    return getattr(importlib.import_module(module), attr)
 
 
 def get_kind(name: str) -> Kind:

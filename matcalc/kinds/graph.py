@@ -1,6 +1,6 @@
-"""The Python API for computation graphs: ``graph(expr, at=...)`` -> Derivation.
+"""Kind ``graph``: the computation graph of an expression, ``graph(expr, at=...)``.
 
-Pure (no I/O). The graph is built from the expression *as written* (3*(a + b*c) keeps
+The graph is built from the expression *as written* (3*(a + b*c) keeps
 J = 3v, which SymPy would distribute into 3a + 3bc), with one node per elementary
 operation; the forward pass evaluates it at ``at`` (exactly when the values are exact);
 the backward pass accumulates dJ/dn over the edges (reverse-mode autodiff, a sum over
@@ -14,16 +14,21 @@ from typing import Any, Mapping, Union
 
 import sympy as sp
 
-from .api import Where, _as_expr, _options
-from .derivation import Derivation
-from .engine.dag import as_basic, free_symbols, postorder, rebuild, substitute, tree_size
-from .engine.graph import (Analysis, Graph, backward, backward_order, build_graph,
-                           count_paths, forward, local_values, path_product, paths_to)
-from .engine.simplify import simplify_step
-from .engine.solver import short
-from .engine.step import Step
-from .errors import InputError
-from .options import Options
+from dataclasses import dataclass
+
+from ..engine.dag import as_basic, free_symbols, rebuild, substitute, tree_size
+from ..engine.graph import (Analysis, Graph, backward, backward_order, build_graph,
+                            count_paths, forward, local_values, path_product, paths_to,
+                            route_names)
+from ..engine.intermediates import Intermediates
+from ..engine.simplify import simplify_step
+from ..engine.solver import short
+from ..engine.step import Step
+from ..errors import InputError
+from ..options import Options
+from ..pipeline import Built, Plugin
+from ..rules import find_rule
+from .request import Request, Where, as_expr, as_where
 
 #: --at: "a=5, b=3, c=2" or a mapping name -> number.
 Point = Union[str, Mapping[Union[str, sp.Symbol], Any]]
@@ -51,7 +56,7 @@ def _tidy(expr: sp.Basic, small: bool) -> sp.Basic:
 
 def _structure(expr: str | sp.Basic, opts: Options) -> sp.Basic:
     if isinstance(expr, str):
-        from .parse.point import parse_structure
+        from ..parse.point import parse_structure
         return parse_structure(expr, opts.limits)
     return expr
 
@@ -61,12 +66,11 @@ def _definitions(where: Where | None, f: sp.Basic, opts: Options):
     as written in that order)."""
     if where is None:
         return None, []
-    from .api_multi import _as_where
-    from .engine.intermediates import order_intermediates
-    pairs = _as_where(where, opts)
+    from ..engine.intermediates import order_intermediates
+    pairs = as_where(where, opts)
     inter = order_intermediates(pairs, [f])
     if isinstance(where, str):
-        from .parse.point import parse_structure_assignments
+        from ..parse.point import parse_structure_assignments
         written = dict(parse_structure_assignments(where, opts.limits))
     else:
         written = dict(pairs)
@@ -78,7 +82,7 @@ def _as_point(at: Point | None, g: Graph, where_names: set[str],
     if at is None:
         return None
     if isinstance(at, str):
-        from .parse.point import parse_point
+        from ..parse.point import parse_point
         pairs = parse_point(at, opts.limits)
     elif isinstance(at, Mapping):
         pairs = []
@@ -129,27 +133,36 @@ def _d(out: sp.Symbol, n: sp.Symbol) -> str:
     return f"d{out}/d{n}"
 
 
-def graph(expr: str | sp.Basic, at: Point | None = None, *, where: Where | None = None,
-          name: str | None = None, options: Options | None = None,
-          **overrides: Any) -> Derivation:
-    """The computation graph of ``expr``: nodes, forward values at ``at``, the backward
-    pass and the paths to every input; ``results`` has dJ/d(input) for every input.
+@dataclass(frozen=True)
+class Problem:
+    text: str
+    full: sp.Basic                        # the function, intermediates substituted
+    inter: Intermediates | None
+    graph: Graph
+    structure: sp.Basic                   # the expression as written (not evaluated)
+    point: dict[sp.Symbol, sp.Basic] | None
+    options: Options
 
-    ``at``: ``"a=5, b=3, c=2"`` or ``{"a": 5, ...}`` - a value for every input (exact
-    numbers stay exact; Python floats give floats); left out, the derivation is symbolic.
-    ``where`` names intermediate nodes (``"z = w1*x1 + w2*x2 + b; a = sigmoid(z)"``);
-    ``name`` the output (default: y for one input, J for several, L when y is an input).
-    The Derivation's ``nodes``, ``edges`` and ``graph`` (an ``Analysis``) describe it;
-    ``to_dot()`` draws it.
-    """
-    opts = _options(options, overrides)
-    f, text = _as_expr(expr, opts)
-    inter, written = _definitions(where, f, opts)
+
+def read(request: Request) -> Problem:
+    """The expression as written (one node per operation), the intermediates, the point."""
+    opts, expr = request.options, request.subject
+    f, text = as_expr(expr, opts)
+    inter, written = _definitions(request.get("where"), f, opts)
     full = inter.expand(f) if inter is not None else f
     structure = _structure(expr, opts)
-    g = build_graph(structure, written, name)
+    g = build_graph(structure, written, request.get("name"), rules=find_rule)
     where_names = {s.name for s in inter.names} if inter is not None else set()
-    point = _as_point(at, g, where_names, opts)
+    point = _as_point(request.get("at"), g, where_names, opts)
+    return Problem(text, full, inter, g, structure, point, opts)
+
+
+def build(p: Problem) -> Built:
+    """Forward pass, backward pass (dJ/dn summed over the edges out of n), the paths to
+    every input with their products, substitution back and simplify per input."""
+    g, point, opts, inter, full = p.graph, p.point, p.options, p.inter, p.full
+    where_names = {s.name for s in inter.names} if inter is not None else set()
+    structure = p.structure
     values = forward(g, point) if point is not None else None
     lvals = local_values(g, values) if values is not None else None
     adjoints = backward(g, lvals)
@@ -181,9 +194,9 @@ def graph(expr: str | sp.Basic, at: Point | None = None, *, where: Where | None 
     counts = count_paths(g)
     paths = {k: paths_to(g, k, counts=counts) for k in g.inputs}
     path_sums: dict[int, sp.Basic] = {}
-    for k, p in paths.items():
-        if p.complete and small:
-            total = sp.Add(*[sp.Mul(*[plain(g.edges[e].local) for e in path]) for path in p.paths])
+    for k, q in paths.items():
+        if q.complete and small:
+            total = sp.Add(*[sp.Mul(*[plain(g.edges[e].local) for e in path]) for path in q.paths])
             path_sums[k] = _tidy(total, tidy)
         else:
             path_sums[k] = shown[k]
@@ -196,18 +209,24 @@ def graph(expr: str | sp.Basic, at: Point | None = None, *, where: Where | None 
     results: dict[str, sp.Basic] = {}
     for k in g.inputs:
         results[g.nodes[k].name.name] = _final_of(steps, g.nodes[k].name, shown[k], expand)
-    verification = None
-    if opts.verify:
-        from .verify.check import check_entries
-        out = g.nodes[g.output].name
-        entries = [(_d(out, x), full, results[x.name], x) for x in inputs]
-        verification = check_entries(entries, sorted(inputs, key=lambda s: s.name),
-                                     points=opts.points, rtol=opts.rtol, atol=opts.atol,
-                                     seed=opts.seed, unit="input")
-    return Derivation(kind="graph", input=text, expr=full, wrt=tuple(inputs),
-                      steps=tuple(steps), results=results, verification=verification,
-                      options=opts, nodes=tuple(g.nodes), edges=tuple(g.edges),
-                      graph=analysis)
+    answer = (results[inputs[0].name] if len(inputs) == 1 else
+              sp.ImmutableMatrix([[results[x.name] for x in inputs]]))
+    return Built("graph", p.text, full, tuple(inputs), tuple(steps), results, answer,
+                 attachments={"nodes": tuple(g.nodes), "edges": tuple(g.edges),
+                              "graph": analysis})
+
+
+def check(p: Problem, built: Built):
+    from ..verify.check import check_entries
+    g, o = p.graph, p.options
+    inputs = list(built.wrt)
+    out = g.nodes[g.output].name
+    entries = [(_d(out, x), p.full, built.results[x.name], x) for x in inputs]
+    return check_entries(entries, sorted(inputs, key=lambda s: s.name), points=o.points,
+                         rtol=o.rtol, atol=o.atol, seed=o.seed, unit="input")
+
+
+PLUGIN = Plugin("graph", read, build, check)
 
 
 def _put_unevaluated(expr: sp.Basic, mapping: dict[sp.Symbol, sp.Basic]) -> sp.Basic:
@@ -279,14 +298,6 @@ def _steps(a: Analysis, full: sp.Basic, expand: dict[sp.Symbol, sp.Basic],
         if opts.simplify:
             steps.append(simplify_step(raw, x, opts.simplify_timeout, opts.simplify_max_size))
     return steps
-
-
-def route_names(a: Analysis, path: tuple[int, ...]) -> list[sp.Symbol]:
-    """The nodes along a path, output first."""
-    g = a.graph
-    if not path:
-        return [a.output.name]
-    return [g.nodes[g.edges[path[0]].dst].name] + [g.nodes[g.edges[e].src].name for e in path]
 
 
 def adjoint_step(a: Analysis, k: int) -> Step:

@@ -1,0 +1,116 @@
+"""Kinds ``derive``, ``grad`` and ``jacobian`` over declared shapes: matrix calculus.
+
+read: the declared shapes (``--shape x:n``), the expression in the matrix input language,
+the variables (vectors, matrices or scalars) and ``--dim`` sizes. build: the
+matrix-differential method of :mod:`matcalc.matrix.derive` (d f rule by rule, brought to
+tr(G^T dX) or J dx, read off), the denominator layout as a named transpose, and with
+``--dim`` every result written out in components. check: directional central differences
+at two random size assignments (:mod:`matcalc.matrix.check`).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import sympy as sp
+
+from ..engine.step import Step
+from ..errors import InputError
+from ..matrix import algebra as al
+from ..matrix.algebra import fmt_shape, is_matrix, shape
+from ..matrix.derive import _dims, _expand, _resolve_wrt, gradient_steps, jacobian_steps
+from ..matrix.parse import Shape, parse_matrix_expression, shape_table
+from ..options import Options
+from ..pipeline import Built, Plugin
+from .request import Request, as_dims, shape_args
+
+#: Request.args["task"]: what is asked of the expression.
+TASKS = ("derivative", "gradient", "jacobian")
+
+
+@dataclass(frozen=True)
+class Problem:
+    task: str
+    text: str
+    f: sp.Basic
+    shapes: dict[str, Shape]
+    variables: tuple[sp.Basic, ...]
+    dims: dict[str, int] | None
+    options: Options
+
+
+def read(request: Request) -> Problem:
+    task, opts = request.get("task"), request.options
+    if request.get("where") is not None:
+        raise InputError("--where is not supported together with --shape yet")
+    text = request.subject
+    if not isinstance(text, str):
+        raise InputError("with declared shapes, the expression must be given as text")
+    shapes = shape_table(shape_args(request.get("shapes")))
+    dims = as_dims(request.get("dims"))
+    if dims:
+        known = {str(d) for s in shapes.values() for d in s}
+        unknown = sorted(set(dims) - known)
+        if unknown:
+            raise InputError(f"--dim {unknown[0]}: no declared shape uses the dimension "
+                             f"'{unknown[0]}'")
+    f = parse_matrix_expression(text, shapes, opts.limits)
+    variables = _resolve_wrt(request.get("wrt"), f, shapes)
+    if task in ("derivative", "gradient") and is_matrix(f):
+        raise InputError(f"{'derive' if task == 'derivative' else 'grad'} needs a scalar "
+                         f"objective, but the expression has shape {fmt_shape(shape(f))}: "
+                         "use `matcalc jacobian` for a vector function, or reduce it (sum, "
+                         "norm, dot)")
+    if task == "jacobian" and len(variables) > 1:
+        raise InputError("with declared shapes, a Jacobian is taken with respect to one "
+                         "variable at a time (--wrt x)")
+    return Problem(task, text, f, shapes, tuple(variables), dims, opts)
+
+
+def build(p: Problem) -> Built:
+    layout = p.options.layout
+    steps: list[Step] = []
+    results: dict[str, sp.Basic] = {}
+    for var in p.variables:
+        if p.task == "jacobian":
+            top, r = jacobian_steps(p.f, var)
+            if layout == "denominator" and is_matrix(r):
+                t = al.mT(r)
+                top = Step(top.rule, top.kind, p.f, t, top.description, var, (*top.children, Step(
+                    "transpose_layout", "rewrite", r, t,
+                    "Denominator layout: the transpose of the numerator-layout Jacobian.",
+                    var)))
+                r = t
+        else:
+            top, r = gradient_steps(p.f, var)
+        steps.append(top)
+        results["jacobian" if p.task == "jacobian" else var.name] = r
+    if p.dims:
+        steps.extend(_expand(results, p.shapes, p.dims))
+    first = "jacobian" if p.task == "jacobian" else p.variables[0].name
+    return Built(p.task, p.text, p.f, p.variables, tuple(steps), results, results[first],
+                 shapes=dict(p.shapes), layout=layout if p.task == "jacobian" else "numerator")
+
+
+def check(p: Problem, built: Built):
+    from ..matrix.check import check_matrix
+    from ..verify.result import Verification
+    f, variables, results, o = p.f, p.variables, built.results, p.options
+    kind_check = "gradient" if not is_matrix(f) and p.task != "jacobian" else "jacobian"
+    if p.task == "jacobian":
+        j = results["jacobian"]
+        if o.layout == "denominator":
+            j = al.mT(j)
+        results = {variables[0].name: j}
+        if not is_matrix(f):
+            results = {k: al.mT(v) for k, v in results.items()}
+            kind_check = "gradient"
+    if any(is_matrix(f) and (is_matrix(v) and v.shape[1] != 1 or f.shape[1] != 1)
+           for v in variables):
+        return Verification("skipped", "finite differences",
+                            message="vector-Jacobian products are checked in backprop, not here")
+    return check_matrix(f, results, list(variables), _dims(p.shapes), kind_check, seed=o.seed,
+                        rtol=o.rtol, atol=o.atol)
+
+
+PLUGIN = Plugin("shapes", read, build, check)
