@@ -39,6 +39,10 @@ class GalleryExample:
         program is given as ``-``, to be read from standard input)."""
         args = [self.kind, "-" if self.kind == "backprop" else self.input]
         for key, value in self.options.items():
+            if key in ("shapes", "dims"):          # repeated flags: --shape x:n --shape A:n,n
+                for item in value:
+                    args += [f"--{key[:-1]}", item]
+                continue
             args += [f"--{key}", ",".join(value) if isinstance(value, (list, tuple)) else str(value)]
         return tuple(args)
 
@@ -47,6 +51,14 @@ def _d(name: str, source: str, expr: str, wrt: str, answer: str, note: str = "",
        **options: Any) -> GalleryExample:
     return GalleryExample(name, "derive", expr, {"wrt": wrt, **options} if wrt else options,
                           source, answer, note)
+
+
+def _m(name: str, source: str, kind: str, expr: str, wrt: str, shapes: tuple[str, ...],
+       note: str = "") -> GalleryExample:
+    """An example with declared shapes (matrix calculus); its closed form is checked in
+    tests/test_worked_shapes.py, so it has no seed answer to compare here."""
+    return GalleryExample(name, kind, expr, {"wrt": wrt, "shapes": list(shapes)}, source, "",
+                          note)
 
 
 def _g(name: str, source: str, expr: str, wrt: str, answer: str, note: str = "") -> GalleryExample:
@@ -119,6 +131,19 @@ GALLERY: dict[str, tuple[GalleryExample, ...]] = {
         _d("chain_through_u1_to_u4", "001 (introduce intermediate variables: u1 = x^3, "
            "u2 = sin(u1), u3 = u2^2, y = ln(u3))",
            "ln(u3)", "", "6x^2 cos(x^3)/sin(x^3)", where="u1 = x^3; u2 = sin(u1); u3 = u2^2"),
+        _m("neuron_wrt_w_vectors", "001 (neuron activation max(0, w.x + b), vectors of any n)",
+           "derive", "max(0, dot(w, x) + b)", "w", ("w:n", "x:n"),
+           note="The seed writes it piecewise: 0 where w.x + b <= 0, x otherwise."),
+        _m("squared_error_cost_wrt_w", "001 (squared-error cost, one example per row of X)",
+           "derive", "sum((y - relu(X @ w + b))^2) / N", "w", ("X:N,n", "w:n", "y:N")),
+        _m("quadratic_form", "Matrix Cookbook (81): d(x^T A x)/dx = (A + A^T) x",
+           "derive", "x.T @ A @ x", "x", ("x:n", "A:n,n")),
+        _m("trace_quadratic_form", "trace of a quadratic form: d tr(X^T A X)/dX = (A + A^T) X",
+           "derive", "tr(X.T @ A @ X)", "X", ("X:n,k", "A:n,n")),
+        _m("least_squares", "least squares: d||Xw - y||^2/dw = 2 X^T (Xw - y)",
+           "derive", "norm(X @ w - y)^2", "w", ("X:m,n", "w:n", "y:m")),
+        _m("log_determinant", "Matrix Cookbook (57): d log det X / dX = X^-T",
+           "derive", "logdet(X)", "X", ("X:n,n",)),
     ),
     "grad": (
         _g("gradient_3x2_2y_plus_7", "001 (vectorized gradient)",
@@ -129,6 +154,10 @@ GALLERY: dict[str, tuple[GalleryExample, ...]] = {
            "w1*x1 + w2*x2 + w3*x3 + b", "w1,w2,w3,b", "[x1, x2, x3, 1]", note=N3),
     ),
     "jacobian": (
+        _m("tanh_jacobian_vectors", "002 (element-wise activations have diagonal Jacobians)",
+           "jacobian", "tanh(z)", "z", ("z:n",)),
+        _m("affine_jacobian_vectors", "001 (d(Wx + b)/dx = W, vectors of any length)",
+           "jacobian", "W @ x + b", "x", ("W:m,n", "x:n", "b:m")),
         _j("jacobian_f_g", "001 (Jacobian matrix: J = [grad f; grad g])",
            "[3x^2(2y+7), 4x + y^2]", "x,y", "[[6x(2y + 7), 6x^2], [4, 2y]]"),
         _j("jacobian_f_g_denominator", "001 (Jacobian matrix), in the denominator layout of 002",
