@@ -14,6 +14,11 @@ class Limits:
     max_literal_digits: int = 50       # digits in one number literal
     max_exponent: int = 10_000         # |k| for an integer power x^k
     max_number_bits: int = 12_000      # size of a number produced by folding literals (2^100 ok)
+    # wall-clock budgets of the pipeline's stages, in seconds (0: no limit); over budget
+    # is exit 2 naming the stage (simplify has its own, Options.simplify_timeout)
+    read_seconds: float = 10.0
+    build_seconds: float = 30.0
+    verify_seconds: float = 30.0
 
 
 @dataclass(frozen=True)

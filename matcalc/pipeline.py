@@ -20,7 +20,9 @@ from typing import TYPE_CHECKING, Any, Callable, Mapping
 import sympy as sp
 
 from .derivation import Derivation
+from .engine.simplify import Timeout, time_budget
 from .engine.step import Step
+from .errors import LimitError
 from .kinds.request import Request
 from .options import Options
 
@@ -62,14 +64,28 @@ class Plugin:
     simplify: Callable[[Any, Built], Built] | None = None
 
 
+def _stage(name: str, seconds: float, fn: Callable[..., Any], *args: Any) -> Any:
+    """``fn(*args)`` within the stage's wall-clock budget: over it, a LimitError (exit 2)
+    naming the stage and the limit."""
+    try:
+        with time_budget(seconds):
+            return fn(*args)
+    except Timeout:
+        raise LimitError(f"the {name} stage took longer than its budget of {seconds:g} s: "
+                         "the input is too large for it (see docs/input-language.md#limits)"
+                         ) from None
+
+
 def run(plugin: Plugin, request: Request) -> Derivation:
-    """Run one derivation through the pipeline's fixed order."""
+    """Run one derivation through the pipeline's fixed order, each stage in its budget."""
     opts: Options = request.options
-    problem = plugin.read(request)
-    built = plugin.build(problem)
+    limits = opts.limits
+    problem = _stage("read", limits.read_seconds, plugin.read, request)
+    built = _stage("build", limits.build_seconds, plugin.build, problem)
     if plugin.simplify is not None and opts.simplify:
-        built = plugin.simplify(problem, built)
-    verification = plugin.check(problem, built) if opts.verify else None
+        built = plugin.simplify(problem, built)      # its own budget: Options.simplify_timeout
+    verification = (_stage("verify", limits.verify_seconds, plugin.check, problem, built)
+                    if opts.verify else None)
     return Derivation(kind=built.kind, input=built.input, expr=built.expr, wrt=built.wrt,
                       steps=built.steps, results=built.results, answer=built.result,
                       verification=verification, options=opts, shapes=built.shapes,

@@ -18,13 +18,18 @@ from .dag import postorder, tree_size
 from .step import Step
 
 
-class _Timeout(BaseException):
-    """Not an Exception: SymPy catches ``Exception`` in places, which would swallow it."""
+class Timeout(BaseException):
+    """A time budget ran out. Not an Exception: SymPy catches ``Exception`` in places,
+    which would swallow it."""
+
+
+_Timeout = Timeout
 
 
 @contextmanager
 def time_budget(seconds: float) -> Iterator[None]:
-    """Raise _Timeout inside the block after ``seconds`` (only in the main thread on Unix)."""
+    """Raise Timeout inside the block after ``seconds`` (only in the main thread on Unix;
+    budgets nest: an outer budget gets its remaining time back when an inner one ends)."""
     usable = (hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread())
     if not usable or seconds <= 0:
         yield
