@@ -241,13 +241,13 @@ _elementary("exp", sp.exp, ("exp",), "exponential (base e)", "d/du e^u = e^u",
             r"e^{u} = e^{u}", "e^(x^2)", lambda u: sp.exp(u), "np.exp", "e^x")
 _elementary("ln", sp.log, ("ln",), "natural logarithm", "d/du ln(u) = 1/u",
             r"\ln u = \frac{1}{u}", "ln(x^2)", lambda u: 1 / u, "np.log",
-            "natural logarithm", domain="u > 0", sample=POSITIVE)
+            "natural logarithm", domain="x > 0", sample=POSITIVE)
 _elementary("log_base", logb, ("log",), "logarithm to base b", "d/du log_b(u) = 1/(u ln b)",
             r"\log_{b} u = \frac{1}{u \ln b}", "log(x, 2)", lambda u, b: 1 / (u * sp.log(b)),
             "(np.log({0})/np.log({1}))",
             "`log(x)` is the natural logarithm; `log(x, b)` the logarithm to base b "
             "(`log(x, e)` is `ln(x)`)",
-            arity=(1, 2), constructor=log_any_base, domain="u > 0; b > 0, b != 1",
+            arity=(1, 2), constructor=log_any_base, domain="x > 0; b > 0, b != 1",
             sample=((0.05, 3.0), (1.5, 10.0)), kernel=lambda np, x, b: np.log(x) / np.log(b))
 _elementary("sin", sp.sin, ("sin",), "sine", "d/du sin(u) = cos(u)", r"\sin u = \cos u",
             "sin(x^2)", lambda u: sp.cos(u), "np.sin", "sine")
@@ -255,27 +255,27 @@ _elementary("cos", sp.cos, ("cos",), "cosine", "d/du cos(u) = -sin(u)", r"\cos u
             "cos(3x)", lambda u: -sp.sin(u), "np.cos", "cosine")
 _elementary("tan", sp.tan, ("tan",), "tangent", "d/du tan(u) = sec(u)^2",
             r"\tan u = \sec^{2} u", "tan(x^2)", lambda u: sp.sec(u) ** 2, "np.tan", "tangent",
-            domain="u != pi/2 + k pi", sample=((-1.4, 1.4),))
+            domain="x != pi/2 + k pi", sample=((-1.4, 1.4),))
 _elementary("sec", sp.sec, ("sec",), "secant", "d/du sec(u) = sec(u) tan(u)",
             r"\sec u = \sec u \tan u", "sec(2x)", lambda u: sp.sec(u) * sp.tan(u),
-            "(1/np.cos({0}))", "1/cos(x)", domain="u != pi/2 + k pi", sample=((-1.4, 1.4),),
+            "(1/np.cos({0}))", "1/cos(x)", domain="x != pi/2 + k pi", sample=((-1.4, 1.4),),
             kernel=lambda np, x: 1.0 / np.cos(x))
 _elementary("csc", sp.csc, ("csc",), "cosecant", "d/du csc(u) = -csc(u) cot(u)",
             r"\csc u = -\csc u \cot u", "csc(x)", lambda u: -sp.csc(u) * sp.cot(u),
-            "(1/np.sin({0}))", "1/sin(x)", domain="u != k pi", sample=((0.1, 3.0),),
+            "(1/np.sin({0}))", "1/sin(x)", domain="x != k pi", sample=((0.1, 3.0),),
             kernel=lambda np, x: 1.0 / np.sin(x))
 _elementary("cot", sp.cot, ("cot",), "cotangent", "d/du cot(u) = -csc(u)^2",
             r"\cot u = -\csc^{2} u", "cot(x)", lambda u: -sp.csc(u) ** 2,
-            "(np.cos({0})/np.sin({0}))", "cos(x)/sin(x)", domain="u != k pi",
+            "(np.cos({0})/np.sin({0}))", "cos(x)/sin(x)", domain="x != k pi",
             sample=((0.1, 3.0),), kernel=lambda np, x: np.cos(x) / np.sin(x))
 _elementary("asin", sp.asin, ("asin", "arcsin"), "inverse sine",
             "d/du asin(u) = 1/sqrt(1 - u^2)", r"\arcsin u = \frac{1}{\sqrt{1 - u^{2}}}",
             "asin(x/2)", lambda u: 1 / sp.sqrt(1 - u ** 2), "np.arcsin", "inverse sine",
-            domain="-1 <= u <= 1", sample=UNIT)
+            domain="-1 <= x <= 1", sample=UNIT)
 _elementary("acos", sp.acos, ("acos", "arccos"), "inverse cosine",
             "d/du acos(u) = -1/sqrt(1 - u^2)", r"\arccos u = -\frac{1}{\sqrt{1 - u^{2}}}",
             "acos(x)", lambda u: -1 / sp.sqrt(1 - u ** 2), "np.arccos", "inverse cosine",
-            domain="-1 <= u <= 1", sample=UNIT)
+            domain="-1 <= x <= 1", sample=UNIT)
 _elementary("atan", sp.atan, ("atan", "arctan"), "inverse tangent",
             "d/du atan(u) = 1/(1 + u^2)", r"\arctan u = \frac{1}{1 + u^{2}}", "atan(x^2)",
             lambda u: 1 / (1 + u ** 2), "np.arctan", "inverse tangent")
@@ -295,11 +295,11 @@ _elementary("acosh", sp.acosh, ("acosh", "arccosh"), "inverse hyperbolic cosine"
             "d/du acosh(u) = 1/sqrt(u^2 - 1) (u > 1)",
             r"\operatorname{acosh} u = \frac{1}{\sqrt{u^{2} - 1}}", "acosh(x)",
             lambda u: 1 / sp.sqrt(u ** 2 - 1), "np.arccosh", "inverse hyperbolic cosine",
-            domain="u >= 1 (derivative for u > 1)", sample=((1.05, 4.0),))
+            domain="x >= 1 (derivative for x > 1)", sample=((1.05, 4.0),))
 _elementary("atanh", sp.atanh, ("atanh", "arctanh"), "inverse hyperbolic tangent",
             "d/du atanh(u) = 1/(1 - u^2)", r"\operatorname{atanh} u = \frac{1}{1 - u^{2}}",
             "atanh(x)", lambda u: 1 / (1 - u ** 2), "np.arctanh", "inverse hyperbolic tangent",
-            domain="-1 < u < 1", sample=UNIT)
+            domain="-1 < x < 1", sample=UNIT)
 _elementary("sigmoid", sigmoid, ("sigmoid", "sigma"), "sigmoid",
             "d/du sigma(u) = sigma(u) (1 - sigma(u))",
             r"\sigma(u) = \sigma(u)\left(1 - \sigma(u)\right)", "sigmoid(2x + 1)",
@@ -342,7 +342,7 @@ _elementary("conjugate", sp.conjugate, (), "complex conjugate", "d/du conj(u) = 
 
 # Operators and notations whose derivative is a structural rule (rules/structural.py).
 add(Op("sqrt", None, ("sqrt",), constructor=sp.sqrt, rule="sqrt",
-       meaning="square root, the same as `^(1/2)`", domain="u >= 0", sample=POSITIVE))
+       meaning="square root, the same as `^(1/2)`", domain="x >= 0", sample=POSITIVE))
 add(Op("max", sp.Max, ("max",), (2, 10), rule="max", meaning="largest argument", kink="pairs",
        sample=(WIDE, WIDE), numpy=_fold("np.maximum"), kernel=_nary("maximum")))
 add(Op("min", sp.Min, ("min",), (2, 10), rule="min", meaning="smallest argument",
