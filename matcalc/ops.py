@@ -27,7 +27,7 @@ names such as ``"np.arcsinh"`` are resolved by the kernel (:func:`numpy_callable
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import reduce
 from typing import Any, Callable, Iterator, Literal, Union
 
@@ -80,7 +80,7 @@ class Op:
     numpy: NumPyText = ""
     kernel: Callable[..., Any] | None = None
     latex_name: str | None = None
-    bare_symbols: tuple[str, ...] = field(default=())
+    bare_symbols: tuple[str, ...] = ()
 
     @property
     def build(self) -> Callable[..., sp.Expr]:
