@@ -150,6 +150,14 @@ def test_every_row_has_a_reference() -> None:
     assert set(REFERENCE) == set(ops.OPS)
 
 
+def test_rule_names_are_unique_across_catalogue_and_table() -> None:
+    """An elementary row may not take the name of a structural rule (the catalogue lists
+    both; ``register_function`` refuses such names, built-in rows must avoid them)."""
+    names = list(RULES)
+    assert len(names) == len(set(names)) == len(RULES)
+    assert all(op.name in names for op in ops.elementary())
+
+
 def test_new_functions_derive_with_steps_and_verify() -> None:
     for text, rule in [("asinh(x^2)", "asinh"), ("acosh(x)", "acosh"), ("atanh(x)", "atanh"),
                        ("arccosh(x^2 + 1)", "acosh")]:
