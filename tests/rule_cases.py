@@ -48,6 +48,11 @@ RULE_CASES = [
     ("sinh(x)",               "x",  "cosh(x)",                                ["sinh"]),
     ("cosh(2x)",              "x",  "2 sinh(2x)",                             ["chain", "cosh"]),
     ("tanh(x)",               "x",  "1 - tanh(x)^2",                          ["tanh"]),
+    ("asinh(x^2)",            "x",  "2x/sqrt(x^4 + 1)",                       ["chain", "asinh", "power"]),
+    ("acosh(x)",              "x",  "1/sqrt(x^2 - 1)",                        ["acosh"]),  # x > 1
+    ("acosh(2x)",             "x",  "2/sqrt(4x^2 - 1)",                       ["chain", "acosh"]),
+    ("atanh(x)",              "x",  "1/(1 - x^2)",                            ["atanh"]),
+    ("arctanh(x/2)",          "x",  "2/(4 - x^2)",                            ["chain", "atanh"]),
     ("sigmoid(x)",            "x",  "sigmoid(x) (1 - sigmoid(x))",            ["sigmoid"]),
     ("sigmoid(2x + 1)",       "x",  "2 sigmoid(2x + 1) (1 - sigmoid(2x + 1))", ["chain", "sigmoid"]),
     ("softplus(x)",           "x",  "sigmoid(x)",                             ["softplus"]),

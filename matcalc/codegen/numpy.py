@@ -9,7 +9,8 @@ sub-expressions, as in deep compositions) print as a flat walrus tuple
 
 in which every shared non-atomic node (and every node deeper than ``MAX_INLINE_DEPTH``
 inline levels, to stay clear of Python's nesting limit) is computed once and named, so
-the text is linear in the number of distinct nodes. NumPy is not imported here.
+the text is linear in the number of distinct nodes. NumPy is not imported here. The
+text of each function is its row's ``numpy`` field in the operator table (``matcalc/ops.py``).
 
 A matrix (a Jacobian) or vector (a gradient) prints as
 
@@ -28,8 +29,8 @@ from typing import Callable
 import sympy as sp
 from sympy.printing.str import StrPrinter
 
+from matcalc import ops
 from matcalc.engine.dag import as_basic, postorder, tree_size
-from matcalc.functions import logb, relu, sigmoid, softplus
 
 #: Tree size above which the flat walrus form is emitted.
 FLAT_ABOVE = 200
@@ -38,50 +39,16 @@ MAX_INLINE_DEPTH = 24
 
 _Fmt = Callable[[list[str]], str]
 
-#: SymPy class -> NumPy text from the printed arguments (atoms get their own methods).
-FUNCTIONS: dict[type, _Fmt] = {
-    sp.exp: lambda a: f"np.exp({a[0]})",
-    sp.log: lambda a: f"np.log({a[0]})",
-    logb: lambda a: f"(np.log({a[0]})/np.log({a[1]}))",
-    sp.sin: lambda a: f"np.sin({a[0]})",
-    sp.cos: lambda a: f"np.cos({a[0]})",
-    sp.tan: lambda a: f"np.tan({a[0]})",
-    sp.sec: lambda a: f"(1/np.cos({a[0]}))",
-    sp.csc: lambda a: f"(1/np.sin({a[0]}))",
-    sp.cot: lambda a: f"(np.cos({a[0]})/np.sin({a[0]}))",
-    sp.asin: lambda a: f"np.arcsin({a[0]})",
-    sp.acos: lambda a: f"np.arccos({a[0]})",
-    sp.atan: lambda a: f"np.arctan({a[0]})",
-    sp.sinh: lambda a: f"np.sinh({a[0]})",
-    sp.cosh: lambda a: f"np.cosh({a[0]})",
-    sp.tanh: lambda a: f"np.tanh({a[0]})",
-    sp.asinh: lambda a: f"np.arcsinh({a[0]})",
-    sp.acosh: lambda a: f"np.arccosh({a[0]})",
-    sp.atanh: lambda a: f"np.arctanh({a[0]})",
-    sigmoid: lambda a: f"(1/(1 + np.exp(-({a[0]}))))",
-    relu: lambda a: f"np.maximum(0, {a[0]})",
-    softplus: lambda a: f"np.logaddexp(0, {a[0]})",
-    sp.Abs: lambda a: f"np.abs({a[0]})",
-    sp.sign: lambda a: f"np.sign({a[0]})",
-    sp.Heaviside: lambda a: f"np.heaviside({a[0]}, {a[1] if len(a) > 1 else '0.5'})",
-    sp.Max: lambda a: _fold("np.maximum", a),
-    sp.Min: lambda a: _fold("np.minimum", a),
-}
-
-
-def _fold(fn: str, args: list[str]) -> str:
-    """n-ary max/min as nested binary calls: fn(a, fn(b, c))."""
-    out = args[-1]
-    for a in reversed(args[:-1]):
-        out = f"{fn}({a}, {out})"
-    return out
-
 
 def _function_format(expr: sp.Basic) -> _Fmt | None:
-    for cls in type(expr).__mro__:
-        if cls in FUNCTIONS:
-            return FUNCTIONS[cls]
-    return None
+    """The NumPy text of a function node, from its row in the operator table (None for
+    atoms and for the arithmetic operators, which print as Python operators)."""
+    if not getattr(expr, "args", None):
+        return None
+    op = ops.lookup(type(expr))
+    if op is None or not op.numpy:
+        return None
+    return op.numpy_text
 
 
 class NumPyTextPrinter(StrPrinter):

@@ -37,7 +37,6 @@ import difflib
 import math
 import re
 import time
-from dataclasses import dataclass
 from typing import Callable, NoReturn
 
 import sympy as sp
@@ -45,7 +44,7 @@ from sympy import S
 
 from ..engine.dag import free_symbols
 from ..errors import LimitError, ParseError
-from ..functions import logb, relu, sigmoid, softplus, step
+from ..ops import BARE_SYMBOLS, BY_NAME, Op, log_any_base, step_at
 from ..options import Limits
 from .lexer import END, ERROR, NAME, NEWLINE, NUMBER, Token, describe, tokenize
 
@@ -73,40 +72,19 @@ def make_symbol(name: str) -> sp.Symbol:
     return sp.Symbol(name)
 
 
-@dataclass(frozen=True)
-class FunctionSpec:
-    """A callable name: how to build it and how many arguments it takes (None: no maximum)."""
+#: A callable name's row: how to build it (``build``) and how many arguments it takes
+#: (``min_args``, ``max_args``; None: no maximum). The rows live in the operator table.
+FunctionSpec = Op
 
-    build: Callable[..., sp.Expr]
-    min_args: int = 1
-    max_args: int | None = 1
+_log = log_any_base
+_step = step_at
 
+#: Function names users may call, and what they build: the operator table's name index
+#: (the same dict, so a function added there is callable here at once).
+FUNCTIONS: dict[str, FunctionSpec] = BY_NAME
 
-def _log(x: sp.Expr, base: sp.Expr | None = None) -> sp.Expr:
-    return sp.log(x) if base is None else logb(x, base)
-
-
-def _step(x: sp.Expr, at_zero: sp.Expr | None = None) -> sp.Expr:
-    """step(x) is 1 for x > 0 and 0 otherwise; step(x, h) takes the value h at x = 0."""
-    return step(x) if at_zero is None else sp.Heaviside(x, at_zero)
-
-
-#: Function names users may call, and what they build.
-FUNCTIONS: dict[str, FunctionSpec] = {
-    **{name: FunctionSpec(getattr(sp, name)) for name in (
-        "sin", "cos", "tan", "sec", "csc", "cot", "asin", "acos", "atan",
-        "sinh", "cosh", "tanh", "exp", "sqrt", "sign")},
-    "arcsin": FunctionSpec(sp.asin), "arccos": FunctionSpec(sp.acos),
-    "arctan": FunctionSpec(sp.atan),
-    "ln": FunctionSpec(sp.log), "log": FunctionSpec(_log, 1, 2),
-    "abs": FunctionSpec(sp.Abs), "step": FunctionSpec(_step, 1, 2),
-    "sigmoid": FunctionSpec(sigmoid), "sigma": FunctionSpec(sigmoid),
-    "relu": FunctionSpec(relu), "softplus": FunctionSpec(softplus),
-    "max": FunctionSpec(sp.Max, 2, 10), "min": FunctionSpec(sp.Min, 2, 10),
-}
-
-#: Names that are functions when called and plain symbols otherwise.
-SYMBOL_WHEN_BARE = frozenset({"sigma"})
+#: Names that are functions when called and plain symbols otherwise (``sigma``).
+SYMBOL_WHEN_BARE = BARE_SYMBOLS
 
 #: Named constants.
 CONSTANTS: dict[str, sp.Expr] = {"e": S.Exp1, "pi": S.Pi}

@@ -20,3 +20,47 @@ def catalogue_markdown() -> str:
         latex = r.latex.replace("|", r"\vert ")
         lines.append(f"| `{r.name}` | {r.title} | ${latex}$ | `{r.example}` | {r.note} |")
     return "\n".join(lines) + "\n"
+
+
+#: The markers around the generated function table of docs/input-language.md.
+FUNCTIONS_BEGIN = ("<!-- the function table is generated from matcalc/ops.py by "
+                   "`python -m matcalc.render.docs`; do not edit it here -->")
+FUNCTIONS_END = "<!-- end of the generated function table -->"
+
+
+def _arguments(low: int, high: int | None) -> str:
+    if high is None:
+        return f"{low} or more"
+    if low == high:
+        return str(low)
+    return f"{low} or {high}" if high == low + 1 else f"{low} to {high}"
+
+
+def functions_markdown() -> str:
+    """The function table of docs/input-language.md: every name users can type, one
+    line per row of the operator table (``matcalc.ops``), with its markers."""
+    from .. import ops
+
+    lines = [FUNCTIONS_BEGIN, "", "| name | arguments | meaning | domain | rule |",
+             "|---|---|---|---|---|"]
+    for op in ops.OPS.values():
+        if not op.names:
+            continue
+        name = f"`{op.names[0]}`"
+        others = [f"`{n}`" for n in op.names[1:]]
+        if others:
+            bare = [f"`{n}`" for n in op.bare_symbols]
+            name += f" (also {', '.join(others)}"
+            name += f"; {', '.join(bare)} is a plain variable when not called)" if bare else ")"
+        domain = op.domain.replace("<=", "≤").replace(">=", "≥").replace("!=", "≠") \
+            or "all real numbers"
+        meaning = op.meaning.replace("|", r"\|")
+        lines.append(f"| {name} | {_arguments(*op.arity)} | {meaning} | {domain} | "
+                     f"`{op.rule_name}` |")
+    return "\n".join(lines + ["", FUNCTIONS_END])
+
+
+def with_functions_table(page: str) -> str:
+    """``page`` (docs/input-language.md) with its generated function table brought up to date."""
+    begin, end = page.index(FUNCTIONS_BEGIN), page.index(FUNCTIONS_END) + len(FUNCTIONS_END)
+    return page[:begin] + functions_markdown() + page[end:]

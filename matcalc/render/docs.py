@@ -2,8 +2,10 @@
 
 ``cli_reference()`` walks the click group ``matcalc.cli.main`` and every (sub)command it
 holds, so a new command appears in docs/cli.md without anyone writing about it by hand;
-``rule_catalogue()`` is the catalogue page. ``python -m matcalc.render.docs`` rewrites
-docs/cli.md and docs/rules.md; tests/test_docs.py fails when they are out of date.
+``rule_catalogue()`` is the catalogue page, and the function table of
+docs/input-language.md comes from the operator table (``matcalc/ops.py``).
+``python -m matcalc.render.docs`` rewrites docs/cli.md, docs/rules.md and that table;
+tests/test_docs.py and tests/test_ops.py fail when they are out of date.
 """
 from __future__ import annotations
 
@@ -22,6 +24,7 @@ except ImportError:  # pragma: no cover - older click
 
 CLI_PAGE = "docs/cli.md"
 RULES_PAGE = "docs/rules.md"
+INPUT_PAGE = "docs/input-language.md"   # only its function table is generated
 
 _PREAMBLE = """\
 # Command-line reference
@@ -199,10 +202,19 @@ def rule_catalogue() -> str:
     return catalogue_markdown()
 
 
+def input_language(root: Path) -> str:
+    """docs/input-language.md with its function table generated from the operator table."""
+    from .catalogue import with_functions_table
+
+    return with_functions_table((Path(root) / INPUT_PAGE).read_text(encoding="utf-8"))
+
+
 def write_docs(root: Path) -> list[Path]:
-    """Write docs/cli.md and docs/rules.md under ``root`` (the repository); return the paths."""
+    """Write docs/cli.md, docs/rules.md and the function table of docs/input-language.md
+    under ``root`` (the repository); return the paths."""
     written = []
-    for name, text in ((CLI_PAGE, cli_reference()), (RULES_PAGE, rule_catalogue())):
+    for name, text in ((CLI_PAGE, cli_reference()), (RULES_PAGE, rule_catalogue()),
+                       (INPUT_PAGE, input_language(root))):
         path = Path(root) / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")

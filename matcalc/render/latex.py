@@ -18,6 +18,7 @@ import sympy as sp
 from sympy.printing.latex import LatexPrinter
 from sympy.printing.precedence import PRECEDENCE
 
+from .. import ops
 from ..functions import sigmoid
 from .naming import (Entry, Grid, Heading, Jacobian, Leibniz, Nabla, Operator, Part, Plan,
                      Product, Sum, Value, plan)
@@ -62,6 +63,16 @@ class MatcalcLatexPrinter(LatexPrinter):
             except TypeError:                 # unhashable (a mutable matrix)
                 pass
         return text
+
+    def _print_Function(self, expr: sp.Function, exp: object = None) -> str:
+        """A function whose row in the operator table names its LaTeX (``latex_name``)
+        prints as that name applied to its arguments; others as SymPy prints them."""
+        op = ops.lookup(type(expr))
+        if op is None or not op.latex_name:
+            return super()._print_Function(expr, exp)
+        body = r"%s\left(%s\right)" % (op.latex_name,
+                                        ", ".join(self._print(a) for a in expr.args))
+        return body if exp is None else r"%s^{%s}" % (body, exp)
 
     def _print_Symbol(self, expr: sp.Symbol, style: str = "plain") -> str:
         name = self._rename.get(expr.name)

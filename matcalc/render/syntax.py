@@ -12,6 +12,7 @@ from sympy import S
 from sympy.printing.precedence import precedence
 from sympy.printing.str import StrPrinter
 
+from .. import ops
 
 #: Integers longer than this many digits are written in chunks, ``(a*10^40 + b)``, so that
 #: they stay under the parser's literal-digit limit (and Python's int-to-str limit).
@@ -106,6 +107,14 @@ class SyntaxPrinter(StrPrinter):
 
     def _print_Min(self, expr: sp.Min) -> str:
         return "min(%s)" % self.stringify(expr.args, ", ")
+
+    def _print_Function(self, expr: sp.Function) -> str:
+        """A function under SymPy's name when the parser reads that name (``sin``, ``log``),
+        else under the first name its row in the operator table gives it."""
+        op = ops.lookup(type(expr))
+        if type(expr).__name__ not in ops.BY_NAME and op is not None and op.names:
+            return "%s(%s)" % (op.names[0], self.stringify(expr.args, ", "))
+        return super()._print_Function(expr)
 
     def _print_logb(self, expr: sp.Expr) -> str:
         return "log(%s, %s)" % (self._print(expr.args[0]), self._print(expr.args[1]))

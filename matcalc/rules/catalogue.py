@@ -1,12 +1,19 @@
 """The rule catalogue: one record per rule, with a stable name and the identity it applies.
 
 Rule names are part of the JSON contract (``steps[].rule``): never rename one. The docs'
-rule catalogue is generated from ``RULES``, so it cannot drift from the code.
+rule catalogue is generated from ``RULES``, so it cannot drift from the code. The rules of
+elementary functions are not stored here: ``RULES`` reads them from the operator table
+(``matcalc.ops``) whenever it is asked, so a row added there is a rule here at once.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
+from collections.abc import Iterator, Mapping
 from typing import Literal
+
+from .. import ops
+from ..ops import KINK  # noqa: F401  (re-exported: the kink convention's sentence)
 
 
 @dataclass(frozen=True)
@@ -26,24 +33,63 @@ class Rule:
     note: str = ""
 
 
-RULES: dict[str, Rule] = {}
+@lru_cache(maxsize=None)
+def table_rule(op: ops.Op) -> Rule:
+    """The catalogue record of an elementary row of the operator table."""
+    return Rule(op.name, op.title, op.identity, op.identity_latex, op.example, note=op.note)
+
+
+class Catalogue(Mapping[str, Rule]):
+    """Rule name -> Rule: the rules registered here, and in the place marked by
+    :meth:`include_table` the elementary rules of the operator table, read live."""
+
+    def __init__(self) -> None:
+        self._own: dict[str, Rule] = {}
+        self._order: list[str | None] = []   # None: where the table's rules are listed
+
+    def register(self, rule: Rule) -> Rule:
+        if rule.name in self:
+            raise ValueError(f"rule {rule.name!r} is registered twice")
+        self._own[rule.name] = rule
+        self._order.append(rule.name)
+        return rule
+
+    def include_table(self) -> None:
+        """List the operator table's elementary rules here (after the rules so far)."""
+        self._order.append(None)
+
+    def __getitem__(self, name: str) -> Rule:
+        rule = self._own.get(name)
+        if rule is not None:
+            return rule
+        op = ops.OPS.get(name)
+        if op is not None and op.derivative is not None:
+            return table_rule(op)
+        raise KeyError(name)
+
+    def __iter__(self) -> Iterator[str]:
+        for name in self._order:
+            if name is None:
+                yield from (op.name for op in ops.elementary())
+            else:
+                yield name
+
+    def __len__(self) -> int:
+        return len(self._own) + sum(1 for _ in ops.elementary())
+
+
+RULES = Catalogue()
 
 
 def register(rule: Rule) -> Rule:
-    """Add a rule to the catalogue (names are unique)."""
-    if rule.name in RULES:
-        raise ValueError(f"rule {rule.name!r} is registered twice")
-    RULES[rule.name] = rule
-    return rule
+    """Add a rule to the catalogue (names are unique, also against the operator table)."""
+    return RULES.register(rule)
 
 
 def rule_info(name: str) -> Rule:
     """The catalogue entry for a rule name."""
     return RULES[name]
 
-
-KINK = ("At the kink the derivative takes the convention PyTorch and JAX use: "
-        "{value} at {where}.")
 
 # Structural rules: how a derivative is pushed one step through a node.
 for _r in [
@@ -96,3 +142,6 @@ for _r in [
          r"\text{simplify}", "ln(sin(x^3)^2)", kind="rewrite"),
 ]:
     register(_r)
+
+# The elementary functions (matcalc/ops.py) are listed after the structural rules.
+RULES.include_table()

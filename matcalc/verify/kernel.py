@@ -7,20 +7,23 @@ distinct objects share a slot (hash-consing on (class, argument slots)), so the 
 linear in the DAG size, never in the tree size. ``sympy.lambdify`` would print the
 whole tree, which is exponential for f_n = sin(f_{n-1}) + f_{n-1}^2.
 
-The node table ``OPS`` maps a SymPy class to a NumPy implementation; it is data, looked
-up along the class's MRO. Real semantics throughout: a negative base to a non-integer
-power, log of a negative number, asin outside [-1, 1] ... give nan.
+The NumPy implementation of each node type comes from the operator table
+(``matcalc/ops.py``: its ``numpy`` name or ``kernel`` callable), looked up along the
+class's MRO; ``OPS`` is a read-only view of it by class. Real semantics throughout: a
+negative base to a non-integer power, log of a negative number, asin outside [-1, 1] ...
+give nan.
 """
 from __future__ import annotations
 
-from functools import reduce
+from collections.abc import Iterator, Mapping
+from functools import lru_cache
 from typing import Any, Callable, Sequence
 
 import numpy as np
 import sympy as sp
 
+from matcalc import ops
 from matcalc.engine.dag import postorder
-from matcalc.functions import logb, relu, sigmoid, softplus
 
 Array = np.ndarray
 Value = Any  # an ndarray or a Python float (constants are folded to floats)
@@ -34,54 +37,31 @@ class UnsupportedNode(Exception):
         self.name = name
 
 
-def _sigmoid(x: Value) -> Value:
-    """sigma(x) = 1/(1 + e^{-x}), evaluated as e^{-|x|}-based branches so it never overflows."""
-    e = np.exp(-np.abs(x))
-    return np.where(np.asarray(x) >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+class _TableOps(Mapping[type, Callable[..., Value]]):
+    """SymPy class -> NumPy implementation, read from the operator table (``matcalc.ops``)
+    at the time of use, so a row added there (``register_function``) is evaluated here."""
+
+    def __getitem__(self, cls: type) -> Callable[..., Value]:
+        op = ops.BY_CLASS[cls]
+        try:
+            return _implementation(op)
+        except LookupError:
+            raise KeyError(cls) from None
+
+    def __iter__(self) -> Iterator[type]:
+        return iter([c for c, op in ops.BY_CLASS.items() if op.numpy or op.kernel])
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
 
 
-def _pow(base: Value, exp: Value) -> Value:
-    """Real power: negative base with a non-integer exponent is nan (np.power on floats)."""
-    return np.power(np.asarray(base, dtype=float), exp)
+@lru_cache(maxsize=None)
+def _implementation(op: ops.Op) -> Callable[..., Value]:
+    return ops.numpy_callable(op, np)
 
 
-def _heaviside(x: Value, h0: Value = 0.5) -> Value:
-    """H(x) with H(0) = h0 (SymPy's second argument; its default is 1/2)."""
-    return np.heaviside(x, h0)
-
-
-def _nary(ufunc: Callable[[Value, Value], Value]) -> Callable[..., Value]:
-    return lambda *xs: reduce(ufunc, xs)
-
-
-#: SymPy class -> NumPy implementation taking the evaluated arguments.
-OPS: dict[type, Callable[..., Value]] = {
-    sp.Add: _nary(np.add),
-    sp.Mul: _nary(np.multiply),
-    sp.Pow: _pow,
-    sp.exp: np.exp,
-    sp.log: np.log,
-    logb: lambda x, b: np.log(x) / np.log(b),
-    sp.sin: np.sin, sp.cos: np.cos, sp.tan: np.tan,
-    sp.sec: lambda x: 1.0 / np.cos(x),
-    sp.csc: lambda x: 1.0 / np.sin(x),
-    sp.cot: lambda x: np.cos(x) / np.sin(x),
-    sp.asin: np.arcsin, sp.acos: np.arccos, sp.atan: np.arctan,
-    sp.sinh: np.sinh, sp.cosh: np.cosh, sp.tanh: np.tanh,
-    sp.asinh: np.arcsinh, sp.acosh: np.arccosh, sp.atanh: np.arctanh,
-    sigmoid: _sigmoid,
-    relu: lambda x: np.maximum(0.0, x),
-    softplus: lambda x: np.logaddexp(0.0, x),
-    sp.Abs: np.abs,
-    sp.sign: np.sign,
-    # matcalc's variables are real: SymPy's re/im/conjugate of real values
-    sp.re: np.real,
-    sp.im: lambda a: np.zeros_like(a),
-    sp.conjugate: np.conj,
-    sp.Heaviside: _heaviside,
-    sp.Max: _nary(np.maximum),
-    sp.Min: _nary(np.minimum),
-}
+#: SymPy class -> NumPy implementation taking the evaluated arguments (a view of the table).
+OPS: Mapping[type, Callable[..., Value]] = _TableOps()
 
 #: Pow with these exponents gets a cheaper, exact special case.
 _POW_SPECIAL: dict[sp.Expr, Callable[[Value], Value]] = {
@@ -91,15 +71,10 @@ _POW_SPECIAL: dict[sp.Expr, Callable[[Value], Value]] = {
     sp.S.NegativeOne: lambda x: 1.0 / np.asarray(x, dtype=float),
 }
 
-#: Kink carriers: classes whose argument is a place where the function is not smooth.
-_KINK_ARG = (relu, sp.Abs, sp.sign, sp.Heaviside)
-
-
 def _lookup(node: sp.Basic) -> Callable[..., Value]:
-    for cls in type(node).__mro__:
-        op = OPS.get(cls)
-        if op is not None:
-            return op
+    op = ops.lookup(type(node))
+    if op is not None and (op.numpy or op.kernel is not None):
+        return _implementation(op)
     raise UnsupportedNode(type(node).__name__)
 
 
@@ -226,15 +201,24 @@ def kinks(expr: sp.Expr) -> list[sp.Expr]:
     out: list[sp.Expr] = []
     seen: set[int] = set()
     for node in postorder([expr]):
-        if isinstance(node, _KINK_ARG):
+        kink = _kink(node)
+        if kink == "argument":
             a = node.args[0]
             if id(a) not in seen:
                 seen.add(id(a))
                 out.append(a)
-        elif isinstance(node, (sp.Max, sp.Min)):
+        elif kink == "pairs":
             xs = node.args
             for i in range(len(xs)):
                 for j in range(i + 1, len(xs)):
                     out.append(sp.Add(xs[i], sp.Mul(sp.S.NegativeOne, xs[j], evaluate=False),
                                       evaluate=False))
     return out
+
+
+def _kink(node: sp.Basic) -> str:
+    """The row's kink kind ("argument", "pairs" or "") of a node."""
+    if not node.args or isinstance(node, (sp.Add, sp.Mul, sp.Pow)):
+        return ""
+    op = ops.lookup(type(node))
+    return op.kink if op is not None else ""
