@@ -13,6 +13,7 @@ import click
 
 from ._version import __version__
 from .errors import MatcalcError
+from . import startup
 
 FORMATS = ("text", "latex", "markdown", "json", "numpy")
 #: ``graph`` also writes Graphviz source, and draws pictures through Graphviz's ``dot``
@@ -75,6 +76,7 @@ def _run(action: Callable[[], object], fmt: str, output: str | None,
          write: Callable[[str], None] | None = None) -> None:
     """Run an API call, print or write its rendering (or hand it to ``write``), and exit
     with the contract's status."""
+    startup.loaded()
     try:
         d = action()
         text = _render(d, fmt)
@@ -120,6 +122,7 @@ def main() -> None:
       matcalc examples list
       matcalc rules
     """
+    startup.begin(click.get_current_context())
 
 
 #: Options shared by the derivation commands (derive, grad, jacobian), in --help order.

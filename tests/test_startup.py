@@ -43,7 +43,7 @@ def probe(*args: str) -> dict:
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(
         [str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])]))
     proc = subprocess.run([sys.executable, "-c", PROBE, json.dumps(list(args))],
-                          capture_output=True, text=True, env=env, timeout=120)
+                          capture_output=True, text=True, env=env, timeout=120, cwd=ROOT)
     assert proc.returncode == 0, proc.stderr
     return json.loads(proc.stdout.splitlines()[-1])
 
@@ -74,6 +74,18 @@ def test_derive_never_loads_sympy_physics() -> None:
     assert got["code"] == 0 and "2*x" in got["out"] and "Verified" in got["out"]
     assert "sympy" in got["loaded"]
     assert got["physics"] == [], f"a derivation loaded {got['physics']}"
+
+
+@pytest.mark.parametrize("args", [
+    ("grad", "3x^2(2y+7)", "--wrt", "x,y"),
+    ("derive", "x.T @ A @ x", "--shape", "x:n", "--shape", "A:n,n", "--wrt", "x"),
+    ("graph", "3*(a + b*c)", "--at", "a=5,b=3,c=2"),
+    ("backprop", "worked_examples/programs/mlp_2layer.mc", "--wrt", "W1,b1,W2,b2"),
+], ids=lambda a: a[0] + " " + a[1])
+def test_other_kinds_never_load_sympy_physics(args: tuple[str, ...]) -> None:
+    got = probe(*args)
+    assert got["code"] == 0, got["out"]
+    assert got["physics"] == [], f"matcalc {' '.join(args)} loaded {got['physics']}"
 
 
 def test_public_names_load_on_first_use() -> None:
@@ -111,3 +123,52 @@ def test_simplify_without_units_never_hides_the_real_package() -> None:
     proc = subprocess.run([sys.executable, "-c", UNITS], capture_output=True, text=True,
                           env=env, timeout=120)
     assert proc.returncode == 0 and proc.stdout.strip() == "ok", proc.stderr
+
+
+def test_the_command_leaves_the_process_as_it_found_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    """CliRunner runs commands in this process: the collector and the environment are
+    restored after each (matcalc/startup.py)."""
+    import gc
+
+    from click.testing import CliRunner
+
+    from matcalc.cli import main
+    for name in ("OPENBLAS_NUM_THREADS", "GOTO_NUM_THREADS", "OMP_NUM_THREADS"):
+        monkeypatch.delenv(name, raising=False)
+    frozen = gc.get_freeze_count()
+    for args in (["derive", "x^2"], ["derive", "sinn(x)"], ["rules"], ["--version"]):
+        result = CliRunner().invoke(main, args)
+        assert result.exit_code in (0, 2), result.output
+        assert gc.isenabled(), args
+        assert gc.get_freeze_count() == frozen, args
+        assert "OPENBLAS_NUM_THREADS" not in os.environ, args
+    gc.disable()
+    try:                                   # a caller's choice is kept
+        CliRunner().invoke(main, ["derive", "x^2"])
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+
+BLAS = """
+import os, click
+from matcalc import startup
+ctx = click.Context(click.Command("x"))
+startup.begin(ctx)
+during = os.environ.get("OPENBLAS_NUM_THREADS")
+ctx.close()
+print(during, os.environ.get("OPENBLAS_NUM_THREADS"))
+"""
+
+
+@pytest.mark.parametrize("chosen, expected", [({}, "1 None"),
+                                              ({"OMP_NUM_THREADS": "2"}, "None None"),
+                                              ({"OPENBLAS_NUM_THREADS": "2"}, "2 2")])
+def test_one_blas_thread_unless_the_user_chose(chosen: dict, expected: str) -> None:
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("OPENBLAS_NUM_THREADS", "GOTO_NUM_THREADS", "OMP_NUM_THREADS")}
+    env.update(chosen, PYTHONPATH=str(ROOT))
+    proc = subprocess.run([sys.executable, "-c", BLAS], capture_output=True, text=True,
+                          env=env, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split() == expected.split()
