@@ -13,6 +13,7 @@ import click
 
 from ._version import __version__
 from .errors import MatcalcError
+from . import startup
 
 FORMATS = ("text", "latex", "markdown", "json", "numpy")
 #: ``graph`` also writes Graphviz source, and draws pictures through Graphviz's ``dot``
@@ -75,6 +76,7 @@ def _run(action: Callable[[], object], fmt: str, output: str | None,
          write: Callable[[str], None] | None = None) -> None:
     """Run an API call, print or write its rendering (or hand it to ``write``), and exit
     with the contract's status."""
+    startup.loaded()
     try:
         d = action()
         text = _render(d, fmt)
@@ -102,10 +104,10 @@ def _run(action: Callable[[], object], fmt: str, output: str | None,
     sys.exit(1 if v is not None and v.status == "failed" else 0)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 88})
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 80})
 @click.version_option(__version__, prog_name="matcalc")
 def main() -> None:
-    """matcalc: derivatives by hand-quality, named steps, verified numerically.
+    """matcalc: derivatives in named, lecture-style steps, checked numerically.
 
     \b
     Examples:
@@ -117,8 +119,10 @@ def main() -> None:
       matcalc derive "x.T @ A @ x" --shape x:n --shape A:n,n --wrt x
       matcalc jacobian "tanh(x)" --shape x:n --dim n=3
       matcalc graph "3*(a + b*c)" --at a=5,b=3,c=2
+      matcalc examples list
       matcalc rules
     """
+    startup.begin(click.get_current_context())
 
 
 #: Options shared by the derivation commands (derive, grad, jacobian), in --help order.
@@ -193,9 +197,10 @@ def derive(expr: str, wrt: str | None, **shared: object) -> None:
     """Differentiate EXPR step by step.
 
     \b
-    EXPR uses ^ or ** for powers, implicit multiplication (3x^2(2y+7)), ln/log, e^x,
-    sqrt, trig and hyperbolic functions, sigmoid, relu, softplus, abs, max(a, b).
-    Multi-letter names stay whole (w1, theta_1, xy). Quote it for the shell.
+    EXPR uses ^ or ** for powers, implicit multiplication (3x^2(2y+7)), ln/log,
+    e^x, sqrt, trig and hyperbolic functions, sigmoid, relu, softplus, abs,
+    max(a, b). Multi-letter names stay whole (w1, theta_1, xy). Quote it for the
+    shell.
     """
     from .api import derive as api_derive
 
@@ -309,18 +314,19 @@ def backprop(program_file: str, wrt: str | None, emit: str | None, fmt: str, ste
               "input, J for several, L when y is an input).")
 @lambda command: shared_options(command, GRAPH_FORMATS, matrix=False)
 def graph(expr: str, at: str | None, name: str | None, **shared: object) -> None:
-    """The computation graph of EXPR: forward values, backward pass, paths.
+    """The computation graph of EXPR: forward and backward pass, paths.
 
     \b
-    One node per elementary operation (u = bc, v = a + u, J = 3v); the forward pass
-    evaluates them at --at; the backward pass goes from the output back to every
-    input, multiplying local derivatives (summing over the paths where a node is used
-    more than once); then every path output -> input with its product, and the table
-    of dJ/d(input). --format dot writes Graphviz source; -o graph.svg, graph.png or
-    graph.pdf draws the graph with Graphviz's dot (when it is installed).
+    One node per elementary operation (u = bc, v = a + u, J = 3v); the forward
+    pass evaluates them at --at; the backward pass goes from the output back to
+    every input, multiplying local derivatives (summing over the paths where a
+    node is used more than once); then every path output -> input with its
+    product, and the table of dJ/d(input). --format dot writes Graphviz source;
+    -o graph.svg, graph.png or graph.pdf draws the graph with Graphviz's dot
+    (when it is installed).
       matcalc graph "3*(a + b*c)" --at a=5,b=3,c=2
       matcalc graph "x*exp(x^2)"
-      matcalc graph "-(y*log(a) + (1-y)*log(1-a))" --where "z = w1*x1 + w2*x2 + b; a = sigmoid(z)"
+      matcalc graph "-(y*log(a) + (1-y)*log(1-a))" --where "a = sigmoid(w*x + b)"
       matcalc graph "3*(a + b*c)" --at a=5,b=3,c=2 -o graph.svg
     """
     from .api import graph as api_graph
@@ -371,7 +377,7 @@ def _draw(output: str) -> Callable[[str], None]:
 @click.option("--format", "fmt", type=click.Choice(("text", "markdown")), default="text",
               show_default=True, help="text: one rule a line; markdown: the table of docs/rules.md.")
 def rules(fmt: str) -> None:
-    """List the rule catalogue: every rule's name and the identity it applies."""
+    """List the rule catalogue: each rule's name and its identity."""
     from .rules import RULES
 
     if fmt == "markdown":
@@ -475,7 +481,7 @@ def notes(file: str, output: str | None, keep_going: bool) -> None:
 
 @main.group()
 def examples() -> None:
-    """The worked-examples gallery: every derivation of the source lecture notes.
+    """The gallery: every worked example of the source lecture notes.
 
     \b
       matcalc examples list

@@ -4,9 +4,13 @@ the README's test command is CI's, and links lead somewhere.
 * docs/cli.md and docs/rules.md equal what ``python -m matcalc.render.docs`` writes now.
 * Every ```console block of README.md and docs/*.md whose first line is ``$ matcalc ...``
   is run again (each ``$ `` line is a command, the lines after it its output) and must
-  print exactly what is pasted. The commands of one block run in the same empty
-  directory, in order (a file one writes, the next may read). Keep such blocks
-  deterministic (the numeric check is seeded, seed 0 by default, so it is).
+  print exactly what is pasted. The commands of one block run in order in the same
+  directory, one that looks like the repository root (each of its entries linked), so a
+  path a reader types there (worked_examples/...) resolves, and a file one command writes
+  (-o FILE, at the top level) the next may read without it landing in the checkout. Keep
+  such blocks deterministic (the numeric check is seeded, seed 0 by default, so it is).
+* No pasted output reports an error unless its command is in ``SHOWS_AN_ERROR`` (an
+  example written to show one), and each of those does show one and exits with 2.
 * Every ```pycon block is run as a doctest, the blocks of one page in order.
 * The README's second set-up command is the last line of .ci/run.
 * Every relative link in README.md and docs/*.md leads to an existing file (and heading).
@@ -22,7 +26,8 @@ import pytest
 from click.testing import CliRunner
 
 from matcalc.cli import main
-from matcalc.render.docs import CLI_PAGE, RULES_PAGE, cli_reference, rule_catalogue
+from matcalc.render.docs import (CLI_PAGE, RULES_PAGE, cli_reference, link_repository,
+                                 rule_catalogue)
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
@@ -62,6 +67,19 @@ def _console_cases() -> list[tuple[str, str, str, tuple[str, ...]]]:
 
 CONSOLE = _console_cases()
 
+#: the console examples written to show an error (the exact command after "$ "); any other
+#: example whose pasted output says "error:" is a broken example
+SHOWS_AN_ERROR = frozenset({
+    'matcalc derive "x*y"',                                    # README: choose --wrt
+    'matcalc derive "sinn(x)"',                                # README: a typo
+    'matcalc derive "3x^2(2y+7)"',                             # guide: several variables
+    'matcalc derive "x*g1" --where "g1 = x^2; g2 = 3x"',       # guide: an unused --where
+    'matcalc derive "3x^2(2y+7"',                              # input language: the caret
+    'matcalc derive "2^-x^"',
+    'matcalc derive "y + θ"',
+    'matcalc derive "W @ x" --shape W:m,n --shape x:k --wrt W',  # matrix: a shape error
+})
+
 
 # ----------------------------------------------------------------- generated pages
 @pytest.mark.parametrize("page, generate", [(CLI_PAGE, cli_reference),
@@ -90,7 +108,8 @@ def test_console_output_is_real(where: str, command: str, expected: str, before:
                                 tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     args = shlex.split(command)
     assert args[0] == "matcalc", f"{where}: a console block may only run matcalc: {command}"
-    monkeypatch.chdir(tmp_path)           # -o FILE lands here, not in the repository
+    link_repository(ROOT, tmp_path)       # where a reader runs it: the repository root,
+    monkeypatch.chdir(tmp_path)           # but -o FILE lands here, not in the checkout
     for earlier in before:                # the block's earlier commands, in the same place
         CliRunner().invoke(main, shlex.split(earlier)[1:], prog_name="matcalc")
     result = CliRunner().invoke(main, args[1:], prog_name="matcalc")
@@ -100,6 +119,19 @@ def test_console_output_is_real(where: str, command: str, expected: str, before:
     assert got == expected, (
         f"{where}: the output of `{command}` has changed; refresh the pasted output with "
         f"`python -m matcalc.render.docs --console`:\n{got}")
+    if command in SHOWS_AN_ERROR:
+        assert "error:" in got and result.exit_code == 2, \
+            f"{where}: `{command}` is listed as showing an error, but it exits " \
+            f"{result.exit_code} and prints:\n{got}"
+    else:
+        assert "error:" not in got, (
+            f"{where}: the pasted output of `{command}` reports an error; fix the example, "
+            f"or list it in SHOWS_AN_ERROR if it is meant to show one:\n{got}")
+
+
+def test_listed_error_examples_exist() -> None:
+    commands = {c for _, c, _, _ in CONSOLE}
+    assert SHOWS_AN_ERROR <= commands, f"not in any console block: {sorted(SHOWS_AN_ERROR - commands)}"
 
 
 def test_pycon_examples_run() -> None:

@@ -8,7 +8,9 @@ main thread). On time-out the unsimplified result is kept and the step says so.
 from __future__ import annotations
 
 import signal
+import sys
 import threading
+import types
 from contextlib import contextmanager
 from typing import Iterator
 
@@ -54,6 +56,47 @@ def time_budget(seconds: float) -> Iterator[None]:
             signal.setitimer(signal.ITIMER_REAL, max(left, 0.001), outer[1])
 
 
+class _NoQuantity(sp.Basic):
+    """Stands in for sympy.physics.units.Quantity while that module is not loaded: never
+    instantiated, so no expression has one."""
+
+
+_UNITS = "sympy.physics.units"
+
+
+@contextmanager
+def without_units() -> Iterator[None]:
+    """Keep ``sp.simplify`` from importing sympy.physics.units.
+
+    ``sympy.simplify`` imports that package (0.1-0.3 s: the SI system, every prefix and
+    unit) only to ask ``expr.has(Quantity)``. No expression can hold a Quantity before
+    the package is loaded, so while it is not loaded simplify is shown a stand-in module
+    whose Quantity nothing is an instance of; the answer is the same, without the import.
+    Any other name asked of the stand-in loads the real package. Once the package is
+    loaded (by the user, or by anything else), it is used as it is."""
+    if _UNITS in sys.modules:
+        yield
+        return
+    stub = types.ModuleType(_UNITS, "stand-in while sympy.physics.units is not loaded")
+    stub.Quantity = _NoQuantity  # type: ignore[attr-defined]
+
+    def real(name: str) -> object:
+        if name.startswith("__"):           # __path__, __file__ ...: the import system asks
+            raise AttributeError(name)
+        if sys.modules.get(_UNITS) is stub:
+            del sys.modules[_UNITS]
+        import importlib
+        return getattr(importlib.import_module(_UNITS), name)
+
+    stub.__getattr__ = real  # type: ignore[attr-defined]
+    sys.modules[_UNITS] = stub
+    try:
+        yield
+    finally:
+        if sys.modules.get(_UNITS) is stub:
+            del sys.modules[_UNITS]
+
+
 def _functions(expr: sp.Basic) -> set[type]:
     return {type(n) for n in postorder([expr]) if isinstance(n, sp.Function)}
 
@@ -78,7 +121,7 @@ def simplify_step(raw: sp.Expr, var: sp.Symbol | None, timeout: float = 3.0,
                     f"Simplification skipped: the result has {size:.3g} nodes written out as a "
                     "tree, so it is kept in shared form (repeated parts named once).", var)
     try:
-        with time_budget(timeout):
+        with time_budget(timeout), without_units():
             candidate = sp.simplify(raw)
             best = choose(raw, candidate)
     except _Timeout:

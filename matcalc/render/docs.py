@@ -231,10 +231,25 @@ def _repository() -> Path:
 CONSOLE_BLOCK = re.compile(r"^```console[ \t]*\n(\$ matcalc.*?)^```[ \t]*$", re.S | re.M)
 
 
-def _run_console(body: str) -> str:
-    """Re-run every ``$ matcalc ...`` line of a console block, in order and in one empty
-    directory; return the block with the real output pasted under each command (stdout
-    and stderr, as a terminal shows them)."""
+#: entries of the repository root that a console example never reads
+_NOT_LINKED = frozenset({".git", ".hypothesis", ".pytest_cache", "__pycache__", "build", "dist"})
+
+
+def link_repository(root: Path, into: Path) -> None:
+    """Make ``into`` look like the repository root ``root``: a symbolic link to each of its
+    entries. A path a reader types at the root (``worked_examples/programs/mlp_2layer.mc``)
+    then resolves in ``into``, while a file an example writes at the top level (``-o
+    handout.tex``) lands in ``into``, not in the checkout."""
+    for entry in sorted(Path(root).iterdir()):
+        if entry.name not in _NOT_LINKED and not (into / entry.name).exists():
+            (into / entry.name).symlink_to(entry.resolve(), target_is_directory=entry.is_dir())
+
+
+def _run_console(body: str, root: Path) -> str:
+    """Re-run every ``$ matcalc ...`` line of a console block, in order, where a reader runs
+    them: in one temporary directory that looks like the repository root ``root``
+    (``link_repository``); return the block with the real output pasted under each command
+    (stdout and stderr, as a terminal shows them)."""
     import os
     import shlex
     import tempfile
@@ -246,6 +261,7 @@ def _run_console(body: str) -> str:
     out: list[str] = []
     here = os.getcwd()
     with tempfile.TemporaryDirectory() as tmp:  # -o FILE lands here; one place per block
+        link_repository(root, Path(tmp))
         os.chdir(tmp)
         try:
             for row in body.splitlines():
@@ -267,7 +283,8 @@ def refresh_console(root: Path) -> list[Path]:
     changed = []
     for page in [root / "README.md", *sorted((root / "docs").glob("*.md"))]:
         text = page.read_text(encoding="utf-8")
-        new = CONSOLE_BLOCK.sub(lambda m: "```console\n" + _run_console(m.group(1)) + "```", text)
+        new = CONSOLE_BLOCK.sub(
+            lambda m: "```console\n" + _run_console(m.group(1), root) + "```", text)
         if new != text:
             page.write_text(new, encoding="utf-8")
             changed.append(page)

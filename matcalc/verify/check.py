@@ -61,6 +61,16 @@ def check_derivative(f: sp.Expr, df: sp.Expr, wrt: sp.Symbol,
     return _judge(sample, syms, wrt, points, rtol, atol)
 
 
+def _median(a: np.ndarray) -> float:
+    """``np.median`` of a non-empty 1-D array, without its NaN check, which imports
+    numpy.ma (10-20 ms of every run): the same value, NaN included."""
+    s = np.sort(a)                      # NaN sorts last
+    if np.isnan(s[-1]):
+        return float("nan")
+    lo, hi = (s.size - 1) // 2, s.size // 2
+    return float(s[lo] if lo == hi else (s[lo] + s[hi]) / 2)
+
+
 def _judge(s: Sample, syms: Sequence[sp.Symbol], wrt: sp.Symbol, points: int,
            rtol: float, atol: float) -> Verification:
     n = len(s.fd)
@@ -73,7 +83,7 @@ def _judge(s: Sample, syms: Sequence[sp.Symbol], wrt: sp.Symbol, points: int,
     diff = np.abs(s.df - s.fd)
     mag = np.maximum(np.abs(s.df), np.abs(s.fd))
     nonzero = np.abs(s.fd)[s.fd != 0]
-    scale = float(np.median(nonzero)) if nonzero.size else 1.0
+    scale = _median(nonzero) if nonzero.size else 1.0
     tol = rtol * mag + atol * scale + s.fd_error
     rel = np.divide(diff, mag, out=np.zeros_like(diff), where=mag > 0)
     common = dict(method=_method(n), points=n, max_abs_error=float(diff.max()),
