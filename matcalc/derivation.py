@@ -60,42 +60,25 @@ class Derivation:
         return self.results[str(self.wrt[0])]
 
     def to_text(self) -> str:
-        if self.shapes:
-            from .matrix import render as matrix_render
-            return matrix_render.render_text(self)
         from .render.text import render_text
         return render_text(self)
 
     def to_latex(self, standalone: bool | None = None, notation: "Notation | None" = None) -> str:
         """LaTeX: ``align*`` blocks, or a complete document; ``notation`` (a
         :class:`matcalc.render.notation.Notation`) sets the lecturer's conventions."""
-        if self.shapes:
-            from .matrix import render as matrix_render
-            from .render.latex import finish      # plain parentheses unless the content is tall
-            return finish(matrix_render.render_latex(
-                self, standalone=self.options.standalone if standalone is None else standalone))
         from .render.latex import render_latex
         return render_latex(self, standalone=self.options.standalone if standalone is None else standalone,
                             notation=notation)
 
     def to_markdown(self) -> str:
-        if self.shapes:
-            from .matrix import render as matrix_render
-            return matrix_render.render_markdown(self)
         from .render.markdown import render_markdown
         return render_markdown(self)
 
     def to_json(self, indent: int | None = 2) -> str:
-        if self.shapes:
-            from .matrix import render as matrix_render
-            return matrix_render.render_json(self, indent=indent)
         from .render.json import render_json
         return render_json(self, indent=indent)
 
     def to_dict(self) -> dict:
-        if self.shapes:
-            from .matrix import render as matrix_render
-            return matrix_render.to_dict(self)
         from .render.json import to_dict
         return to_dict(self)
 
@@ -106,8 +89,8 @@ class Derivation:
             from .matrix.emit import emit_numpy
             return emit_numpy(*self.program, source=self.input.splitlines()[0] if False else "")
         if self.shapes:
-            from .matrix import render as matrix_render
-            return matrix_render.render_numpy(self)
+            from .matrix.emit import results_numpy
+            return results_numpy(self)
         from .codegen.numpy import to_numpy, to_numpy_array
         if self.kind == "gradient" or (self.kind == "graph" and len(self.wrt) > 1):
             return to_numpy_array(list(self.result), (len(self.wrt),))
@@ -119,8 +102,6 @@ class Derivation:
         return render_dot(self)
 
     def _repr_latex_(self) -> str:
-        if self.shapes:
-            return "$\\displaystyle " + self.to_latex(standalone=False).split("\\[")[-1].split("\\]")[0] + "$"
         from .render.latex import render_latex
         return render_latex(self, standalone=False, display=True)
 

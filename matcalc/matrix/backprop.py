@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import sympy as sp
 from sympy import MatrixSymbol
 
-from ..engine.step import Step
+from ..engine.step import Ratio, Step
 from ..errors import InputError
 from . import algebra as al
 from .algebra import is_matrix
@@ -81,7 +81,9 @@ def backward(prog: Program, wrt: list[sp.Basic]) -> BackwardPass:
     if scale != 1:
         steps.append(Step("normalisation", "rewrite", value, sp.Mul(scale, sp.Symbol("L")),
                           f"J = ({scale}) L: as in the notes, backpropagate L and put the "
-                          f"factor {scale} into the parameters' gradients.", objective))
+                          f"factor {scale} into the parameters' gradients.", objective,
+                          equation=(objective, value, sp.Mul(scale, sp.Symbol("L")))))
+    loss_name = sp.Symbol("L") if scale != 1 else objective
     defs = {s: v for s, v in prog.assignments[:-1]}
     consumers: dict[sp.Basic, list[tuple[sp.Basic, sp.Basic]]] = {}
     everything = [s for s, _ in prog.assignments[:-1]] + list(wrt)
@@ -109,7 +111,8 @@ def backward(prog: Program, wrt: list[sp.Basic]) -> BackwardPass:
         paths = f" (sum over the {len(uses)} uses of {v.name})" if len(uses) > 1 else ""
         step = Step("backprop_adjoint", "derivative", v, total,
                     f"d{v.name} = dL/d{v.name}: the vector-Jacobian product through "
-                    f"{', '.join(t.name for t, _ in uses)}{paths}.", v, tuple(children))
+                    f"{', '.join(t.name for t, _ in uses)}{paths}.", v, tuple(children),
+                    equation=(adjoint_symbol(v), Ratio(v, loss_name), total))
         return step, total
 
     for target, _ in reversed(prog.assignments[:-1]):
@@ -124,11 +127,13 @@ def backward(prog: Program, wrt: list[sp.Basic]) -> BackwardPass:
             steps.append(Step("collapse" if note else "substitute_adjoint", "rewrite", total,
                               expr, note or "Substitute the adjoint of the activation and "
                               "write its derivative with the forward values (the notes' "
-                              "g'(Z)).", target))
+                              "g'(Z)).", target,
+                              equation=(adjoint_symbol(target), total, expr)))
             final = expr
         note = _one_hot_note(final, target)
         if note:
-            steps.append(Step("one_hot_labels", "rewrite", final, final, note, target))
+            steps.append(Step("one_hot_labels", "rewrite", final, final, note, target,
+                              equation=(adjoint_symbol(target), final)))
         equations[adjoint_symbol(target).name] = final
         order.append(target)
         for p in list(pending):
@@ -138,14 +143,16 @@ def backward(prog: Program, wrt: list[sp.Basic]) -> BackwardPass:
                 steps.append(Step(pstep.rule, pstep.kind, p, g,
                                   pstep.description + (f" Times {scale} (J = {scale} L)."
                                                        if scale != 1 else ""), p,
-                                  pstep.children))
+                                  pstep.children,
+                                  equation=(adjoint_symbol(p), Ratio(p, objective), g)))
                 equations[adjoint_symbol(p).name] = g
                 order.append(p)
                 pending.remove(p)
     for p in pending:                      # parameters used only by the objective itself
         pstep, g = adjoint_of(p)
         g = al.mmul(scale, g) if is_matrix(g) else scale * g
-        steps.append(Step(pstep.rule, pstep.kind, p, g, pstep.description, p, pstep.children))
+        steps.append(Step(pstep.rule, pstep.kind, p, g, pstep.description, p, pstep.children,
+                          equation=(adjoint_symbol(p), Ratio(p, objective), g)))
         equations[adjoint_symbol(p).name] = g
         order.append(p)
     return BackwardPass(steps, equations, scale, loss, list(wrt), order)

@@ -7,13 +7,14 @@ never formed: the steps show the vector-Jacobian product for an upstream gradien
 """
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any, Iterable
 
 import sympy as sp
 from sympy import MatrixSymbol
 
 from ..derivation import Derivation
-from ..engine.step import Step
+from ..engine.step import Differential, Ratio, Step, Words
 from ..errors import InputError
 from ..options import Options
 from . import algebra as al
@@ -62,18 +63,43 @@ def _resolve_wrt(wrt: Any, f: sp.Basic, shapes: dict[str, Shape]) -> list[sp.Bas
     return out
 
 
-def _readoff_step(var: sp.Basic, dv: sp.Basic, g: sp.Basic) -> Step:
+def _stand_in(f: sp.Basic, var: sp.Basic, letters: tuple[str, ...]) -> sp.Basic:
+    """A name for the unknown of the read-off (G for a matrix, g for a vector or scalar),
+    shaped like ``var``, and not a name of ``f``."""
+    taken = {s.name for s in f.atoms(MatrixSymbol, sp.Symbol)} | {var.name}
+    name = next((x for x in letters if x not in taken), letters[0] + "_0")
+    return MatrixSymbol(name, *var.shape) if is_matrix(var) else sp.Symbol(name)
+
+
+def _readoff_step(f: sp.Basic, var: sp.Basic, dv: sp.Basic, g: sp.Basic) -> Step:
+    """d f = tr(G^T dX) for every dX, where G = g, so df/dX = G (the shape of X)."""
     what = "gradient" if is_matrix(var) else "derivative"
+    vector = is_matrix(var) and var.shape[1] == 1
+    G = _stand_in(f, var, ("g", "q") if vector or not is_matrix(var) else ("G", "Q"))
+    every = Words(("for every ", dv, ", where"))
+    if is_matrix(var):
+        equation = (Differential(f), tr_form(G, dv), every, G, g, Words((", so",)), Ratio(var), G)
+    else:
+        equation = (Differential(f), tr_form(g, dv), Words(("for every ", dv, ", so")),
+                    Ratio(var), g)
     return Step("read_off_gradient", "rewrite", tr_form(g, dv), g,
                 f"d f = tr(G^T d{var.name}) for every d{var.name}, so the {what} is "
-                f"df/d{var.name} = G (it has the shape of {var.name}).", var)
+                f"df/d{var.name} = G (it has the shape of {var.name}).", var,
+                equation=equation)
+
+
+def _of_f(moves: list[Step], f: sp.Basic) -> list[Step]:
+    """The expansion of d f states what it expands: d f = (d f as derived) = (expanded)."""
+    return [replace(m, equation=(Differential(f), m.expr, m.result))
+            if m.rule == "expand_differential" else m for m in moves]
 
 
 def _tidy(var: sp.Basic, g: sp.Basic) -> list[Step]:
     tidy = collect(g)
     if tidy == g:
         return []
-    return [Step("collect_terms", "rewrite", g, tidy, "Collect the common factor.", var)]
+    return [Step("collect_terms", "rewrite", g, tidy, "Collect the common factor.", var,
+                 equation=(Ratio(var), g, tidy))]
 
 
 def gradient_steps(f: sp.Basic, var: sp.Basic) -> tuple[Step, sp.Basic]:
@@ -81,7 +107,8 @@ def gradient_steps(f: sp.Basic, var: sp.Basic) -> tuple[Step, sp.Basic]:
     D = Differentiator(var)
     d = D.d(f)
     moves, g = trace_form(d.result, var, D.dvar)
-    read = _readoff_step(var, D.dvar, g)
+    moves = _of_f(moves, f)
+    read = _readoff_step(f, var, D.dvar, g)
     tidy = _tidy(var, g)
     result = tidy[-1].result if tidy else g
     children = (d, *moves, read, *tidy)
@@ -105,10 +132,15 @@ def jacobian_steps(f: sp.Basic, var: sp.Basic) -> tuple[Step, sp.Basic]:
         return Step(top.rule, top.kind, f, j, top.description, var,
                     (*top.children, step)), j
     moves, j = jacobian_form(d.result, var, D.dvar)
-    read = Step("read_off_jacobian", "rewrite", al.mmul(j, D.dvar) if is_matrix(var) else
-                al.mmul(j, D.dvar), j,
+    moves = _of_f(moves, f)
+    J = _stand_in(f, var, ("J", "K"))
+    J = MatrixSymbol(J.name, f.shape[0], var.shape[0] if is_matrix(var) else 1)
+    read = Step("read_off_jacobian", "rewrite", al.mmul(j, D.dvar), j,
                 f"d f = J d{var.name}, so the Jacobian is J = df/d{var.name} "
-                "(J[i, j] = df_i/dx_j, numerator layout).", var)
+                "(J[i, j] = df_i/dx_j, numerator layout).", var,
+                equation=(Differential(f), al.mmul(J, D.dvar),
+                          Words(("for every ", D.dvar, ", where")), J, j, Words((", so",)),
+                          Ratio(var), J))
     tidy = _tidy(var, j)
     result = tidy[-1].result if tidy else j
     top = Step("matrix_differential", "derivative", f, result,

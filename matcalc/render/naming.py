@@ -18,13 +18,15 @@ from __future__ import annotations
 
 import re
 from collections import deque
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Iterable, Sequence, Union
 
 import sympy as sp
 
 from ..engine.dag import postorder
-from ..engine.step import Step
+from ..engine.step import Differential, Ratio, Step, Words
 
 if TYPE_CHECKING:
     from ..derivation import Derivation
@@ -34,7 +36,7 @@ MULTI_RULES = frozenset({"assemble_gradient", "assemble_jacobian", "transpose_la
                          "vector_chain_rule", "jacobian_product", "total_derivative",
                          "total_sum"})
 #: Rules whose sub-derivations are folded into the parent's line (they add no insight).
-TRIVIAL_RULES = frozenset({"constant", "variable"})
+TRIVIAL_RULES = frozenset({"constant", "variable", "d_constant", "d_variable"})
 #: Steps nested deeper than this in one numbered block continue in a block of their own.
 MAX_BLOCK_DEPTH = 5
 #: A shared node is named when its tree size is above this.
@@ -56,6 +58,51 @@ NESTED_LETTERS = ("g", "h", "k", "r", "s", "G", "H", "K", "Y")
 FUNCTION_LETTERS = ("f", "F", "phi", "Phi")
 #: Containers (vectors, matrices, matrix products) are printed as such, never named.
 CONTAINERS = (sp.MatrixBase, sp.MatrixExpr, sp.Tuple)
+
+
+# ----------------------------------------------------------------------------- printing
+
+_MATRIX: ContextVar[bool] = ContextVar("matcalc_matrix_printing", default=False)
+
+
+@contextmanager
+def printing_for(d: "Derivation"):
+    """While rendering ``d``: expressions with declared shapes (matrices, traces, dX) print
+    with the matrix printers (``X.T @ A``; ``X^{T} A`` in LaTeX), everything else as usual."""
+    token = _MATRIX.set(bool(getattr(d, "shapes", None)))
+    try:
+        yield
+    finally:
+        _MATRIX.reset(token)
+
+
+def matrix_printing() -> bool:
+    """Whether the derivation being rendered has declared shapes."""
+    return _MATRIX.get()
+
+
+def shape_variables(d: "Derivation") -> tuple[sp.Basic, ...]:
+    """The variables of a derivation with declared shapes: its vectors, matrices and
+    scalars (not the dimensions n, m ...), sorted by name."""
+    from sympy import MatrixSymbol
+    dims = {x for shape in d.shapes.values() for x in shape if isinstance(x, sp.Symbol)}
+    found: dict[str, sp.Basic] = {}
+    for n in postorder([d.expr]):
+        if isinstance(n, MatrixSymbol) or (isinstance(n, sp.Symbol) and n not in dims
+                                          and not isinstance(n, sp.Dummy)):
+            found.setdefault(n.name, n)
+    return tuple(found[k] for k in sorted(found))
+
+
+def declared_shapes(d: "Derivation") -> list[tuple[str, sp.Basic, sp.Basic]]:
+    """(name, rows, columns) of every declared shape, in the order given."""
+    return [(str(k), sp.sympify(r), sp.sympify(c)) for k, (r, c) in (d.shapes or {}).items()]
+
+
+def objective(d: "Derivation") -> tuple[sp.Basic, sp.Basic] | None:
+    """A backward pass's objective (its name, its value), from the program."""
+    prog = d.program[0] if getattr(d, "program", None) else None
+    return (prog.objective, prog.assignments[-1][1]) if prog is not None else None
 
 
 # ----------------------------------------------------------------------------- Namer
@@ -252,7 +299,10 @@ class Grid:
     rows: tuple[tuple["Part", ...], ...]
 
 
-Part = Union[Leibniz, Operator, Value, Product, Sum, Jacobian, Nabla, Grid]
+#: ``Differential(expr)`` (d expr) and ``Words(pieces)`` (words between two equations of
+#: one entry: the members before and after it are not equal) are the engine's own records
+#: (:mod:`matcalc.engine.step`), their expressions shrunk by the Namer.
+Part = Union[Leibniz, Operator, Value, Product, Sum, Jacobian, Nabla, Grid, Differential, Words]
 
 #: A heading over a group of steps: text pieces, expressions and parts, in reading order.
 Heading = tuple[Union[str, sp.Basic, Part], ...]
@@ -295,7 +345,9 @@ class Plan:
         out: list[tuple[Part, sp.Basic]] = []
         for key, expr in d.results.items():
             lhs: Part
-            if key in by_name:
+            if getattr(d, "kind", "") == "backprop":       # the notes' dW2 = dJ/dW2
+                lhs = Value(sp.Symbol(f"d{key}"))
+            elif key in by_name:
                 lhs = Leibniz(self.value, by_name[key], self.partial)
             elif key == "jacobian":
                 lhs = Jacobian(self.rows, tuple(d.wrt), getattr(d, "layout", "") == "denominator",
@@ -339,9 +391,12 @@ def symbols_of(expr: sp.Basic) -> tuple[sp.Symbol, ...]:
 
 
 def is_partial(d: "Derivation") -> bool:
-    """A partial derivative: the function has more than one free symbol (or holds some constant)."""
+    """A partial derivative: the function has more than one free symbol (or holds some
+    constant); with declared shapes, more than one variable (dimensions do not count)."""
     if any(s.held_constant for s in d.steps):
         return True
+    if getattr(d, "shapes", None):
+        return len(shape_variables(d)) > 1
     return len(symbols_of(d.expr)) > 1
 
 
@@ -351,6 +406,8 @@ def held_constant(d: "Derivation", step: Step) -> tuple[sp.Symbol, ...]:
         return tuple(step.held_constant)
     if step.wrt is None:
         return ()
+    if getattr(d, "shapes", None):
+        return tuple(s for s in shape_variables(d) if s != step.wrt)
     return tuple(s for s in symbols_of(d.expr) if s != step.wrt)
 
 
@@ -428,17 +485,25 @@ def plan(d: "Derivation") -> Plan:
     """Walk ``d``'s steps once and describe every shown step as an ``Entry``."""
     exprs = expressions(d)
     taken = free_names(exprs)
+    shaped = bool(getattr(d, "shapes", None))
+    if shaped:
+        taken |= set(d.shapes)
     function = pick(FUNCTION_LETTERS, taken)
     value = sp.Symbol(VALUE_LETTER if VALUE_LETTER not in taken else function)
+    if shaped:              # the read-off speaks of d f: the value is f too (J in backprop)
+        value = sp.Symbol(function)
+        if getattr(d, "kind", "") == "backprop" and d.program is not None:
+            value = sp.Symbol(d.program[0].objective.name)
     nested = [x for x in NESTED_LETTERS if x not in taken | {function, value.name}]
     namer = Namer(exprs)
     partial = is_partial(d)
     roots = tuple(d.steps) if getattr(d.options, "steps", True) else ()
     slots = layout(roots)
     numbers = number_steps(slots)
-    variables = symbols_of(d.expr)
+    variables = shape_variables(d) if shaped else symbols_of(d.expr)
     letters = [value.name] + (nested or [pick(NESTED_LETTERS, taken | {function, value.name})])
     builder = _Builder(namer, numbers, letters, partial, set(d.wrt))
+    builder.whole = (d.expr, sp.Symbol(function))
     from .multi import row_symbols, top_level
     rows = row_symbols(d)
     builder.rows = rows
@@ -464,6 +529,8 @@ class _Builder:
         self.variables = variables
         self.rows: tuple[sp.Symbol, ...] = ()        # a Jacobian's row names f1 ... fm
         self._position: dict[Step, int] = {}
+        #: (the derivation's function, its letter): d(function) is written d f
+        self.whole: tuple[sp.Basic, sp.Symbol] | None = None
 
     def _p(self, wrt: sp.Symbol | None) -> bool:
         return self.partial and wrt in self.variables
@@ -541,8 +608,10 @@ class _Builder:
             here, there = self._position.get(s, 0), self._position.get(s.same_as, -1)
             tag = (("already derived in step " if there < here else "derived in step ") + first
                    if first else "already derived above")
-            parts = self._derivative_parts(s, label)
+            parts = self.equation_parts(s) if s.equation else self._derivative_parts(s, label)
             return Entry(s, num, depth, tag, parts)
+        if s.equation:                       # a structured equation says it all
+            return Entry(s, num, depth, title, self.equation_parts(s), note=note)
         if s.rule == "chain_product":
             parts = self._product_parts(s, label, siblings)
             return Entry(s, num, depth, title, parts)
@@ -566,6 +635,30 @@ class _Builder:
         if label is not None:
             parts = (label,) + parts
         return Entry(s, num, depth, title, parts, note=note)
+
+    def equation_parts(self, s: Step) -> tuple[Part, ...]:
+        """The members of ``s.equation`` as parts (engine/step.py): expressions shrunk,
+        d(the whole function) written d f, d num/d wrt in Leibniz form."""
+        shrink = self.namer.shrink
+        whole, letter = self.whole if self.whole is not None else (None, sp.Symbol("f"))
+        out: list[Part] = []
+        for m in s.equation:
+            if isinstance(m, Differential):
+                if whole is not None and m.expr == whole:
+                    out.append(Differential(letter))          # d f
+                    if s.kind in ("derivative", "reuse") and not out[:-1]:
+                        out.append(Differential(shrink(m.expr)))   # = d tr(X^T A X)
+                else:
+                    out.append(Differential(shrink(m.expr)))
+            elif isinstance(m, Ratio):
+                num = m.num if m.num is not None else letter
+                out.append(Leibniz(num, m.wrt, self.partial))
+            elif isinstance(m, Words):
+                out.append(Words(tuple(p if isinstance(p, str) else shrink(p)
+                                       for p in m.pieces)))
+            else:
+                out.append(Value(shrink(m)))
+        return tuple(out)
 
     def _derivative_parts(self, s: Step, label: Leibniz | None) -> tuple[Part, ...]:
         shrink = self.namer.shrink
