@@ -13,12 +13,12 @@ which is then simplified entry by entry with forward quantities named (tanh'(Z1)
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import sympy as sp
 from sympy import MatrixSymbol
 
-from ..engine.step import Ratio, Step
+from ..engine.step import Differential, Ratio, Step
 from ..errors import InputError
 from . import algebra as al
 from .algebra import is_matrix
@@ -105,6 +105,9 @@ def backward(prog: Program, wrt: list[sp.Basic]) -> BackwardPass:
         for target, val in uses:
             up = None if target == objective else adjoint_symbol(target)
             kids, g = _vjp(val, up, v)
+            if up is None and kids and kids[0].equation:       # dL = d(loss) = ...
+                kids[0] = replace(kids[0], equation=(Differential(loss_name),
+                                                     *kids[0].equation))
             children += kids
             parts.append(g)
         total = al.madd(*parts) if any(is_matrix(p) for p in parts) else sp.Add(*parts)

@@ -249,7 +249,9 @@ def _expand(results: dict[str, sp.Basic], shapes: dict[str, Shape],
         explicit = evaluate(r, values, assignment, SymPyBackend())
         if isinstance(explicit, sp.MatrixBase):
             explicit = sp.ImmutableMatrix(explicit)
+        lhs = sp.Symbol("J") if name == "jacobian" else Ratio(sp.Symbol(name))
         steps.append(Step("expand_dimensions", "rewrite", r, explicit,
                           "With " + ", ".join(f"{k} = {v}" for k, v in dims.items()) +
-                          ": the components.", sp.Symbol(name)))
+                          ": the components.", sp.Symbol(name),
+                          equation=(lhs, r, explicit)))
     return steps

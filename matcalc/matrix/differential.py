@@ -228,8 +228,8 @@ class Differentiator:
     def _scalar_of(self, expr: ScalarOf) -> Step:
         k = self.d(expr.arg)
         red = reduction(expr.arg)
-        if red is not None and red[1] is None:
-            # sum(X) = 1^T X 1, linear in X
+        if red is not None:
+            # a 1 x 1 sum of entries: sum(X) = 1^T X 1 (X 1 for a row), linear in X
             return self.step("d_sum_entries", expr, al.as_scalar(k.result),
                              "Sum of the entries: d sum(X) = sum(dX) = 1^T dX 1.",
                              k.children if k.rule in ("d_product", "d_constant_factor")

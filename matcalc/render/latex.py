@@ -222,7 +222,7 @@ _TITLE_MATH = [
 
 
 def title_tex(text: str) -> str:
-    """A rule's title (or any tag) as LaTeX text: escaped, with its math in ``$...$``
+    r"""A rule's title (or any tag) as LaTeX text: escaped, with its math in ``$...$``
     (``into the form tr(G^T dX)`` -> ``into the form $\operatorname{tr}(G^{T}\,\mathrm{d}X)$``)."""
     pieces: list[tuple[int, int, str]] = []
     for pattern, repl in _TITLE_MATH:
@@ -374,6 +374,8 @@ def equation(parts: tuple[Part, ...]) -> str:
         t = part_tex(p)
         if k and not isinstance(p, Words) and not isinstance(parts[k - 1], Words):
             out += " = "
+        elif k and isinstance(parts[k - 1], Words):
+            out += r"\quad "
         out += t
     return out
 
@@ -778,7 +780,7 @@ def _render(d: "Derivation", standalone: bool, display: bool) -> str:
 
 
 def _sentence(d: "Derivation", p: Plan) -> str:
-    """'Differentiate $f(x) = ...$ with respect to $x$.' (paragraph text); with declared
+    r"""'Differentiate $f(x) = ...$ with respect to $x$.' (paragraph text); with declared
     shapes '..., where $X \in \mathbb{R}^{n \times k}$ ...'; a backward pass: 'Backward
     pass of $J = ...$ for $W_1, b_1$, where ...'."""
     word, wrt, held = header_words(d, p)

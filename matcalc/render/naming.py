@@ -495,19 +495,25 @@ def plan(d: "Derivation") -> Plan:
         if getattr(d, "kind", "") == "backprop" and d.program is not None:
             value = sp.Symbol(d.program[0].objective.name)
     nested = [x for x in NESTED_LETTERS if x not in taken | {function, value.name}]
-    namer = Namer(exprs)
+    # matrix expressions are short: name only really large shared parts; their
+    # differential trees are deep, so blocks go deeper before continuing elsewhere
+    namer = Namer(exprs, shared_above=SHARED_ABOVE * (5 if shaped else 1))
     partial = is_partial(d)
     roots = tuple(d.steps) if getattr(d.options, "steps", True) else ()
-    slots = layout(roots)
+    slots = layout(roots, MAX_BLOCK_DEPTH + (3 if shaped else 0))
     numbers = number_steps(slots)
     variables = shape_variables(d) if shaped else symbols_of(d.expr)
     letters = [value.name] + (nested or [pick(NESTED_LETTERS, taken | {function, value.name})])
     builder = _Builder(namer, numbers, letters, partial, set(d.wrt))
-    builder.whole = (d.expr, sp.Symbol(function))
+    builder.whole = (d.expr, value if getattr(d, "kind", "") == "backprop" else sp.Symbol(function))
     from .multi import row_symbols, top_level
     rows = row_symbols(d)
     builder.rows = rows
     sections, labels = top_level(d, roots, value, rows, partial)
+    if shaped:     # one matrix derivation per variable: no row blocks; J for a Jacobian
+        sections = {}
+        labels = {r: Jacobian(rows, tuple(d.wrt), name="J") for r in roots
+                  if getattr(d, "kind", "") == "jacobian" and r.rule == "matrix_differential"}
     entries = builder.entries(slots, roots, labels)
     held: dict[sp.Symbol, tuple[sp.Symbol, ...]] = {}
     for root in roots:
@@ -611,6 +617,8 @@ class _Builder:
             parts = self.equation_parts(s) if s.equation else self._derivative_parts(s, label)
             return Entry(s, num, depth, tag, parts)
         if s.equation:                       # a structured equation says it all
+            if s.rule == "expand_dimensions":     # "components at n = 3, k = 2"
+                title = f"{title} {s.description.removeprefix('With ').split(':')[0]}"
             return Entry(s, num, depth, title, self.equation_parts(s), note=note)
         if s.rule == "chain_product":
             parts = self._product_parts(s, label, siblings)
@@ -658,6 +666,8 @@ class _Builder:
                                        for p in m.pieces)))
             else:
                 out.append(Value(shrink(m)))
+            if len(out) > 1 and out[-1] == out[-2]:
+                out.pop()                     # "dJ = dJ": say it once
         return tuple(out)
 
     def _derivative_parts(self, s: Step, label: Leibniz | None) -> tuple[Part, ...]:

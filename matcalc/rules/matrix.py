@@ -115,7 +115,7 @@ for _r in [
          "dL = tr(G^T df): dL/dW is read off without forming the 3-D Jacobian df/dW",
          r"\mathrm{d}L = \operatorname{tr}(G^{T}\mathrm{d}f)",
          f"matcalc jacobian \"W @ x\" {_S} W:m,n {_S} x:n --wrt W", kind="rewrite"),
-    Rule("expand_dimensions", "components at a size",
+    Rule("expand_dimensions", "components at",
          "a symbolic result written out at concrete sizes (--dim n=3)",
          r"\operatorname{diag}(x) = \begin{bmatrix} x_1 & 0 \\ 0 & x_2 \end{bmatrix}",
          f"matcalc jacobian \"w * x\" {_S} w:n {_S} x:n --wrt w --dim n=3", kind="rewrite"),
@@ -129,7 +129,7 @@ for _r in [
          "J = (1/m) L: backpropagate L, multiply the parameters' gradients by 1/m",
          r"J = \tfrac{1}{m} L \Rightarrow \frac{\partial J}{\partial W} = "
          r"\tfrac{1}{m}\frac{\partial L}{\partial W}", _MLP, kind="rewrite"),
-    Rule("backprop_adjoint", "backpropagate (vector-Jacobian product)",
+    Rule("backprop_adjoint", "vector-Jacobian product",
          "dV = sum over the lines U = g(V) of the read-off of tr(dU^T dg)",
          r"\mathrm{d}V = \sum_{U = g(V)} \frac{\partial}{\partial V}"
          r"\operatorname{tr}\!\left(\mathrm{d}U^{T} g(V)\right)", _MLP),
