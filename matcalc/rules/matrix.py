@@ -28,7 +28,7 @@ for _r in [
     Rule("d_constant_factor", "constant factors (linearity)",
          "d(A X B) = A dX B when A and B do not depend on the variable",
          r"\mathrm{d}(A X B) = A\,\mathrm{d}X\,B",
-         f"matcalc derive \"a.T @ X @ b\" {_S} a:m {_S} b:n {_S} X:m,n --wrt X"),
+         f"matcalc derive \"tr(A @ X)\" {_S} A:n,n {_S} X:n,n --wrt X"),
     Rule("d_scalar_product", "product rule", "d(ab) = da b + a db (scalars, or a 1 x 1 product)",
          r"\mathrm{d}(ab) = \mathrm{d}a\,b + a\,\mathrm{d}b",
          f"matcalc derive \"x.T @ A @ x\" {_S} x:n {_S} A:n,n --wrt x"),
