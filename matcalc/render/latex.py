@@ -218,6 +218,7 @@ _TITLE_MATH = [
     (re.compile(r"\bJ d(\w+)\b"), r"$J\\,\\mathrm{d}\1$"),
     (re.compile(r"\bJ = c L\b"), r"$J = c\\,L$"),
     (re.compile(r"\b1 x 1\b"), r"$1 \\times 1$"),
+    (re.compile(r"\b([a-z]\w*) = (\d+)\b"), r"$\1 = \2$"),        # components at n = 3
 ]
 
 
@@ -280,9 +281,8 @@ def _wrap(latex: str) -> str:
 def operand(expr: sp.Basic) -> str:
     """The argument of d/dx: bare for symbols, numbers, calls and powers of them."""
     latex = tex(expr)
-    if matrix_printing() and (isinstance(expr, sp.MatrixSymbol) or latex.startswith(
-            (r"\operatorname", r"\det", r"\log\det", r"\left\lVert"))):
-        return latex                      # tr(...), det(...), a matrix's name: bare
+    if matrix_printing() and (isinstance(expr, sp.MatrixSymbol) or _is_call_tex(latex)):
+        return latex                      # tr(...), tanh(W x), a matrix's name: bare
     if isinstance(expr, (sp.Atom, sp.Function, sp.Max, sp.Min)) or (isinstance(expr, sp.Pow) and (
             expr.exp.is_positive or isinstance(expr.base, sp.Atom))):
         return latex
@@ -347,13 +347,32 @@ def part_tex(part: Part) -> str:
     return r" \cdot ".join(pieces)
 
 
+_CALL = re.compile(r"\\(?:log\\det|log\\operatorname\{\w+\}|operatorname\{\w+\}|[A-Za-z]+)(?:\^\{[^{}]*\})?\{?(?:\\left)?\(")
+
+
+def _is_call_tex(latex: str) -> bool:
+    r"""Whether ``latex`` is one function applied to its argument: \tanh{\left(W x\right)},
+    \operatorname{tr}(...), \det(...), a norm (so that d and d/dX need no brackets)."""
+    if latex.startswith(r"\left\lVert") and latex.endswith(("rVert", "rVert_F")):
+        return True
+    m = _CALL.match(latex)
+    if not m:
+        return False
+    depth = 0                               # the call's own parenthesis closes at the end
+    for i in range(m.end() - 1, len(latex)):
+        depth += {"(": 1, ")": -1}.get(latex[i], 0)
+        if depth == 0:
+            return latex[i + 1:] in ("", "}")
+    return False
+
+
 def differential_tex(expr: sp.Basic) -> str:
     r"""\mathrm{d}f, \mathrm{d}\operatorname{tr}(...), \mathrm{d}(X^{T} A): the upright d."""
     body = tex(expr)
     if isinstance(expr, (sp.Symbol, sp.MatrixSymbol)):
         return r"\mathrm{d}" + body
-    if body.startswith((r"\operatorname", r"\det", r"\log", r"\left\lVert", r"\sum")):
-        return r"\mathrm{d}\," + body
+    if _is_call_tex(body):
+        return r"\mathrm{d}\," + body               # d tr(...), d tanh(...): a call
     return r"\mathrm{d}" + _wrap(body)
 
 
