@@ -119,7 +119,7 @@ def matrix_printer() -> type:
 
         def _print_MatMul(self, expr: sp.MatMul) -> str:
             # a thin space before a differential: X^{T} A\, \mathrm{d}X
-            return super()._print_MatMul(expr).replace(r" \mathrm{d}", r"\, \mathrm{d}")
+            return _thin_before_d(super()._print_MatMul(expr))
 
         def _print_Symbol(self, expr: sp.Symbol, style: str = "plain") -> str:
             if isinstance(expr, DifferentialSymbol):
@@ -127,6 +127,17 @@ def matrix_printer() -> type:
             return super()._print_Symbol(expr, style=style)
 
     return ShapedLatexPrinter
+
+
+def _thin_before_d(latex: str) -> str:
+    r"""A thin space between a factor and a differential, ``A\, \mathrm{d}X`` (not after
+    an operator such as ``\odot`` or ``+``, nor twice)."""
+    def fix(m: re.Match) -> str:
+        before = latex[:m.start()]
+        if re.search(r"(\\[A-Za-z]+|\\,|[-+=(&{])$", before) or not before:
+            return m.group(0)
+        return r"\, \mathrm{d}"
+    return re.sub(r" \\mathrm\{d\}", fix, latex)
 
 
 def _printer() -> LatexPrinter:
