@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 import sympy as sp
 from sympy import MatrixSymbol
 
-from ..engine.step import Differential, Ratio, Step
+from ..engine.step import Differential, Ratio, Step, Words
 from ..errors import InputError
 from . import algebra as al
 from .algebra import is_matrix
@@ -69,6 +69,9 @@ def _vjp(consumer_value: sp.Basic, upstream: sp.Basic | None, v: sp.Basic
     d = D.d(consumer_value)
     inner = d.result if upstream is None else _inner(upstream, d.result)
     moves, g = trace_form(inner, v, D.dvar)
+    # the expansion is of dL = tr(dU^T d value): say so
+    moves = [replace(m, equation=(Differential(sp.Symbol("L")), m.expr, m.result))
+             if m.rule == "expand_differential" else m for m in moves]
     return [d, *moves], collect(g)
 
 
@@ -135,8 +138,12 @@ def backward(prog: Program, wrt: list[sp.Basic]) -> BackwardPass:
             final = expr
         note = _one_hot_note(final, target)
         if note:
+            hot = _one_hot(final)
             steps.append(Step("one_hot_labels", "rewrite", final, final, note, target,
-                              equation=(adjoint_symbol(target), final)))
+                              equation=(adjoint_symbol(target), final,
+                                        Words((", and with one-hot labels",)),
+                                        hot[1], hot[2], Words((", so",)),
+                                        adjoint_symbol(target), hot[0])))
         equations[adjoint_symbol(target).name] = final
         order.append(target)
         for p in list(pending):
@@ -195,6 +202,34 @@ def _one_hot_note(e: sp.Basic, target: sp.Basic) -> str:
                             f"1 1^T {y} = 1 1^T and d{target.name} = softmax - {y} (the "
                             "general form above holds for any labels).")
     return ""
+
+
+def _one_hot(e: sp.Basic) -> tuple[sp.Basic, sp.Basic, sp.Basic]:
+    """(``e`` with every 1 1^T Y written 1 1^T, then 1 1^T Y and 1 1^T themselves): the
+    columns of one-hot labels sum to 1, so softmax(Z) o (1 1^T Y) - Y is softmax(Z) - Y.
+    Only sums, products and element-wise products are rebuilt (through the canonical
+    constructors)."""
+    from sympy import HadamardProduct, MatAdd, MatMul, OneMatrix
+    labels: list[sp.Basic] = []
+
+    def walk(x: sp.Basic) -> sp.Basic:
+        if isinstance(x, MatMul):
+            mats = [a for a in x.args if isinstance(a, sp.MatrixExpr)]
+            if len(mats) == 2 and isinstance(mats[0], OneMatrix) and \
+                    mats[0].shape[0] == mats[0].shape[1] and isinstance(mats[1], MatrixSymbol):
+                ones = OneMatrix(mats[0].shape[0], mats[1].shape[1])
+                labels.append((al.mmul(*mats), ones))
+                c = sp.Mul(*[a for a in x.args if not isinstance(a, sp.MatrixExpr)])
+                return al.mmul(c, ones)
+            return al.mmul(*[walk(a) for a in x.args])
+        if isinstance(x, HadamardProduct):
+            return al.hadamard(*[walk(a) for a in x.args])
+        if isinstance(x, MatAdd):
+            return al.madd(*[walk(a) for a in x.args])
+        return x
+
+    out = walk(e)
+    return (out, *labels[0]) if labels else (e, e, e)
 
 
 def _short(e: sp.Basic) -> str:
