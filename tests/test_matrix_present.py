@@ -293,3 +293,28 @@ def test_notation_is_honoured_for_matrix_and_backprop_entries() -> None:
                                      .replace('shapes = ["x:n", "A:n,n"]', 'shapes = ["x:n"]')
                                      .format(notation="")))
     assert r"\frac{df}{dx}" in plain_one
+
+
+def test_renderers_only_read_matrix_steps(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Rendering a matrix derivation or a backward pass never differentiates or simplifies."""
+    import sympy as sp
+
+    from matcalc.render.json import render_json
+    from matcalc.render.latex import render_latex
+    from matcalc.render.markdown import render_markdown
+    from matcalc.render.text import render_text
+    built = [derive("tr(X.T @ A @ X)", "X", shapes=["X:n,k", "A:n,n"], verify=False),
+             jacobian("tanh(W @ x + b)", "x", shapes=["W:m,n", "x:n", "b:m"], dims=["n=2", "m=2"],
+                      verify=False),
+             backprop((ROOT / "worked_examples/programs/softmax_relu.mc").read_text(),
+                      "W1,b1,W2,b2", verify=False)]
+
+    def boom(*args, **kwargs):
+        raise AssertionError("a renderer computed instead of reading the steps")
+    for name in ("diff", "simplify", "expand", "factor", "cancel", "together"):
+        monkeypatch.setattr(sp, name, boom)
+    monkeypatch.setattr(sp.Expr, "diff", boom)
+    monkeypatch.setattr(sp.Expr, "simplify", boom)
+    for d in built:
+        for render in (render_text, render_latex, render_markdown, render_json):
+            assert render(d)
