@@ -821,8 +821,8 @@ def _sentence(d: "Derivation", p: Plan) -> str:
     else:
         text = "%s $%s$ %s" % (escape(word), function_tex(d, p),
                                _header_tail(wrt, held, math=False))
-    spaces = [r"$%s \in %s$" % (tex(sp.Symbol(name)), _space(r, c))
-              for name, r, c in declared_shapes(d)]
+    spaces = [r"$%s \in %s$" % (tex(sp.MatrixSymbol(name, r, c)), _space(r, c))
+              for name, r, c in declared_shapes(d)]        # bold vectors when asked
     if spaces:
         listed = ", ".join(spaces[:-1]) + " and " + spaces[-1] if len(spaces) > 1 else spaces[0]
         text = text[:-1] + ", where " + listed + "."

@@ -393,8 +393,8 @@ def symbols_of(expr: sp.Basic) -> tuple[sp.Symbol, ...]:
 def is_partial(d: "Derivation") -> bool:
     """A partial derivative: the function has more than one free symbol (or holds some
     constant); with declared shapes, more than one variable (dimensions do not count)."""
-    if any(s.held_constant for s in d.steps):
-        return True
+    if any(s.held_constant for s in d.steps) or getattr(d, "kind", "") == "backprop":
+        return True           # a backward pass: the objective depends on every parameter
     if getattr(d, "shapes", None):
         return len(shape_variables(d)) > 1
     return len(symbols_of(d.expr)) > 1
