@@ -156,14 +156,18 @@ def _vjp_steps(f, var, D, d) -> tuple[Step, sp.Basic]:
     moves, g = trace_form(inner, var, D.dvar)
     tidy = _tidy(var, g)
     result = tidy[-1].result if tidy else g
+    L = sp.Symbol("L")
     step = Step("vector_jacobian_product", "rewrite", inner, result,
                 f"df/d{var.name} would be a 3-D array (one matrix per entry of f), so it is "
                 f"never formed. For a scalar L with upstream gradient G = dL/df, "
                 f"dL = tr(G^T df), and dL/d{var.name} is read off as usual: this is what "
-                "backpropagation computes.", var)
+                "backpropagation computes.", var,
+                equation=(Differential(L), inner,
+                          Words(("for every ", D.dvar, ", with G = dL/df, so",)),
+                          Ratio(var, L), result))
     return Step("matrix_differential", "derivative", f, result,
                 f"Vector-Jacobian product for d/d{var.name}.", var,
-                (d, *moves, step, *tidy)), result
+                (d, *moves, step, *tidy), equation=(Ratio(var, L), result)), result
 
 
 def matrix_derivation(kind: str, text: str, shapes_in: Any, wrt: Any, opts: Options,
@@ -187,10 +191,11 @@ def matrix_derivation(kind: str, text: str, shapes_in: Any, wrt: Any, opts: Opti
             top, r = jacobian_steps(f, var)
             if layout == "denominator" and is_matrix(r):
                 t = al.mT(r)
+                J = MatrixSymbol("J", *r.shape)
                 top = Step(top.rule, top.kind, f, t, top.description, var, (*top.children, Step(
                     "transpose_layout", "rewrite", r, t,
                     "Denominator layout: the transpose of the numerator-layout Jacobian.",
-                    var)))
+                    var, equation=(al.mT(J), t))))
                 r = t
         else:
             top, r = gradient_steps(f, var)

@@ -338,6 +338,8 @@ class Plan:
     sections: dict[Step, Heading] = field(default_factory=dict)
     #: the names of a vector function's rows, f1 ... fm (Jacobians)
     rows: tuple[sp.Symbol, ...] = ()
+    #: a Jacobian too big to form, shown as a vector-Jacobian product dL/dW
+    vjp: bool = False
 
     def results(self, d: "Derivation") -> list[tuple[Part, sp.Basic]]:
         """(left-hand side, shrunk result) for each entry of ``d.results``."""
@@ -349,6 +351,8 @@ class Plan:
                 lhs = Value(sp.Symbol(f"d{key}"))
             elif key in by_name:
                 lhs = Leibniz(self.value, by_name[key], self.partial)
+            elif key == "jacobian" and self.vjp:     # never formed: dL/dW for an upstream G
+                lhs = Leibniz(sp.Symbol("L"), d.wrt[0], self.partial)
             elif key == "jacobian":
                 lhs = Jacobian(self.rows, tuple(d.wrt), getattr(d, "layout", "") == "denominator",
                                name="J")
@@ -512,15 +516,18 @@ def plan(d: "Derivation") -> Plan:
     sections, labels = top_level(d, roots, value, rows, partial)
     if shaped:     # one matrix derivation per variable: no row blocks; J for a Jacobian
         sections = {}
-        labels = {r: Jacobian(rows, tuple(d.wrt), name="J") for r in roots
-                  if getattr(d, "kind", "") == "jacobian" and r.rule == "matrix_differential"}
+        labels = {r: Jacobian(rows, tuple(d.wrt), d.layout == "denominator", name="J")
+                  for r in roots
+                  if getattr(d, "kind", "") == "jacobian" and r.rule == "matrix_differential"
+                  and not r.equation}
     entries = builder.entries(slots, roots, labels)
     held: dict[sp.Symbol, tuple[sp.Symbol, ...]] = {}
     for root in roots:
         if root.wrt is not None and partial:
             held.setdefault(root.wrt, held_constant(d, root))
+    vjp = any(s.rule == "vector_jacobian_product" for r in roots for s in r.children)
     return Plan(namer, entries, numbers, function, value, variables, partial, held, sections,
-                rows)
+                rows, vjp)
 
 
 class _Builder:
@@ -601,6 +608,10 @@ class _Builder:
         title = rule.title if rule else s.rule.replace("_", " ")
         note = rule.note if rule else ""
         shrink = self.namer.shrink
+        if s.equation and s.kind != "reuse":       # a structured equation says it all
+            if s.rule == "expand_dimensions":     # "components at n = 3, k = 2"
+                title = f"{title} {s.description.removeprefix('With ').split(':')[0]}"
+            return Entry(s, num, depth, title, self.equation_parts(s), note=note)
         if s.rule in MULTI_RULES or (s.kind == "define" and (depth == 0 or isinstance(
                 s.result, CONTAINERS))):
             from .multi import multi_entry
@@ -616,10 +627,6 @@ class _Builder:
                    if first else "already derived above")
             parts = self.equation_parts(s) if s.equation else self._derivative_parts(s, label)
             return Entry(s, num, depth, tag, parts)
-        if s.equation:                       # a structured equation says it all
-            if s.rule == "expand_dimensions":     # "components at n = 3, k = 2"
-                title = f"{title} {s.description.removeprefix('With ').split(':')[0]}"
-            return Entry(s, num, depth, title, self.equation_parts(s), note=note)
         if s.rule == "chain_product":
             parts = self._product_parts(s, label, siblings)
             return Entry(s, num, depth, title, parts)
