@@ -236,6 +236,11 @@ def _expand(results: dict[str, sp.Basic], shapes: dict[str, Shape],
     """``--dim n=3``: every result as the explicit matrix of its components."""
     from .evaluate import SymPyBackend, evaluate
     assignment = {sp.Symbol(k): v for k, v in dims.items()}
+    missing = sorted({d.name for shape in shapes.values() for d in shape
+                      if isinstance(d, sp.Symbol) and d not in assignment})
+    if missing:
+        raise InputError(f"--dim needs a size for every dimension: {', '.join(missing)} "
+                         f"missing (e.g. --dim {missing[0]}=2)")
     values: dict[str, Any] = {}
     for name, (r, c) in shapes.items():
         rows, cols = (int(sp.Integer(d) if isinstance(d, int) else d.xreplace(assignment))
