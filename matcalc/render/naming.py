@@ -365,7 +365,7 @@ class Plan:
         """The results as the text, LaTeX and Markdown outputs end: ``results`` and, for
         a gradient, the assembled vector grad f = [...]."""
         out = self.results(d)
-        if getattr(d, "kind", "") == "gradient":
+        if getattr(d, "kind", "") == "gradient" and not getattr(d, "shapes", None):
             row = sp.ImmutableMatrix([[d.results[str(w)] for w in d.wrt]])
             out.append((Nabla(self.value), self.namer.shrink(row)))
         return out
@@ -610,7 +610,7 @@ class _Builder:
         shrink = self.namer.shrink
         if s.equation and s.kind != "reuse":       # a structured equation says it all
             if s.rule == "expand_dimensions":     # "components at n = 3, k = 2"
-                title = f"{title} {s.description.removeprefix('With ').split(':')[0]}"
+                title = "components at " + s.description.removeprefix("With ").split(":")[0]
             return Entry(s, num, depth, title, self.equation_parts(s), note=note)
         if s.rule in MULTI_RULES or (s.kind == "define" and (depth == 0 or isinstance(
                 s.result, CONTAINERS))):
