@@ -149,6 +149,17 @@ def jacobian_steps(f: sp.Basic, var: sp.Basic) -> tuple[Step, sp.Basic]:
     return top, result
 
 
+def denominator_layout(top: Step, f: sp.Basic, var: sp.Basic, r: sp.Basic
+                       ) -> tuple[Step, sp.Basic]:
+    """``top`` with the step J^T = (the numerator-layout J) transposed appended, and J^T."""
+    t = al.mT(r)
+    J = MatrixSymbol("J", *r.shape)
+    step = Step("transpose_layout", "rewrite", r, t,
+                "Denominator layout: the transpose of the numerator-layout Jacobian.", var,
+                equation=(al.mT(J), t))
+    return Step(top.rule, top.kind, f, t, top.description, var, (*top.children, step)), t
+
+
 def _vjp_steps(f, var, D, d) -> tuple[Step, sp.Basic]:
     """A 3-D Jacobian is never formed: the vector-Jacobian product G_f -> dL/dvar."""
     upstream = MatrixSymbol("G", *f.shape) if is_matrix(f) else sp.Symbol("G")
@@ -190,13 +201,7 @@ def matrix_derivation(kind: str, text: str, shapes_in: Any, wrt: Any, opts: Opti
         if kind == "jacobian":
             top, r = jacobian_steps(f, var)
             if layout == "denominator" and is_matrix(r):
-                t = al.mT(r)
-                J = MatrixSymbol("J", *r.shape)
-                top = Step(top.rule, top.kind, f, t, top.description, var, (*top.children, Step(
-                    "transpose_layout", "rewrite", r, t,
-                    "Denominator layout: the transpose of the numerator-layout Jacobian.",
-                    var, equation=(al.mT(J), t))))
-                r = t
+                top, r = denominator_layout(top, f, var, r)
         else:
             top, r = gradient_steps(f, var)
         steps.append(top)
