@@ -329,8 +329,9 @@ def part_tex(part: Part) -> str:
         return "%s %s" % (_d(part.wrt, part.partial), operand(part.expr))
     if isinstance(part, Value):
         return tex(part.expr)
-    if isinstance(part, Jacobian) and part.name:
-        return part.name + (r"^{\top}" if part.transposed else "")
+    if isinstance(part, Jacobian) and part.name:      # J^{T} like the matrix printer's
+        return part.name + ((r"^{T}" if matrix_printing() else r"^{\top}") if part.transposed
+                            else "")
     if isinstance(part, Jacobian):
         body = r"\frac{\partial %s}{\partial %s}" % (_tuple(part.num), _tuple(part.den))
         if part.held:

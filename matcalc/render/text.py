@@ -108,8 +108,8 @@ def part_text(part: Part) -> str:
         return f"d/d{part.wrt} {operand(part.expr)}"
     if isinstance(part, Value):
         return show(part.expr)
-    if isinstance(part, Jacobian) and part.name:
-        return part.name + ("^T" if part.transposed else "")
+    if isinstance(part, Jacobian) and part.name:      # J.T with the matrix syntax
+        return part.name + ((".T" if matrix_printing() else "^T") if part.transposed else "")
     if isinstance(part, Jacobian):
         text = f"d{_tuple(part.num)}/d{_tuple(part.den)}"
         if part.held:
