@@ -830,6 +830,11 @@ def _sentence(d: "Derivation", p: Plan) -> str:
     return text
 
 
+def task_sentence(d: "Derivation", p: Plan) -> str:
+    """The sentence stating the task (paragraph text with inline math): see ``_sentence``."""
+    return _sentence(d, p)
+
+
 def _space(r: sp.Basic, c: sp.Basic) -> str:
     r"""\mathbb{R}^{n}, \mathbb{R}^{n \times k}: the space of an n x 1 or n x k array."""
     if c == 1:

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .latex import (_sentence, equation, function_tex, header_words, heading_tex, layout_tex,
-                    part_tex, tex)
+from .latex import (equation, function_tex, header_words, heading_tex, layout_tex,
+                    part_tex, task_sentence, tex)
 from .naming import Entry, plan, printing_for
 
 if TYPE_CHECKING:
@@ -45,7 +45,7 @@ def _render_markdown(d: "Derivation") -> str:
     if held:
         head += ", holding " + ", ".join(f"${tex(h)}$" for h in held) + " constant"
     if getattr(d, "shapes", None):          # the task with its shapes, as the LaTeX says it
-        head = "### " + _sentence(d, p).rstrip(".")
+        head = "### " + task_sentence(d, p).rstrip(".")
     out = [head, ""]
     indents = [""]                     # indentation of list items at each depth
     last_marker = ""

@@ -11,6 +11,11 @@ simplifies):
   number (1., 1.2, 1.2.3), depth, rule title and the chain of equal quantities it states
   (``dy/du3 = d/du3 ln(u3) = 1/u3``) as renderer-neutral ``Part``s. The text, LaTeX and
   Markdown renderers only format entries, so the three always say the same thing.
+* a step with a structured ``equation`` (matrix differentials, the read-off d f =
+  tr(G^T dX) for every dX, so df/dX = G, backward-pass adjoints dZ = dL/dZ = ...) becomes
+  an entry of exactly those members (``equation_parts``), so derivations with declared
+  shapes are numbered, titled and laid out like every other; ``printing_for`` makes the
+  printers write matrix syntax (X.T @ A, X^{T} A) while such a derivation is rendered.
 * the letters: ``y`` for the function's value (another letter when the user's expression
   uses ``y``), ``f`` for the function, a fresh prefix for the names of shared nodes.
 """
