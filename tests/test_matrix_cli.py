@@ -35,8 +35,12 @@ def _rules(steps: list[dict]) -> list[str]:
 def test_headline_text() -> None:
     r = run(*HEADLINE)
     assert r.exit_code == 0, r.output
-    assert "Result: df/dx = (A + A.T) @ x" in r.stdout
-    assert "Shapes: x: (n, 1); A: (n, n)" in r.stdout
+    assert "Result:  df/dx = (A + A.T) @ x" in r.stdout
+    assert "where x is n x 1 and A is n x n." in r.stdout
+    # the read-off says what it is, numbered and named like the scalar steps
+    assert re.search(r"^  1\.\d  df = g\.T @ dx for every dx, where g = .*, so df/dx = g$",
+                     r.stdout, re.M), r.stdout
+    assert "[read off the gradient]" in r.stdout and "[d_" not in r.stdout
     assert "Verified numerically" in r.stdout
     assert r.stderr == ""
 
@@ -78,7 +82,7 @@ def test_headline_json_follows_the_contract() -> None:
     assert v["status"] == "passed" and v["points"] > 0 and v["max_rel_error"] < 1e-6
 
 
-@pytest.mark.parametrize("fmt,marker", [("latex", "A^{T}"), ("markdown", "read_off_gradient"),
+@pytest.mark.parametrize("fmt,marker", [("latex", "A^{T}"), ("markdown", "read off the gradient"),
                                         ("numpy", "(A + A.T) @ x")])
 def test_headline_other_formats(fmt: str, marker: str) -> None:
     r = run(*HEADLINE, "--format", fmt)

@@ -8,6 +8,7 @@ same shapes all equal the expected values; and the built-in verification passed.
 from __future__ import annotations
 
 import json
+import re
 from functools import cache
 
 import numpy as np
@@ -154,6 +155,9 @@ def test_every_case_renders_to_compiling_latex(pdflatex) -> None:
 def test_every_output_format_renders(case: Case) -> None:
     d = derivation(case)
     text = d.to_text()
-    assert "Result: " in text and matrix_syntax(d.results[case.result_key]) in text
+    # the result, possibly wrapped over several lines of at most 80 columns
+    assert "Result: " in text and max(len(line) for line in text.splitlines()) <= 80
+    squeeze = lambda t: re.sub(r"\s+", "", t)            # noqa: E731
+    assert squeeze(matrix_syntax(d.results[case.result_key])) in squeeze(text)
     assert d.to_markdown().strip()
     assert d.to_numpy().strip() == json.loads(d.to_json())["results"][case.result_key]["numpy"]

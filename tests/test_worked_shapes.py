@@ -76,7 +76,10 @@ def test_dim_shows_the_components() -> None:
     res = CliRunner().invoke(main, ["jacobian", "w * x", "--wrt", "w", "--shape", "w:n",
                                     "--shape", "x:n", "--dim", "n=3"])
     assert res.exit_code == 0, res.output
-    assert "[[x1, 0, 0], [0, x2, 0], [0, 0, x3]]" in res.output
+    # the components as a matrix, one row a line, columns aligned (the scalar house style)
+    assert "J = diag(x) = [[x1, 0,  0]," in res.output
+    assert "[0,  x2, 0]," in res.output and "[0,  0,  x3]]" in res.output
+    assert "[components at n = 3]" in res.output
 
 
 @pytest.mark.latex

@@ -20,10 +20,8 @@ def emit(d: "Derivation") -> str:
         from ..matrix.emit import emit_numpy
         return emit_numpy(*d.program, source="")
     if d.shapes:
-        from ..matrix.printing import matrix_numpy
-        lines = [f"# {name}: {matrix_numpy(r)}" if len(d.results) > 1 else matrix_numpy(r)
-                 for name, r in d.results.items()]
-        return "\n".join(lines)
+        from ..matrix.emit import results_numpy
+        return results_numpy(d)
     import sympy as sp
     r = d.result
     if isinstance(r, sp.MatrixBase) and r.shape[0] == 1 and d.kind in ("gradient", "graph"):

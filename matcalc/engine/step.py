@@ -22,17 +22,62 @@ ImmutableMatrix of functions) and their ``result`` an ImmutableMatrix:
   its children the assembled Jacobians and their product.
 * ``transpose_layout`` (kind "rewrite"): expr = J, result = J^T (denominator layout).
 
+Matrix calculus (declared shapes) writes ordinary Steps too; what a renderer shows of
+such a step is its structured ``equation``, a tuple of members stated equal in turn, read
+by the presentation plan (:func:`matcalc.render.naming.plan`):
+
+* an expression (``sp.Basic``);
+* ``Differential(e)``: d(e), the differential of e (d X is the symbol ``dX``,
+  :func:`matcalc.matrix.nodes.differential_symbol`);
+* ``Ratio(wrt, num)``: d num/d wrt, a derivative written in Leibniz form (``num`` None: the
+  derivation's function, df/dX);
+* ``Words(pieces)``: words between two equations of one step, pieces being text or
+  expressions; the members before and after are not equal (``df = tr(G^T dX)``, "for
+  every dX, so", ``df/dX = G``).
+
+The matrix steps by kind: a differential rule (``d_trace``, ``d_product`` ...) is a
+"derivative" step with ``wrt`` the variable that varies and ``equation`` (d(expr), result),
+its children the differentials of the operands; the moves to the form tr(G^T dX) or J dx
+and the read-off are "rewrite" steps (the read-off: d f = tr(G^T dX) for every dX, so
+df/dX = G); a backward-pass adjoint (``backprop_adjoint``) is a "derivative" step whose
+equation is dV = dL/dV = result. Steps without an ``equation`` read as their kind says.
+
 The final answer of a derivation is the ``result`` of its last top-level step: it is read
 off the steps, never computed by a second engine.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Iterator, Literal
+from typing import Iterator, Literal, Union
 
 import sympy as sp
 
 StepKind = Literal["derivative", "rewrite", "define", "reuse"]
+
+
+@dataclass(frozen=True)
+class Differential:
+    """The member d(expr) of a structured equation."""
+
+    expr: sp.Basic
+
+
+@dataclass(frozen=True)
+class Ratio:
+    """The member d num/d wrt (``num`` None: the derivation's function f)."""
+
+    wrt: sp.Basic
+    num: sp.Basic | None = None
+
+
+@dataclass(frozen=True)
+class Words:
+    """Words between two equations of one step: text pieces and expressions, in order."""
+
+    pieces: tuple[str | sp.Basic, ...]
+
+
+Member = Union[sp.Basic, Differential, Ratio, Words]
 
 
 @dataclass(frozen=True, eq=False)
@@ -50,6 +95,8 @@ class Step:
     held_constant: tuple[sp.Symbol, ...] = ()
     same_as: "Step | None" = field(default=None, repr=False)
     variables: tuple[sp.Symbol, ...] = ()
+    #: members stated equal in turn (see the module docstring); empty: read by the kind
+    equation: tuple[Member, ...] = ()
 
     def walk(self) -> Iterator["Step"]:
         """This step and all its descendants, depth first, parents before children."""

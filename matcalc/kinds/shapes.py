@@ -18,7 +18,8 @@ from ..engine.step import Step
 from ..errors import InputError
 from ..matrix import algebra as al
 from ..matrix.algebra import fmt_shape, is_matrix, shape
-from ..matrix.derive import _dims, _expand, _resolve_wrt, gradient_steps, jacobian_steps
+from ..matrix.derive import (_dims, _expand, _resolve_wrt, denominator_layout, gradient_steps,
+                              jacobian_steps)
 from ..matrix.parse import Shape, parse_matrix_expression, shape_table
 from ..options import Options
 from ..pipeline import Built, Plugin
@@ -75,12 +76,7 @@ def build(p: Problem) -> Built:
         if p.task == "jacobian":
             top, r = jacobian_steps(p.f, var)
             if layout == "denominator" and is_matrix(r):
-                t = al.mT(r)
-                top = Step(top.rule, top.kind, p.f, t, top.description, var, (*top.children, Step(
-                    "transpose_layout", "rewrite", r, t,
-                    "Denominator layout: the transpose of the numerator-layout Jacobian.",
-                    var)))
-                r = t
+                top, r = denominator_layout(top, p.f, var, r)
         else:
             top, r = gradient_steps(p.f, var)
         steps.append(top)

@@ -13,12 +13,12 @@ which is then simplified entry by entry with forward quantities named (tanh'(Z1)
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import sympy as sp
 from sympy import MatrixSymbol
 
-from ..engine.step import Step
+from ..engine.step import Differential, Ratio, Step, Words
 from ..errors import InputError
 from . import algebra as al
 from .algebra import is_matrix
@@ -69,6 +69,9 @@ def _vjp(consumer_value: sp.Basic, upstream: sp.Basic | None, v: sp.Basic
     d = D.d(consumer_value)
     inner = d.result if upstream is None else _inner(upstream, d.result)
     moves, g = trace_form(inner, v, D.dvar)
+    # the expansion is of dL = tr(dU^T d value): say so
+    moves = [replace(m, equation=(Differential(sp.Symbol("L")), m.expr, m.result))
+             if m.rule == "expand_differential" else m for m in moves]
     return [d, *moves], collect(g)
 
 
@@ -81,7 +84,9 @@ def backward(prog: Program, wrt: list[sp.Basic]) -> BackwardPass:
     if scale != 1:
         steps.append(Step("normalisation", "rewrite", value, sp.Mul(scale, sp.Symbol("L")),
                           f"J = ({scale}) L: as in the notes, backpropagate L and put the "
-                          f"factor {scale} into the parameters' gradients.", objective))
+                          f"factor {scale} into the parameters' gradients.", objective,
+                          equation=(objective, value, sp.Mul(scale, sp.Symbol("L")))))
+    loss_name = sp.Symbol("L") if scale != 1 else objective
     defs = {s: v for s, v in prog.assignments[:-1]}
     consumers: dict[sp.Basic, list[tuple[sp.Basic, sp.Basic]]] = {}
     everything = [s for s, _ in prog.assignments[:-1]] + list(wrt)
@@ -103,13 +108,17 @@ def backward(prog: Program, wrt: list[sp.Basic]) -> BackwardPass:
         for target, val in uses:
             up = None if target == objective else adjoint_symbol(target)
             kids, g = _vjp(val, up, v)
+            if up is None and kids and kids[0].equation:       # dL = d(loss) = ...
+                kids[0] = replace(kids[0], equation=(Differential(loss_name),
+                                                     *kids[0].equation))
             children += kids
             parts.append(g)
         total = al.madd(*parts) if any(is_matrix(p) for p in parts) else sp.Add(*parts)
         paths = f" (sum over the {len(uses)} uses of {v.name})" if len(uses) > 1 else ""
         step = Step("backprop_adjoint", "derivative", v, total,
                     f"d{v.name} = dL/d{v.name}: the vector-Jacobian product through "
-                    f"{', '.join(t.name for t, _ in uses)}{paths}.", v, tuple(children))
+                    f"{', '.join(t.name for t, _ in uses)}{paths}.", v, tuple(children),
+                    equation=(adjoint_symbol(v), Ratio(v, loss_name), total))
         return step, total
 
     for target, _ in reversed(prog.assignments[:-1]):
@@ -124,11 +133,17 @@ def backward(prog: Program, wrt: list[sp.Basic]) -> BackwardPass:
             steps.append(Step("collapse" if note else "substitute_adjoint", "rewrite", total,
                               expr, note or "Substitute the adjoint of the activation and "
                               "write its derivative with the forward values (the notes' "
-                              "g'(Z)).", target))
+                              "g'(Z)).", target,
+                              equation=(adjoint_symbol(target), total, expr)))
             final = expr
         note = _one_hot_note(final, target)
         if note:
-            steps.append(Step("one_hot_labels", "rewrite", final, final, note, target))
+            hot = _one_hot(final)
+            steps.append(Step("one_hot_labels", "rewrite", final, final, note, target,
+                              equation=(adjoint_symbol(target), final,
+                                        Words((", and with one-hot labels",)),
+                                        hot[1], hot[2], Words((", so",)),
+                                        adjoint_symbol(target), hot[0])))
         equations[adjoint_symbol(target).name] = final
         order.append(target)
         for p in list(pending):
@@ -138,14 +153,16 @@ def backward(prog: Program, wrt: list[sp.Basic]) -> BackwardPass:
                 steps.append(Step(pstep.rule, pstep.kind, p, g,
                                   pstep.description + (f" Times {scale} (J = {scale} L)."
                                                        if scale != 1 else ""), p,
-                                  pstep.children))
+                                  pstep.children,
+                                  equation=(adjoint_symbol(p), Ratio(p, objective), g)))
                 equations[adjoint_symbol(p).name] = g
                 order.append(p)
                 pending.remove(p)
     for p in pending:                      # parameters used only by the objective itself
         pstep, g = adjoint_of(p)
         g = al.mmul(scale, g) if is_matrix(g) else scale * g
-        steps.append(Step(pstep.rule, pstep.kind, p, g, pstep.description, p, pstep.children))
+        steps.append(Step(pstep.rule, pstep.kind, p, g, pstep.description, p, pstep.children,
+                          equation=(adjoint_symbol(p), Ratio(p, objective), g)))
         equations[adjoint_symbol(p).name] = g
         order.append(p)
     return BackwardPass(steps, equations, scale, loss, list(wrt), order)
@@ -185,6 +202,34 @@ def _one_hot_note(e: sp.Basic, target: sp.Basic) -> str:
                             f"1 1^T {y} = 1 1^T and d{target.name} = softmax - {y} (the "
                             "general form above holds for any labels).")
     return ""
+
+
+def _one_hot(e: sp.Basic) -> tuple[sp.Basic, sp.Basic, sp.Basic]:
+    """(``e`` with every 1 1^T Y written 1 1^T, then 1 1^T Y and 1 1^T themselves): the
+    columns of one-hot labels sum to 1, so softmax(Z) o (1 1^T Y) - Y is softmax(Z) - Y.
+    Only sums, products and element-wise products are rebuilt (through the canonical
+    constructors)."""
+    from sympy import HadamardProduct, MatAdd, MatMul, OneMatrix
+    labels: list[sp.Basic] = []
+
+    def walk(x: sp.Basic) -> sp.Basic:
+        if isinstance(x, MatMul):
+            mats = [a for a in x.args if isinstance(a, sp.MatrixExpr)]
+            if len(mats) == 2 and isinstance(mats[0], OneMatrix) and \
+                    mats[0].shape[0] == mats[0].shape[1] and isinstance(mats[1], MatrixSymbol):
+                ones = OneMatrix(mats[0].shape[0], mats[1].shape[1])
+                labels.append((al.mmul(*mats), ones))
+                c = sp.Mul(*[a for a in x.args if not isinstance(a, sp.MatrixExpr)])
+                return al.mmul(c, ones)
+            return al.mmul(*[walk(a) for a in x.args])
+        if isinstance(x, HadamardProduct):
+            return al.hadamard(*[walk(a) for a in x.args])
+        if isinstance(x, MatAdd):
+            return al.madd(*[walk(a) for a in x.args])
+        return x
+
+    out = walk(e)
+    return (out, *labels[0]) if labels else (e, e, e)
 
 
 def _short(e: sp.Basic) -> str:

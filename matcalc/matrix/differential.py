@@ -22,21 +22,19 @@ from sympy import (Determinant, HadamardProduct, Inverse, MatAdd, MatMul, MatPow
                    MatrixSymbol, Trace, Transpose)
 from sympy.matrices.expressions import MatrixExpr
 
-from ..engine.step import Step
+from ..engine.step import Differential, Step
 from ..errors import NoRuleError
 from . import algebra as al
 from .algebra import is_matrix, shape
-from .nodes import Diag, Elementwise, LogDet, LogSoftmax, Norm, ScalarOf, Softmax, T
-from .printing import matrix_syntax
+from .nodes import (Diag, Elementwise, LogDet, LogSoftmax, Norm, ScalarOf, Softmax, T,
+                    differential_symbol)
+from .printing import matrix_syntax, reduction
 
-KIND = "differential"
+#: A differential rule's Step is an ordinary "derivative" step (the variable varies) whose
+#: equation is d(expr) = result (see engine/step.py).
+KIND = "derivative"
 
-
-def differential_symbol(var: sp.Basic) -> sp.Basic:
-    """dV for a matrix V (a MatrixSymbol named 'dV'), dz for a scalar z."""
-    if isinstance(var, MatrixSymbol):
-        return MatrixSymbol(f"d{var.name}", *var.shape)
-    return sp.Symbol(f"d{var.name}")
+__all__ = ["Differentiator", "differential_symbol"]
 
 
 def short(expr: sp.Basic, limit: int = 70) -> str:
@@ -73,7 +71,8 @@ class Differentiator:
 
     def step(self, rule: str, expr: sp.Basic, result: sp.Basic, description: str,
              children: tuple[Step, ...] = ()) -> Step:
-        return Step(rule, KIND, expr, result, description, self.var, children)  # type: ignore[arg-type]
+        return Step(rule, KIND, expr, result, description, self.var, children,
+                    equation=(Differential(expr), result))
 
     # ----------------------------------------------------------------- dispatch
     def d(self, expr: sp.Basic) -> Step:
@@ -90,7 +89,7 @@ class Differentiator:
         if seen is not None:
             return Step("reuse", "reuse", expr, seen.result,
                         f"Already derived: {short(expr)} occurs more than once.", self.var,
-                        same_as=seen)
+                        same_as=seen, equation=(Differential(expr), seen.result))
         method = _DISPATCH.get(type(expr))
         if method is None:
             for cls, m in _DISPATCH.items():
@@ -125,10 +124,13 @@ class Differentiator:
             kids.append(k)
             terms.append(al.mmul(*factors[:i], k.result, *factors[i + 1:]))
         result = al.madd(*terms, like=shape(expr))
-        desc = ("Product rule: d(AB) = dA B + A dB, one term per factor that depends on "
-                f"{self.var.name}.") if len(terms) > 1 else \
-            f"Constant factors stay: d(AB) = A dB when only one factor depends on {self.var.name}."
-        return self.step("d_product", expr, result, desc, tuple(kids))
+        if len(terms) > 1:
+            return self.step("d_product", expr, result,
+                             "Product rule: d(AB) = dA B + A dB, one term per factor that "
+                             f"depends on {self.var.name}.", tuple(kids))
+        return self.step("d_constant_factor", expr, result,
+                         f"Only one factor depends on {self.var.name}; the constant factors "
+                         "stay: d(A X B) = A dX B (linearity).", tuple(kids))
 
     def _transpose(self, expr: Transpose) -> Step:
         k = self.d(expr.arg)
@@ -225,9 +227,20 @@ class Differentiator:
 
     def _scalar_of(self, expr: ScalarOf) -> Step:
         k = self.d(expr.arg)
-        return self.step("d_scalar_product", expr, al.as_scalar(k.result),
-                         "A 1 x 1 product is a scalar: its differential is the differential "
-                         "of the product.", k.children if k.rule == "d_product" else (k,))
+        red = reduction(expr.arg)
+        if red is not None:
+            # a 1 x 1 sum of entries: sum(X) = 1^T X 1 (X 1 for a row), linear in X
+            return self.step("d_sum_entries", expr, al.as_scalar(k.result),
+                             "Sum of the entries: d sum(X) = sum(dX) = 1^T dX 1.",
+                             k.children if k.rule in ("d_product", "d_constant_factor")
+                             else (k,))
+        rule = "d_scalar_product" if k.rule == "d_product" else "d_scalar_of"
+        desc = ("Product rule for the 1 x 1 product (a scalar): d(a^T B c) = da^T B c + "
+                "a^T dB c + a^T B dc, one term per factor that varies."
+                if rule == "d_scalar_product" else
+                "A 1 x 1 product is a scalar: its differential is that of the product.")
+        return self.step(rule, expr, al.as_scalar(k.result), desc,
+                         k.children if k.rule in ("d_product", "d_constant_factor") else (k,))
 
     def _scalar(self, expr: sp.Expr) -> Step:
         """d phi(s1, s2, ...) = sum of dphi/ds_i ds_i for a scalar node (sum, product, power,
@@ -254,8 +267,11 @@ class Differentiator:
             terms.append(partial * k.result)
         rule = {sp.Add: "d_scalar_sum", sp.Mul: "d_scalar_product"}.get(type(expr),
                                                                          "d_scalar_chain")
+        if rule == "d_scalar_product" and len(kids) == 1:
+            rule = "d_constant_multiple"       # c s with c constant: d(c s) = c ds
         desc = {"d_scalar_sum": "Sum rule: d(a + b) = da + db.",
                 "d_scalar_product": "Product rule: d(ab) = da b + a db.",
+                "d_constant_multiple": "Constant multiple rule: d(c s) = c ds (linearity).",
                 }.get(rule, f"Chain rule: d phi(s) = phi'(s) ds for phi = {type(expr).__name__.lower()}.")
         return self.step(rule, expr, sp.Add(*terms), desc, tuple(kids))
 

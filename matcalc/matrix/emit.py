@@ -2,6 +2,8 @@
 a program and its derived backward-pass equations (the NumPy printer of printing.py)."""
 from __future__ import annotations
 
+from typing import Any
+
 import sympy as sp
 
 from .backprop import BackwardPass, adjoint_symbol
@@ -67,3 +69,11 @@ def emit_numpy(prog: Program, bp: BackwardPass, source: str = "") -> str:
         f"    return {grads}",
         "",
     ])
+
+
+def results_numpy(d: Any) -> str:
+    """The results of a derivation with declared shapes (a Derivation) as NumPy
+    expressions (one line; several results: one ``# name: ...`` line each)."""
+    if len(d.results) == 1:
+        return matrix_numpy(next(iter(d.results.values())))
+    return "\n".join(f"# {name}: {matrix_numpy(r)}" for name, r in d.results.items())

@@ -14,7 +14,7 @@ bias b broadcast across k columns is b 1_k^T, so their derivatives need no rule 
 from __future__ import annotations
 
 import sympy as sp
-from sympy import Expr, Integer, Lambda
+from sympy import Expr, Integer, Lambda, MatrixSymbol
 from sympy.matrices.expressions import MatrixExpr
 
 #: The bound variable of every Elementwise lambda.
@@ -136,3 +136,26 @@ class Norm(Expr):
 
 #: Scalar-valued nodes whose argument is a matrix.
 SCALAR_OF_MATRIX = (ScalarOf, LogDet, Norm, sp.Trace, sp.Determinant)
+
+
+class DifferentialMatrix(MatrixSymbol):
+    """dX, the differential of a matrix variable X: a MatrixSymbol of X's shape named
+    ``dX`` that printers typeset as d X (upright d in LaTeX), like the d of d(expr)."""
+
+
+class DifferentialSymbol(sp.Symbol):
+    """dz, the differential of a scalar variable z (see :class:`DifferentialMatrix`)."""
+
+
+def differential_symbol(var: sp.Basic) -> sp.Basic:
+    """dV for a matrix V (named 'dV', V's shape), dz for a scalar z."""
+    if isinstance(var, MatrixSymbol):
+        return DifferentialMatrix(f"d{var.name}", *var.shape)
+    return DifferentialSymbol(f"d{var.name}")
+
+
+def differentiated(d: sp.Basic) -> str | None:
+    """The name of the variable whose differential ``d`` is (X for dX), else None."""
+    if isinstance(d, (DifferentialMatrix, DifferentialSymbol)):
+        return d.name[1:]
+    return None

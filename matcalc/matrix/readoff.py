@@ -203,8 +203,8 @@ def trace_form(df: sp.Basic, var: sp.Basic, dv: sp.Basic) -> tuple[list[Step], s
         used = ", ".join(MOVE_TEXT[m] for m in ("transpose", "cyclic", "hadamard")
                          if m in lin.moves)
         form = tr_form(g, dv)
-        if form == t:
-            used = "already of this form"
+        if form == t or matrix_syntax(form) == matrix_syntax(t):
+            continue                    # already of this form: no step that says nothing
         steps.append(Step("trace_form", "rewrite", t, form,
                           f"Into the form tr(G^T d{var.name}): {used or 'rearranged'}.", var))
     if not terms:
@@ -238,6 +238,8 @@ def jacobian_form(df: sp.Basic, var: sp.Basic, dv: sp.Basic) -> tuple[list[Step]
         parts.append(j)
         used = ", ".join(MOVE_TEXT[m] for m in ("diag", "transpose", "cyclic")
                          if m in lin.moves) or "a matrix times the differential"
+        if matrix_syntax(al.mmul(j, dv)) == matrix_syntax(t):
+            continue                    # already of this form
         steps.append(Step("jacobian_form", "rewrite", t, al.mmul(j, dv),
                           f"Into the form J d{var.name}: {used}.", var))
     rows = df.shape[0] if is_matrix(df) else 1

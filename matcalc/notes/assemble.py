@@ -115,16 +115,16 @@ def _heading(entry: Entry) -> list[str]:
                 r"\textbf{Derivation~\thederivation}%s%s" % (label, title), "", r"\medskip"]
 
 
-#: Kinds of Derivation the step renderer (with its Notation) draws; others - a computation
-#: graph, a backward pass, anything with declared shapes - bring their own LaTeX renderer.
-STEP_KINDS = ("derivative", "gradient", "jacobian")
+#: Kinds of Derivation the step renderer (with its Notation) draws - with or without
+#: declared shapes; a computation graph brings its own LaTeX renderer (its picture).
+STEP_KINDS = ("derivative", "gradient", "jacobian", "backprop")
 
 
 def latex_parts(d: Any, notation: Any, cache: dict | None) -> tuple[str, str]:
     """(the sentence stating the task, the LaTeX of the steps and results) of one derivation.
     A renderer of its own states the check in a paragraph: that paragraph gives way to the
     document's verification footnote."""
-    if getattr(d, "kind", "") in STEP_KINDS and not getattr(d, "shapes", None):
+    if getattr(d, "kind", "") in STEP_KINDS:
         return render_latex_parts(d, notation, cache)
     fragment = d.to_latex(standalone=False)
     v = getattr(d, "verification", None)

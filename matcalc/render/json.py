@@ -27,14 +27,18 @@ import sympy as sp
 
 from ..engine.step import Step
 from .latex import equation, tex
-from .naming import Entry, Leibniz, Operator, Plan, Value, plan
+from .naming import Entry, Leibniz, Operator, Plan, Value, matrix_printing, plan, printing_for
 
 if TYPE_CHECKING:
     from ..derivation import Derivation
 
 
 def _syntax() -> Callable[[sp.Basic], str]:
-    """matcalc's input-syntax printer, or ``str`` while it is unavailable."""
+    """matcalc's input-syntax printer (the matrix one with declared shapes), or ``str``
+    while it is unavailable."""
+    if matrix_printing():
+        from ..matrix.printing import matrix_syntax
+        return matrix_syntax
     try:
         from .syntax import to_syntax
         return to_syntax
@@ -44,6 +48,12 @@ def _syntax() -> Callable[[sp.Basic], str]:
 
 def _numpy(expr: sp.Basic) -> str | None:
     """The NumPy expression for a result, or None when the emitter is missing or cannot."""
+    if matrix_printing():
+        from ..matrix.printing import matrix_numpy
+        try:
+            return matrix_numpy(expr)
+        except (ValueError, TypeError):
+            return None
     try:
         from ..codegen.numpy import to_numpy
     except ImportError:  # pragma: no cover
@@ -106,6 +116,11 @@ def to_dict(d: "Derivation") -> dict:
     if d.kind == "graph":
         from .graph_json import graph_dict
         return graph_dict(d)
+    with printing_for(d):
+        return _to_dict(d)
+
+
+def _to_dict(d: "Derivation") -> dict:
     p = plan(d)
     syn = _syntax()
     shrink = p.namer.shrink
@@ -136,6 +151,9 @@ def to_dict(d: "Derivation") -> dict:
     results = {}
     for (lhs, shrunk), (name, expr) in zip(p.results(d), d.results.items()):
         results[name] = {"result": syn(shrunk), "latex": tex(shrunk), "numpy": _numpy(expr)}
+        if d.shapes:                  # the result's shape, [] for a scalar
+            shape = getattr(expr, "shape", None) if isinstance(expr, sp.MatrixExpr) else None
+            results[name]["shape"] = [_dim(x) for x in shape] if shape else []
         if isinstance(lhs, Leibniz):
             results[name]["lhs_latex"] = equation((lhs,))
     return {

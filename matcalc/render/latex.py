@@ -20,8 +20,9 @@ from sympy.printing.precedence import PRECEDENCE
 
 from .. import ops
 from ..functions import sigmoid
-from .naming import (Entry, Grid, Heading, Jacobian, Leibniz, Nabla, Operator, Part, Plan,
-                     Product, Sum, Value, plan)
+from .naming import (Differential, Entry, Grid, Heading, Jacobian, Leibniz, Nabla, Operator,
+                     Part, Plan, Product, Sum, Value, Words, declared_shapes, matrix_printing,
+                     objective, plan, printing_for)
 from .notation import Notation, current, memo, renamed, using
 
 if TYPE_CHECKING:
@@ -108,18 +109,65 @@ class MatcalcLatexPrinter(LatexPrinter):
         return body if exp is None else r"%s^{%s}" % (body, exp)
 
 
+@lru_cache(maxsize=1)
+def matrix_printer() -> type:
+    r"""The LaTeX printer for derivations with declared shapes: the matrix printer
+    (X^{T}, \operatorname{tr}, \odot) with the notation in force (bold vectors) and the
+    differentials dX, dz typeset with an upright d, like the d of d(expr)."""
+    from sympy import MatrixSymbol
+
+    from ..matrix.nodes import DifferentialMatrix, DifferentialSymbol
+    from ..matrix.printing import MatrixLatexPrinter
+
+    class ShapedLatexPrinter(MatrixLatexPrinter):
+        def _print_MatrixSymbol(self, expr: MatrixSymbol) -> str:
+            if isinstance(expr, DifferentialMatrix):
+                return r"\mathrm{d}" + self._print(MatrixSymbol(expr.name[1:], *expr.shape))
+            text = self._print(sp.Symbol(expr.name))
+            if self._notation.bold_vectors and expr.shape[1] == 1 and expr.shape[0] != 1:
+                return r"\bm{%s}" % text
+            return text
+
+        def _print_MatMul(self, expr: sp.MatMul) -> str:
+            # a thin space before a differential: X^{T} A\, \mathrm{d}X
+            return _thin_before_d(super()._print_MatMul(expr))
+
+        def _print_Symbol(self, expr: sp.Symbol, style: str = "plain") -> str:
+            if isinstance(expr, DifferentialSymbol):
+                return r"\mathrm{d}" + super()._print_Symbol(sp.Symbol(expr.name[1:]))
+            return super()._print_Symbol(expr, style=style)
+
+    return ShapedLatexPrinter
+
+
+def _thin_before_d(latex: str) -> str:
+    r"""A thin space between a factor and a differential, ``A\, \mathrm{d}X`` (not after
+    an operator such as ``\odot`` or ``+``, nor twice)."""
+    def fix(m: re.Match) -> str:
+        before = latex[:m.start()]
+        if re.search(r"(\\[A-Za-z]+|\\,|[-+=(&{])$", before) or not before:
+            return m.group(0)
+        return r"\, \mathrm{d}"
+    return re.sub(r" \\mathrm\{d\}", fix, latex)
+
+
+def _printer() -> LatexPrinter:
+    return matrix_printer()() if matrix_printing() else MatcalcLatexPrinter()
+
+
 def tex(expr: sp.Basic) -> str:
     """An (already shrunk) expression in LaTeX (printed once per rendering)."""
     cache = memo()
     if cache is None:
-        return MatcalcLatexPrinter().doprint(expr)
+        return _printer().doprint(expr)
+    key = (expr, matrix_printing())
     try:
-        return cache[expr]
+        return cache[key]
     except KeyError:
-        text = cache[expr] = MatcalcLatexPrinter().doprint(expr)
+        text = cache[key] = _printer().doprint(expr)
         return text
     except TypeError:                     # unhashable (a mutable matrix)
-        return MatcalcLatexPrinter().doprint(expr)
+        return _printer().doprint(expr)
 
 
 _MATRIX = re.compile(r"\\begin\{bmatrix\}(.*?)\\end\{bmatrix\}", re.S)
@@ -186,6 +234,31 @@ def unsize(latex: str) -> str:
     return "".join(out)
 
 
+#: Phrases of rule titles that are math, and their LaTeX (a tag is set in text mode).
+_TITLE_MATH = [
+    (re.compile(r"tr\(G\^T d(\w+)\)"), r"$\\operatorname{tr}(G^{T}\\,\\mathrm{d}\1)$"),
+    (re.compile(r"\bJ d(\w+)\b"), r"$J\\,\\mathrm{d}\1$"),
+    (re.compile(r"\bJ = c L\b"), r"$J = c\\,L$"),
+    (re.compile(r"\b1 x 1\b"), r"$1 \\times 1$"),
+    (re.compile(r"\b([a-z]\w*) = (\d+)\b"), r"$\1 = \2$"),        # components at n = 3
+]
+
+
+def title_tex(text: str) -> str:
+    r"""A rule's title (or any tag) as LaTeX text: escaped, with its math in ``$...$``
+    (``into the form tr(G^T dX)`` -> ``into the form $\operatorname{tr}(G^{T}\,\mathrm{d}X)$``)."""
+    pieces: list[tuple[int, int, str]] = []
+    for pattern, repl in _TITLE_MATH:
+        for m in pattern.finditer(text):
+            if not any(a < m.end() and m.start() < b for a, b, _ in pieces):
+                pieces.append((m.start(), m.end(), m.expand(repl)))
+    out, pos = [], 0
+    for a, b, math in sorted(pieces):
+        out += [escape(text[pos:a]), math]
+        pos = b
+    return "".join(out) + escape(text[pos:])
+
+
 def escape(text: str) -> str:
     """Plain text made safe for LaTeX (inside ``\\text{}`` or a paragraph)."""
     return text.translate(_ESCAPES)
@@ -230,6 +303,8 @@ def _wrap(latex: str) -> str:
 def operand(expr: sp.Basic) -> str:
     """The argument of d/dx: bare for symbols, numbers, calls and powers of them."""
     latex = tex(expr)
+    if matrix_printing() and (isinstance(expr, sp.MatrixSymbol) or _is_call_tex(latex)):
+        return latex                      # tr(...), tanh(W x), a matrix's name: bare
     if isinstance(expr, (sp.Atom, sp.Function, sp.Max, sp.Min)) or (isinstance(expr, sp.Pow) and (
             expr.exp.is_positive or isinstance(expr.base, sp.Atom))):
         return latex
@@ -265,8 +340,9 @@ def part_tex(part: Part) -> str:
         return "%s %s" % (_d(part.wrt, part.partial), operand(part.expr))
     if isinstance(part, Value):
         return tex(part.expr)
-    if isinstance(part, Jacobian) and part.name:
-        return part.name + (r"^{\top}" if part.transposed else "")
+    if isinstance(part, Jacobian) and part.name:      # J^{T} like the matrix printer's
+        return part.name + ((r"^{T}" if matrix_printing() else r"^{\top}") if part.transposed
+                            else "")
     if isinstance(part, Jacobian):
         body = r"\frac{\partial %s}{\partial %s}" % (_tuple(part.num), _tuple(part.den))
         if part.held:
@@ -274,6 +350,10 @@ def part_tex(part: Part) -> str:
         return r"\left(%s\right)^{\top}" % body if part.transposed else body
     if isinstance(part, Nabla):
         return r"\nabla %s" % tex(part.function)
+    if isinstance(part, Differential):
+        return differential_tex(part.expr)
+    if isinstance(part, Words):
+        return words_tex(part)
     if isinstance(part, Grid):
         rows = [" & ".join(part_tex(c) for c in row) for row in part.rows]
         return r"\begin{bmatrix}%s\end{bmatrix}" % r" \\ ".join(rows)
@@ -290,9 +370,56 @@ def part_tex(part: Part) -> str:
     return r" \cdot ".join(pieces)
 
 
+_CALL = re.compile(r"\\(?:log\\det|log\\operatorname\{\w+\}|operatorname\{\w+\}|[A-Za-z]+)(?:\^\{[^{}]*\})?\{?(?:\\left)?\(")
+
+
+def _is_call_tex(latex: str) -> bool:
+    r"""Whether ``latex`` is one function applied to its argument: \tanh{\left(W x\right)},
+    \operatorname{tr}(...), \det(...), a norm (so that d and d/dX need no brackets)."""
+    if latex.startswith(r"\left\lVert") and latex.endswith(("rVert", "rVert_F")):
+        return True
+    m = _CALL.match(latex)
+    if not m:
+        return False
+    depth = 0                               # the call's own parenthesis closes at the end
+    for i in range(m.end() - 1, len(latex)):
+        depth += {"(": 1, ")": -1}.get(latex[i], 0)
+        if depth == 0:
+            return latex[i + 1:] in ("", "}")
+    return False
+
+
+def differential_tex(expr: sp.Basic) -> str:
+    r"""\mathrm{d}f, \mathrm{d}\operatorname{tr}(...), \mathrm{d}(X^{T} A): the upright d."""
+    body = tex(expr)
+    if isinstance(expr, (sp.Symbol, sp.MatrixSymbol)):
+        return r"\mathrm{d}" + body
+    if _is_call_tex(body):
+        return r"\mathrm{d}\," + body               # d tr(...), d tanh(...): a call
+    return r"\mathrm{d}" + _wrap(body)
+
+
+def words_tex(part: Words) -> str:
+    r"""Words between two equations: text in ``\text``, expressions as math."""
+    out = []
+    for p in part.pieces:
+        out.append(r"\text{%s}" % escape(p) if isinstance(p, str) else tex(p))
+    lead = "" if isinstance(part.pieces[0], str) and part.pieces[0].startswith(",") else r"\quad "
+    return lead + "".join(out)
+
+
 def equation(parts: tuple[Part, ...]) -> str:
-    """The members joined by ``=`` on one line (for JSON and Markdown)."""
-    return " = ".join(part_tex(p) for p in parts)
+    """The members joined by ``=`` on one line (for JSON and Markdown); words between two
+    equations (``Words``) stand as they are."""
+    out = ""
+    for k, p in enumerate(parts):
+        t = part_tex(p)
+        if k and not isinstance(p, Words) and not isinstance(parts[k - 1], Words):
+            out += " = "
+        elif k and isinstance(parts[k - 1], Words):
+            out += r"\quad "
+        out += t
+    return out
 
 
 def _terms(expr: sp.Basic, limit: int | None = None) -> list[str]:
@@ -386,7 +513,9 @@ def entry_rows(e: Entry, column: bool = False, first_column: int | None = None) 
 
     ``first_column`` is the width of the environment's first column (all rows share it):
     the second column gets what is left of ``ROW_LIMIT``."""
-    tag = escape(f"({e.number}) {e.tag}")
+    tag = title_tex(f"({e.number}) {e.tag}")
+    if any(isinstance(p, Words) for p in e.parts):
+        return _worded_rows(e, column, first_column, tag)
     col1 = lhs_width(e) if first_column is None else first_column
     limit = max(ROW_LIMIT - col1 - (len(tag) if column else 0), 24)
     rows: list[str] = []
@@ -406,6 +535,34 @@ def entry_rows(e: Entry, column: bool = False, first_column: int | None = None) 
                 rows.extend(_pack("&", _pieces(e.parts[0], limit), limit))
             for part in rest:
                 rows.extend(_pack("&= ", _pieces(part, limit), limit))
+    rows[0] += (r" && \text{%s}" if column else r" \tag*{%s}") % tag
+    if e.note:
+        rows.append((r"&& \text{%s}" if column else r"\intertext{%s}") % escape(e.note))
+    return rows
+
+
+def _worded_rows(e: Entry, column: bool, first_column: int | None, tag: str) -> list[str]:
+    r"""An entry of several equations joined by words (``df = tr(G^T dX)``, for every dX,
+    where, ``G = ...``, so, ``df/dX = G``): one aligned row group per equation, the words
+    at the end of the row before; the rule's tag on the first row."""
+    chains: list[list[Part]] = [[]]
+    words: list[Words] = []
+    for p in e.parts:
+        if isinstance(p, Words):
+            words.append(p)
+            chains.append([])
+        else:
+            chains[-1].append(p)
+    rows: list[str] = []
+    for k, chain in enumerate(chains):
+        if not chain:
+            continue
+        sub = replace(e, parts=tuple(chain), note="", definitions=())
+        got = entry_rows(sub, column, first_column)
+        got[0] = re.sub(r" (\\tag\*|&& \\text)\{.*\}$", "", got[0])   # the tag goes once
+        if k < len(words):
+            got[-1] += " " + words_tex(words[k])
+        rows.extend(got)
     rows[0] += (r" && \text{%s}" if column else r" \tag*{%s}") % tag
     if e.note:
         rows.append((r"&& \text{%s}" if column else r"\intertext{%s}") % escape(e.note))
@@ -588,7 +745,8 @@ def render_latex(d: "Derivation", standalone: bool = False, display: bool = Fals
         from .graph_latex import render_graph_latex
         return finish(render_graph_latex(d, standalone=standalone, display=display))
     notation = notation or Notation()
-    with using(notation, intermediate_names(d) if notation.naming == "u" else None):
+    with using(notation, intermediate_names(d) if notation.naming == "u" else None), \
+            printing_for(d):
         return finish(_render(d, standalone, display))
 
 
@@ -664,9 +822,35 @@ def _render(d: "Derivation", standalone: bool, display: bool) -> str:
 
 
 def _sentence(d: "Derivation", p: Plan) -> str:
-    """'Differentiate $f(x) = ...$ with respect to $x$.' (paragraph text)."""
+    r"""'Differentiate $f(x) = ...$ with respect to $x$.' (paragraph text); with declared
+    shapes '..., where $X \in \mathbb{R}^{n \times k}$ ...'; a backward pass: 'Backward
+    pass of $J = ...$ for $W_1, b_1$, where ...'."""
     word, wrt, held = header_words(d, p)
-    return "%s $%s$ %s" % (escape(word), function_tex(d, p), _header_tail(wrt, held, math=False))
+    goal = objective(d) if getattr(d, "kind", "") == "backprop" else None
+    if goal is not None:
+        text = "Backward pass of $%s = %s$ for %s." % (
+            tex(goal[0]), tex(p.namer.shrink(goal[1])), ", ".join(f"${tex(w)}$" for w in wrt))
+    else:
+        text = "%s $%s$ %s" % (escape(word), function_tex(d, p),
+                               _header_tail(wrt, held, math=False))
+    spaces = [r"$%s \in %s$" % (tex(sp.MatrixSymbol(name, r, c)), _space(r, c))
+              for name, r, c in declared_shapes(d)]        # bold vectors when asked
+    if spaces:
+        listed = ", ".join(spaces[:-1]) + " and " + spaces[-1] if len(spaces) > 1 else spaces[0]
+        text = text[:-1] + ", where " + listed + "."
+    return text
+
+
+def task_sentence(d: "Derivation", p: Plan) -> str:
+    """The sentence stating the task (paragraph text with inline math): see ``_sentence``."""
+    return _sentence(d, p)
+
+
+def _space(r: sp.Basic, c: sp.Basic) -> str:
+    r"""\mathbb{R}^{n}, \mathbb{R}^{n \times k}: the space of an n x 1 or n x k array."""
+    if c == 1:
+        return r"\mathbb{R}^{%s}" % tex(r)
+    return r"\mathbb{R}^{%s \times %s}" % (tex(r), tex(c))
 
 
 def render_latex_parts(d: "Derivation", notation: Notation | None = None,
@@ -675,7 +859,8 @@ def render_latex_parts(d: "Derivation", notation: Notation | None = None,
     assembles many derivations (:mod:`matcalc.notes`); the plan is made once. ``cache``:
     printed expressions shared by the document's derivations of the same notation."""
     notation = notation or Notation()
-    with using(notation, intermediate_names(d) if notation.naming == "u" else None, cache):
+    with using(notation, intermediate_names(d) if notation.naming == "u" else None, cache), \
+            printing_for(d):
         p = plan(d)
         return finish(_sentence(d, p)), finish(_fragment(sections(d, p), d))
 

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .latex import function_tex, header_words, heading_tex, layout_tex, part_tex, tex
-from .naming import Entry, plan
+from .latex import (equation, function_tex, header_words, heading_tex, layout_tex,
+                    part_tex, task_sentence, tex)
+from .naming import Entry, plan, printing_for
 
 if TYPE_CHECKING:
     from ..derivation import Derivation
@@ -22,7 +23,7 @@ def _item(e: Entry) -> str:
         math = ", ".join(f"${tex(n)} = {tex(x)}$" for n, x in e.definitions)
         text = f"{title}: {math}"
     else:
-        text = f"{title}: $" + " = ".join(part_tex(p) for p in e.parts) + "$"
+        text = f"{title}: $" + equation(e.parts) + "$"
     if e.note:
         text += f" *({e.note})*"
     return text
@@ -33,11 +34,18 @@ def render_markdown(d: "Derivation") -> str:
     if getattr(d, "kind", "") == "graph":
         from .graph_latex import render_graph_markdown
         return render_graph_markdown(d)
+    with printing_for(d):
+        return _render_markdown(d)
+
+
+def _render_markdown(d: "Derivation") -> str:
     p = plan(d)
     word, wrt, held = header_words(d, p)
     head = f"### {word} ${function_tex(d, p)}$ with respect to " + ", ".join(f"${tex(w)}$" for w in wrt)
     if held:
         head += ", holding " + ", ".join(f"${tex(h)}$" for h in held) + " constant"
+    if getattr(d, "shapes", None):          # the task with its shapes, as the LaTeX says it
+        head = "### " + task_sentence(d, p).rstrip(".")
     out = [head, ""]
     indents = [""]                     # indentation of list items at each depth
     last_marker = ""

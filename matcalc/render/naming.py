@@ -11,6 +11,11 @@ simplifies):
   number (1., 1.2, 1.2.3), depth, rule title and the chain of equal quantities it states
   (``dy/du3 = d/du3 ln(u3) = 1/u3``) as renderer-neutral ``Part``s. The text, LaTeX and
   Markdown renderers only format entries, so the three always say the same thing.
+* a step with a structured ``equation`` (matrix differentials, the read-off d f =
+  tr(G^T dX) for every dX, so df/dX = G, backward-pass adjoints dZ = dL/dZ = ...) becomes
+  an entry of exactly those members (``equation_parts``), so derivations with declared
+  shapes are numbered, titled and laid out like every other; ``printing_for`` makes the
+  printers write matrix syntax (X.T @ A, X^{T} A) while such a derivation is rendered.
 * the letters: ``y`` for the function's value (another letter when the user's expression
   uses ``y``), ``f`` for the function, a fresh prefix for the names of shared nodes.
 """
@@ -18,13 +23,15 @@ from __future__ import annotations
 
 import re
 from collections import deque
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Iterable, Sequence, Union
 
 import sympy as sp
 
 from ..engine.dag import postorder
-from ..engine.step import Step
+from ..engine.step import Differential, Ratio, Step, Words
 
 if TYPE_CHECKING:
     from ..derivation import Derivation
@@ -34,7 +41,7 @@ MULTI_RULES = frozenset({"assemble_gradient", "assemble_jacobian", "transpose_la
                          "vector_chain_rule", "jacobian_product", "total_derivative",
                          "total_sum"})
 #: Rules whose sub-derivations are folded into the parent's line (they add no insight).
-TRIVIAL_RULES = frozenset({"constant", "variable"})
+TRIVIAL_RULES = frozenset({"constant", "variable", "d_constant", "d_variable"})
 #: Steps nested deeper than this in one numbered block continue in a block of their own.
 MAX_BLOCK_DEPTH = 5
 #: A shared node is named when its tree size is above this.
@@ -56,6 +63,51 @@ NESTED_LETTERS = ("g", "h", "k", "r", "s", "G", "H", "K", "Y")
 FUNCTION_LETTERS = ("f", "F", "phi", "Phi")
 #: Containers (vectors, matrices, matrix products) are printed as such, never named.
 CONTAINERS = (sp.MatrixBase, sp.MatrixExpr, sp.Tuple)
+
+
+# ----------------------------------------------------------------------------- printing
+
+_MATRIX: ContextVar[bool] = ContextVar("matcalc_matrix_printing", default=False)
+
+
+@contextmanager
+def printing_for(d: "Derivation"):
+    """While rendering ``d``: expressions with declared shapes (matrices, traces, dX) print
+    with the matrix printers (``X.T @ A``; ``X^{T} A`` in LaTeX), everything else as usual."""
+    token = _MATRIX.set(bool(getattr(d, "shapes", None)))
+    try:
+        yield
+    finally:
+        _MATRIX.reset(token)
+
+
+def matrix_printing() -> bool:
+    """Whether the derivation being rendered has declared shapes."""
+    return _MATRIX.get()
+
+
+def shape_variables(d: "Derivation") -> tuple[sp.Basic, ...]:
+    """The variables of a derivation with declared shapes: its vectors, matrices and
+    scalars (not the dimensions n, m ...), sorted by name."""
+    from sympy import MatrixSymbol
+    dims = {x for shape in d.shapes.values() for x in shape if isinstance(x, sp.Symbol)}
+    found: dict[str, sp.Basic] = {}
+    for n in postorder([d.expr]):
+        if isinstance(n, MatrixSymbol) or (isinstance(n, sp.Symbol) and n not in dims
+                                          and not isinstance(n, sp.Dummy)):
+            found.setdefault(n.name, n)
+    return tuple(found[k] for k in sorted(found))
+
+
+def declared_shapes(d: "Derivation") -> list[tuple[str, sp.Basic, sp.Basic]]:
+    """(name, rows, columns) of every declared shape, in the order given."""
+    return [(str(k), sp.sympify(r), sp.sympify(c)) for k, (r, c) in (d.shapes or {}).items()]
+
+
+def objective(d: "Derivation") -> tuple[sp.Basic, sp.Basic] | None:
+    """A backward pass's objective (its name, its value), from the program."""
+    prog = d.program[0] if getattr(d, "program", None) else None
+    return (prog.objective, prog.assignments[-1][1]) if prog is not None else None
 
 
 # ----------------------------------------------------------------------------- Namer
@@ -252,7 +304,10 @@ class Grid:
     rows: tuple[tuple["Part", ...], ...]
 
 
-Part = Union[Leibniz, Operator, Value, Product, Sum, Jacobian, Nabla, Grid]
+#: ``Differential(expr)`` (d expr) and ``Words(pieces)`` (words between two equations of
+#: one entry: the members before and after it are not equal) are the engine's own records
+#: (:mod:`matcalc.engine.step`), their expressions shrunk by the Namer.
+Part = Union[Leibniz, Operator, Value, Product, Sum, Jacobian, Nabla, Grid, Differential, Words]
 
 #: A heading over a group of steps: text pieces, expressions and parts, in reading order.
 Heading = tuple[Union[str, sp.Basic, Part], ...]
@@ -288,6 +343,8 @@ class Plan:
     sections: dict[Step, Heading] = field(default_factory=dict)
     #: the names of a vector function's rows, f1 ... fm (Jacobians)
     rows: tuple[sp.Symbol, ...] = ()
+    #: a Jacobian too big to form, shown as a vector-Jacobian product dL/dW
+    vjp: bool = False
 
     def results(self, d: "Derivation") -> list[tuple[Part, sp.Basic]]:
         """(left-hand side, shrunk result) for each entry of ``d.results``."""
@@ -295,8 +352,12 @@ class Plan:
         out: list[tuple[Part, sp.Basic]] = []
         for key, expr in d.results.items():
             lhs: Part
-            if key in by_name:
+            if getattr(d, "kind", "") == "backprop":       # the notes' dW2 = dJ/dW2
+                lhs = Value(sp.Symbol(f"d{key}"))
+            elif key in by_name:
                 lhs = Leibniz(self.value, by_name[key], self.partial)
+            elif key == "jacobian" and self.vjp:     # never formed: dL/dW for an upstream G
+                lhs = Leibniz(sp.Symbol("L"), d.wrt[0], self.partial)
             elif key == "jacobian":
                 lhs = Jacobian(self.rows, tuple(d.wrt), getattr(d, "layout", "") == "denominator",
                                name="J")
@@ -309,7 +370,7 @@ class Plan:
         """The results as the text, LaTeX and Markdown outputs end: ``results`` and, for
         a gradient, the assembled vector grad f = [...]."""
         out = self.results(d)
-        if getattr(d, "kind", "") == "gradient":
+        if getattr(d, "kind", "") == "gradient" and not getattr(d, "shapes", None):
             row = sp.ImmutableMatrix([[d.results[str(w)] for w in d.wrt]])
             out.append((Nabla(self.value), self.namer.shrink(row)))
         return out
@@ -339,9 +400,12 @@ def symbols_of(expr: sp.Basic) -> tuple[sp.Symbol, ...]:
 
 
 def is_partial(d: "Derivation") -> bool:
-    """A partial derivative: the function has more than one free symbol (or holds some constant)."""
-    if any(s.held_constant for s in d.steps):
-        return True
+    """A partial derivative: the function has more than one free symbol (or holds some
+    constant); with declared shapes, more than one variable (dimensions do not count)."""
+    if any(s.held_constant for s in d.steps) or getattr(d, "kind", "") == "backprop":
+        return True           # a backward pass: the objective depends on every parameter
+    if getattr(d, "shapes", None):
+        return len(shape_variables(d)) > 1
     return len(symbols_of(d.expr)) > 1
 
 
@@ -351,6 +415,8 @@ def held_constant(d: "Derivation", step: Step) -> tuple[sp.Symbol, ...]:
         return tuple(step.held_constant)
     if step.wrt is None:
         return ()
+    if getattr(d, "shapes", None):
+        return tuple(s for s in shape_variables(d) if s != step.wrt)
     return tuple(s for s in symbols_of(d.expr) if s != step.wrt)
 
 
@@ -428,28 +494,45 @@ def plan(d: "Derivation") -> Plan:
     """Walk ``d``'s steps once and describe every shown step as an ``Entry``."""
     exprs = expressions(d)
     taken = free_names(exprs)
+    shaped = bool(getattr(d, "shapes", None))
+    if shaped:
+        taken |= set(d.shapes)
     function = pick(FUNCTION_LETTERS, taken)
     value = sp.Symbol(VALUE_LETTER if VALUE_LETTER not in taken else function)
+    if shaped:              # the read-off speaks of d f: the value is f too (J in backprop)
+        value = sp.Symbol(function)
+        if getattr(d, "kind", "") == "backprop" and d.program is not None:
+            value = sp.Symbol(d.program[0].objective.name)
     nested = [x for x in NESTED_LETTERS if x not in taken | {function, value.name}]
-    namer = Namer(exprs)
+    # matrix expressions are short: name only really large shared parts; their
+    # differential trees are deep, so blocks go deeper before continuing elsewhere
+    namer = Namer(exprs, shared_above=SHARED_ABOVE * (5 if shaped else 1))
     partial = is_partial(d)
     roots = tuple(d.steps) if getattr(d.options, "steps", True) else ()
-    slots = layout(roots)
+    slots = layout(roots, MAX_BLOCK_DEPTH + (3 if shaped else 0))
     numbers = number_steps(slots)
-    variables = symbols_of(d.expr)
+    variables = shape_variables(d) if shaped else symbols_of(d.expr)
     letters = [value.name] + (nested or [pick(NESTED_LETTERS, taken | {function, value.name})])
     builder = _Builder(namer, numbers, letters, partial, set(d.wrt))
+    builder.whole = (d.expr, value if getattr(d, "kind", "") == "backprop" else sp.Symbol(function))
     from .multi import row_symbols, top_level
     rows = row_symbols(d)
     builder.rows = rows
     sections, labels = top_level(d, roots, value, rows, partial)
+    if shaped:     # one matrix derivation per variable: no row blocks; J for a Jacobian
+        sections = {}
+        labels = {r: Jacobian(rows, tuple(d.wrt), d.layout == "denominator", name="J")
+                  for r in roots
+                  if getattr(d, "kind", "") == "jacobian" and r.rule == "matrix_differential"
+                  and not r.equation}
     entries = builder.entries(slots, roots, labels)
     held: dict[sp.Symbol, tuple[sp.Symbol, ...]] = {}
     for root in roots:
         if root.wrt is not None and partial:
             held.setdefault(root.wrt, held_constant(d, root))
+    vjp = any(s.rule == "vector_jacobian_product" for r in roots for s in r.children)
     return Plan(namer, entries, numbers, function, value, variables, partial, held, sections,
-                rows)
+                rows, vjp)
 
 
 class _Builder:
@@ -464,6 +547,8 @@ class _Builder:
         self.variables = variables
         self.rows: tuple[sp.Symbol, ...] = ()        # a Jacobian's row names f1 ... fm
         self._position: dict[Step, int] = {}
+        #: (the derivation's function, its letter): d(function) is written d f
+        self.whole: tuple[sp.Basic, sp.Symbol] | None = None
 
     def _p(self, wrt: sp.Symbol | None) -> bool:
         return self.partial and wrt in self.variables
@@ -528,6 +613,10 @@ class _Builder:
         title = rule.title if rule else s.rule.replace("_", " ")
         note = rule.note if rule else ""
         shrink = self.namer.shrink
+        if s.equation and s.kind != "reuse":       # a structured equation says it all
+            if s.rule == "expand_dimensions":     # "components at n = 3, k = 2"
+                title = "components at " + s.description.removeprefix("With ").split(":")[0]
+            return Entry(s, num, depth, title, self.equation_parts(s), note=note)
         if s.rule in MULTI_RULES or (s.kind == "define" and (depth == 0 or isinstance(
                 s.result, CONTAINERS))):
             from .multi import multi_entry
@@ -541,7 +630,7 @@ class _Builder:
             here, there = self._position.get(s, 0), self._position.get(s.same_as, -1)
             tag = (("already derived in step " if there < here else "derived in step ") + first
                    if first else "already derived above")
-            parts = self._derivative_parts(s, label)
+            parts = self.equation_parts(s) if s.equation else self._derivative_parts(s, label)
             return Entry(s, num, depth, tag, parts)
         if s.rule == "chain_product":
             parts = self._product_parts(s, label, siblings)
@@ -566,6 +655,32 @@ class _Builder:
         if label is not None:
             parts = (label,) + parts
         return Entry(s, num, depth, title, parts, note=note)
+
+    def equation_parts(self, s: Step) -> tuple[Part, ...]:
+        """The members of ``s.equation`` as parts (engine/step.py): expressions shrunk,
+        d(the whole function) written d f, d num/d wrt in Leibniz form."""
+        shrink = self.namer.shrink
+        whole, letter = self.whole if self.whole is not None else (None, sp.Symbol("f"))
+        out: list[Part] = []
+        for m in s.equation:
+            if isinstance(m, Differential):
+                if whole is not None and m.expr == whole:
+                    out.append(Differential(letter))          # d f
+                    if s.kind in ("derivative", "reuse") and not out[:-1]:
+                        out.append(Differential(shrink(m.expr)))   # = d tr(X^T A X)
+                else:
+                    out.append(Differential(shrink(m.expr)))
+            elif isinstance(m, Ratio):
+                num = m.num if m.num is not None else letter
+                out.append(Leibniz(num, m.wrt, self.partial))
+            elif isinstance(m, Words):
+                out.append(Words(tuple(p if isinstance(p, str) else shrink(p)
+                                       for p in m.pieces)))
+            else:
+                out.append(Value(shrink(m)))
+            if len(out) > 1 and out[-1] == out[-2]:
+                out.pop()                     # "dJ = dJ": say it once
+        return tuple(out)
 
     def _derivative_parts(self, s: Step, label: Leibniz | None) -> tuple[Part, ...]:
         shrink = self.namer.shrink

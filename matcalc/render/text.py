@@ -20,8 +20,9 @@ from typing import TYPE_CHECKING
 import sympy as sp
 
 from .syntax import SyntaxPrinter
-from .naming import (Entry, Grid, Heading, Jacobian, Leibniz, Nabla, Operator, Part, Plan,
-                     Product, Sum, Value, plan)
+from .naming import (Differential, Entry, Grid, Heading, Jacobian, Leibniz, Nabla, Operator,
+                     Part, Plan, Product, Sum, Value, Words, declared_shapes, matrix_printing,
+                     objective, plan, printing_for)
 
 if TYPE_CHECKING:
     from ..derivation import Derivation
@@ -45,7 +46,11 @@ class TextPrinter(SyntaxPrinter):
 
 
 def show(expr: sp.Basic) -> str:
-    """An (already shrunk) expression in the text style."""
+    """An (already shrunk) expression in the text style (with declared shapes: matcalc's
+    matrix syntax, ``X.T @ A @ dX``)."""
+    if matrix_printing():
+        from ..matrix.printing import matrix_syntax
+        return matrix_syntax(expr)
     return TextPrinter().doprint(expr)
 
 
@@ -83,6 +88,14 @@ def operand(expr: sp.Basic) -> str:
     return f"({text})"
 
 
+def differential_text(expr: sp.Basic) -> str:
+    """d f, d tr(X.T @ X), d(X.T @ A): the d of a differential before its operand."""
+    text = show(expr)
+    if isinstance(expr, (sp.Symbol, sp.MatrixSymbol)):
+        return "d" + text
+    return ("d " + text) if _is_call(text) else f"d({text})"
+
+
 def _tuple(symbols: tuple[sp.Symbol, ...]) -> str:
     return symbols[0].name if len(symbols) == 1 else "(" + ", ".join(s.name for s in symbols) + ")"
 
@@ -95,8 +108,8 @@ def part_text(part: Part) -> str:
         return f"d/d{part.wrt} {operand(part.expr)}"
     if isinstance(part, Value):
         return show(part.expr)
-    if isinstance(part, Jacobian) and part.name:
-        return part.name + ("^T" if part.transposed else "")
+    if isinstance(part, Jacobian) and part.name:      # J.T with the matrix syntax
+        return part.name + ((".T" if matrix_printing() else "^T") if part.transposed else "")
     if isinstance(part, Jacobian):
         text = f"d{_tuple(part.num)}/d{_tuple(part.den)}"
         if part.held:
@@ -104,6 +117,10 @@ def part_text(part: Part) -> str:
         return f"[{text}]^T" if part.transposed else text
     if isinstance(part, Nabla):
         return f"grad {part.function}"
+    if isinstance(part, Differential):
+        return differential_text(part.expr)
+    if isinstance(part, Words):
+        return "".join(p if isinstance(p, str) else show(p) for p in part.pieces)
     if isinstance(part, Grid):
         rows = ["[" + ", ".join(part_text(c) for c in row) + "]" for row in part.rows]
         return rows[0] if len(rows) == 1 else "[" + ", ".join(rows) + "]"
@@ -114,6 +131,21 @@ def part_text(part: Part) -> str:
         t = part_text(f)
         pieces.append(f"({t})" if isinstance(f, Value) and _needs_parens(t) else t)
     return " * ".join(pieces)
+
+
+def join(parts: tuple[Part, ...], texts: list[str]) -> str:
+    """The members of an entry in one line: ``=`` between them, but words (``Words``)
+    between two equations stand as they are ("... for every dX, so ...")."""
+    out = texts[0] if texts else ""
+    for k in range(1, len(texts)):
+        if isinstance(parts[k], Words):
+            sep = "" if texts[k].startswith((",", ";", ".")) else " "
+        elif isinstance(parts[k - 1], Words):
+            sep = " "
+        else:
+            sep = " = "
+        out += sep + texts[k]
+    return out
 
 
 def wrap(text: str, width: int = WIDTH, first: str = "", cont: str = "") -> list[str]:
@@ -299,6 +331,8 @@ def entry_lines(e: Entry, width: int = WIDTH) -> list[str]:
     texts = [part_text(p) for p in e.parts]
     if any(len(b) > 1 for b in blocks):
         lines.extend(_block_entry(prefix, blocks, width))
+    elif any(isinstance(p, Words) for p in e.parts):
+        lines.extend(wrap(join(e.parts, texts), width, prefix, body + "  "))
     elif texts:
         one = prefix + " = ".join(texts)
         if len(one) + 2 + len(e.tag) + 2 <= width or (len(one) <= width and len(texts) < 3):
@@ -335,6 +369,26 @@ def header(d: "Derivation", p: Plan) -> list[str]:
         f = f"{p.function}({args}) = {show(expr)}"
     wrt = ", ".join(str(w) for w in d.wrt)
     kind = getattr(d, "kind", "derivative")
+    if getattr(d, "shapes", None):
+        return _with_shapes(d, _plain_header(d, p, f, wrt, kind))
+    return _plain_header(d, p, f, wrt, kind)
+
+
+def _with_shapes(d: "Derivation", phrases: list[str]) -> list[str]:
+    """The header's phrases, then 'where X is n x k and A is n x n.'"""
+    shapes = [f"{name} is {show(r)} x {show(c)}" for name, r, c in declared_shapes(d)]
+    if not shapes:
+        return phrases
+    phrases = phrases[:-1] + [phrases[-1].rstrip(".") + ","]
+    items = [s + "," for s in shapes[:-2]] + ([shapes[-2] + " and"] if len(shapes) > 1 else [])
+    return phrases + ["where"] + items + [shapes[-1] + "."]
+
+
+def _plain_header(d: "Derivation", p: Plan, f: str, wrt: str, kind: str) -> list[str]:
+    if kind == "backprop":
+        goal = objective(d)
+        what = f"{show(goal[0])} = {show(goal[1])}" if goal else f
+        return ["Backward pass of", what, f"for {wrt}."]
     if kind == "derivative" and p.partial:
         held = p.held.get(d.wrt[0], ())
         if held:
@@ -367,6 +421,11 @@ def render_text(d: "Derivation", width: int = WIDTH) -> str:
     if getattr(d, "kind", "") == "graph":
         from .graph_text import render_graph_text
         return render_graph_text(d, width)
+    with printing_for(d):
+        return _render_text(d, width)
+
+
+def _render_text(d: "Derivation", width: int) -> str:
     p = plan(d)
     out = wrap_phrases(header(d, p), width, "", "    ")
     if p.entries:

@@ -1,0 +1,331 @@
+"""Matrix and backprop derivations are presented like the scalar ones (issue 10, item 2):
+the same plan and renderers, numbered steps with rule names in words, 80 columns, math
+in math mode in LaTeX, the read-off stated as what it is, no no-op lines, the same JSON
+step fields, and the lecturer's Notation honoured in notes."""
+from __future__ import annotations
+
+import json
+import re
+from functools import cache
+from pathlib import Path
+
+import pytest
+
+from matcalc import backprop, derive, jacobian
+from matcalc.notes import build, parse_notes
+from worked_examples.elementwise import ELEMENTWISE_EXAMPLES
+from worked_examples.matrix import MATRIX_EXAMPLES
+
+from .latexcheck import check_latex
+from .matrix_cases import CASES, sizes_for
+
+ROOT = Path(__file__).resolve().parents[1]
+PROGRAMS = sorted((ROOT / "worked_examples" / "programs").glob("*.mc"))
+#: the parameters of each program, as its docs call it
+PARAMS = {"mlp_2layer": "W1,b1,W2,b2", "softmax_relu": "W1,b1,W2,b2",
+          "logistic_regression": "w,b"}
+SMALL = {"n": 2, "m": 3, "p": 2, "q": 3, "k": 2}
+
+
+def _call(args: tuple[str, ...]):
+    """The Derivation of a worked example's command line (derive/grad/jacobian ...)."""
+    args = list(args)
+    command, expr = args[0], args[1]
+    shapes = [args[i + 1] for i, a in enumerate(args) if a == "--shape"]
+    wrt = next((args[i + 1] for i, a in enumerate(args) if a == "--wrt"), None)
+    call = jacobian if command == "jacobian" else derive
+    return call(expr, wrt, shapes=shapes, verify=False)
+
+
+@cache
+def shaped() -> list[tuple[str, object]]:
+    """(name, Derivation) for every worked example and test case with declared shapes, the
+    cases again with their components written out (--dim), and every backprop program."""
+    out = []
+    for e in ELEMENTWISE_EXAMPLES + MATRIX_EXAMPLES:
+        out.append((e.name, _call(tuple(e.command[1:]) if e.command[0] == "matcalc"
+                                  else tuple(e.command))))
+    for case in CASES:
+        call = jacobian if case.kind == "jacobian" else derive
+        out.append((case.id, call(case.expr, case.wrt, shapes=list(case.shapes), verify=False)))
+        dims = [f"{k}={v}" for k, v in sizes_for(case, SMALL).items()]
+        out.append((case.id + "-dim", call(case.expr, case.wrt, shapes=list(case.shapes),
+                                           dims=dims, verify=False)))
+    for path in PROGRAMS:
+        out.append((path.stem, backprop(path.read_text(), PARAMS[path.stem], verify=False)))
+    return out
+
+
+def test_the_collection_is_not_empty() -> None:
+    names = [n for n, _ in shaped()]
+    assert len(names) > 60 and "mlp_2layer" in names and any(n.endswith("-dim") for n in names)
+
+
+# --------------------------------------------------------------------------- text
+def test_text_house_style_for_every_example_with_shapes() -> None:
+    """At most 80 columns, numbered steps with their rule's title in brackets on the right
+    (never a snake_case id), and no line that says A = A."""
+    for name, d in shaped():
+        text = d.to_text()
+        lines = text.splitlines()
+        assert max(len(line) for line in lines) <= 80, (name, max(lines, key=len))
+        assert not re.search(r"\[[a-z]+_[a-z_]+\]", text), (name, text)
+        assert "[d_" not in text
+        numbered = [line for line in lines if re.match(r"^\s*\d+(\.\d+)*\.?  \S", line)]
+        assert numbered, (name, text)
+        for line in numbered:
+            body = re.sub(r"\s+\[[^\]]*\]$", "", line).split("  ", 1)[-1].strip()
+            members = body.split(" = ")
+            assert all(a != b for a, b in zip(members, members[1:])), (name, line)
+
+
+def test_a_lecturers_order_and_names() -> None:
+    """The differential of the whole first, then each rule applied inside it, then the
+    moves to the trace form and the read-off; rule names as words on the right."""
+    d = derive("tr(X.T @ A @ X)", "X", shapes=["X:n,k", "A:n,n"], verify=False)
+    text = d.to_text()
+    steps = [line.strip() for line in text.splitlines() if re.match(r"^\s+1\.\d", line)]
+    assert steps[0].startswith("1.1  df = d tr(X.T @ A @ X) = tr(")
+    assert steps[0].endswith("[trace rule]")
+    assert steps[1].startswith("1.1.1  d(X.T @ A @ X) = dX.T @ A @ X + X.T @ A @ dX")
+    assert "1.1.1.1  d(X.T) = dX.T" in text and "[transpose rule]" in text
+    assert text.index("[expand the differential]") < text.index("[read off the gradient]")
+    # the no-op tr(X.T @ A @ dX) = tr(X.T @ A @ dX) ("already of this form") is gone
+    assert "tr(X.T @ A @ dX) = tr(X.T @ A @ dX)" not in text
+    assert "already of this form" not in d.to_json()
+
+
+def test_the_read_off_is_stated_as_what_it_is() -> None:
+    d = derive("tr(X.T @ A @ X)", "X", shapes=["X:n,k", "A:n,n"], verify=False)
+    text = d.to_text()
+    assert "df = tr(G.T @ dX) for every dX, where G = A @ X + A.T @ X, so df/dX = G" in text
+    # never the false equation tr(... @ dX) = G
+    assert not re.search(r"tr\([^\n]*dX\) = A @ X", text)
+    v = derive("x.T @ A @ x", "x", shapes=["x:n", "A:n,n"], verify=False).to_text()
+    assert "df = g.T @ dx for every dx, where g = A @ x + A.T @ x, so df/dx = g" in v
+    j = jacobian("A @ x", "x", shapes=["A:m,n", "x:n"], verify=False).to_text()
+    assert "df = J @ dx for every dx, where J = A, so df/dx = J" in j
+
+
+def _rule_of(d, expr_text: str) -> set[str]:
+    from matcalc.matrix.printing import matrix_syntax
+    return {s.rule for top in d.steps for s in top.walk()
+            if matrix_syntax(s.expr) == expr_text and s.rule != "matrix_differential"}
+
+
+def test_rule_names_are_right() -> None:
+    """-sum(...) and sum(...)/2 are constant multiples, sum(x) is the sum rule, a product
+    with one varying factor keeps the constant factors (not "product rule")."""
+    bce = backprop((ROOT / "worked_examples/programs/mlp_2layer.mc").read_text(), "W2",
+                   verify=False)
+    assert "d_constant_multiple" in _rule_of(bce, "-sum(Y*log(A2) + (1 - Y)*log(1 - A2))")
+    sq = derive("sum((X @ w - y)^2)/2", "w", shapes=["X:m,n", "w:n", "y:m"], verify=False)
+    assert _rule_of(sq, "sum((X @ w - y)^2)/2") == {"d_constant_multiple"}
+    assert "[constant multiple rule]" in sq.to_text()
+    assert "product rule" not in sq.to_text()
+    s = derive("sum(x)", shapes=["x:n"], verify=False)
+    assert _rule_of(s, "sum(x)") == {"d_sum_entries"}
+    assert "[sum rule (sum of the entries)]" in s.to_text()
+    assert "1 x 1 product" not in s.to_text()
+    from matcalc.rules.catalogue import RULES
+    assert RULES["d_sum_entries"].identity == "d sum(X) = sum(dX) = 1^T dX 1"
+    lin = derive("tr(A @ X)", "X", shapes=["A:n,n", "X:n,n"], verify=False)
+    assert "d_constant_factor" in {s.rule for s in lin.steps[0].walk()}
+
+
+def test_backprop_text_reads_like_the_notes() -> None:
+    d = backprop((ROOT / "worked_examples/programs/mlp_2layer.mc").read_text(), "W1,b1,W2,b2")
+    text = d.to_text()
+    assert text.startswith("Backward pass of J = ")
+    assert re.search(r"^1\.  J = .* = L/m +\[normalisation J = c L\]$", text, re.M)
+    assert re.search(r"^\d+\.  dW2 = dJ/dW2 = 1/m\*dZ2 @ A1\.T +\[vector-Jacobian product\]$",
+                     text, re.M), text
+    assert re.search(r"^  2\.1  dL = d\(-sum\(", text, re.M)
+    assert "dZ2 = A2 - Y" in text and "Verified numerically" in text
+
+
+# --------------------------------------------------------------------------- LaTeX
+MATH_ENVS = {"align*", "align", "aligned", "equation", "equation*", "bmatrix", "gather*"}
+TEXT_IN_MATH = {"text", "tag*", "intertext", "textit", "textbf", "mbox"}
+
+
+def text_mode(src: str) -> str:
+    """The characters of ``src`` that TeX sets in text mode (outside $...$, \\[ \\] and
+    math environments, or inside \\text{}, \\tag*{}, \\intertext{} within them); an
+    escaped caret ``\\^{}`` counts as a caret."""
+    out: list[str] = []
+    stack: list[tuple[str, object]] = [("text", None)]
+    depth, i = 0, 0
+    while i < len(src):
+        mode, closer = stack[-1]
+        env = re.match(r"\\(begin|end)\{([^}]*)\}", src[i:])
+        if env:
+            if env.group(2) in MATH_ENVS:
+                if env.group(1) == "begin" and mode == "text":
+                    stack.append(("math", env.group(2)))
+                elif env.group(1) == "end" and closer == env.group(2):
+                    stack.pop()
+            i += env.end()
+            continue
+        if src.startswith("\\[", i) and mode == "text":
+            stack.append(("math", "]"))
+            i += 2
+            continue
+        if src.startswith("\\]", i) and closer == "]":
+            stack.pop()
+            i += 2
+            continue
+        cs = re.match(r"\\([A-Za-z]+\*?|.)", src[i:])
+        if cs:
+            if mode == "math" and cs.group(1) in TEXT_IN_MATH and src[i + cs.end():].startswith("{"):
+                depth += 1
+                stack.append(("text", depth))
+                i += cs.end() + 1
+                continue
+            if mode == "text" and cs.group(1) in ("^", "@"):
+                out.append(cs.group(1))
+            i += cs.end()
+            continue
+        c = src[i]
+        if c == "$":
+            if mode == "text":
+                stack.append(("math", "$"))
+            elif closer == "$":
+                stack.pop()
+        elif c == "{":
+            depth += 1
+        elif c == "}":
+            if mode == "text" and closer == depth:
+                stack.pop()
+            depth -= 1
+        elif mode == "text":
+            out.append(c)
+        i += 1
+    return "".join(out)
+
+
+def test_text_mode_reader() -> None:
+    assert text_mode(r"a $x^2$ \[ y^T \] b") == "a   b"
+    assert "^" in text_mode(r"into tr(G\^{}T dX)")
+    assert "^" in text_mode(r"\begin{align*} x &= y \tag*{tr(G^T)} \end{align*}")
+    assert "^" not in text_mode(r"\begin{align*} x &= y \tag*{$G^{T}$} \end{align*}")
+
+
+def test_latex_has_math_in_math_mode_for_every_example_with_shapes() -> None:
+    for name, d in shaped():
+        tex = d.to_latex(standalone=True)
+        words = text_mode(tex)
+        for bad in ("^", "@", ".T"):
+            assert bad not in words, (name, bad, words)
+        assert check_latex(tex) == [], name
+        assert r"\tag*{(1) " in tex or r"\tag*{(1.1) " in tex, name   # numbered steps
+
+
+def test_latex_differentials_are_upright_on_both_sides() -> None:
+    tex = derive("tr(X.T @ A @ X)", "X", shapes=["X:n,k", "A:n,n"], verify=False).to_latex()
+    assert r"\mathrm{d}f &= \mathrm{d}\,\operatorname{tr}(X^{T} A X)" in tex
+    assert r"\operatorname{tr}(G^{T}\, \mathrm{d}X)" in tex
+    assert not re.search(r"(?<![A-Za-z{\\])dX", tex)          # never an italic dX
+    assert r"\tag*{(1.3) into the form $\operatorname{tr}(G^{T}\,\mathrm{d}X)$}" in tex
+
+
+@pytest.mark.latex
+def test_latex_of_every_example_with_shapes_compiles(pdflatex) -> None:
+    docs = [d.to_latex(standalone=True) for _, d in shaped()]
+    head = docs[0][:docs[0].index("\\begin{document}")]
+    if r"\usepackage{bm}" not in head:
+        head += "\\usepackage{bm}\n"
+    bodies = [t[t.index("\\begin{document}") + 16:t.index("\\end{document}")] for t in docs]
+    pdflatex(head + "\\begin{document}\n" + "\n\\clearpage\n".join(bodies) +
+             "\n\\end{document}\n", "shaped")
+
+
+# --------------------------------------------------------------------------- JSON
+def _fields(steps: list[dict]) -> set[frozenset]:
+    out, stack = set(), list(steps)
+    while stack:
+        s = stack.pop()
+        out.add(frozenset(k for k in s if k not in ("same_as", "variables")))
+        stack.extend(s["children"])
+    return out
+
+
+def test_json_steps_have_the_fields_of_scalar_steps() -> None:
+    scalar = json.loads(derive("3x^2(2y+7)", "y").to_json())
+    fields = _fields(scalar["steps"])
+    assert len(fields) == 1
+    kinds = {"derivative", "rewrite", "define", "reuse"}
+    for name, d in shaped():
+        doc = json.loads(d.to_json())
+        assert _fields(doc["steps"]) == fields, name
+        stack = list(doc["steps"])
+        while stack:
+            s = stack.pop()
+            assert s["kind"] in kinds, (name, s["kind"])
+            assert s["title"] and "_" not in s["title"], (name, s["title"])
+            stack.extend(s["children"])
+
+
+# --------------------------------------------------------------------------- notes
+NOTES = ('title = "T"\n{notation}[[section]]\ntitle = "One"\n'
+         '[[section.derivation]]\nkind = "derive"\nexpr = "x.T @ A @ x"\nwrt = "x"\n'
+         'shapes = ["x:n", "A:n,n"]\n'
+         '[[section.derivation]]\nkind = "backprop"\nwrt = "w, b"\nprogram = """\n'
+         'x: n\nw: n\nb: 1\nz = w.T @ x + b\nJ = sum(sigmoid(z))\n"""\n')
+
+
+def test_notation_is_honoured_for_matrix_and_backprop_entries() -> None:
+    plain, _ = build(parse_notes(NOTES.format(notation="")))
+    bold, _ = build(parse_notes(NOTES.format(
+        notation='[notation]\nbold_vectors = true\ndetail = "brief"\n')))
+    assert r"\bm{x}" not in plain and r"\bm{x}" in bold and r"\mathrm{d}\bm{x}" in bold
+    assert r"\bm{w}" in bold                      # the backprop entry too
+    # brief: the leaf rule d(x^T) = dx^T is dropped, the read-off stays
+    assert bold.count(r"\tag*") < plain.count(r"\tag*")
+    assert "read off the gradient" in bold
+    assert r"\frac{\partial f}{\partial \bm{x}}" in bold
+    assert check_latex(bold) == []
+    one, _ = build(parse_notes(NOTES.replace('expr = "x.T @ A @ x"', 'expr = "sum(x)"')
+                               .replace('shapes = ["x:n", "A:n,n"]', 'shapes = ["x:n"]')
+                               .format(notation="[notation]\npartial = true\n")))
+    assert r"\frac{\partial f}{\partial x}" in one
+    plain_one, _ = build(parse_notes(NOTES.replace('expr = "x.T @ A @ x"', 'expr = "sum(x)"')
+                                     .replace('shapes = ["x:n", "A:n,n"]', 'shapes = ["x:n"]')
+                                     .format(notation="")))
+    assert r"\frac{df}{dx}" in plain_one
+
+
+def test_renderers_only_read_matrix_steps(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Rendering a matrix derivation or a backward pass never differentiates or simplifies."""
+    import sympy as sp
+
+    from matcalc.render.json import render_json
+    from matcalc.render.latex import render_latex
+    from matcalc.render.markdown import render_markdown
+    from matcalc.render.text import render_text
+    built = [derive("tr(X.T @ A @ X)", "X", shapes=["X:n,k", "A:n,n"], verify=False),
+             jacobian("tanh(W @ x + b)", "x", shapes=["W:m,n", "x:n", "b:m"], dims=["n=2", "m=2"],
+                      verify=False),
+             backprop((ROOT / "worked_examples/programs/softmax_relu.mc").read_text(),
+                      "W1,b1,W2,b2", verify=False)]
+
+    def boom(*args, **kwargs):
+        raise AssertionError("a renderer computed instead of reading the steps")
+    for name in ("diff", "simplify", "expand", "factor", "cancel", "together"):
+        monkeypatch.setattr(sp, name, boom)
+    monkeypatch.setattr(sp.Expr, "diff", boom)
+    monkeypatch.setattr(sp.Expr, "simplify", boom)
+    for d in built:
+        for render in (render_text, render_latex, render_markdown, render_json):
+            assert render(d)
+
+
+def test_no_false_equation_for_a_vjp_or_a_layout() -> None:
+    """A 3-D Jacobian is shown as the vector-Jacobian product dL/dW, and the denominator
+    layout as J^T: never "G.T @ dW @ x = G @ x.T" or "A = A.T"."""
+    vjp = jacobian("W @ x", "W", shapes=["W:m,n", "x:n"], verify=False).to_text()
+    assert "dL = G.T @ dW @ x for every dW, with G = dL/df, so dL/dW = G @ x.T" in vjp
+    assert "Result:  dL/dW = G @ x.T" in vjp and "J = G @ x.T" not in vjp
+    den = jacobian("A @ x", "x", shapes=["A:m,n", "x:n"], layout="denominator",
+                   verify=False).to_text()
+    assert "J.T = A.T" in den and not re.search(r"\bA = A\.T", den)
