@@ -19,7 +19,13 @@ from matcalc.matrix.parse import parse_matrix_expression, shape_table
 from worked_examples.elementwise import ELEMENTWISE_EXAMPLES as SEED_001
 from worked_examples.matrix import MATRIX_EXAMPLES
 
-ELEMENTWISE_EXAMPLES = SEED_001 + MATRIX_EXAMPLES
+from matcalc.gallery import examples as gallery_examples
+
+#: the gallery's examples with declared shapes, as the same records
+GALLERY_SHAPED = tuple(
+    type(SEED_001[0])(f"gallery_{e.name}", e.source, e.command(), e.seed_answer, e.note)
+    for e in gallery_examples() if "shapes" in e.options)
+ELEMENTWISE_EXAMPLES = SEED_001 + MATRIX_EXAMPLES + GALLERY_SHAPED
 IDS = [e.name for e in ELEMENTWISE_EXAMPLES]
 
 

@@ -1,7 +1,8 @@
 """The gradient, Jacobian and vector-chain-rule derivations of seed 001, with its answers.
 
 The data live in the package (:mod:`matcalc.gallery.data`); this module presents every
-gallery example that is not a plain scalar derivative (see scalar.py) as the records
+gallery example that is not a plain scalar derivative (see scalar.py) and has no declared
+shapes (see elementwise.py and matrix.py) as the records
 tests/test_worked_vector.py uses: a name, where it comes from, the ``matcalc`` command
 (its arguments, as a shell would pass them) and the answer as the seed writes it, in
 matcalc syntax: a row ``[a, b]`` for a gradient, a matrix ``[[...], [...]]`` in the
@@ -25,5 +26,5 @@ class VectorExample:
 
 VECTOR_EXAMPLES: tuple[VectorExample, ...] = tuple(
     VectorExample(e.name, e.source, e.command(), e.seed_answer, e.note)
-    for e in examples()
-    if e.kind in ("grad", "jacobian") or (e.kind == "derive" and "where" in e.options))
+    for e in examples() if "shapes" not in e.options
+    and (e.kind in ("grad", "jacobian") or (e.kind == "derive" and "where" in e.options)))

@@ -54,11 +54,11 @@ def _d(name: str, source: str, expr: str, wrt: str, answer: str, note: str = "",
 
 
 def _m(name: str, source: str, kind: str, expr: str, wrt: str, shapes: tuple[str, ...],
-       note: str = "") -> GalleryExample:
-    """An example with declared shapes (matrix calculus); its closed form is checked in
-    tests/test_worked_shapes.py, so it has no seed answer to compare here."""
-    return GalleryExample(name, kind, expr, {"wrt": wrt, "shapes": list(shapes)}, source, "",
-                          note)
+       answer: str, note: str = "") -> GalleryExample:
+    """An example with declared shapes (matrix calculus); its answer (matcalc syntax, the
+    same shapes) is compared at random sizes by tests/test_worked_shapes.py."""
+    return GalleryExample(name, kind, expr, {"wrt": wrt, "shapes": list(shapes)}, source,
+                          answer, note)
 
 
 def _g(name: str, source: str, expr: str, wrt: str, answer: str, note: str = "") -> GalleryExample:
@@ -132,18 +132,19 @@ GALLERY: dict[str, tuple[GalleryExample, ...]] = {
            "u2 = sin(u1), u3 = u2^2, y = ln(u3))",
            "ln(u3)", "", "6x^2 cos(x^3)/sin(x^3)", where="u1 = x^3; u2 = sin(u1); u3 = u2^2"),
         _m("neuron_wrt_w_vectors", "001 (neuron activation max(0, w.x + b), vectors of any n)",
-           "derive", "max(0, dot(w, x) + b)", "w", ("w:n", "x:n"),
+           "derive", "max(0, dot(w, x) + b)", "w", ("w:n", "x:n"), "step(dot(w, x) + b)*x",
            note="The seed writes it piecewise: 0 where w.x + b <= 0, x otherwise."),
         _m("squared_error_cost_wrt_w", "001 (squared-error cost, one example per row of X)",
-           "derive", "sum((y - relu(X @ w + b))^2) / N", "w", ("X:N,n", "w:n", "y:N")),
+           "derive", "sum((y - relu(X @ w + b))^2) / N", "w", ("X:N,n", "w:n", "y:N"),
+           "-2/N * X.T @ ((y - relu(X @ w + b)) * step(X @ w + b))"),
         _m("quadratic_form", "Matrix Cookbook (81): d(x^T A x)/dx = (A + A^T) x",
-           "derive", "x.T @ A @ x", "x", ("x:n", "A:n,n")),
+           "derive", "x.T @ A @ x", "x", ("x:n", "A:n,n"), "(A + A.T) @ x"),
         _m("trace_quadratic_form", "trace of a quadratic form: d tr(X^T A X)/dX = (A + A^T) X",
-           "derive", "tr(X.T @ A @ X)", "X", ("X:n,k", "A:n,n")),
+           "derive", "tr(X.T @ A @ X)", "X", ("X:n,k", "A:n,n"), "(A + A.T) @ X"),
         _m("least_squares", "least squares: d||Xw - y||^2/dw = 2 X^T (Xw - y)",
-           "derive", "norm(X @ w - y)^2", "w", ("X:m,n", "w:n", "y:m")),
+           "derive", "norm(X @ w - y)^2", "w", ("X:m,n", "w:n", "y:m"), "2*X.T @ (X @ w - y)"),
         _m("log_determinant", "Matrix Cookbook (57): d log det X / dX = X^-T",
-           "derive", "logdet(X)", "X", ("X:n,n",)),
+           "derive", "logdet(X)", "X", ("X:n,n",), "inv(X).T"),
     ),
     "grad": (
         _g("gradient_3x2_2y_plus_7", "001 (vectorized gradient)",
@@ -155,9 +156,9 @@ GALLERY: dict[str, tuple[GalleryExample, ...]] = {
     ),
     "jacobian": (
         _m("tanh_jacobian_vectors", "002 (element-wise activations have diagonal Jacobians)",
-           "jacobian", "tanh(z)", "z", ("z:n",)),
+           "jacobian", "tanh(z)", "z", ("z:n",), "diag(1 - tanh(z)^2)"),
         _m("affine_jacobian_vectors", "001 (d(Wx + b)/dx = W, vectors of any length)",
-           "jacobian", "W @ x + b", "x", ("W:m,n", "x:n", "b:m")),
+           "jacobian", "W @ x + b", "x", ("W:m,n", "x:n", "b:m"), "W"),
         _j("jacobian_f_g", "001 (Jacobian matrix: J = [grad f; grad g])",
            "[3x^2(2y+7), 4x + y^2]", "x,y", "[[6x(2y + 7), 6x^2], [4, 2y]]"),
         _j("jacobian_f_g_denominator", "001 (Jacobian matrix), in the denominator layout of 002",
