@@ -16,7 +16,7 @@ A row (:class:`Op`) holds everything matcalc knows about one function f:
 
 The parser (``parse/grammar.py``), the rule catalogue (``rules/elementary.py``), the NumPy
 kernel (``verify/kernel.py``), the emitter (``codegen/numpy.py``) and the printers
-(``render/syntax.py``, ``render/latex.py``) all read this table at the time of use, so
+(``syntax.py``, ``render/latex_printer.py``) all read this table at the time of use, so
 they cannot drift apart, and ``matcalc.extend.register_function`` adds exactly one row
 (:func:`add`). A new built-in function is one ``add(Op(...))`` below plus one test case.
 

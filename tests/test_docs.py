@@ -1,7 +1,7 @@
 """The documentation tells the truth: generated pages are current, pasted output is real,
 the README's test command is CI's, and links lead somewhere.
 
-* docs/cli.md and docs/rules.md equal what ``python -m matcalc.render.docs`` writes now.
+* docs/cli.md and docs/rules.md equal what ``python -m matcalc.docs`` writes now.
 * Every ```console block of README.md and docs/*.md whose first line is ``$ matcalc ...``
   is run again (each ``$ `` line is a command, the lines after it its output) and must
   print exactly what is pasted. The commands of one block run in order in the same
@@ -26,12 +26,12 @@ import pytest
 from click.testing import CliRunner
 
 from matcalc.cli import main
-from matcalc.render.docs import (CLI_PAGE, RULES_PAGE, cli_reference, link_repository,
+from matcalc.docs import (CLI_PAGE, RULES_PAGE, cli_reference, link_repository,
                                  rule_catalogue)
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
-REGENERATE = "run `python -m matcalc.render.docs` to regenerate"
+REGENERATE = "run `python -m matcalc.docs` to regenerate"
 
 FENCE = re.compile(r"^```([A-Za-z]*)[ \t]*\n(.*?)^```[ \t]*$", re.S | re.M)
 
@@ -118,7 +118,7 @@ def test_console_output_is_real(where: str, command: str, expected: str, before:
     got = result.output.rstrip("\n")      # stdout and stderr, as a terminal shows them
     assert got == expected, (
         f"{where}: the output of `{command}` has changed; refresh the pasted output with "
-        f"`python -m matcalc.render.docs --console`:\n{got}")
+        f"`python -m matcalc.docs --console`:\n{got}")
     if command in SHOWS_AN_ERROR:
         assert "error:" in got and result.exit_code == 2, \
             f"{where}: `{command}` is listed as showing an error, but it exits " \

@@ -14,7 +14,7 @@ from matcalc.extend import register_function
 from matcalc.parse import parse
 from matcalc.parse.grammar import FUNCTIONS
 from matcalc.render.latex import tex
-from matcalc.render.syntax import to_syntax
+from matcalc.syntax import to_syntax
 from matcalc.rules.catalogue import RULES
 from matcalc.verify.kernel import compile_kernel
 

@@ -22,7 +22,7 @@ from matcalc.codegen.numpy import to_numpy
 from matcalc.parse import parse
 from matcalc.parse.grammar import FUNCTIONS, is_reserved
 from matcalc.render.latex import tex
-from matcalc.render.syntax import to_syntax
+from matcalc.syntax import to_syntax
 from matcalc.rules import RULES, lookup
 from matcalc.verify.kernel import OPS as KERNEL, compile_kernel, kinks
 
@@ -208,9 +208,9 @@ def test_ops_imports_downward_only_and_no_numpy() -> None:
 
 
 def test_input_language_page_lists_every_parser_name() -> None:
-    from matcalc.render.docs import INPUT_PAGE, input_language
+    from matcalc.docs import INPUT_PAGE, input_language
 
     page = (ROOT / INPUT_PAGE).read_text(encoding="utf-8")
-    assert page == input_language(ROOT), "run `python -m matcalc.render.docs` to regenerate"
+    assert page == input_language(ROOT), "run `python -m matcalc.docs` to regenerate"
     for name in FUNCTIONS:
         assert f"`{name}`" in page, name

@@ -17,7 +17,7 @@ from matcalc.functions import logb, relu, sigmoid, softplus
 from matcalc.options import Limits
 from matcalc.parse import (make_symbol, parse, parse_assignments, parse_list,
                            parse_symbol_list)
-from matcalc.render.syntax import to_syntax
+from matcalc.syntax import to_syntax
 
 R = sp.Rational
 x, y, z, a, b, c = (make_symbol(n) for n in "xyzabc")

@@ -23,7 +23,7 @@ MAX_SOLVER_DEPTH = 20_000
 def short(expr: sp.Basic, limit: int = 80) -> str:
     """A sub-expression in matcalc syntax for a message, never exponential to compute."""
     if tree_size(expr) <= 60:
-        from ..render.syntax import to_syntax
+        from ..syntax import to_syntax
         text = to_syntax(expr)
         if len(text) <= limit:
             return text

@@ -1,6 +1,6 @@
 """Matrix expressions as matcalc syntax (parses back), LaTeX, and NumPy code.
 
-The three printers extend the scalar ones (``render.syntax.SyntaxPrinter``,
+The three printers extend the scalar ones (``matcalc.syntax.SyntaxPrinter``,
 ``render.latex.MatcalcLatexPrinter``, ``codegen.numpy.NumPyTextPrinter``), so a scalar
 expression containing traces, determinants or norms prints the same way as any other.
 Products with ones are printed as what they mean: 1^T X 1 is sum(X), X 1 is
@@ -15,8 +15,8 @@ from sympy import (Determinant, HadamardProduct, Identity, Inverse, MatAdd, MatM
 from sympy.printing.precedence import PRECEDENCE
 
 from ..codegen.numpy import NumPyTextPrinter
-from ..render.latex import MatcalcLatexPrinter
-from ..render.syntax import SyntaxPrinter
+from ..render.latex_printer import MatcalcLatexPrinter
+from ..syntax import SyntaxPrinter
 from .algebra import coeff_and_factors, is_matrix
 from .nodes import Diag, Elementwise, LogDet, LogSoftmax, Norm, ScalarOf, Softmax, T
 

@@ -24,7 +24,7 @@ def catalogue_markdown() -> str:
 
 #: The markers around the generated function table of docs/input-language.md.
 FUNCTIONS_BEGIN = ("<!-- the function table is generated from matcalc/ops.py by "
-                   "`python -m matcalc.render.docs`; do not edit it here -->")
+                   "`python -m matcalc.docs`; do not edit it here -->")
 FUNCTIONS_END = "<!-- end of the generated function table -->"
 
 

@@ -28,7 +28,7 @@ from .graph_common import analysis, shown
 from .json import nest_steps
 from .latex import tex
 from .naming import Namer
-from .syntax import to_syntax
+from ..syntax import to_syntax
 
 if TYPE_CHECKING:
     from ..derivation import Derivation

@@ -40,7 +40,7 @@ def _syntax() -> Callable[[sp.Basic], str]:
         from ..matrix.printing import matrix_syntax
         return matrix_syntax
     try:
-        from .syntax import to_syntax
+        from ..syntax import to_syntax
         return to_syntax
     except ImportError:  # pragma: no cover - only while syntax.py is being written
         return str

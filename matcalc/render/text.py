@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 import sympy as sp
 
-from .syntax import SyntaxPrinter
+from ..syntax import SyntaxPrinter
 from .naming import (Differential, Entry, Grid, Heading, Jacobian, Leibniz, Nabla, Operator,
                      Part, Plan, Product, Sum, Value, Words, declared_shapes, matrix_printing,
                      objective, plan, printing_for)

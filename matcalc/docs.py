@@ -4,7 +4,7 @@
 holds, so a new command appears in docs/cli.md without anyone writing about it by hand;
 ``rule_catalogue()`` is the catalogue page, and the function table of
 docs/input-language.md comes from the operator table (``matcalc/ops.py``).
-``python -m matcalc.render.docs`` rewrites docs/cli.md, docs/rules.md and that table;
+``python -m matcalc.docs`` rewrites docs/cli.md, docs/rules.md and that table;
 tests/test_docs.py and tests/test_ops.py fail when they are out of date.
 """
 from __future__ import annotations
@@ -29,7 +29,7 @@ INPUT_PAGE = "docs/input-language.md"   # only its function table is generated
 _PREAMBLE = """\
 # Command-line reference
 
-Generated from the click objects in `matcalc/cli.py` by `python -m matcalc.render.docs`;
+Generated from the click objects in `matcalc/cli.py` by `python -m matcalc.docs`;
 a test fails when this page is out of date. For what the commands print and how to read
 it, see the [guide](guide.md); for exit statuses, see [the Python API page](api.md#errors-and-exit-statuses).
 """
@@ -188,7 +188,7 @@ def _walk(cmd: click.Command, ctx: click.Context, level: int) -> list[str]:
 
 def cli_reference() -> str:
     """docs/cli.md: every command of ``matcalc``, generated from the click objects."""
-    from ..cli import main
+    from .cli import main
 
     ctx = _context(main, "matcalc", None)
     lines = [_PREAMBLE, *_walk(main, ctx, 2)]
@@ -197,14 +197,14 @@ def cli_reference() -> str:
 
 def rule_catalogue() -> str:
     """docs/rules.md: the rule catalogue."""
-    from .catalogue import catalogue_markdown
+    from .render.catalogue import catalogue_markdown
 
     return catalogue_markdown()
 
 
 def input_language(root: Path) -> str:
     """docs/input-language.md with its function table generated from the operator table."""
-    from .catalogue import with_functions_table
+    from .render.catalogue import with_functions_table
 
     return with_functions_table((Path(root) / INPUT_PAGE).read_text(encoding="utf-8"))
 
@@ -224,7 +224,7 @@ def write_docs(root: Path) -> list[Path]:
 
 def _repository() -> Path:
     """The checkout this module lives in (an editable install), else the current directory."""
-    here = Path(__file__).resolve().parents[2]
+    here = Path(__file__).resolve().parents[1]
     return here if (here / "pyproject.toml").exists() else Path.cwd()
 
 
@@ -256,7 +256,7 @@ def _run_console(body: str, root: Path) -> str:
 
     from click.testing import CliRunner
 
-    from ..cli import main
+    from .cli import main
 
     out: list[str] = []
     here = os.getcwd()

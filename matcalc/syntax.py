@@ -12,7 +12,7 @@ from sympy import S
 from sympy.printing.precedence import precedence
 from sympy.printing.str import StrPrinter
 
-from .. import ops
+from . import ops
 
 #: Integers longer than this many digits are written in chunks, ``(a*10^40 + b)``, so that
 #: they stay under the parser's literal-digit limit (and Python's int-to-str limit).
