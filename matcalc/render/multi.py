@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING, Sequence
 import sympy as sp
 
 from ..engine.step import Step
-from .naming import (CONTAINERS, Entry, Grid, Heading, Jacobian, Leibniz, Nabla, Operator, Part,
-                     Product, Sum, Value)
+from .parts import (CONTAINERS, Entry, Grid, Heading, Jacobian, Leibniz, Nabla, Operator, Part,
+                    Product, Sum, Value)
 
 if TYPE_CHECKING:
     from ..derivation import Derivation

@@ -32,6 +32,9 @@ import sympy as sp
 
 from ..engine.dag import postorder
 from ..engine.step import Differential, Ratio, Step, Words
+from .multi import child_labels, multi_entry, row_symbols, top_level
+from .parts import (CONTAINERS, Entry, Grid, Heading, Jacobian, Leibniz, Nabla, Operator, Part,
+                    Product, Sum, Value)
 
 if TYPE_CHECKING:
     from ..derivation import Derivation
@@ -61,8 +64,6 @@ VALUE_LETTER = "y"
 NESTED_LETTERS = ("g", "h", "k", "r", "s", "G", "H", "K", "Y")
 #: Letters tried for the function's name in headers, f(x) = ...
 FUNCTION_LETTERS = ("f", "F", "phi", "Phi")
-#: Containers (vectors, matrices, matrix products) are printed as such, never named.
-CONTAINERS = (sp.MatrixBase, sp.MatrixExpr, sp.Tuple)
 
 
 # ----------------------------------------------------------------------------- printing
@@ -235,96 +236,6 @@ def _remake(node: sp.Basic, args: tuple[sp.Basic, ...]) -> sp.Basic:
         return node.func(*args, evaluate=False)
     except TypeError:
         return node.func(*args)
-
-
-# ----------------------------------------------------------------------------- Parts
-
-@dataclass(frozen=True)
-class Leibniz:
-    """d num / d den (partial when ``partial``), e.g. dy/du3."""
-
-    num: sp.Symbol
-    den: sp.Symbol
-    partial: bool = False
-
-
-@dataclass(frozen=True)
-class Operator:
-    """d/d wrt applied to ``expr``, e.g. d/dx (x^3)."""
-
-    wrt: sp.Symbol
-    expr: sp.Basic
-    partial: bool = False
-
-
-@dataclass(frozen=True)
-class Value:
-    """An expression (already shrunk by the Namer)."""
-
-    expr: sp.Basic
-
-
-@dataclass(frozen=True)
-class Product:
-    """Factors written side by side, in the given order: Leibniz ratios or expressions."""
-
-    factors: tuple[Union[Leibniz, Operator, Value], ...]
-
-
-@dataclass(frozen=True)
-class Sum:
-    """Terms added, e.g. d/dx (x*u2) + dy/du2 * du2/dx (the total derivative)."""
-
-    terms: tuple["Part", ...]
-
-
-@dataclass(frozen=True)
-class Jacobian:
-    """The Jacobian d(f1, f2)/d(x, y) as a symbol; ``held``: the symbols held constant
-    (the direct part of a vector chain rule), ``transposed``: its denominator layout."""
-
-    num: tuple[sp.Symbol, ...]
-    den: tuple[sp.Symbol, ...]
-    transposed: bool = False
-    held: tuple[sp.Symbol, ...] = ()
-    name: str = ""          # "J": the derivation's own Jacobian, written by this name
-
-
-@dataclass(frozen=True)
-class Nabla:
-    """The gradient of ``function``, grad f."""
-
-    function: sp.Symbol
-
-
-@dataclass(frozen=True)
-class Grid:
-    """A matrix whose entries are parts (the Leibniz ratios of an assembled Jacobian)."""
-
-    rows: tuple[tuple["Part", ...], ...]
-
-
-#: ``Differential(expr)`` (d expr) and ``Words(pieces)`` (words between two equations of
-#: one entry: the members before and after it are not equal) are the engine's own records
-#: (:mod:`matcalc.engine.step`), their expressions shrunk by the Namer.
-Part = Union[Leibniz, Operator, Value, Product, Sum, Jacobian, Nabla, Grid, Differential, Words]
-
-#: A heading over a group of steps: text pieces, expressions and parts, in reading order.
-Heading = tuple[Union[str, sp.Basic, Part], ...]
-
-
-@dataclass(frozen=True)
-class Entry:
-    """One shown step: ``parts`` are equal quantities, ``parts[0] = parts[1] = ...``."""
-
-    step: Step
-    number: str
-    depth: int
-    tag: str
-    parts: tuple[Part, ...] = ()
-    heading: str = ""
-    definitions: tuple[tuple[sp.Symbol, sp.Basic], ...] = ()
-    note: str = ""
 
 
 @dataclass
@@ -515,7 +426,6 @@ def plan(d: "Derivation") -> Plan:
     letters = [value.name] + (nested or [pick(NESTED_LETTERS, taken | {function, value.name})])
     builder = _Builder(namer, numbers, letters, partial, set(d.wrt))
     builder.whole = (d.expr, value if getattr(d, "kind", "") == "backprop" else sp.Symbol(function))
-    from .multi import row_symbols, top_level
     rows = row_symbols(d)
     builder.rows = rows
     sections, labels = top_level(d, roots, value, rows, partial)
@@ -574,7 +484,6 @@ class _Builder:
             out.append(e)
             inner = chains
             if s.rule in MULTI_RULES:
-                from .multi import child_labels
                 labels.update(child_labels(self, s, labels.get(s)))
             if s.rule == "chain":
                 # the whole function's chain uses y; nested chains get g, h, ... by nesting
@@ -619,7 +528,6 @@ class _Builder:
             return Entry(s, num, depth, title, self.equation_parts(s), note=note)
         if s.rule in MULTI_RULES or (s.kind == "define" and (depth == 0 or isinstance(
                 s.result, CONTAINERS))):
-            from .multi import multi_entry
             return multi_entry(self, s, num, depth, label, title, note)
         if s.kind == "define":
             value = label.num if label else sp.Symbol("y")
