@@ -10,7 +10,7 @@ from .engine.step import Step
 from .options import DEFAULT_OPTIONS, Options
 
 if TYPE_CHECKING:
-    from .engine.graph import Analysis, Edge, Node
+    from .engine.graph import Edge, Node
     from .render.notation import Notation
     from .verify.result import Verification
 
@@ -38,11 +38,12 @@ class Derivation:
     layout: str = "numerator"
     #: backprop: (Program, BackwardPass), for ``to_numpy`` (the forward/backward module)
     program: object = None
-    #: kind "graph": the computation graph's nodes and edges (``graph`` has the rest:
-    #: forward values, backward pass, paths); empty for the other kinds
+    #: kind "graph": the computation graph's nodes and edges, its structure for pictures
+    #: (the Steps hold the rest: forward values, backward pass, paths); empty otherwise
     nodes: tuple["Node", ...] = ()
     edges: tuple["Edge", ...] = ()
-    graph: "Analysis | None" = None
+    #: data of a kind that is not a Step (pure drawing data and the like), by name
+    attachments: dict = field(default_factory=dict)
 
     @property
     def result(self) -> sp.Basic:

@@ -22,6 +22,11 @@ ImmutableMatrix of functions) and their ``result`` an ImmutableMatrix:
   its children the assembled Jacobians and their product.
 * ``transpose_layout`` (kind "rewrite"): expr = J, result = J^T (denominator layout).
 
+``parts`` are the structured pieces of the equation a step states, for renderers to lay
+out without recomputing anything (frozen records; the computation graph's are in
+:mod:`matcalc.engine.graph`: ``AdjointPart`` of a backward-pass step with its
+``LocalTerm``s, ``PathSumPart`` of a sum over paths).
+
 The final answer of a derivation is the ``result`` of its last top-level step: it is read
 off the steps, never computed by a second engine.
 """
@@ -50,6 +55,7 @@ class Step:
     held_constant: tuple[sp.Symbol, ...] = ()
     same_as: "Step | None" = field(default=None, repr=False)
     variables: tuple[sp.Symbol, ...] = ()
+    parts: tuple[object, ...] = ()
 
     def walk(self) -> Iterator["Step"]:
         """This step and all its descendants, depth first, parents before children."""

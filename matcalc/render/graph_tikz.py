@@ -13,8 +13,7 @@ from typing import TYPE_CHECKING
 
 import sympy as sp
 
-from ..engine.graph import Analysis
-from .graph_common import analysis, approx, layered, printable, shown
+from .graph_common import GraphView, approx, layered, printable, view
 from .latex import tex, width
 
 if TYPE_CHECKING:
@@ -49,36 +48,34 @@ def _value(v: sp.Basic) -> str:
     return tex(v) if v.is_Rational and len(str(v)) <= 7 else approx(v)
 
 
-def node_lines(a: Analysis, k: int) -> list[str]:
+def node_lines(d: "Derivation", g: GraphView, k: int) -> list[str]:
     """The node's text, one math line each: operation, value, dJ/dn."""
-    g = a.graph
-    n = g.nodes[k]
-    out = a.output.name
+    n = d.nodes[k]
+    out = g.output
     lines = [tex(n.name) if n.is_input else f"{tex(n.name)} = {tex(n.expr)}"]
-    if a.values is not None:
-        lines.append(r"\color{blue!60!black}= %s" % _value(a.values[k]))
+    if g.values is not None:
+        lines.append(r"\color{blue!60!black}= %s" % _value(g.values[n.name]))
         lines.append(r"\color{red!75!black}%s = %s" % (_d(out, n.name),
-                                                         _value(a.adjoints[k].value)))
-    elif k != g.output:
-        s = shown(a, k)
+                                                         _value(g.adjoint_value(n.name))))
+    elif n.name != out:
+        s = g.shown(n.name)
         if printable(s) and width(tex(s)) <= MAX_SYMBOLIC:
             lines.append(r"\color{red!75!black}%s = %s" % (_d(out, n.name), tex(s)))
     return lines
 
 
-def edge_texts(a: Analysis, i: int) -> tuple[str, str]:
+def edge_texts(d: "Derivation", g: GraphView, i: int) -> tuple[str, str]:
     """(the label above the edge: d(to)/d(from) = local [= value], the red label below:
     the backward value dJ/d(to) * local), as math."""
-    g = a.graph
-    e = g.edges[i]
-    dst, src = g.nodes[e.dst].name, g.nodes[e.src].name
+    e = d.edges[i]
+    dst, src = d.nodes[e.dst].name, d.nodes[e.src].name
     above = f"{_d(dst, src)} = {tex(e.local)}"
     below = ""
-    if a.local_values is not None:
-        v = a.local_values[i]
+    if i in g.local_values:
+        v = g.local_values[i]
         if not e.local.is_Number:
             above += f" = {_value(v)}"
-        below = r"\leftarrow " + _value(a.adjoints[e.dst].value * v)
+        below = r"\leftarrow " + _value(g.adjoint_value(dst) * v)
     return above, below
 
 
@@ -86,16 +83,16 @@ def _w(latex: str, per_char: float) -> float:
     return width(latex) * per_char
 
 
-def _geometry(a: Analysis):
-    g = a.graph
-    lay = layered(a)
-    lines = {k: node_lines(a, k) for k in range(len(g.nodes))}
+def _geometry(d: "Derivation", gv: GraphView):
+    g = d
+    lay = layered(d.nodes, d.edges)
+    lines = {k: node_lines(d, gv, k) for k in range(len(g.nodes))}
     plain = lambda t: t.replace(r"\color{blue!60!black}", "").replace(r"\color{red!75!black}", "")  # noqa: E731
     node_w = {k: max(_w(plain(t), NODE_CHAR) for t in ls) + 0.3 for k, ls in lines.items()}
     col_w = [0.6] * lay.layers
     for k, lyr in lay.layer.items():
         col_w[lyr] = max(col_w[lyr], node_w[k])
-    labels = {i: edge_texts(a, i) for i in range(len(g.edges))}
+    labels = {i: edge_texts(d, gv, i) for i in range(len(g.edges))}
     gap = [MIN_GAP] * max(lay.layers - 1, 1)
     for i, e in enumerate(g.edges):
         lyr = lay.layer[e.src]
@@ -113,12 +110,12 @@ def _geometry(a: Analysis):
 
 def render_tikz(d: "Derivation") -> str:
     """The tikzpicture (after TIKZ_STYLES, which the document must contain once)."""
-    a = analysis(d)
-    g = a.graph
-    lay, lines, labels, xs, _ = _geometry(a)
+    g = d
+    gv = view(d)
+    lay, lines, labels, xs, _ = _geometry(d, gv)
     out = [r"\begin{tikzpicture}"]
     for n in g.nodes:
-        style = "mcinput" if n.is_input else ("mcout" if n.index == g.output else "mcop")
+        style = "mcinput" if n.is_input else ("mcout" if n.name == gv.output else "mcop")
         body = r" \\ ".join(f"${t}$" for t in lines[n.index])
         out.append(r"  \node[%s] (n%d) at (%.2f,%.2f) {%s};"
                    % (style, n.index, xs[lay.layer[n.index]], -lay.rows[n.index] * ROW_HEIGHT, body))
@@ -141,5 +138,5 @@ def render_tikz(d: "Derivation") -> str:
 
 def picture_width(d: "Derivation") -> float:
     """The picture's estimated width in cm (the document scales it to the line when wider)."""
-    lay, _, _, xs, col_w = _geometry(analysis(d))
+    lay, _, _, xs, col_w = _geometry(d, view(d))
     return xs[-1] + col_w[0] / 2 + col_w[-1] / 2
