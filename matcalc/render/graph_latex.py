@@ -18,7 +18,8 @@ import sympy as sp
 
 from ..rules.catalogue import RULES
 from .graph_common import GraphView, number, plugged_value, printable, put_values, view
-from .graph_tikz import TIKZ_STYLES, picture_width, render_tikz
+from .graph_tikz import (TIKZ_STYLES, fit_landscape, legend, picture_width, render_tikz,
+                         render_tikz_parts)
 from .latex import MatcalcLatexPrinter, escape, operand, tex, width
 
 if TYPE_CHECKING:
@@ -26,8 +27,11 @@ if TYPE_CHECKING:
 
 #: estimated characters per row of an align* before its members go on rows of their own
 ROW_LIMIT = 62
-#: a picture wider than this (cm) is scaled to the line width
-LINE_CM = 16.0
+#: a picture wider than this (cm: the handouts' line, 6.3 in) is drawn in parts
+LINE_CM = 15.8
+#: between the parts of a picture drawn in parts
+CONTINUED = (r"\noindent{\small The graph continues: the dashed nodes on the left are "
+             r"the ones the part above ends with.}")
 
 
 def _title(rule: str) -> str:
@@ -206,19 +210,31 @@ def render_graph_latex(d: "Derivation", standalone: bool = False, display: bool 
         for x, (name, expr) in zip(g.inputs, d.results.items()):
             rows.append(r"%s &= %s" % (_d(g.output, x), tex(expr)))
         return "$$\\begin{aligned}" + r" \\ ".join(rows) + "\\end{aligned}$$"
-    picture = render_tikz(d)
-    wide = picture_width(d)
-    if wide > LINE_CM and not standalone:     # a fragment: fit the line
-        picture = "\\resizebox{\\linewidth}{!}{%\n" + picture + "%\n}"
-    body = [r"\noindent " + _header(d, g), "", r"\begin{center}", picture, r"\end{center}"]
+    packages = ["amsmath", "graphicx", "tikz"]
+    caption = r"\par\nopagebreak\smallskip{\small %s}" % legend(d, g)
+    if standalone:    # a page wide enough for the picture at its natural size
+        wide = picture_width(d)
+        pictures = [r"\begin{center}", render_tikz(d), caption, r"\end{center}"]
+    else:             # a fragment: parts that fit the line, never scaled down
+        pictures = []
+        parts = render_tikz_parts(d, LINE_CM)
+        for n, (tikz, wide) in enumerate(parts):
+            if n:
+                pictures += ["", CONTINUED, r"\nopagebreak", ""]
+            last = caption if n == len(parts) - 1 else ""
+            if wide <= LINE_CM:
+                pictures += [r"\begin{center}", tikz, last, r"\end{center}"]
+            else:
+                pictures.append(fit_landscape(tikz + "\n" + last, wide))
+                packages.append("pdflscape")
+    body = [r"\noindent " + _header(d, g), "", *pictures]
     for heading, rows in _sections(d, g):
         body += ["", r"\noindent " + heading, _align(rows)]
     if d.verification is not None:
         body += ["", r"\noindent " + escape(d.verification.summary())]
     if not standalone:
-        return ("% needs \\usepackage{amsmath,graphicx,tikz}\n" + TIKZ_STYLES + "\n"
+        return (f"% needs \\usepackage{{{','.join(packages)}}}\n" + TIKZ_STYLES + "\n"
                 + "\n".join(body) + "\n")
-    # a complete document gets a page wide enough for the picture at its natural size
     paper = max(21.0, wide + 4.0)
     doc = [r"\documentclass{article}", r"\usepackage{amsmath}", r"\usepackage{amssymb}",
            r"\usepackage{graphicx}", r"\usepackage{tikz}",
