@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 #: estimated characters per row of an align* before its members go on rows of their own
 ROW_LIMIT = 62
 #: a picture wider than this (cm: the handouts' line, 6.3 in) is drawn in parts
-LINE_CM = 15.8
+LINE_CM = 16.0
 #: between the parts of a picture drawn in parts
 CONTINUED = (r"\noindent{\small The graph continues: the dashed nodes on the left are "
              r"the ones the part above ends with.}")

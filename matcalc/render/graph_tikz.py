@@ -178,8 +178,8 @@ def _label_height(latex: str) -> float:
     return LABEL_FRAC if r"\frac" in latex else LABEL_LINE
 
 
-_NAMES = re.compile(r"\\(operatorname\{([^}]*)\}|ln|log|sin|cos|tan|exp|tanh|sinh|cosh|max|"
-                    r"min|arcsin|arccos|arctan)(?![A-Za-z])")
+_NAMES = re.compile(r"\\(operatorname\{([^}]*)\}|ln|log|sin|cos|tan|sec|csc|cot|exp|tanh|sinh|"
+                    r"cosh|max|min|arcsin|arccos|arctan|operatorname)(?![A-Za-z])")
 
 
 def text_cm(latex: str, size: str) -> float:
@@ -188,10 +188,17 @@ def text_cm(latex: str, size: str) -> float:
     if not latex:
         return 0.0
     plain = _NAMES.sub(lambda m: "x" * len(m.group(2) or m.group(1)), _plain(latex))
+    # sub- and superscripts: about three quarters of a character each (x_{10})
+    while True:
+        shorter = re.sub(r"[_^]\{([^{}\\]*)\}",
+                         lambda m: "x" * max(1, round(len(m.group(1)) * 0.75)), plain)
+        if shorter == plain:
+            break
+        plain = shorter
     per_char, per_rel, per_bin, const = WIDTH_MODEL[size]
     rel = len(re.findall(r"=|\\gets|\\approx", plain))
     binop = len(re.findall(r"[\w})]\s*(?:[+-]|\\cdot)\s*(?=[\w\\({])", plain))
-    return width(plain) * per_char + rel * per_rel + binop * per_bin + const
+    return 1.05 * (width(plain) * per_char + rel * per_rel + binop * per_bin) + const
 
 
 def _label_width(latex: str) -> float:
