@@ -240,6 +240,8 @@ def test_gallery_handout_pictures_are_at_least_8pt() -> None:
     pictures = _pictures(tex)
     assert len(pictures) >= len(graphs)
     for body, scale in pictures:
+        # an inline \frac sets its parts two sizes down: pictures use \dfrac
+        assert r"\frac{" not in body.replace(r"\dfrac{", "")
         fonts = _fonts(tex, body)
         assert fonts and min(fonts) * scale >= graph_tikz.MIN_FONT_PT, (min(fonts), scale)
 

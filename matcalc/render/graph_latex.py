@@ -30,8 +30,8 @@ ROW_LIMIT = 62
 #: a picture wider than this (cm: the handouts' line, 6.3 in) is drawn in parts
 LINE_CM = 16.0
 #: between the parts of a picture drawn in parts
-CONTINUED = (r"\noindent{\small The graph continues: the dashed nodes on the left are "
-             r"the ones the part above ends with.}")
+CONTINUED = (r"\noindent{\small The graph continues below; dashed, on the left of each "
+             r"part: the nodes (and the edges passing through) that it continues from.}")
 
 
 def _title(rule: str) -> str:

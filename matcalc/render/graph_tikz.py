@@ -40,7 +40,7 @@ WIDTH_MODEL = {"small": (0.15, 0.4, 0.25, 0.1), "footnotesize": (0.15, 0.31, 0.1
 #: heights, cm: one line of node text; one edge label (a fraction makes it taller)
 NODE_LINE = 0.45
 LABEL_LINE = 0.42
-LABEL_FRAC = 0.62
+LABEL_FRAC = 0.9
 #: padding, cm: inside a node (both sides together); between a label and its node
 NODE_PAD = 0.2
 LABEL_GAP = 0.12
@@ -139,7 +139,7 @@ def node_lines(d: "Derivation", g: GraphView, k: int) -> list[str]:
         s = g.shown(n.name)
         if printable(s) and width(tex(s)) <= MAX_SYMBOLIC:
             lines.append(r"\color{red!75!black}%s = %s" % (_d(out, n.name), tex(s)))
-    return lines
+    return [_full_size(t) for t in lines]
 
 
 def edge_texts(d: "Derivation", g: GraphView, i: int) -> tuple[str, str]:
@@ -155,7 +155,13 @@ def edge_texts(d: "Derivation", g: GraphView, i: int) -> tuple[str, str]:
         if not e.local.is_Number:
             above += f" = {_value(v)}"
         below = r"\gets " + _value(g.adjoint_value(dst) * v)
-    return above, below
+    return _full_size(above), _full_size(below)
+
+
+def _full_size(latex: str) -> str:
+    r"""Fractions at the text's own size (``\dfrac``): an inline ``\frac`` would set its
+    numerator and denominator two sizes smaller, below 8 pt in a picture."""
+    return latex.replace(r"\frac{", r"\dfrac{")
 
 
 def legend(d: "Derivation", g: GraphView) -> str:
@@ -175,7 +181,7 @@ def _plain(t: str) -> str:
 
 
 def _label_height(latex: str) -> float:
-    return LABEL_FRAC if r"\frac" in latex else LABEL_LINE
+    return LABEL_FRAC if r"\dfrac" in latex else LABEL_LINE
 
 
 _NAMES = re.compile(r"\\(operatorname\{([^}]*)\}|ln|log|sin|cos|tan|sec|csc|cot|exp|tanh|sinh|"
@@ -187,11 +193,13 @@ def text_cm(latex: str, size: str) -> float:
     ``WIDTH_MODEL``)."""
     if not latex:
         return 0.0
-    plain = _NAMES.sub(lambda m: "x" * len(m.group(2) or m.group(1)), _plain(latex))
-    # sub- and superscripts: about three quarters of a character each (x_{10})
+    plain = _NAMES.sub(lambda m: "@" * (len(m.group(2) or m.group(1)) + 1), _plain(latex))
     while True:
+        # sub- and superscripts: about three quarters of a character each (x_{10}); braces
+        # that only group (sin{(u)}), not a fraction's, go
         shorter = re.sub(r"[_^]\{([^{}\\]*)\}",
                          lambda m: "x" * max(1, round(len(m.group(1)) * 0.75)), plain)
+        shorter = re.sub(r"(?<![A-Za-z_^}])\{([^{}]*)\}", r"\1", shorter)
         if shorter == plain:
             break
         plain = shorter
@@ -222,7 +230,7 @@ def picture(d: "Derivation", g: GraphView | None = None) -> Picture:
 
     node_w = {k: max(text_cm(t, "small") for t in ls) + NODE_PAD
               for k, ls in text.items()}
-    node_h = {k: sum(NODE_LINE + (0.2 if r"\frac" in t else 0.0) for t in ls) + 0.15
+    node_h = {k: sum(NODE_LINE + (0.5 if r"\dfrac" in t else 0.0) for t in ls) + 0.15
               for k, ls in text.items()}
 
     def span(k: int) -> tuple[float, float]:
@@ -467,8 +475,9 @@ def _draw_band(d: "Derivation", g: GraphView, pic: Picture, first: int, last: in
         if ls < first - 1:            # a long edge: from its slot in the layer before
             y = dict(pic.slots[i])[first - 1]
             name = tex(nodes[e.src].name)
-            half = text_cm(name, "small") / 2 + 0.15
-            out.append(r"  \node[mcghost] at %s {$%s$};" % (xy((pic.xs[first - 1], y)), name))
+            half = text_cm(name, "small") / 2 + 0.2
+            out.append(r"  \node[mcghost, inner sep=3pt] at %s {$%s$};"
+                       % (xy((pic.xs[first - 1], y)), name))
             pts = [(pic.xs[first - 1] + half, y)] + [p for p in pts
                                                      if p[0] >= pic.right[first - 1] - eps]
         if ld > last:                 # leaves this part: a dashed stub to the next one
