@@ -304,3 +304,29 @@ def test_layout_boxes_hold_the_typeset_text(pdflatex) -> None:
         real = float(pt) / 72.27 * 2.54
         key = keys[int(n)]
         assert real <= items[key] + 0.05, (key, real, items[key])
+
+
+def test_a_graph_too_large_for_a_page_is_said_so_not_shrunk() -> None:
+    wide = graph("+".join(f"sin(x{i})*x{i + 1}" for i in range(30)), verify=False)
+    fragment = wide.to_latex()
+    assert r"\begin{tikzpicture}" not in fragment and "too many to draw" in fragment
+    assert r"\scalebox" not in fragment and r"\resizebox" not in fragment
+    whole = wide.to_latex(standalone=True)      # a page as large as the picture
+    paper = re.search(r"paperwidth=([0-9.]+)cm, paperheight=([0-9.]+)cm", whole)
+    pic = picture(wide)
+    assert float(paper.group(1)) >= pic.width and float(paper.group(2)) >= pic.height
+
+
+def test_deep_shared_graph_renders_in_linear_time() -> None:
+    """A DAG whose tree is exponential: the header names its operations instead of
+    printing the expression written out (which took minutes)."""
+    import time
+    x = sp.Symbol("x")
+    f = x
+    for _ in range(40):
+        f = sp.sin(f) + f ** 2
+    d = graph(f, verify=False, simplify=False)
+    start = time.perf_counter()
+    latex = d.to_latex()
+    assert time.perf_counter() - start < 20
+    assert "too large to print" in latex

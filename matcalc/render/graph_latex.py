@@ -18,8 +18,8 @@ import sympy as sp
 
 from ..rules.catalogue import RULES
 from .graph_common import GraphView, number, plugged_value, printable, put_values, view
-from .graph_tikz import (TIKZ_STYLES, fit_landscape, legend, picture_width, render_tikz,
-                         render_tikz_parts)
+from .graph_tikz import (TIKZ_STYLES, fit_landscape, legend, part_heights, picture,
+                         render_tikz, render_tikz_parts)
 from .latex import MatcalcLatexPrinter, escape, operand, tex, width
 
 if TYPE_CHECKING:
@@ -29,6 +29,10 @@ if TYPE_CHECKING:
 ROW_LIMIT = 62
 #: a picture wider than this (cm: the handouts' line, 6.3 in) is drawn in parts
 LINE_CM = 16.0
+#: a picture in more parts than this, or with a part taller than this (cm: the handouts'
+#: text height, less room for the header), is not drawn in a fragment: a sentence says so
+MAX_PARTS = 6
+PAGE_CM = 18.0
 #: between the parts of a picture drawn in parts
 CONTINUED = (r"\noindent{\small The graph continues below; dashed, on the left of each "
              r"part: the nodes (and the edges passing through) that it continues from.}")
@@ -164,7 +168,11 @@ def path_rows(g: GraphView) -> list[str]:
 
 
 def _header(d: "Derivation", g: GraphView) -> str:
-    head = r"Computation graph of $%s = %s$" % (tex(g.output), tex(g.written))
+    if printable(g.written):
+        head = r"Computation graph of $%s = %s$" % (tex(g.output), tex(g.written))
+    else:             # a DAG whose tree is too large to print: its operations say it
+        head = (r"Computation graph of $%s$ (%d operations, below; written out, the "
+                r"expression is too large to print)" % (tex(g.output), len(g.operations)))
     if g.point is not None:
         head += " at " + ", ".join(f"${tex(s)} = {_val(v)}$" for s, v in g.point.items())
     return head + "."
@@ -212,12 +220,18 @@ def render_graph_latex(d: "Derivation", standalone: bool = False, display: bool 
         return "$$\\begin{aligned}" + r" \\ ".join(rows) + "\\end{aligned}$$"
     packages = ["amsmath", "graphicx", "tikz"]
     caption = r"\par\nopagebreak\smallskip{\small %s}" % legend(d, g)
-    if standalone:    # a page wide enough for the picture at its natural size
-        wide = picture_width(d)
+    if standalone:    # a page wide and tall enough for the picture at its natural size
+        drawn = picture(d, g)
+        wide, high = drawn.width, drawn.height
         pictures = [r"\begin{center}", render_tikz(d), caption, r"\end{center}"]
     else:             # a fragment: parts that fit the line, never scaled down
         pictures = []
         parts = render_tikz_parts(d, LINE_CM)
+        if len(parts) > MAX_PARTS or any(h > PAGE_CM for h in part_heights(d, LINE_CM)):
+            parts, caption = [], ""
+            pictures = [r"\noindent{\small (The graph has %d nodes: too many to draw "
+                        r"legibly on a page; \texttt{matcalc graph --format dot} or "
+                        r"\texttt{--standalone} draws it whole.)}" % len(d.nodes)]
         for n, (tikz, wide) in enumerate(parts):
             if n:
                 pictures += ["", CONTINUED, r"\nopagebreak", ""]
@@ -236,10 +250,11 @@ def render_graph_latex(d: "Derivation", standalone: bool = False, display: bool 
         return (f"% needs \\usepackage{{{','.join(packages)}}}\n" + TIKZ_STYLES + "\n"
                 + "\n".join(body) + "\n")
     paper = max(21.0, wide + 4.0)
+    tall = max(29.7, high + 12.0)
     doc = [r"\documentclass{article}", r"\usepackage{amsmath}", r"\usepackage{amssymb}",
            r"\usepackage{graphicx}", r"\usepackage{tikz}",
-           r"\usepackage[paperwidth=%.1fcm, paperheight=29.7cm, hmargin=2cm, vmargin=2.5cm]"
-           r"{geometry}" % paper, r"\allowdisplaybreaks", TIKZ_STYLES,
+           r"\usepackage[paperwidth=%.1fcm, paperheight=%.1fcm, hmargin=2cm, vmargin=2.5cm]"
+           r"{geometry}" % (paper, tall), r"\allowdisplaybreaks", TIKZ_STYLES,
            r"\begin{document}", *body, r"\end{document}", ""]
     return "\n".join(doc)
 

@@ -523,6 +523,23 @@ def render_tikz_parts(d: "Derivation", available: float) -> list[tuple[str, floa
             for a, b in bands(pic, available)]
 
 
+def part_heights(d: "Derivation", available: float) -> list[float]:
+    """The heights (cm) of the parts ``render_tikz_parts`` draws (a part's boxes only)."""
+    pic = picture(d)
+    if pic.width <= available or (pic.width <= LANDSCAPE_CM
+                                  and pic.height <= LANDSCAPE_HEIGHT_CM):
+        return [pic.height]
+    out = []
+    for a, b in bands(pic, available):
+        boxes = [box for k, box in pic.nodes.items() if a - 1 <= pic.layer[k] <= b]
+        boxes += [box for i, bs in pic.labels.items() if a <= pic.layer[d.edges[i].dst] <= b
+                  for box in bs]
+        ys = [y for slots in pic.slots.values() for lyr, y in slots if a - 1 <= lyr <= b]
+        top = max([x.y1 for x in boxes] + ys)
+        out.append(top - min([x.y0 for x in boxes] + ys))
+    return out
+
+
 def fit_landscape(body: str, wide: float) -> str:
     """A part too wide for the line: on a landscape page of its own (pdflscape), scaled
     only when it is wider than that page too (the scale is written out as
