@@ -84,6 +84,10 @@ def test_renderers_never_use_an_analysis_record() -> None:
     assert bare.to_latex() == d.to_latex()
     assert bare.to_json() == d.to_json()
     assert bare.to_markdown() == d.to_markdown() and bare.to_dot() == d.to_dot()
+    # text and Markdown read the Steps alone: without the structure they are the same
+    steps_only = dataclasses.replace(d, nodes=(), edges=(), attachments={})
+    assert steps_only.to_text() == d.to_text()
+    assert steps_only.to_markdown() == d.to_markdown()
 
 
 def test_renderers_read_what_the_steps_say() -> None:
