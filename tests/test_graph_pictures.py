@@ -167,6 +167,7 @@ def test_no_edge_crosses_a_label_or_a_node(case) -> None:
     for i, e in enumerate(d.edges):
         (x0, y0), (x1, y1) = pic.edges[i][-2:]
         assert y0 == y1 and abs(x1 - pic.nodes[e.dst].x0) < 1e-9
+        assert pic.nodes[e.dst].y0 < y1 < pic.nodes[e.dst].y1     # the arrow meets the box
         above = pic.labels[i][0]
         assert above.y0 >= y1 and above.x1 <= x1 and above.x0 >= x0
 

@@ -307,7 +307,11 @@ def picture(d: "Derivation", g: GraphView | None = None) -> Picture:
     boxes: dict[int, Box] = {}
     for k in range(len(nodes)):
         x, y = xs[lay.layer[k]], ys_node[k]
-        boxes[k] = Box(x - node_w[k] / 2, y - node_h[k] / 2, x + node_w[k] / 2, y + node_h[k] / 2)
+        half = node_h[k] / 2
+        runs = [port_y[i] for i in incoming[k]]
+        if runs:          # tall enough for every arrow to end on its side
+            half = max(half, max(abs(r - y) for r in runs) + 0.15)
+        boxes[k] = Box(x - node_w[k] / 2, y - half, x + node_w[k] / 2, y + half)
     paths: dict[int, list[Point]] = {}
     label_boxes: dict[int, list[Box]] = {}
     ports: dict[int, Point] = {}
