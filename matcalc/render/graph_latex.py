@@ -3,11 +3,17 @@ r"""LaTeX and Markdown for a computation graph.
 LaTeX: the TikZ picture of the graph (forward values in blue, dJ/dn in red, every edge
 with its local derivative and the value it sends back), then ``align*`` blocks: the
 intermediate variables, the forward pass, the backward pass (one row per node, the rule
-in the tag, each local derivative on a row under it), the paths and the results.
+in the tag, each local derivative on a row under it), the paths and the results; all of
+it read off the Steps (``graph_common.view``). The forward pass puts each operand's value
+where its name stands (``plugged_tex``).
 ``standalone`` gives a complete article (amsmath, amssymb, tikz, graphicx: all in
-TeX Live's base, recommended and pictures collections); the fragment needs
-``\usepackage{amsmath,tikz}`` in the document. Markdown has the same sections with
-``$...$`` math and no picture (use ``--format dot`` or ``-o graph.svg`` for one).
+TeX Live's base, recommended and pictures collections) on a page as large as the
+picture; the fragment (handouts: a 6.3 in line) needs ``\usepackage{amsmath,graphicx,
+tikz}`` and, when its first line says so, ``pdflscape``: a picture is never scaled down,
+it is drawn whole when it fits the line, on a landscape page when it fits that, else in
+parts of whole layers (``graph_tikz.render_tikz_parts``); a graph too large even for that
+is named in a sentence instead. Markdown has the same sections with ``$...$`` math and no
+picture (use ``--format dot`` or ``-o graph.svg`` for one).
 """
 from __future__ import annotations
 
