@@ -40,8 +40,8 @@ class Derivation:
     options: Options = DEFAULT_OPTIONS
     shapes: dict[str, tuple] = field(default_factory=dict)
     layout: str = "numerator"
-    #: kind-specific data for renderers and the emitter: "graph" (the computation graph's
-    #: Analysis), "nodes", "edges" (kind graph), "program" (backprop: Program, BackwardPass)
+    #: kind-specific data for renderers and the emitter: "nodes", "edges" (kind graph: the
+    #: graph's structure, for pictures), "program" (backprop: Program, BackwardPass)
     attachments: dict[str, Any] = field(default_factory=dict)
     answer: sp.Basic | None = None
 
@@ -65,11 +65,6 @@ class Derivation:
     def edges(self) -> tuple:
         """A computation graph's edges (kind "graph"; empty otherwise)."""
         return tuple(self.attachments.get("edges", ()))
-
-    @property
-    def graph(self) -> Any:
-        """A computation graph's analysis (kind "graph"; None otherwise)."""
-        return self.attachments.get("graph")
 
     @property
     def program(self) -> Any:

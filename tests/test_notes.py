@@ -45,7 +45,7 @@ def test_sample_handout_builds_and_verifies() -> None:
     assert tex.count(r"\footnote{Verified numerically") == len(outcomes)
     assert "numerator layout" in tex
     packages = re.findall(r"\\usepackage\{([^}]*)\}", tex)
-    assert set(packages) <= {"amsmath", "amssymb", "bm", "graphicx", "tikz"}
+    assert set(packages) <= {"amsmath", "amssymb", "bm", "graphicx", "tikz", "pdflscape"}
 
 
 @pytest.mark.latex
@@ -64,7 +64,7 @@ def test_cli_writes_a_pdf(tmp_path: Path) -> None:
     r = notes_cli(tmp_path, sample_handout(), "-o", str(tmp_path / "h.pdf"))
     assert r.exit_code == 0, r.output
     assert (tmp_path / "h.pdf").read_bytes().startswith(b"%PDF")
-    assert "9 derivations in 4 sections, all verified numerically" in r.output
+    assert "11 derivations in 4 sections, all verified numerically" in r.output
 
 
 def test_cli_writes_tex_and_stdout(tmp_path: Path) -> None:

@@ -11,6 +11,7 @@ import sympy as sp
 
 from matcalc import graph
 from matcalc.engine.dag import substitute
+from matcalc.render.graph_common import view
 from matcalc.parse import make_symbol, parse, parse_assignments
 from worked_examples.graphs import GRAPH_EXAMPLES
 
@@ -30,24 +31,24 @@ def _close(got: sp.Basic, want: str) -> None:
 @pytest.mark.parametrize("example", GRAPH_EXAMPLES, ids=IDS)
 def test_matches_the_seed(example) -> None:
     d = _build(example)
-    a = d.graph
+    a = view(d)                                   # what the Steps say
     by_name = {n.name.name: n for n in d.nodes}
     for name, expr in example.nodes.items():
         assert name in by_name, f"no node {name}: {sorted(by_name)}"
         assert by_name[name].expr == parse(expr), (name, by_name[name].expr)
     for name, value in example.values.items():
-        got = a.values[by_name[name].index]
+        got = a.values[by_name[name].name]
         _close(got, value)
         if parse(value).is_Rational:
             assert got == parse(value)          # exact: rationals stay rationals
     for name, value in example.gradients.items():
-        k = by_name[name].index
+        k = by_name[name].name
         if a.values is not None:
-            _close(a.adjoints[k].value, value)
+            _close(a.adjoint_value(k), value)
         else:                                     # symbolic, in the graph's names
-            free = sorted(parse(value).free_symbols | a.shown[k].free_symbols,
+            free = sorted(parse(value).free_symbols | a.shown(k).free_symbols,
                           key=lambda s: s.name)
-            assert_same_function(a.shown[k], parse(value), free)
+            assert_same_function(a.shown(k), parse(value), free)
     defs = dict(parse_assignments(example.where)) if example.where else {}
     expand: dict = {}
     for g, e in defs.items():
@@ -57,7 +58,7 @@ def test_matches_the_seed(example) -> None:
         want = substitute(parse(answer), expand)
         assert_same_function(d.results[name], want, inputs)
     for name, count in example.paths.items():
-        assert a.paths[by_name[name].index].count == count
+        assert a.paths[by_name[name].name][1].count == count
     assert d.verification is not None and d.verification.status == "passed"
     assert d.verification.points >= 20
 

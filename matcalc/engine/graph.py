@@ -547,46 +547,69 @@ def path_value(path: Iterable[int], local_vals: Sequence[sp.Basic]) -> sp.Basic:
     return value
 
 
-# ----------------------------------------------------------------------------- analysis
+# ----------------------------------------------------------------------------- parts
 
-@dataclass
-class Analysis:
-    """Everything the renderers show about a graph, computed once by ``matcalc.graph``.
+# The graph kind writes its content as ordinary Steps (matcalc.kinds.graph); these records
+# are the structured parts of those Steps (``Step.parts``), the pieces a renderer lays out.
+# They hold expressions and numbers only: nothing in them needs the Graph to be read.
 
-    ``values``/``local_values`` are None without a point. ``adjoints[k]`` is the raw sum
-    of the backward pass; ``shown[k]`` the same dJ/dn with matcalc's own intermediate
-    names substituted back and tidied (the user's --where names are kept, as the notes
-    keep a and z: dL/dz = a - y); ``order`` is the backward pass's order; ``paths`` maps
-    each input to its paths and ``path_sums`` to their sum, written as ``shown``.
+@dataclass(frozen=True)
+class LocalTerm:
+    """One term dJ/dc * dc/dn of a backward-pass step: the edge n -> c.
+
+    ``operation`` is c's operation in the nodes' names (``3*v``), ``local`` the local
+    derivative dc/dn (in the nodes' names, by rule ``rule``), ``local_value`` its value
+    at the point (None without one); ``edge`` the edge's index in ``Derivation.edges``.
     """
 
-    graph: Graph
-    point: dict[sp.Symbol, sp.Basic] | None
-    values: list[sp.Basic] | None
-    local_values: list[sp.Basic] | None
-    adjoints: dict[int, Adjoint]
-    shown: dict[int, sp.Basic]
-    order: list[int]
-    paths: dict[int, Paths]
-    path_sums: dict[int, sp.Basic]
-    readable: dict[sp.Symbol, sp.Basic]
-    #: the expression as the user wrote it (unevaluated), for headers
-    written: sp.Basic | None = None
-    #: a small graph: ``shown`` is tidied and small enough to print; else it is a DAG
-    #: (printed through its raw sums)
-    tidy: bool = True
+    edge: int
+    consumer: sp.Symbol
+    operand: sp.Symbol
+    operation: sp.Basic
+    local: sp.Basic
+    rule: str
+    local_value: sp.Basic | None = None
+
+
+@dataclass(frozen=True)
+class AdjointPart:
+    """The equation of one backward-pass step: dJ/dn = sum over ``terms`` of
+    dJ/d(consumer) * local = the Step's ``result`` (tidied) = ``value`` at the point.
+
+    ``raw`` is the sum as accumulated, with large adjoints referred to by names (dJ_du);
+    ``tidy`` says whether the Step's result may be printed (small graphs), else renderers
+    print ``raw`` (linear in size). ``is_output``: dJ/dJ = 1, the start of the pass.
+    """
+
+    output: sp.Symbol
+    node: sp.Symbol
+    terms: tuple[LocalTerm, ...]
+    raw: sp.Basic
+    tidy: bool
+    value: sp.Basic | None = None
+    is_output: bool = False
+
+
+@dataclass(frozen=True)
+class PathPart:
+    """One path from the output back to an input: its nodes (output first), the local
+    derivatives along it (output end first) and their product's value at the point."""
+
+    route: tuple[sp.Symbol, ...]
+    factors: tuple[sp.Basic, ...]
+    value: sp.Basic | None = None
+
+
+@dataclass(frozen=True)
+class PathSumPart:
+    """The paths from ``output`` to ``input``: ``count`` in all, the first ``paths`` of
+    them listed (all of them when ``complete``); the Step's result is their sum."""
+
+    output: sp.Symbol
+    input: sp.Symbol
+    count: int
+    paths: tuple[PathPart, ...]
 
     @property
-    def output(self) -> Node:
-        return self.graph.nodes[self.graph.output]
-
-    def name(self, k: int) -> sp.Symbol:
-        return self.graph.nodes[k].name
-
-
-def route_names(a: Analysis, path: tuple[int, ...]) -> list[sp.Symbol]:
-    """The nodes along a path, output first."""
-    g = a.graph
-    if not path:
-        return [a.output.name]
-    return [g.nodes[g.edges[path[0]].dst].name] + [g.nodes[g.edges[e].src].name for e in path]
+    def complete(self) -> bool:
+        return len(self.paths) == self.count

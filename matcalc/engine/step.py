@@ -42,6 +42,11 @@ and the read-off are "rewrite" steps (the read-off: d f = tr(G^T dX) for every d
 df/dX = G); a backward-pass adjoint (``backprop_adjoint``) is a "derivative" step whose
 equation is dV = dL/dV = result. Steps without an ``equation`` read as their kind says.
 
+``parts`` are the structured pieces of the equation a step states, for renderers to lay
+out without recomputing anything (frozen records; the computation graph's are in
+:mod:`matcalc.engine.graph`: ``AdjointPart`` of a backward-pass step with its
+``LocalTerm``s, ``PathSumPart`` of a sum over paths).
+
 The final answer of a derivation is the ``result`` of its last top-level step: it is read
 off the steps, never computed by a second engine.
 """
@@ -97,6 +102,7 @@ class Step:
     variables: tuple[sp.Symbol, ...] = ()
     #: members stated equal in turn (see the module docstring); empty: read by the kind
     equation: tuple[Member, ...] = ()
+    parts: tuple[object, ...] = ()
 
     def walk(self) -> Iterator["Step"]:
         """This step and all its descendants, depth first, parents before children."""

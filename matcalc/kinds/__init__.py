@@ -84,7 +84,7 @@ KINDS: dict[str, Kind] = {k.name: k for k in (
          subject_types=(str, list), summary="the Jacobian of [f1, f2, ...], entry by entry",
          plugin="matcalc.kinds.multi:JACOBIAN"),
     Kind("graph", "matcalc.api:graph", "expr",
-         {"at": (str, dict), "where": (str, dict), "name": str}, packages=("graphicx", "tikz"),
+         {"at": (str, dict), "where": (str, dict), "name": str}, packages=("graphicx", "tikz", "pdflscape"),
          summary="a computation graph: forward values, backward pass, paths",
          plugin="matcalc.kinds.graph:PLUGIN"),
     Kind("backprop", "matcalc.api:backprop", "program", {"wrt": _VARS},

@@ -10,16 +10,15 @@ the inputs and simplified, are verified numerically like ``gradient``'s.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, Mapping, Union
 
 import sympy as sp
 
-from dataclasses import dataclass
-
 from ..engine.dag import as_basic, free_symbols, rebuild, substitute, tree_size
-from ..engine.graph import (Analysis, Graph, backward, backward_order, build_graph,
-                            count_paths, forward, local_values, path_product, paths_to,
-                            route_names)
+from ..engine.graph import (Adjoint, AdjointPart, Graph, LocalTerm, PathPart, PathSumPart,
+                            Paths, backward, backward_order, build_graph, count_paths, forward,
+                            local_values, path_product, path_value, paths_to)
 from ..engine.intermediates import Intermediates
 from ..engine.simplify import simplify_step
 from ..engine.solver import short
@@ -40,6 +39,36 @@ TIDY_MAX_OPS = 40
 TIDY_MAX_SIZE = 60
 #: Seconds allowed for tidying one dJ/dn.
 TIDY_SECONDS = 0.25
+
+
+@dataclass
+class _Analysis:
+    """What ``graph`` computes before writing the Steps (never stored on the Derivation:
+    the Steps carry everything renderers show, see :mod:`matcalc.engine.graph`'s parts).
+
+    ``values``/``local_values`` are None without a point. ``adjoints[k]`` is the raw sum
+    of the backward pass; ``shown[k]`` the same dJ/dn with matcalc's own intermediate
+    names substituted back and tidied (the user's --where names are kept, as the notes
+    keep a and z: dL/dz = a - y); ``order`` is the backward pass's order; ``paths`` maps
+    each input to its paths and ``path_sums`` to their sum, written as ``shown``;
+    ``tidy``: a small graph, whose ``shown`` forms are printed (else the raw sums).
+    """
+
+    graph: Graph
+    point: dict[sp.Symbol, sp.Basic] | None
+    values: list[sp.Basic] | None
+    local_values: list[sp.Basic] | None
+    adjoints: dict[int, Adjoint]
+    shown: dict[int, sp.Basic]
+    order: list[int]
+    paths: dict[int, Paths]
+    path_sums: dict[int, sp.Basic]
+    written: sp.Basic
+    tidy: bool = True
+
+    @property
+    def out(self) -> sp.Symbol:
+        return self.graph.nodes[self.graph.output].name
 
 
 def _tidy(expr: sp.Basic, small: bool) -> sp.Basic:
@@ -201,8 +230,8 @@ def build(p: Problem) -> Built:
         else:
             path_sums[k] = shown[k]
 
-    analysis = Analysis(g, point, values, lvals, adjoints, shown, order, paths, path_sums,
-                        readable, structure, small)
+    analysis = _Analysis(g, point, values, lvals, adjoints, shown, order, paths, path_sums,
+                         structure, small)
     inputs = [g.nodes[k].name for k in g.inputs]
     expand = dict(inter.expanded) if inter is not None else {}
     steps = _steps(analysis, full, expand, opts)
@@ -212,8 +241,7 @@ def build(p: Problem) -> Built:
     answer = (results[inputs[0].name] if len(inputs) == 1 else
               sp.ImmutableMatrix([[results[x.name] for x in inputs]]))
     return Built("graph", p.text, full, tuple(inputs), tuple(steps), results, answer,
-                 attachments={"nodes": tuple(g.nodes), "edges": tuple(g.edges),
-                              "graph": analysis})
+                 attachments={"nodes": tuple(g.nodes), "edges": tuple(g.edges)})
 
 
 def check(p: Problem, built: Built):
@@ -250,20 +278,27 @@ def _final_of(steps: list[Step], var: sp.Symbol, shown: sp.Basic,
     return substitute(shown, expand)
 
 
-def _steps(a: Analysis, full: sp.Basic, expand: dict[sp.Symbol, sp.Basic],
+def _steps(a: _Analysis, full: sp.Basic, expand: dict[sp.Symbol, sp.Basic],
            opts: Options) -> list[Step]:
+    """The graph kind's Steps: the graph (its definitions the operations), the forward
+    pass (its definitions every node's value: the inputs in the order given, then the
+    operations in evaluation order), the backward pass (one child per node, each with an
+    ``AdjointPart``), one sum over paths per input (a ``PathSumPart``), then per input
+    the substitution of --where names and the simplify step."""
     g = a.graph
-    out = a.output.name
+    out = a.out
     ops = [n for n in g.nodes if not n.is_input]
-    steps = [Step("computation_graph", "define", full, out,
+    steps = [Step("computation_graph", "define", a.written, out,
                   f"One node per elementary operation ({len(ops)} operation"
                   f"{'s' if len(ops) != 1 else ''} on {len(g.inputs)} input"
                   f"{'s' if len(g.inputs) != 1 else ''}); a sub-expression used twice is "
                   "one node.", definitions=tuple((n.name, n.expr) for n in ops))]
-    if a.values is not None:
-        steps.append(Step("forward_pass", "define", full, a.values[g.output],
+    if a.values is not None and a.point is not None:
+        values = [(s, a.point[s]) for s in a.point]
+        values += [(n.name, a.values[n.index]) for n in ops]
+        steps.append(Step("forward_pass", "define", a.written, a.values[g.output],
                           "Forward pass: evaluate the nodes in order, inputs first.",
-                          definitions=tuple((n.name, a.values[n.index]) for n in g.nodes)))
+                          definitions=tuple(values)))
     backward_steps = [adjoint_step(a, k) for k in a.order]
     inputs = [g.nodes[k].name for k in g.inputs]
     steps.append(Step("backward_pass", "derivative", out,
@@ -280,11 +315,15 @@ def _steps(a: Analysis, full: sp.Basic, expand: dict[sp.Symbol, sp.Basic],
         listed = ("" if p.complete else
                   f" (the first {len(p.paths)} of {p.count} paths are listed; the backward "
                   "pass sums all of them)")
-        routes = "; ".join(" -> ".join(str(n) for n in route_names(a, path)) for path in p.paths)
+        routes = "; ".join(" -> ".join(str(n) for n in route_names(g, path)) for path in p.paths)
+        part = PathSumPart(out, x, p.count, tuple(
+            PathPart(tuple(route_names(g, path)), tuple(g.edges[e].local for e in path),
+                     path_value(path, a.local_values) if a.local_values is not None else None)
+            for path in p.paths))
         steps.append(Step("path_sum", "rewrite", shown_sum, a.path_sums[k],
                           f"{_d(out, x)}: {p.count} path{'s' if p.count != 1 else ''} from "
                           f"{out} to {x} ({routes}); multiply the local derivatives along "
-                          f"each path and add{listed}.", x))
+                          f"each path and add{listed}.", x, parts=(part,)))
     for k in g.inputs:
         x = g.nodes[k].name
         raw = a.shown[k]
@@ -300,19 +339,28 @@ def _steps(a: Analysis, full: sp.Basic, expand: dict[sp.Symbol, sp.Basic],
     return steps
 
 
-def adjoint_step(a: Analysis, k: int) -> Step:
+def route_names(g: Graph, path: tuple[int, ...]) -> list[sp.Symbol]:
+    """The nodes along a path, output first."""
+    if not path:
+        return [g.nodes[g.output].name]
+    return [g.nodes[g.edges[path[0]].dst].name] + [g.nodes[g.edges[e].src].name for e in path]
+
+
+def adjoint_step(a: _Analysis, k: int) -> Step:
     """dJ/dn as a Step: 'variable' for the output (dJ/dJ = 1), 'chain' for one consumer,
     'total_derivative' for several (the sum over the paths); the local derivatives from
-    the rule engine are its children."""
+    the rule engine are its children, its ``AdjointPart`` the equation's pieces."""
     g = a.graph
-    out = a.output.name
+    out = a.out
     n = g.nodes[k].name
+    adj = a.adjoints[k]
     if k == g.output:
+        part = AdjointPart(out, out, (), sp.S.One, True, adj.value, is_output=True)
         return Step("variable", "derivative", out, sp.S.One,
-                    f"Start the backward pass: {_d(out, out)} = 1.", out)
+                    f"Start the backward pass: {_d(out, out)} = 1.", out, parts=(part,))
     # a big graph's dJ/dn in the inputs is a DAG: describe it by its bounded raw sum
-    written = a.shown if a.tidy else {j: adj.raw for j, adj in a.adjoints.items()}
-    edges = [g.edges[e] for e in a.adjoints[k].edges]
+    written = a.shown if a.tidy else {j: adj_.raw for j, adj_ in a.adjoints.items()}
+    edges = [g.edges[e] for e in adj.edges]
     formula = " + ".join(
         f"{_d(out, g.nodes[e.dst].name)} * {_d(g.nodes[e.dst].name, n)}" if e.dst != g.output
         else f"d/d{n} ({_fmt(g.nodes[e.dst].expr)})" for e in edges)
@@ -322,11 +370,15 @@ def adjoint_step(a: Analysis, k: int) -> Step:
     members = [_d(out, n), formula, terms, _fmt(written[k])]
     text = " = ".join(m for i, m in enumerate(members) if i == 0 or m != members[i - 1])
     if a.values is not None:
-        text += f"; at the point: {_fmt(a.adjoints[k].value)}"
+        text += f"; at the point: {_fmt(adj.value)}"
     if len(edges) > 1:
         rule = "total_derivative"
         text += f" (sum over the {len(edges)} edges out of {n}: {n} is used {len(edges)} times)"
     else:
         rule = "chain"
+    part = AdjointPart(out, n, tuple(
+        LocalTerm(i, g.nodes[e.dst].name, n, g.nodes[e.dst].expr, e.local, e.rule,
+                  a.local_values[i] if a.local_values is not None else None)
+        for i, e in zip(adj.edges, edges)), adj.raw, a.tidy, adj.value)
     return Step(rule, "derivative", out, a.shown[k], text + ".", n,
-                tuple(e.step for e in edges))
+                tuple(e.step for e in edges), parts=(part,))

@@ -1,17 +1,23 @@
-"""What every computation-graph renderer needs: numbers at the point, size guards, layers.
+"""What every computation-graph renderer needs: the graph read off its Steps, numbers at
+the point, size guards, and the layered layout of the picture.
 
-Renderers of kind "graph" (text, Markdown, LaTeX, JSON, DOT, TikZ) read the ``Analysis``
-that ``matcalc.graph`` stored on the Derivation; nothing here differentiates.
+Renderers of kind "graph" (text, Markdown, LaTeX, JSON, DOT, TikZ) read the Steps that
+``matcalc.graph`` wrote (``view`` collects them once: the computation_graph step's
+definitions, the forward pass's values, each backward step's ``AdjointPart``, each
+input's ``PathSumPart``) and, for pictures only, the structure in ``Derivation.nodes`` /
+``Derivation.edges``. Nothing here differentiates or simplifies.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable
+import re
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Callable, Sequence
 
 import sympy as sp
 
 from ..engine.dag import tree_size
-from ..engine.graph import Analysis, Edge
+from ..engine.graph import AdjointPart, Edge, Node, PathSumPart
+from ..engine.step import Step
 
 if TYPE_CHECKING:
     from ..derivation import Derivation
@@ -20,10 +26,77 @@ if TYPE_CHECKING:
 PRINT_MAX = 400
 
 
-def analysis(d: "Derivation") -> Analysis:
-    if d.graph is None:
+@dataclass
+class GraphView:
+    """A computation graph as its Steps state it, indexed by node name.
+
+    ``operations``: name -> operation in the operands' names, in evaluation order;
+    ``inputs`` sorted by name (``Derivation.wrt``); ``point``: input -> value, in the
+    order given (None without a point); ``values``: every node's forward value;
+    ``order``: the backward pass's nodes; ``adjoints``: name -> (its Step, its part);
+    ``paths``: input -> (the path_sum Step, its part); ``local_values``: edge index ->
+    the local derivative's value at the point (from the backward steps' terms).
+    """
+
+    output: sp.Symbol
+    written: sp.Basic
+    operations: dict[sp.Symbol, sp.Basic]
+    inputs: tuple[sp.Symbol, ...]
+    point: dict[sp.Symbol, sp.Basic] | None
+    values: dict[sp.Symbol, sp.Basic] | None
+    order: list[sp.Symbol]
+    adjoints: dict[sp.Symbol, tuple[Step, AdjointPart]]
+    paths: dict[sp.Symbol, tuple[Step, PathSumPart]]
+    local_values: dict[int, sp.Basic] = field(default_factory=dict)
+
+    def adjoint_value(self, n: sp.Symbol) -> sp.Basic | None:
+        """dJ/dn at the point (None without one)."""
+        return self.adjoints[n][1].value
+
+    def shown(self, n: sp.Symbol) -> sp.Basic:
+        """dJ/dn as the renderers print it: the step's tidied result for small graphs,
+        else the raw sum (whose large parts are names dJ_du of earlier adjoints), so
+        printing stays linear."""
+        step, part = self.adjoints[n]
+        if not part.tidy:
+            return part.raw
+        return step.result if printable(step.result) else part.raw
+
+
+def view(d: "Derivation") -> GraphView:
+    """Read a graph Derivation's Steps once (a ValueError when it is not one)."""
+    graph_step = forward_step = backward_step = None
+    path_steps: list[Step] = []
+    for s in d.steps:
+        if s.rule == "computation_graph":
+            graph_step = s
+        elif s.rule == "forward_pass":
+            forward_step = s
+        elif s.rule == "backward_pass":
+            backward_step = s
+        elif s.rule == "path_sum":
+            path_steps.append(s)
+    if graph_step is None or backward_step is None:
         raise ValueError("not a computation graph (use matcalc.graph)")
-    return d.graph
+    inputs = tuple(d.wrt)
+    point = values = None
+    if forward_step is not None:
+        values = dict(forward_step.definitions)
+        point = {s: v for s, v in forward_step.definitions if s in set(inputs)}
+    adjoints: dict[sp.Symbol, tuple[Step, AdjointPart]] = {}
+    local_values: dict[int, sp.Basic] = {}
+    for s in backward_step.children:
+        part = next(p for p in s.parts if isinstance(p, AdjointPart))
+        adjoints[part.node] = (s, part)
+        for t in part.terms:
+            if t.local_value is not None:
+                local_values[t.edge] = t.local_value
+    paths = {}
+    for s in path_steps:
+        part = next(p for p in s.parts if isinstance(p, PathSumPart))
+        paths[part.input] = (s, part)
+    return GraphView(graph_step.result, graph_step.expr, dict(graph_step.definitions),
+                     inputs, point, values, list(adjoints), adjoints, paths, local_values)
 
 
 def printable(expr: sp.Basic) -> bool:
@@ -58,31 +131,46 @@ def approx(v: sp.Basic) -> str:
         return str(v)
 
 
-def plugged(a: Analysis, k: int) -> sp.Basic:
-    """Node k's operation with its operands' values put in, unevaluated: 3*2 for u = b*c.
-    Values that are not rational go in as 6-digit decimals (ln(sigma(1)) would not help)."""
-    g = a.graph
-    n = g.nodes[k]
-    values = {}
-    for j in n.operands:
-        v = a.values[j]  # type: ignore[index]
-        values[g.nodes[j].name] = v if v.is_Rational else sp.Float(float(v.evalf(15)), 6)
-    with sp.evaluate(False):
-        return n.expr.xreplace(values)
+def plugged_value(v: sp.Basic) -> sp.Basic:
+    """A value as it is put into an operation: rationals as they are, anything else as a
+    6-digit decimal (ln(sigma(1)) would not help)."""
+    return v if v.is_Rational else sp.Float(float(v.evalf(15)), 6)
 
 
-def shown(a: Analysis, k: int) -> sp.Basic:
-    """dJ/dn as the renderers print it: tidied for small graphs, else the raw sum (whose
-    large parts are names dJ_du of earlier adjoints), so printing stays linear."""
-    if not a.tidy:
-        return a.adjoints[k].raw
-    e = a.shown[k]
-    return e if printable(e) else a.adjoints[k].raw
+def put_values(printed: str, names: dict[sp.Symbol, str], values: dict[sp.Symbol, str],
+               latex: bool = False) -> str:
+    """The printed operation ``printed`` with each operand's printed name replaced by its
+    printed value where it stands, so the numbers come in the order of the symbols
+    (v = b + u - y = -4 + 1 - (-6)). ``names``: operand -> its printed name; ``values``:
+    operand -> its printed value. A value goes in parentheses when it would otherwise
+    read differently: a negative value anywhere but at the start, or as the base of a
+    power; a fraction (or a number with an exponent) as a base or after a product,
+    division or power sign (1.28403*(1/2))."""
+    if not names:
+        return printed
+    by_text = {text: sym for sym, text in names.items()}
+    pattern = re.compile("|".join(r"(?<![\\A-Za-z0-9_])" + re.escape(t) + r"(?![A-Za-z0-9_])"
+                                  for t in sorted(by_text, key=len, reverse=True)))
+
+    def replace(m: re.Match) -> str:
+        text = values[by_text[m.group(0)]]
+        before = printed[:m.start()].rstrip()
+        after = printed[m.end():].lstrip()
+        base = after.startswith("^") or after.startswith("**")
+        negative = text.startswith("-")
+        compound = any(c in text for c in ("/", "e", "^", "frac", "cdot"))
+        if (negative and (before or base)) or (
+                compound and (base or before.endswith(("/", "*", "^")))):
+            if latex and any(c in text for c in ("frac", "^")):
+                return r"\left(" + text + r"\right)"
+            return "(" + text + ")"
+        return text
+    return pattern.sub(replace, printed)
 
 
-def edge_label(a: Analysis, e: Edge) -> tuple[sp.Symbol, sp.Symbol]:
+def edge_label(g_nodes: Sequence[Node], e: Edge) -> tuple[sp.Symbol, sp.Symbol]:
     """(consumer, operand) names: the edge's local derivative is d consumer / d operand."""
-    return a.graph.nodes[e.dst].name, a.graph.nodes[e.src].name
+    return g_nodes[e.dst].name, g_nodes[e.src].name
 
 
 # ----------------------------------------------------------------------------- layout
@@ -97,6 +185,19 @@ class Layout:
     rows: dict[int, float]
     bends: dict[int, list[tuple[int, float]]]
     height: int
+
+
+class _Structure:
+    """Nodes and edges with each node's edge lists (in and out), for the layout."""
+
+    def __init__(self, nodes: Sequence[Node], edges: Sequence[Edge]) -> None:
+        self.nodes = list(nodes)
+        self.edges = list(edges)
+        self.out_edges: list[list[int]] = [[] for _ in self.nodes]
+        self.in_edges: list[list[int]] = [[] for _ in self.nodes]
+        for i, e in enumerate(self.edges):
+            self.out_edges[e.src].append(i)
+            self.in_edges[e.dst].append(i)
 
 
 #: Layouts with at most this many slots get the crossing-reducing swaps (quadratic).
@@ -136,12 +237,13 @@ def _transpose(columns: list[list], pos: dict, right_of, rounds: int = 8) -> Non
             return
 
 
-def layered(a: Analysis, sweeps: int = 8) -> Layout:
+def layered(nodes: Sequence[Node], edges: Sequence[Edge], sweeps: int = 8) -> Layout:
     """A left-to-right layered layout (Sugiyama style): every operation one layer right
     of its furthest operand (longest path); an input one layer left of its first user;
     a long edge bent through a slot of its own in each layer it crosses; rows ordered by
-    the barycentre of the neighbours (sweeps both ways), so that edges rarely cross."""
-    g = a.graph
+    the barycentre of the neighbours (sweeps both ways), so that edges rarely cross.
+    ``nodes`` in evaluation order (``Derivation.nodes``), ``edges`` by index."""
+    g = _Structure(nodes, edges)
     layer: dict[int, int] = {}
     for n in g.nodes:
         layer[n.index] = 0 if n.is_input else 1 + max(layer[k] for k in n.operands)

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import sympy as sp
 
-from .graph_common import analysis, approx, printable, shown
+from .graph_common import approx, printable, view
 from .text import show
 
 if TYPE_CHECKING:
@@ -35,9 +35,8 @@ def _value(v: sp.Basic) -> str:
 
 
 def render_dot(d: "Derivation") -> str:
-    a = analysis(d)
-    g = a.graph
-    out_name = a.output.name
+    g = view(d)
+    out_name = g.output
     lines = [f"// {out_name} = {d.input}",
              "digraph computation_graph {",
              "  rankdir=LR;",
@@ -45,16 +44,16 @@ def render_dot(d: "Derivation") -> str:
              '  node [shape=box, style="rounded,filled", fillcolor="#eef3fb", '
              'fontname="Helvetica", fontsize=12];',
              '  edge [color="#1f4e8c", fontname="Helvetica", fontsize=10, arrowsize=0.8];']
-    for n in g.nodes:
+    for n in d.nodes:
         rows = [_html(str(n.name) if n.is_input else f"{n.name} = {show(n.expr)}")]
-        if a.values is not None:
-            rows.append(f'<font color="#1f4e8c">= {_html(_value(a.values[n.index]))}</font>')
-        if n.index != g.output:
+        if g.values is not None:
+            rows.append(f'<font color="#1f4e8c">= {_html(_value(g.values[n.name]))}</font>')
+        if n.name != out_name:
             grad = None
-            if a.values is not None:
-                grad = _value(a.adjoints[n.index].value)
+            if g.values is not None:
+                grad = _value(g.adjoint_value(n.name))
             else:
-                s = shown(a, n.index)
+                s = g.shown(n.name)
                 if printable(s) and len(show(s)) <= MAX_SYMBOLIC:
                     grad = show(s)
             if grad is not None:
@@ -63,17 +62,17 @@ def render_dot(d: "Derivation") -> str:
         attrs = [f"label={label}"]
         if n.is_input:
             attrs.append('fillcolor="#f2f2f2"')
-        if n.index == g.output:
+        if n.name == out_name:
             attrs.append("penwidth=2")
         lines.append(f"  {quote(str(n.name))} [{', '.join(attrs)}];")
-    for i, e in enumerate(g.edges):
-        dst, src = g.nodes[e.dst].name, g.nodes[e.src].name
+    for i, e in enumerate(d.edges):
+        dst, src = d.nodes[e.dst].name, d.nodes[e.src].name
         text = f"d{dst}/d{src} = {show(e.local)}"
         rows = [_html(text)]
-        if a.local_values is not None:
+        if i in g.local_values:
             if not e.local.is_Number:
-                rows[0] += " = " + _html(_value(a.local_values[i]))
-            back = a.adjoints[e.dst].value * a.local_values[i]
+                rows[0] += " = " + _html(_value(g.local_values[i]))
+            back = g.adjoint_value(dst) * g.local_values[i]
             rows.append(f'<font color="#b22222">back: {_html(_value(back))}</font>')
         lines.append(f"  {quote(str(src))} -> {quote(str(dst))} "
                      f"[label=<{'<br/>'.join(rows)}>];")

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 import sympy as sp
 
 from ..engine.step import Step
-from .graph_common import analysis, shown
+from .graph_common import view
 from .json import nest_steps
 from .latex import tex
 from .naming import Namer
@@ -57,12 +57,12 @@ def _step_latex(s: Step, shrink) -> str:
 
 
 def graph_dict(d: "Derivation") -> dict:
-    from ..engine.graph import route_names
+    """The graph's JSON object (see the module docstring), read off the Steps; ``nodes``
+    and ``edges`` add the graph's structure from ``Derivation.nodes``/``edges``."""
     from .json import _numpy, _title, _verification, _version
-    a = analysis(d)
-    g = a.graph
+    g = view(d)
     results_raw = list(d.results.items())
-    namer = Namer([e for _, e in results_raw] + [shown(a, k) for k in g.inputs]
+    namer = Namer([e for _, e in results_raw] + [g.shown(x) for x in g.inputs]
                   + [s.expr for s in d.steps] + [s.result for s in d.steps])
     shrink = namer.shrink
 
@@ -73,46 +73,47 @@ def graph_dict(d: "Derivation") -> dict:
         return None if v is None else to_syntax(v)
 
     nodes = []
-    for n in g.nodes:
+    for n in d.nodes:
         nodes.append({
             "name": n.name.name,
             "op": n.op,
             "expression": to_syntax(n.expr),
             "latex": tex(n.expr),
-            "operands": [g.nodes[k].name.name for k in n.operands],
-            "value": val(a.values[n.index]) if a.values is not None else None,
-            "value_float": _float(a.values[n.index]) if a.values is not None else None,
-            "gradient": syn(shown(a, n.index)),
-            "gradient_value": val(a.adjoints[n.index].value),
+            "operands": [d.nodes[k].name.name for k in n.operands],
+            "value": val(g.values[n.name]) if g.values is not None else None,
+            "value_float": _float(g.values[n.name]) if g.values is not None else None,
+            "gradient": syn(g.shown(n.name)),
+            "gradient_value": val(g.adjoint_value(n.name)),
         })
     edges = []
-    for i, e in enumerate(g.edges):
-        back = None
-        if a.local_values is not None:
-            back = a.adjoints[e.dst].value * a.local_values[i]
+    for i, e in enumerate(d.edges):
+        back = local = None
+        if i in g.local_values:
+            local = g.local_values[i]
+            back = g.adjoint_value(d.nodes[e.dst].name) * local
         edges.append({
-            "from": g.nodes[e.src].name.name,
-            "to": g.nodes[e.dst].name.name,
+            "from": d.nodes[e.src].name.name,
+            "to": d.nodes[e.dst].name.name,
             "local_derivative": to_syntax(e.local),
             "latex": tex(e.local),
             "rule": e.rule,
-            "value": val(a.local_values[i]) if a.local_values is not None else None,
+            "value": val(local),
             "backward": val(back),
         })
     results: dict[str, Any] = {}
-    for k, (name, expr) in zip(g.inputs, results_raw):
+    for x, (name, expr) in zip(g.inputs, results_raw):
         results[name] = {"result": syn(expr), "latex": tex(shrink(expr)), "numpy": _numpy(expr),
-                         "graph_form": syn(shown(a, k)),
-                         "value": val(a.adjoints[k].value),
-                         "value_float": _float(a.adjoints[k].value)}
+                         "graph_form": syn(g.shown(x)),
+                         "value": val(g.adjoint_value(x)),
+                         "value_float": _float(g.adjoint_value(x))}
     paths = {}
-    for k in g.inputs:
-        p = a.paths[k]
-        paths[g.nodes[k].name.name] = {
+    for x in g.inputs:
+        step, p = g.paths[x]
+        paths[x.name] = {
             "count": p.count,
-            "listed": [[s.name for s in route_names(a, path)] for path in p.paths],
-            "products": [[to_syntax(g.edges[e].local) for e in path] for path in p.paths],
-            "sum": syn(a.path_sums[k]),
+            "listed": [[s.name for s in path.route] for path in p.paths],
+            "products": [[to_syntax(f) for f in path.factors] for path in p.paths],
+            "sum": syn(step.result),
         }
 
     def step_dict(s: Step) -> dict:
@@ -131,13 +132,13 @@ def graph_dict(d: "Derivation") -> dict:
         "wrt": [str(w) for w in d.wrt],
         "shapes": {},
         "layout": d.layout,
-        "output": a.output.name.name,
-        "point": ({s.name: to_syntax(v) for s, v in a.point.items()}
-                  if a.point is not None else None),
+        "output": g.output.name,
+        "point": ({s.name: to_syntax(v) for s, v in g.point.items()}
+                  if g.point is not None else None),
         "results": results,
         "nodes": nodes,
         "edges": edges,
-        "backward_order": [g.nodes[k].name.name for k in a.order],
+        "backward_order": [n.name for n in g.order],
         "paths": paths,
         "steps": nest_steps(step_dict, tuple(roots)),
         "definitions": [[str(n), to_syntax(e)] for n, e in namer.where()],

@@ -3,11 +3,17 @@ r"""LaTeX and Markdown for a computation graph.
 LaTeX: the TikZ picture of the graph (forward values in blue, dJ/dn in red, every edge
 with its local derivative and the value it sends back), then ``align*`` blocks: the
 intermediate variables, the forward pass, the backward pass (one row per node, the rule
-in the tag, each local derivative on a row under it), the paths and the results.
+in the tag, each local derivative on a row under it), the paths and the results; all of
+it read off the Steps (``graph_common.view``). The forward pass puts each operand's value
+where its name stands (``plugged_tex``).
 ``standalone`` gives a complete article (amsmath, amssymb, tikz, graphicx: all in
-TeX Live's base, recommended and pictures collections); the fragment needs
-``\usepackage{amsmath,tikz}`` in the document. Markdown has the same sections with
-``$...$`` math and no picture (use ``--format dot`` or ``-o graph.svg`` for one).
+TeX Live's base, recommended and pictures collections) on a page as large as the
+picture; the fragment (handouts: a 6.3 in line) needs ``\usepackage{amsmath,graphicx,
+tikz}`` and, when its first line says so, ``pdflscape``: a picture is never scaled down,
+it is drawn whole when it fits the line, on a landscape page when it fits that, else in
+parts of whole layers (``graph_tikz.render_tikz_parts``); a graph too large even for that
+is named in a sentence instead. Markdown has the same sections with ``$...$`` math and no
+picture (use ``--format dot`` or ``-o graph.svg`` for one).
 """
 from __future__ import annotations
 
@@ -16,19 +22,26 @@ from typing import TYPE_CHECKING
 
 import sympy as sp
 
-from ..engine.graph import Analysis
 from ..rules.catalogue import RULES
-from .graph_common import analysis, number, plugged, printable, shown
-from .graph_tikz import TIKZ_STYLES, picture_width, render_tikz
-from .latex import escape, operand, tex, width
+from .graph_common import GraphView, number, plugged_value, printable, put_values, view
+from .graph_tikz import (TIKZ_STYLES, fit_landscape, legend, part_heights, picture,
+                         render_tikz, render_tikz_parts)
+from .latex import MatcalcLatexPrinter, escape, operand, tex, width
 
 if TYPE_CHECKING:
     from ..derivation import Derivation
 
 #: estimated characters per row of an align* before its members go on rows of their own
 ROW_LIMIT = 62
-#: a picture wider than this (cm) is scaled to the line width
+#: a picture wider than this (cm: the handouts' line, 6.3 in) is drawn in parts
 LINE_CM = 16.0
+#: a picture in more parts than this, or with a part taller than this (cm: the handouts'
+#: text height, less room for the header), is not drawn in a fragment: a sentence says so
+MAX_PARTS = 6
+PAGE_CM = 18.0
+#: between the parts of a picture drawn in parts
+CONTINUED = (r"\noindent{\small The graph continues below; dashed, on the left of each "
+             r"part: the nodes (and the edges passing through) that it continues from.}")
 
 
 def _title(rule: str) -> str:
@@ -83,65 +96,70 @@ def _align(rows: list[str]) -> str:
     return "\\begin{align*}\n" + " \\\\\n".join(rows) + "\n\\end{align*}"
 
 
-def backward_rows(a: Analysis) -> list[str]:
-    g = a.graph
-    out = a.output.name
+def plugged_tex(g: GraphView, name: sp.Symbol) -> str:
+    r"""The operation with its operands' values in place of their names, products with a
+    dot (3 \cdot 2 for u = bc), the numbers in the order of the symbols."""
+    expr = g.operations[name]
+    operands = [s for s in g.values if s in expr.free_symbols] if g.values else []
+    dotted = MatcalcLatexPrinter({"mul_symbol": "dot"}).doprint(expr)
+    return put_values(dotted, {s: tex(s) for s in operands},
+                      {s: tex(plugged_value(g.values[s])) for s in operands}, latex=True)
+
+
+def backward_rows(g: GraphView) -> list[str]:
+    out = g.output
     rows: list[str] = []
     count = 0
-    for k in a.order:
-        if k == g.output:
+    for n in g.order:
+        step, part = g.adjoints[n]
+        if part.is_output:
             continue
         count += 1
-        n = g.nodes[k].name
-        edges = [(i, g.edges[i]) for i in a.adjoints[k].edges]
-        if len(edges) == 1 and edges[0][1].dst == g.output:
-            i, e = edges[0]
-            members = [_d(out, n), _op(n, g.nodes[e.dst].expr), tex(e.local)]
-            if a.values is not None and not e.local.is_Number:
-                members.append(_val(a.adjoints[k].value))
-            rows += _rows(members, f"({count}) {_title(e.rule)}")
+        terms_ = part.terms
+        if len(terms_) == 1 and terms_[0].consumer == out:
+            t = terms_[0]
+            members = [_d(out, n), _op(n, t.operation), tex(t.local)]
+            if part.value is not None and not t.local.is_Number:
+                members.append(_val(part.value))
+            rows += _rows(members, f"({count}) {_title(t.rule)}")
             continue
-        formula = " + ".join(_d(out, g.nodes[e.dst].name) + _d(g.nodes[e.dst].name, n)
-                             if e.dst != g.output else _op(n, g.nodes[e.dst].expr)
-                             for _, e in edges)
-        terms = " + ".join((_factor(tex(shown(a, e.dst))) + r" \cdot " if e.dst != g.output
-                            else "") + _factor(tex(e.local)) for _, e in edges)
-        members = [_d(out, n), formula, terms, tex(shown(a, k))]
-        if a.values is not None:
-            at = " + ".join((_factor(_approx(a.adjoints[e.dst].value)) + r" \cdot "
-                             if e.dst != g.output else "") + _factor(_approx(a.local_values[i]))
-                            for i, e in edges)
+        formula = " + ".join(_d(out, t.consumer) + _d(t.consumer, n)
+                             if t.consumer != out else _op(n, t.operation) for t in terms_)
+        terms = " + ".join((_factor(tex(g.shown(t.consumer))) + r" \cdot " if t.consumer != out
+                            else "") + _factor(tex(t.local)) for t in terms_)
+        members = [_d(out, n), formula, terms, tex(g.shown(n))]
+        if part.value is not None:
+            at = " + ".join((_factor(_approx(g.adjoint_value(t.consumer))) + r" \cdot "
+                             if t.consumer != out else "") + _factor(_approx(t.local_value))
+                            for t in terms_)
             if at != terms:
-                members += [at, _val(a.adjoints[k].value)]
-        tag = (f"({count}) chain rule" if len(edges) == 1 else
-               f"({count}) total derivative: {len(edges)} paths")
+                members += [at, _val(part.value)]
+        tag = (f"({count}) chain rule" if len(terms_) == 1 else
+               f"({count}) total derivative: {len(terms_)} paths")
         rows += _rows(members, tag)
-        for i, e in edges:
-            local = [_op(n, g.nodes[e.dst].expr), tex(e.local)]
-            if e.dst != g.output:
-                local.insert(0, _d(g.nodes[e.dst].name, n))
-            if a.local_values is not None and not e.local.is_Number:
-                local.append(_val(a.local_values[i]))
+        for t in terms_:
+            local = [_op(n, t.operation), tex(t.local)]
+            if t.consumer != out:
+                local.insert(0, _d(t.consumer, n))
+            if t.local_value is not None and not t.local.is_Number:
+                local.append(_val(t.local_value))
             local = _dedupe(local)
-            rows.append(r"&\qquad %s \tag*{%s}" % (" = ".join(local), escape(_title(e.rule))))
+            rows.append(r"&\qquad %s \tag*{%s}" % (" = ".join(local), escape(_title(t.rule))))
     return rows
 
 
-def path_rows(a: Analysis) -> list[str]:
-    from ..engine.graph import route_names
-    g = a.graph
-    out = a.output.name
+def path_rows(g: GraphView) -> list[str]:
+    out = g.output
     rows: list[str] = []
-    for k in g.inputs:
-        x = g.nodes[k].name
-        p = a.paths[k]
+    for x in g.inputs:
+        step, p = g.paths[x]
         products = []
         for path in p.paths:
-            route = r" \to ".join(tex(s) for s in route_names(a, path))
-            prod = r" \cdot ".join(_factor(tex(g.edges[e].local)) for e in path)
+            route = r" \to ".join(tex(s) for s in path.route)
+            prod = r" \cdot ".join(_factor(tex(f)) for f in path.factors)
             products.append((route, prod))
         note = "" if p.complete else f" (first {len(p.paths)} of {p.count} paths listed)"
-        total = tex(a.path_sums[k]) if printable(a.path_sums[k]) else ""
+        total = tex(step.result) if printable(step.result) else ""
         if p.count == 1:
             route, prod = products[0]
             rows += _rows(_dedupe([_d(out, x), prod] + ([total] if total else [])), "",
@@ -155,76 +173,94 @@ def path_rows(a: Analysis) -> list[str]:
     return rows
 
 
-def _header(d: "Derivation", a: Analysis, math: bool = False) -> str:
-    expr = a.written if a.written is not None else d.expr
-    head = r"Computation graph of $%s = %s$" % (tex(a.output.name), tex(expr))
-    if a.point is not None:
-        head += " at " + ", ".join(f"${tex(s)} = {_val(v)}$" for s, v in a.point.items())
+def _header(d: "Derivation", g: GraphView) -> str:
+    if printable(g.written):
+        head = r"Computation graph of $%s = %s$" % (tex(g.output), tex(g.written))
+    else:             # a DAG whose tree is too large to print: its operations say it
+        head = (r"Computation graph of $%s$ (%d operations, below; written out, the "
+                r"expression is too large to print)" % (tex(g.output), len(g.operations)))
+    if g.point is not None:
+        head += " at " + ", ".join(f"${tex(s)} = {_val(v)}$" for s, v in g.point.items())
     return head + "."
 
 
-def _sections(d: "Derivation", a: Analysis) -> list[tuple[str, list[str]]]:
-    g = a.graph
-    out = a.output.name
+def _sections(d: "Derivation", g: GraphView) -> list[tuple[str, list[str]]]:
+    out = g.output
     parts: list[tuple[str, list[str]]] = []
     parts.append(("Intermediate variables, one elementary operation each:",
-                  [f"{tex(n.name)} &= {tex(n.expr)}" for n in g.nodes if not n.is_input]))
-    if a.values is not None:
+                  [f"{tex(name)} &= {tex(expr)}" for name, expr in g.operations.items()]))
+    if g.values is not None:
         rows = []
-        for n in g.nodes:
-            if n.is_input:
-                continue
-            value = _val(a.values[n.index])
-            put = tex(plugged(a, n.index))
-            rows.append(" = ".join(_dedupe([f"{tex(n.name)} &= {tex(n.expr)}"]
+        for name, expr in g.operations.items():
+            value = _val(g.values[name])
+            put = plugged_tex(g, name)
+            rows.append(" = ".join(_dedupe([f"{tex(name)} &= {tex(expr)}"]
                                            + ([put] if put != value.split(r" \approx")[0]
                                               else []) + [value])))
         parts.append(("Forward pass:", rows))
     if getattr(d.options, "steps", True):       # --no-steps: nodes, values and results
         parts.append((f"Backward pass, from ${tex(out)}$ back to the inputs "
-                      f"(${_d(out, out)} = 1$):", backward_rows(a)))
+                      f"(${_d(out, out)} = 1$):", backward_rows(g)))
         parts.append((f"Paths from ${tex(out)}$ to each input (multiply the local "
-                      "derivatives along each path, add the paths):", path_rows(a)))
+                      "derivatives along each path, add the paths):", path_rows(g)))
     results = []
-    for k, (name, expr) in zip(g.inputs, d.results.items()):
-        x = g.nodes[k].name
+    for x, (name, expr) in zip(g.inputs, d.results.items()):
         members = [_d(out, x)]
-        form = shown(a, k)
+        form = g.shown(x)
         if form != expr and printable(form):
             members.append(tex(form))
         members.append(tex(expr) if printable(expr) else r"\text{(large: see --format json)}")
-        if a.values is not None:
-            members.append(_val(a.adjoints[k].value))
+        if g.values is not None:
+            members.append(_val(g.adjoint_value(x)))
         results += _rows(members, "")
     parts.append(("Result:", results))
     return parts
 
 
 def render_graph_latex(d: "Derivation", standalone: bool = False, display: bool = False) -> str:
-    a = analysis(d)
+    g = view(d)
     if display:       # Jupyter's MathJax: no TikZ; the results only
         rows = []
-        for k, (name, expr) in zip(a.graph.inputs, d.results.items()):
-            rows.append(r"%s &= %s" % (_d(a.output.name, a.graph.nodes[k].name), tex(expr)))
+        for x, (name, expr) in zip(g.inputs, d.results.items()):
+            rows.append(r"%s &= %s" % (_d(g.output, x), tex(expr)))
         return "$$\\begin{aligned}" + r" \\ ".join(rows) + "\\end{aligned}$$"
-    picture = render_tikz(d)
-    wide = picture_width(d)
-    if wide > LINE_CM and not standalone:     # a fragment: fit the line
-        picture = "\\resizebox{\\linewidth}{!}{%\n" + picture + "%\n}"
-    body = [r"\noindent " + _header(d, a), "", r"\begin{center}", picture, r"\end{center}"]
-    for heading, rows in _sections(d, a):
+    packages = ["amsmath", "graphicx", "tikz"]
+    caption = r"\par\nopagebreak\smallskip{\small %s}" % legend(d, g)
+    if standalone:    # a page wide and tall enough for the picture at its natural size
+        drawn = picture(d, g)
+        wide, high = drawn.width, drawn.height
+        pictures = [r"\begin{center}", render_tikz(d), caption, r"\end{center}"]
+    else:             # a fragment: parts that fit the line, never scaled down
+        pictures = []
+        parts = render_tikz_parts(d, LINE_CM)
+        if len(parts) > MAX_PARTS or any(h > PAGE_CM for h in part_heights(d, LINE_CM)):
+            parts, caption = [], ""
+            pictures = [r"\noindent{\small (The graph has %d nodes: too many to draw "
+                        r"legibly on a page; \texttt{matcalc graph --format dot} or "
+                        r"\texttt{--standalone} draws it whole.)}" % len(d.nodes)]
+        for n, (tikz, wide) in enumerate(parts):
+            if n:
+                pictures += ["", CONTINUED, r"\nopagebreak", ""]
+            last = caption if n == len(parts) - 1 else ""
+            if wide <= LINE_CM:
+                pictures += [r"\begin{center}", tikz, last, r"\end{center}"]
+            else:
+                pictures.append(fit_landscape(tikz + "\n" + last, wide))
+                packages.append("pdflscape")
+    body = [r"\noindent " + _header(d, g), "", *pictures]
+    for heading, rows in _sections(d, g):
         body += ["", r"\noindent " + heading, _align(rows)]
     if d.verification is not None:
         body += ["", r"\noindent " + escape(d.verification.summary())]
     if not standalone:
-        return ("% needs \\usepackage{amsmath,graphicx,tikz}\n" + TIKZ_STYLES + "\n"
+        return (f"% needs \\usepackage{{{','.join(packages)}}}\n" + TIKZ_STYLES + "\n"
                 + "\n".join(body) + "\n")
-    # a complete document gets a page wide enough for the picture at its natural size
     paper = max(21.0, wide + 4.0)
+    tall = max(29.7, high + 12.0)
     doc = [r"\documentclass{article}", r"\usepackage{amsmath}", r"\usepackage{amssymb}",
            r"\usepackage{graphicx}", r"\usepackage{tikz}",
-           r"\usepackage[paperwidth=%.1fcm, paperheight=29.7cm, hmargin=2cm, vmargin=2.5cm]"
-           r"{geometry}" % paper, r"\allowdisplaybreaks", TIKZ_STYLES,
+           r"\usepackage[paperwidth=%.1fcm, paperheight=%.1fcm, hmargin=2cm, vmargin=2.5cm]"
+           r"{geometry}" % (paper, tall), r"\allowdisplaybreaks", TIKZ_STYLES,
            r"\begin{document}", *body, r"\end{document}", ""]
     return "\n".join(doc)
 
@@ -232,9 +268,9 @@ def render_graph_latex(d: "Derivation", standalone: bool = False, display: bool 
 # ----------------------------------------------------------------------------- Markdown
 
 def render_graph_markdown(d: "Derivation") -> str:
-    a = analysis(d)
-    out = ["### " + _header(d, a), ""]
-    for heading, rows in _sections(d, a):
+    g = view(d)
+    out = ["### " + _header(d, g), ""]
+    for heading, rows in _sections(d, g):
         rows = [re.sub(r" \\tag\*\{(.*)\}$", r" && \\text{\1}", r) for r in rows]
         out += [heading, "", "$$\\begin{aligned}" + " \\\\\n".join(rows) + "\\end{aligned}$$", ""]
     if d.verification is not None:

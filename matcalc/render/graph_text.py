@@ -18,8 +18,8 @@
           du/db = d/db (b*c) = c                      [constant multiple rule]
 
 Then the paths from the output to every input with their products and sums, the result
-table dJ/d(input) (symbolic, and at the point) and the numeric check. Reads the Analysis
-only.
+table dJ/d(input) (symbolic, and at the point) and the numeric check. Reads the Steps
+only (through ``graph_common.view``).
 """
 from __future__ import annotations
 
@@ -27,9 +27,9 @@ from typing import TYPE_CHECKING
 
 import sympy as sp
 
-from ..engine.graph import Analysis
+from ..engine.graph import LocalTerm
 from ..rules.catalogue import RULES
-from .graph_common import analysis, number, plugged, printable, shown
+from .graph_common import GraphView, number, plugged_value, printable, put_values, view
 from .naming import Namer
 from .text import (WIDTH, _needs_parens, _place_tag, operand, sentence_phrases, show, wrap,
                    wrap_phrases)
@@ -57,10 +57,18 @@ def approx_text(v: sp.Basic) -> str:
     return show(v) if v.is_Rational else number(v, show).split(" ≈ ")[-1]
 
 
-def point_text(a: Analysis) -> str:
-    if a.point is None:
+def point_text(g: GraphView) -> str:
+    if g.point is None:
         return ""
-    return ", ".join(f"{s} = {value_text(v)}" for s, v in a.point.items())
+    return ", ".join(f"{s} = {value_text(v)}" for s, v in g.point.items())
+
+
+def plugged_text(g: GraphView, name: sp.Symbol) -> str:
+    """The operation with its operands' values in place of their names: 3*2 for u = b*c."""
+    expr = g.operations[name]
+    operands = [s for s in g.values if s in expr.free_symbols] if g.values else []
+    return put_values(show(expr), {s: show(s) for s in operands},
+                      {s: show(plugged_value(g.values[s])) for s in operands})
 
 
 def d(num: sp.Symbol, den: sp.Symbol) -> str:
@@ -91,81 +99,71 @@ def _dedupe(members: list[str]) -> list[str]:
     return out
 
 
-def local_line(a: Analysis, i: int, indent: str) -> list[str]:
+def local_line(g: GraphView, t: LocalTerm, indent: str) -> list[str]:
     """du/db = d/db (b*c) = c   [constant multiple rule]"""
-    g = a.graph
-    e = g.edges[i]
-    dst, src = g.nodes[e.dst], g.nodes[e.src]
-    members = [f"d/d{src.name} {operand(dst.expr)}", show(e.local)]
-    if e.dst != g.output:       # into the output, dJ/dx would read as the total derivative
-        members.insert(0, d(dst.name, src.name))
-    if a.local_values is not None and not e.local.is_Number:
-        members.append(value_text(a.local_values[i]))
-    return equation_lines(_dedupe(members), indent, title(e.rule))
+    members = [f"d/d{t.operand} {operand(t.operation)}", show(t.local)]
+    if t.consumer != g.output:   # into the output, dJ/dx would read as the total derivative
+        members.insert(0, d(t.consumer, t.operand))
+    if t.local_value is not None and not t.local.is_Number:
+        members.append(value_text(t.local_value))
+    return equation_lines(_dedupe(members), indent, title(t.rule))
 
 
-def backward_lines(a: Analysis, width: int = WIDTH) -> list[str]:
-    g = a.graph
-    out_name = a.output.name
+def backward_lines(g: GraphView, width: int = WIDTH) -> list[str]:
+    out_name = g.output
     lines: list[str] = []
     number_ = 0
-    for k in a.order:
-        if k == g.output:
+    for n in g.order:
+        step, part = g.adjoints[n]
+        if part.is_output:
             continue
         number_ += 1
-        n = g.nodes[k].name
         prefix = f"{number_}.  "
-        edges = [g.edges[i] for i in a.adjoints[k].edges]
-        if len(edges) == 1 and edges[0].dst == g.output:
-            e = edges[0]
-            members = [d(out_name, n), f"d/d{n} {operand(g.nodes[e.dst].expr)}", show(e.local)]
-            if a.values is not None and not e.local.is_Number:
-                members.append(value_text(a.adjoints[k].value))
-            lines.extend(equation_lines(_dedupe(members), prefix, title(e.rule), width))
+        terms_ = part.terms
+        if len(terms_) == 1 and terms_[0].consumer == out_name:
+            t = terms_[0]
+            members = [d(out_name, n), f"d/d{n} {operand(t.operation)}", show(t.local)]
+            if part.value is not None and not t.local.is_Number:
+                members.append(value_text(part.value))
+            lines.extend(equation_lines(_dedupe(members), prefix, title(t.rule), width))
             continue
-        formula = " + ".join(f"{d(out_name, g.nodes[e.dst].name)} * {d(g.nodes[e.dst].name, n)}"
-                             if e.dst != g.output else f"d/d{n} {operand(g.nodes[e.dst].expr)}"
-                             for e in edges)
-        terms = " + ".join((f"{factor(show(shown(a, e.dst)))} * " if e.dst != g.output else "")
-                           + factor(show(e.local)) for e in edges)
-        members = [d(out_name, n), formula, terms, show(shown(a, k))]
-        if a.values is not None:
-            idx = a.adjoints[k].edges
-            at = " + ".join((f"{factor(approx_text(a.adjoints[e.dst].value))} * "
-                             if e.dst != g.output else "")
-                            + factor(approx_text(a.local_values[i])) for i, e in zip(idx, edges))
+        formula = " + ".join(f"{d(out_name, t.consumer)} * {d(t.consumer, n)}"
+                             if t.consumer != out_name else f"d/d{n} {operand(t.operation)}"
+                             for t in terms_)
+        terms = " + ".join((f"{factor(show(g.shown(t.consumer)))} * "
+                            if t.consumer != out_name else "")
+                           + factor(show(t.local)) for t in terms_)
+        members = [d(out_name, n), formula, terms, show(g.shown(n))]
+        if part.value is not None:
+            at = " + ".join((f"{factor(approx_text(g.adjoint_value(t.consumer)))} * "
+                             if t.consumer != out_name else "")
+                            + factor(approx_text(t.local_value)) for t in terms_)
             if at != terms:
-                members += [at, value_text(a.adjoints[k].value)]
-        tag = ("chain rule" if len(edges) == 1 else
-               f"{title('total_derivative')}: sum over the {len(edges)} edges out of {n}")
+                members += [at, value_text(part.value)]
+        tag = ("chain rule" if len(terms_) == 1 else
+               f"{title('total_derivative')}: sum over the {len(terms_)} edges out of {n}")
         lines.extend(equation_lines(_dedupe(members), prefix, tag, width))
-        for i in a.adjoints[k].edges:
-            lines.extend(local_line(a, i, " " * (len(prefix) + 2)))
+        for t in terms_:
+            lines.extend(local_line(g, t, " " * (len(prefix) + 2)))
     return lines
 
 
-def path_lines(a: Analysis, width: int = WIDTH) -> list[str]:
-    g = a.graph
-    out_name = a.output.name
+def path_lines(g: GraphView, width: int = WIDTH) -> list[str]:
+    out_name = g.output
     lines: list[str] = []
-    from ..engine.graph import route_names
-    for k in g.inputs:
-        x = g.nodes[k].name
-        p = a.paths[k]
+    for x in g.inputs:
+        step, p = g.paths[x]
         rows = []
         for path in p.paths:
-            route = " -> ".join(str(s) for s in route_names(a, path))
-            product = " * ".join(factor(show(g.edges[e].local)) for e in path)
+            route = " -> ".join(str(s) for s in path.route)
+            product = " * ".join(factor(show(f)) for f in path.factors)
             value = ""
-            if a.local_values is not None and any(not g.edges[e].local.is_Number for e in path):
-                v = sp.S.One
-                for e in path:
-                    v = v * a.local_values[e]
-                value = value_text(v)
+            if path.value is not None and any(not f.is_Number for f in path.factors):
+                value = value_text(path.value)
             rows.append((route, product, value))
-        total = show(a.path_sums[k]) if printable(a.path_sums[k]) else ""
-        at = (f"   (= {value_text(a.adjoints[k].value)} at the point)"
-              if a.values is not None else "")
+        total = show(step.result) if printable(step.result) else ""
+        at = (f"   (= {value_text(g.adjoint_value(x))} at the point)"
+              if g.values is not None else "")
         if p.count == 1:
             route, product, _ = rows[0]
             members = _dedupe([d(out_name, x), product] + ([total] if total else []))
@@ -186,57 +184,52 @@ def path_lines(a: Analysis, width: int = WIDTH) -> list[str]:
 
 
 def render_graph_text(d_: "Derivation", width: int = WIDTH) -> str:
-    a = analysis(d_)
-    g = a.graph
-    out_name = a.output.name
-    where = [s for s in d_.steps if s.rule == "computation_graph"]
+    """The whole graph derivation as text (see the module docstring)."""
+    g = view(d_)
+    out_name = g.output
     head = [f"Computation graph of {out_name} = {d_.input}"]
-    if a.point is not None:
-        head[-1] += f" at {point_text(a)}."
+    if g.point is not None:
+        head[-1] += f" at {point_text(g)}."
     else:
         head[-1] += "."
     out = wrap_phrases(sentence_phrases(head[0]), width, "", "    ")
     out += ["", "Intermediate variables, one elementary operation each:"]
-    for n in g.nodes:
-        if not n.is_input:
-            out.extend(wrap(f"{n.name} = {show(n.expr)}", width, "  ", "      "))
-    inputs = ", ".join(str(g.nodes[k].name) for k in g.inputs)
+    for name, expr in g.operations.items():
+        out.extend(wrap(f"{name} = {show(expr)}", width, "  ", "      "))
+    inputs = ", ".join(str(x) for x in g.inputs)
     out.append(f"  (inputs: {inputs})")
-    if a.values is not None:
+    if g.values is not None:
         out += ["", "Forward pass:"]
-        for n in g.nodes:
-            if n.is_input:
-                continue
-            value = value_text(a.values[n.index])
-            put = show(plugged(a, n.index))
-            members = [str(n.name), show(n.expr)] + ([put] if put != value.split(" ≈ ")[0]
-                                                      else []) + [value]
+        for name, expr in g.operations.items():
+            value = value_text(g.values[name])
+            put = plugged_text(g, name)
+            members = [str(name), show(expr)] + ([put] if put != value.split(" ≈ ")[0]
+                                                 else []) + [value]
             out.extend(wrap(" = ".join(_dedupe(members)), width, "  ", "      "))
     if getattr(d_.options, "steps", True):      # --no-steps: nodes, values and results
         out.append("")
         out += wrap_phrases(sentence_phrases(
             f"Backward pass, from {out_name} back to the inputs "
             f"({d(out_name, out_name)} = 1):"), width, "", "  ")
-        out += backward_lines(a, width)
+        out += backward_lines(g, width)
         out.append("")
         out += wrap_phrases(sentence_phrases(
             f"Paths from {out_name} to each input (multiply the local derivatives along each "
             "path, add the paths):"), width, "", "  ")
-        out += path_lines(a, width)
+        out += path_lines(g, width)
     out += ["", "Result:"]
     results = list(d_.results.items())
     namer = Namer([e for _, e in results])
     rows = []
-    for k, (name, expr) in zip(g.inputs, results):
-        x = g.nodes[k].name
+    for x, (name, expr) in zip(g.inputs, results):
         members = [d(out_name, x)]
-        graph_form = shown(a, k)
+        graph_form = g.shown(x)
         if graph_form != expr and printable(graph_form):
             members.append(show(graph_form))
         members.append(show(namer.shrink(expr)))
         line = " = ".join(_dedupe(members))
-        if a.values is not None:
-            line += f"   (= {value_text(a.adjoints[k].value)} at the point)"
+        if g.values is not None:
+            line += f"   (= {value_text(g.adjoint_value(x))} at the point)"
         rows.append(line)
     for line in rows:
         out.extend(wrap(line, width, "  ", "      "))
@@ -246,5 +239,4 @@ def render_graph_text(d_: "Derivation", width: int = WIDTH) -> str:
             out.extend(wrap(f"{name} = {show(expr)}", width, "  ", "      "))
     if d_.verification is not None:
         out.extend(wrap_phrases(sentence_phrases(d_.verification.summary()), width, "", "  "))
-    del where
     return "\n".join(out) + "\n"
