@@ -51,8 +51,9 @@ def backprop(program: str, wrt: str | list[str] | None = None, *,
         results[v.name] = bp.equations[f"d{v.name}"]
     verification = None
     if opts.verify:
-        from .matrix.check import check_backprop
-        verification = check_backprop(prog, bp, seed=opts.seed, rtol=opts.rtol, atol=opts.atol)
+        from .verify.matrix import check_backprop
+        verification = check_backprop(prog, bp, points=opts.points, seed=opts.seed,
+                                      rtol=opts.rtol, atol=opts.atol)
     return Derivation(kind="backprop", input=program, expr=prog.assignments[-1][1],
                       wrt=tuple(params), steps=tuple(bp.steps), results=results,
                       verification=verification, options=opts, shapes=dict(prog.shapes),

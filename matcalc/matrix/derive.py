@@ -168,36 +168,38 @@ def matrix_derivation(kind: str, text: str, shapes_in: Any, wrt: Any, opts: Opti
         steps.extend(_expand(results, shapes, dims))
     verification = None
     if opts.verify:
-        from .check import check_matrix
-        kind_check = "gradient" if not is_matrix(f) and kind != "jacobian" else "jacobian"
-        check_results = results
-        if kind == "jacobian" and layout == "denominator":
-            check_results = {k: al.mT(v) for k, v in results.items()}
-        if kind == "jacobian":
-            check_results = {variables[0].name: check_results["jacobian"]}
-        if kind == "jacobian" and not is_matrix(f):
-            check_results = {k: al.mT(v) for k, v in check_results.items()}
-            kind_check = "gradient"
-        if any(is_matrix(f) and (is_matrix(v) and v.shape[1] != 1 or f.shape[1] != 1)
-               for v in variables):
-            from ..verify.result import Verification
-            verification = Verification("skipped", "finite differences",
-                                        message="vector-Jacobian products are checked in "
-                                        "backprop, not here")
-        else:
-            verification = check_matrix(f, check_results, variables, _dims(shapes),
-                                        kind_check, seed=opts.seed, rtol=opts.rtol,
-                                        atol=opts.atol)
+        verification = _verify(f, kind, layout, variables, results, shapes, opts)
     shown = {k: v for k, v in shapes.items()}
     return Derivation(kind=kind if kind != "derivative" else "derivative", input=text, expr=f,
                       wrt=tuple(variables), steps=tuple(steps), results=results,
                       verification=verification, options=opts, shapes=shown, layout=layout)
 
 
+def _verify(f: sp.Basic, kind: str, layout: str, variables: list[sp.Basic],
+            results: dict[str, sp.Basic], shapes: dict[str, Shape], opts: Options):
+    """The numeric check of the results as printed (``verify.matrix.check_matrix``): a
+    Jacobian printed in the denominator layout, or the row Jacobian of a scalar, is
+    transposed back to the gradient / numerator layout it is compared as."""
+    from ..verify.matrix import Claim, check_matrix
+    from ..verify.result import Verification
+    if any(is_matrix(f) and (is_matrix(v) and v.shape[1] != 1 or f.shape[1] != 1)
+           for v in variables):
+        return Verification.skipped("finite differences", "vector-Jacobian products are "
+                                    "checked in backprop, not here", rtol=opts.rtol)
+    if kind == "jacobian":
+        flip = (layout == "denominator") != (not is_matrix(f))
+        claims = [Claim(variables[0], results["jacobian"], transpose=flip)]
+    else:
+        claims = [Claim(v, results[v.name]) for v in variables]
+    return check_matrix(f, claims, _dims(shapes), "jacobian" if is_matrix(f) else "gradient",
+                        points=opts.points, seed=opts.seed, rtol=opts.rtol, atol=opts.atol,
+                        shapes=shapes)
+
+
 def _expand(results: dict[str, sp.Basic], shapes: dict[str, Shape],
             dims: dict[str, int]) -> list[Step]:
     """``--dim n=3``: every result as the explicit matrix of its components."""
-    from .evaluate import SymPyBackend, evaluate
+    from ..verify.evaluate import SymPyBackend, evaluate
     assignment = {sp.Symbol(k): v for k, v in dims.items()}
     values: dict[str, Any] = {}
     for name, (r, c) in shapes.items():

@@ -13,6 +13,7 @@ import sympy as sp
 from ..engine.step import Step
 from ..render.latex import escape
 from .algebra import is_matrix
+from ..verify.result import Verification
 from .printing import matrix_latex, matrix_numpy, matrix_syntax
 
 if TYPE_CHECKING:
@@ -284,9 +285,7 @@ def to_dict(d: "Derivation") -> dict[str, Any]:
             "shapes": {k: [_dim(r), _dim(c)] for k, (r, c) in d.shapes.items()},
             "layout": d.layout, "results": results,
             "steps": [_step_dict(s) for s in d.steps],
-            "verification": d.verification.to_dict() if d.verification else
-            {"status": "skipped", "method": "", "points": 0, "max_abs_error": 0.0,
-             "max_rel_error": 0.0, "tolerance": d.options.rtol}}
+            "verification": (d.verification or Verification.not_run(d.options.rtol)).to_dict()}
 
 
 def render_json(d: "Derivation", indent: int | None = 2) -> str:

@@ -1,0 +1,233 @@
+"""Evaluating matrix expressions: on NumPy arrays (the verifier) or on explicit SymPy
+matrices (``--dim n=3`` shows the components). One walk over the tree, two backends.
+
+No eval/exec: each node type maps to a NumPy (or SymPy) operation applied to its
+evaluated children, memoized per distinct sub-expression.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable, Mapping
+
+import numpy as np
+import sympy as sp
+from sympy import (Determinant, HadamardProduct, Identity, Inverse, MatAdd, MatMul, MatPow,
+                   MatrixSymbol, OneMatrix, Trace, Transpose, ZeroMatrix)
+
+from ..errors import NoRuleError
+from .kernel import OPS, _lookup
+from ..matrix.nodes import Diag, Elementwise, LogDet, LogSoftmax, Norm, ScalarOf, Softmax, T
+
+
+def _dim(d: sp.Expr, dims: Mapping[sp.Symbol, int]) -> int:
+    value = d.xreplace(dims) if isinstance(d, sp.Expr) else d
+    return int(value)
+
+
+#: Condition number above which a matrix counts as singular for the verifier: the inverse
+#: of such a matrix (and any result built from it) has no reliable digits left.
+MAX_CONDITION = 1e10
+
+
+class Singular(np.linalg.LinAlgError):
+    """A matrix to be inverted is singular or too ill-conditioned to trust (cond > MAX_CONDITION)."""
+
+
+def _inverse(a: np.ndarray) -> np.ndarray:
+    """A^{-1}, refusing (``Singular``) when cond(A) > MAX_CONDITION."""
+    if not np.all(np.isfinite(a)) or np.linalg.cond(a) > MAX_CONDITION:
+        raise Singular("singular or ill-conditioned matrix")
+    return np.linalg.inv(a)
+
+
+class NumPyBackend:
+    """Arrays: matrices are 2-D float arrays, scalars floats. Inverting a (nearly)
+    singular matrix raises ``Singular``, so that the verifier draws another point."""
+
+    def symbol(self, name: str, value: Any) -> Any:
+        return value
+
+    matmul = staticmethod(lambda a, b: a @ b)
+    transpose = staticmethod(lambda a: a.T)
+    inverse = staticmethod(_inverse)
+    det = staticmethod(np.linalg.det)
+    trace = staticmethod(np.trace)
+    @staticmethod
+    def logdet(a: np.ndarray) -> float:
+        sign, value = np.linalg.slogdet(a)
+        return value if sign > 0 else np.nan
+    norm = staticmethod(np.linalg.norm)
+    hadamard = staticmethod(lambda a, b: a * b)
+    ones = staticmethod(lambda r, c: np.ones((r, c)))
+    zeros = staticmethod(lambda r, c: np.zeros((r, c)))
+    eye = staticmethod(np.eye)
+    diag = staticmethod(np.diagflat)
+    scalar = staticmethod(lambda a: a[0, 0])
+    matpow = staticmethod(np.linalg.matrix_power)
+
+    @staticmethod
+    def softmax(a: np.ndarray, axis: int, log: bool) -> np.ndarray:
+        shift = a.max(axis=axis, keepdims=True)
+        lse = shift + np.log(np.exp(a - shift).sum(axis=axis, keepdims=True))
+        return a - lse if log else np.exp(a - lse)
+
+    @staticmethod
+    def apply(body: sp.Expr, a: np.ndarray) -> np.ndarray:
+        return _scalar_eval(body, {T: a}, NumPyBackend())
+
+    @staticmethod
+    def scalar_op(node: sp.Basic, args: list) -> Any:
+        return _lookup(node)(*args)
+
+    @staticmethod
+    def constant(node: sp.Basic) -> Any:
+        return float(node)
+
+
+class SymPyBackend:
+    """Explicit SymPy matrices of symbols x1, x2 ... (W11, W12 ...) for ``--dim``."""
+
+    @staticmethod
+    def symbol(name: str, value: Any) -> Any:
+        return value
+
+    matmul = staticmethod(lambda a, b: a * b)
+    transpose = staticmethod(lambda a: a.T)
+    inverse = staticmethod(lambda a: a.inv())
+    det = staticmethod(lambda a: a.det())
+    trace = staticmethod(lambda a: a.trace())
+    logdet = staticmethod(lambda a: sp.log(a.det()))
+    norm = staticmethod(lambda a: sp.sqrt(sum(e**2 for e in a)))
+    hadamard = staticmethod(lambda a, b: a.multiply_elementwise(b))
+    ones = staticmethod(lambda r, c: sp.ones(r, c))
+    zeros = staticmethod(lambda r, c: sp.zeros(r, c))
+    eye = staticmethod(sp.eye)
+    diag = staticmethod(lambda v: sp.diag(*list(v)))
+    scalar = staticmethod(lambda a: a[0, 0])
+    matpow = staticmethod(lambda a, k: a**k)
+
+    @staticmethod
+    def softmax(a: sp.Matrix, axis: int, log: bool) -> sp.Matrix:
+        out = sp.zeros(*a.shape)
+        for i in range(a.rows):
+            for j in range(a.cols):
+                group = a[:, j] if axis == 0 else a[i, :]
+                lse = sp.log(sum(sp.exp(e) for e in group))
+                out[i, j] = a[i, j] - lse if log else sp.exp(a[i, j]) / sp.exp(lse)
+        return out
+
+    @staticmethod
+    def apply(body: sp.Expr, a: sp.Matrix) -> sp.Matrix:
+        return a.applyfunc(lambda e: body.xreplace({T: e}))
+
+    @staticmethod
+    def scalar_op(node: sp.Basic, args: list) -> Any:
+        return node.func(*args)
+
+    @staticmethod
+    def constant(node: sp.Basic) -> Any:
+        return node
+
+
+def _scalar_eval(body: sp.Expr, env: dict, backend: Any) -> Any:
+    memo: dict[sp.Basic, Any] = {}
+
+    def walk(node: sp.Basic) -> Any:
+        if node in env:
+            return env[node]
+        if node in memo:
+            return memo[node]
+        if isinstance(node, (sp.Number, sp.NumberSymbol)):
+            out = backend.constant(node)
+        else:
+            out = backend.scalar_op(node, [walk(a) for a in node.args])
+        memo[node] = out
+        return out
+
+    return walk(body)
+
+
+def evaluate(expr: sp.Basic, values: Mapping[str, Any], dims: Mapping[sp.Symbol, int],
+             backend: Any = None) -> Any:
+    """The value of ``expr`` given the variables' values by name and the dimensions."""
+    be = backend or NumPyBackend()
+    memo: dict[sp.Basic, Any] = {}
+
+    def walk(e: sp.Basic) -> Any:
+        hit = memo.get(e)
+        if hit is not None:
+            return hit
+        out = _node(e)
+        memo[e] = out
+        return out
+
+    def _node(e: sp.Basic) -> Any:
+        if isinstance(e, MatrixSymbol):
+            return values[e.name]
+        if isinstance(e, sp.Symbol):
+            if e.name in values:
+                return values[e.name]
+            if e in dims:
+                return be.constant(sp.Integer(dims[e]))
+            raise KeyError(e.name)
+        if isinstance(e, (sp.Number, sp.NumberSymbol)):
+            return be.constant(e)
+        if isinstance(e, (Identity, OneMatrix, ZeroMatrix)):
+            r, c = (_dim(d, dims) for d in e.shape)
+            return be.eye(r) if isinstance(e, Identity) else \
+                be.ones(r, c) if isinstance(e, OneMatrix) else be.zeros(r, c)
+        if isinstance(e, MatMul):
+            out = None
+            for a in e.args:
+                v = walk(a)
+                if out is None:
+                    out = v
+                elif isinstance(a, sp.matrices.expressions.MatrixExpr) and \
+                        getattr(out, "shape", None) not in (None, ()) and \
+                        not isinstance(out, (float, int)) and _is_matrix_value(out):
+                    out = be.matmul(out, v)
+                else:
+                    out = out * v
+            return out
+        if isinstance(e, MatAdd):
+            vals = [walk(a) for a in e.args]
+            out = vals[0]
+            for v in vals[1:]:
+                out = out + v
+            return out
+        if isinstance(e, HadamardProduct):
+            vals = [walk(a) for a in e.args]
+            out = vals[0]
+            for v in vals[1:]:
+                out = be.hadamard(out, v)
+            return out
+        if isinstance(e, Transpose):
+            return be.transpose(walk(e.arg))
+        if isinstance(e, Inverse):
+            return be.inverse(walk(e.arg))
+        if isinstance(e, MatPow):
+            return be.matpow(walk(e.base), int(e.exp))
+        if isinstance(e, Trace):
+            return be.trace(walk(e.arg))
+        if isinstance(e, Determinant):
+            return be.det(walk(e.arg))
+        if isinstance(e, LogDet):
+            return be.logdet(walk(e.arg))
+        if isinstance(e, Norm):
+            return be.norm(walk(e.arg))
+        if isinstance(e, ScalarOf):
+            return be.scalar(walk(e.arg))
+        if isinstance(e, Elementwise):
+            return be.apply(e.body(), walk(e.arg))
+        if isinstance(e, Diag):
+            return be.diag(walk(e.arg))
+        if isinstance(e, (Softmax, LogSoftmax)):
+            return be.softmax(walk(e.arg), e.axis, isinstance(e, LogSoftmax))
+        if e.args and type(e) in OPS or any(c in OPS for c in type(e).__mro__):
+            return be.scalar_op(e, [walk(a) for a in e.args])
+        raise NoRuleError(f"cannot evaluate {type(e).__name__}", e)
+
+    return walk(expr)
+
+
+def _is_matrix_value(v: Any) -> bool:
+    return isinstance(v, np.ndarray) and v.ndim == 2 or isinstance(v, sp.MatrixBase)
