@@ -66,9 +66,11 @@ def stretched(expr: sp.Basic) -> sp.Basic | None:
 
 
 def _elementwise_prec(e: Elementwise) -> int:
+    """How tightly f(X) binds as printed: 1/X and X^-2 print as divisions (MUL), X^2 as
+    a power, sums and products at their own level, calls as atoms."""
     body = e.body()
     if isinstance(body, sp.Pow):
-        return POW
+        return MUL if body.exp.is_negative else POW
     if isinstance(body, sp.Mul):
         return MUL
     if isinstance(body, sp.Add):
@@ -196,7 +198,31 @@ class MatrixSyntaxPrinter(_Common, SyntaxPrinter):
         return f"log_softmax({self._print(expr.arg)}{axis})"
 
     def _print_Elementwise(self, expr: Elementwise) -> str:
-        return _with_arg(self, expr)
+        r, c = expr.arg.shape
+        outer = getattr(self, "_square", False)
+        # X^k of a square X reads back as the matrix power: entry-wise powers of a
+        # square argument are written as products instead (see _print_Pow)
+        self._square = r == c and r != 1
+        try:
+            return _with_arg(self, expr)
+        finally:
+            self._square = outer
+
+    def _print_Pow(self, expr: sp.Pow, rational: bool = False) -> str:
+        """u^k inside an element-wise function of a square matrix: (u*u*...*u), or
+        1/(u*...*u) for k < 0 - ``^`` would read back as the matrix power."""
+        k = expr.exp
+        if getattr(self, "_square", False) and k.is_Integer and abs(int(k)) >= 2 \
+                and abs(int(k)) <= MAX_SPELLED_POWER and _PLACEHOLDER in expr.base.free_symbols:
+            u = self.parenthesize(expr.base, MUL, strict=False)
+            product = "(" + "*".join([u] * abs(int(k))) + ")"
+            return product if k > 0 else "(1/" + product + ")"
+        return super()._print_Pow(expr, rational)
+
+
+#: Entry-wise integer powers of a square matrix up to this are written as products.
+MAX_SPELLED_POWER = 12
+_PLACEHOLDER = sp.Symbol("_ARG_")
 
 
 def _reciprocal(e: sp.Basic) -> sp.Basic | None:
@@ -212,7 +238,8 @@ def _hadamard_text(printer, expr: HadamardProduct, times: str, over: str) -> str
     below = [_reciprocal(a) for a in expr.args if _reciprocal(a) is not None]
     text = times.join(printer.parenthesize(a, MUL, strict=False) for a in above) or "1"
     for b in below:
-        text += over + printer.parenthesize(b, MUL, strict=True)
+        # a divisor at the level of * and @ needs its parentheses: x/A @ B is (x/A) @ B
+        text += over + printer.parenthesize(b, MUL, strict=False)
     return text
 
 
@@ -240,7 +267,7 @@ def _with_arg(printer, expr: Elementwise) -> str:
     if printer.hadamard_power and isinstance(body, sp.Pow) and body.base == T \
             and body.exp.is_Integer and body.exp > 0:
         return "%s^{\\circ %s}" % (arg, body.exp)
-    placeholder = sp.Symbol("_ARG_")
+    placeholder = _PLACEHOLDER
     text = printer._print(expr.body().xreplace({T: placeholder}))
     return text.replace(printer._print(placeholder), arg)
 
@@ -260,6 +287,12 @@ class MatrixLatexPrinter(_Common, MatcalcLatexPrinter):
         """Fractions and products are self-delimiting in LaTeX; only sums need brackets."""
         return self.parenthesize(c, ADD + 1, strict=False) if isinstance(c, sp.Add) \
             else self._print(c)
+
+    def parenthesize(self, item, level, strict=False) -> str:
+        """\\frac{1}{X} (an element-wise reciprocal) delimits itself: no brackets."""
+        if isinstance(item, Elementwise) and _reciprocal(item) is not None:
+            return self._print(item)
+        return super().parenthesize(item, level, strict)
 
     def _print_MatrixSymbol(self, expr: MatrixSymbol) -> str:
         return self._print(sp.Symbol(expr.name))
