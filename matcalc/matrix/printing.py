@@ -288,11 +288,11 @@ class MatrixLatexPrinter(_Common, MatcalcLatexPrinter):
         return self.parenthesize(c, ADD + 1, strict=False) if isinstance(c, sp.Add) \
             else self._print(c)
 
-    def parenthesize(self, item, level, strict=False) -> str:
+    def parenthesize(self, item, level, *args, **kwargs) -> str:
         """\\frac{1}{X} (an element-wise reciprocal) delimits itself: no brackets."""
         if isinstance(item, Elementwise) and _reciprocal(item) is not None:
             return self._print(item)
-        return super().parenthesize(item, level, strict)
+        return super().parenthesize(item, level, *args, **kwargs)
 
     def _print_MatrixSymbol(self, expr: MatrixSymbol) -> str:
         return self._print(sp.Symbol(expr.name))

@@ -79,7 +79,7 @@ def check_derivative(f: sp.Expr, df: sp.Expr, wrt: sp.Symbol,
     except PrintedError as exc:
         return Verification("failed", message=f"d/d{wrt.name}: {exc} (text: "
                             f"{_clip(texts.numpy)})", **_stats(common))
-    bad = _round_trip(texts.syntax, df, syms, sample, rtol, atol)
+    bad = _round_trip(texts.syntax, df, syms, sample, rtol, atol, f)
     if bad:
         return Verification("failed", message=f"d/d{wrt.name}: {bad}", **_stats(common))
     return judge(claimed, sample.fd, sample.fd_error,
@@ -114,16 +114,23 @@ def _printed_values(text: str | None, syms: Sequence[sp.Symbol], s: Sample) -> n
 
 
 def _round_trip(syntax: str | None, df: sp.Basic, syms: Sequence[sp.Symbol], s: Sample,
-                rtol: float, atol: float) -> str:
+                rtol: float, atol: float, f: sp.Basic | None = None) -> str:
     """"" when the printed syntax parses back to ``df`` (the same tree, or the same values
-    at the sample points); else what went wrong."""
+    at the sample points); else what went wrong. A SymPy-built function outside the input
+    language (re, im, conjugate ...: ``f`` itself does not read back) is not held to it."""
     if syntax is None:
         return ""
     from ..errors import MatcalcError
     from ..parse import parse
+    from ..render.syntax import to_syntax
     try:
         back = parse(syntax)
     except (MatcalcError, RecursionError) as exc:
+        try:
+            if f is not None:
+                parse(to_syntax(f))
+        except (MatcalcError, RecursionError):
+            return ""                     # the input is not in the language either
         return f"the printed result does not parse back ({exc}): {_clip(syntax)}"
     if back == df:
         return ""
