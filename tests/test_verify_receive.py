@@ -232,6 +232,12 @@ def test_tolerance_is_honoured_with_shapes() -> None:
     assert check_matrix(f, [Claim(x, wrong)], n, "gradient", rtol=1e-3).status == "passed"
 
 
+def test_large_declared_sizes_get_fewer_points_and_say_so() -> None:
+    v = derive("sum(tanh(X @ X))", "X", shapes=["X:150,150"]).verification
+    assert v.status == "passed" and v.points == 200_000 // 22_500
+    assert "the declared sizes are large" in v.method
+
+
 # ----------------------------------------------------------------- singular points
 
 def test_singular_sizes_are_resampled() -> None:

@@ -361,6 +361,8 @@ class MatrixLatexPrinter(_Common, MatcalcLatexPrinter):
         return r"\log\operatorname{softmax}\left(%s\right)" % self._print(expr.arg)
 
     def _print_Elementwise(self, expr: Elementwise) -> str:
+        if _reciprocal(expr) is not None:      # the fraction bar delimits: no brackets
+            return r"\frac{1}{%s}" % self._print(expr.arg)
         self._elementwise = getattr(self, "_elementwise", 0) + 1
         try:
             return _with_arg(self, expr)

@@ -232,6 +232,22 @@ class Claim:
         return self.printed if self.printed is not None else matrix_texts(self.expr)
 
 
+#: Entries times points above which large declared sizes get fewer points (each point
+#: costs a dozen evaluations of f: 20 points of 1000 x 1000 products would take a minute).
+ENTRY_BUDGET = 200_000
+
+
+def _budget(f_expr: sp.Basic, dims: set, points: int) -> tuple[int, str]:
+    """``points``, or fewer when the declared sizes are large (said in the method)."""
+    entries = sum(int(np.prod([int(d) for d in v.shape])) for v in f_expr.atoms(MatrixSymbol)
+                  if not (set(sp.Tuple(*v.shape).free_symbols) & dims)
+                  and not sp.Tuple(*v.shape).free_symbols)
+    cap = max(1, ENTRY_BUDGET // max(entries, 1))
+    if points <= cap:
+        return points, ""
+    return cap, f" (at most {cap} point{'s' if cap > 1 else ''}: the declared sizes are large)"
+
+
 def _method(what: str, n: int, directions: int, sizes: list[str]) -> str:
     return (f"directional central differences (Richardson){what} at sizes "
             f"{' and '.join(dict.fromkeys(sizes)) or 'the declared sizes'}, {n} random points")
@@ -315,12 +331,12 @@ def check_matrix(f_expr: sp.Basic, claims: list[Claim], dims: Iterable[sp.Symbol
         except PrintedError as exc:
             return Verification("failed", "printed NumPy text", tolerance=rtol,
                                 message=f"d/d{c.var.name}: {exc}")
-    per_point = _directions(points)
+    points, what = _budget(f_expr, dims, points)
+    per_point = 1 if what else _directions(points)
     draws = _Points(dims, seed)
     tally = _Tally()
     sizes: list[str] = []
     accepted = 0
-    what = ""
     while accepted < points:
         nxt = draws.next_assignment()
         if nxt is None:
