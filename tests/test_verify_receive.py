@@ -171,6 +171,8 @@ KINDS = {
     "shapes": lambda n: derive("x.T @ A @ x", "x", shapes=["x:n", "A:n,n"], points=n),
     "shapes-jacobian": lambda n: jacobian("tanh(W @ x + b)", "x",
                                           shapes=["W:m,n", "x:n", "b:m"], points=n),
+    "shapes-vjp": lambda n: jacobian("tanh(W @ x + b)", "W",
+                                     shapes=["W:m,n", "x:n", "b:m"], points=n),
     "backprop": lambda n: backprop(MLP, points=n),
 }
 FIELDS = {"status", "method", "points", "max_abs_error", "max_rel_error", "tolerance",
@@ -230,6 +232,14 @@ def test_tolerance_is_honoured_with_shapes() -> None:
     n = {d for s in sh.values() for d in s if isinstance(d, sp.Symbol)}
     assert check_matrix(f, [Claim(x, wrong)], n, "gradient").status == "failed"
     assert check_matrix(f, [Claim(x, wrong)], n, "gradient", rtol=1e-3).status == "passed"
+
+
+def test_planted_wrong_vector_jacobian_product_fails(monkeypatch) -> None:
+    from matcalc.matrix import printing
+    monkeypatch.setattr(printing.MatrixNumPyPrinter, "_print_Transpose",
+                        lambda self, e: self._print(e.arg))        # x.T -> x
+    d = jacobian("tanh(W @ x + b)", "W", shapes=["W:m,n", "x:n", "b:m"])
+    assert d.verification.status == "failed"
 
 
 def test_large_declared_sizes_get_fewer_points_and_say_so() -> None:

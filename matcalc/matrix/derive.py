@@ -184,8 +184,14 @@ def _verify(f: sp.Basic, kind: str, layout: str, variables: list[sp.Basic],
     from ..verify.result import Verification
     if any(is_matrix(f) and (is_matrix(v) and v.shape[1] != 1 or f.shape[1] != 1)
            for v in variables):
-        return Verification.skipped("finite differences", "vector-Jacobian products are "
-                                    "checked in backprop, not here", rtol=opts.rtol)
+        # a vector-Jacobian product for the upstream gradient G is the gradient of the
+        # scalar L = tr(G^T f), G drawn at random like any other input
+        upstream = MatrixSymbol("G", *f.shape)
+        loss = sp.Trace(sp.MatMul(sp.Transpose(upstream), f))
+        claims = [Claim(variables[0], results["jacobian"])]
+        return check_matrix(loss, claims, _dims(shapes), "gradient", points=opts.points,
+                            seed=opts.seed, rtol=opts.rtol, atol=opts.atol,
+                            shapes={**shapes, "G": tuple(f.shape)})
     if kind == "jacobian":
         flip = (layout == "denominator") != (not is_matrix(f))
         claims = [Claim(variables[0], results["jacobian"], transpose=flip)]
