@@ -82,6 +82,22 @@ def test_entrywise_square_of_a_square_matrix_reads_back() -> None:
     np.testing.assert_allclose(got, closed, rtol=1e-12)
 
 
+def test_one_by_one_factor_is_written_as_a_scalar_factor() -> None:
+    """The parser reads a 1 x 1 product as a scalar, so c @ (c.T @ y) would not read back:
+    the printer writes c*(c.T @ y)."""
+    from matcalc.matrix.parse import parse_matrix_expression, shape_table
+    d = derive("mean(c * ((y @ c.T) @ c))", "c", shapes=["c:m", "y:m"])
+    out = d.to_dict()["results"]["c"]
+    parse_matrix_expression(out["result"], shape_table(["c:m", "y:m"]))   # reads back
+    assert d.verification.status == "passed", d.verification.message
+    rng = np.random.default_rng(5)
+    c, y = rng.standard_normal((2, 4, 1))
+    # f = (1/m) (c^T y)(c^T c): grad = (1/m) (y c^T c + 2 c c^T y)
+    closed = (y * (c.T @ c) + 2 * c * (c.T @ y)) / 4
+    np.testing.assert_allclose(_eval_numpy(out["numpy"], dict(c=c, y=y, m=4)), closed,
+                               rtol=1e-12)
+
+
 # ----------------------------------------------------------------- planted printer bugs
 
 def _drop_divisor_parentheses(printer, expr, times, over):

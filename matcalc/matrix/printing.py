@@ -133,6 +133,41 @@ class MatrixSyntaxPrinter(_Common, SyntaxPrinter):
 
     coeff_sep = "*"
 
+    def _product(self, coeff: sp.Expr, mats: list) -> str:
+        """The parser turns a 1 x 1 product into a scalar, after which ``@`` is refused: so
+        a 1 x 1 factor that is not a declared matrix, and a 1 x 1 leading run of factors
+        followed by more, are written as scalar factors with ``*``: ``c*(c.T @ y)`` for
+        c (c^T y), ``(x.T @ a)*a.T`` for x^T a a^T."""
+        pieces: list[list] = []
+        run: list = []
+        rows = None
+        for m in mats:
+            shape_m = m.shape if is_matrix(m) else (1, 1)
+            if tuple(shape_m) == (1, 1) and not isinstance(m, MatrixSymbol):
+                if run:
+                    pieces.append(run)
+                    run = []
+                pieces.append([m])
+                continue
+            if run and (rows, run[-1].shape[1]) == (1, 1):
+                pieces.append(run)
+                run = []
+            if not run:
+                rows = shape_m[0]
+            run.append(m)
+        if run:
+            pieces.append(run)
+        if len(pieces) <= 1:
+            return super()._product(coeff, mats)
+        texts = []
+        for piece in pieces:
+            if len(piece) == 1:
+                texts.append(self.parenthesize(piece[0], MUL, strict=False))
+            else:
+                texts.append("(" + " @ ".join(self._factor(m) for m in piece) + ")")
+        return super()._product(coeff, []) if not texts else _scaled(
+            self, coeff, "*".join(texts), "*")
+
     def _print_MatrixSymbol(self, expr: MatrixSymbol) -> str:
         return expr.name
 

@@ -34,7 +34,9 @@ class Singular(np.linalg.LinAlgError):
 
 def _inverse(a: np.ndarray) -> np.ndarray:
     """A^{-1}, refusing (``Singular``) when cond(A) > MAX_CONDITION."""
-    if not np.all(np.isfinite(a)) or np.linalg.cond(a) > MAX_CONDITION:
+    if not np.all(np.isfinite(a)):
+        return np.full_like(a, np.nan)   # outside the domain already: not a verdict on A
+    if np.linalg.cond(a) > MAX_CONDITION:
         raise Singular("singular or ill-conditioned matrix")
     return np.linalg.inv(a)
 
