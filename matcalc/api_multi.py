@@ -301,8 +301,13 @@ def jacobian(exprs: Exprs, wrt: Variables = None, *, layout: str | None = None,
     matrix = steps[-1].result
     if opts.layout == "denominator":
         steps.append(transpose_layout(matrix))
-    entries = [(f"d{names[i]}/d{v}", full[i], matrix[i, j], v)
-               for i in range(len(fs)) for j, v in enumerate(variables)]
+    entries = []
+    if opts.verify:
+        from .verify.check import jacobian_texts   # the JSON's text of the matrix, indexed
+        shown, flip = steps[-1].result, opts.layout == "denominator"
+        entries = [(f"d{names[i]}/d{v}", full[i], matrix[i, j], v,
+                    jacobian_texts(shown, j, i) if flip else jacobian_texts(shown, i, j))
+                   for i in range(len(fs)) for j, v in enumerate(variables)]
     return Derivation(kind="jacobian", input=text, expr=sp.ImmutableMatrix(full), wrt=variables,
                       steps=tuple(steps), results={"jacobian": steps[-1].result},
                       verification=_verify(entries, _all_symbols(full, variables), opts),

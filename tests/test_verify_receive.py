@@ -168,6 +168,19 @@ def test_planted_wrong_scalar_syntax_fails(monkeypatch) -> None:
     assert "parse" in d.verification.message
 
 
+@pytest.mark.parametrize("layout", ["numerator", "denominator"])
+def test_planted_transposed_jacobian_text_fails(monkeypatch, layout: str) -> None:
+    """The Jacobian's NumPy text is checked as a whole: a transposed array fails."""
+    import sympy as sp
+    from matcalc.codegen import numpy as codegen
+    right = codegen.to_numpy_array
+    assert jacobian("[x*y, x + sin(y)]", "x,y", layout=layout).verification.status == "passed"
+    monkeypatch.setattr(codegen, "to_numpy_array", lambda entries, shape: right(
+        list(sp.ImmutableMatrix(shape[0], shape[1], entries).T), shape))
+    d = jacobian("[x*y, x + sin(y)]", "x,y", layout=layout)
+    assert d.verification.status == "failed"
+
+
 def test_planted_wrong_backprop_printer_fails(monkeypatch) -> None:
     from matcalc.matrix import printing
     monkeypatch.setattr(printing.MatrixNumPyPrinter, "_print_Transpose",

@@ -97,6 +97,22 @@ def _clip(text: str | None, width: int = 120) -> str:
     return text if len(text) <= width else text[: width - 3] + "..."
 
 
+def jacobian_texts(matrix: sp.MatrixBase, i: int, j: int, limit: int = 64) -> Printed:
+    """The texts of entry J[i, j] of a Jacobian as the user receives it: its syntax, and the
+    NumPy text of the whole matrix (``results["jacobian"].numpy``) indexed, ``(...)[i, j]``
+    - so the assembly and the layout are checked too (for at most ``limit`` entries; a
+    larger matrix's entries are checked one by one)."""
+    from ..codegen.numpy import to_numpy
+    texts = scalar_texts(matrix[i, j])
+    if len(matrix) > limit:
+        return texts
+    try:
+        whole = to_numpy(matrix)
+    except (NotImplementedError, ValueError, TypeError):
+        return texts
+    return Printed(texts.syntax, f"({whole})[{i}, {j}]")
+
+
 def _printed_values(text: str | None, syms: Sequence[sp.Symbol], s: Sample) -> np.ndarray:
     """The printed NumPy text evaluated at the accepted points (one array per symbol);
     the internal values when there is no NumPy text (the JSON then has ``numpy: null``)."""
@@ -158,21 +174,25 @@ def _round_trip(syntax: str | None, df: sp.Basic, syms: Sequence[sp.Symbol], s: 
     return ""
 
 
-def check_entries(entries: Sequence[tuple[str, sp.Expr, sp.Expr, sp.Symbol]],
+def check_entries(entries: Sequence[tuple],
                   symbols: Sequence[sp.Symbol] | None = None, *, points: int = 20,
                   rtol: float = 1e-6, atol: float = 1e-8, seed: int = 0,
                   unit: str = "entry") -> Verification:
     """Check several derivatives, ``(label, f, claimed df/dvar, var)`` each - the partials
     of a gradient, the entries of a Jacobian - at the same random points (one symbol list
     and one seed for all, so the same candidates are drawn); the result is the worst.
+    A fifth element, a ``Printed``, gives the texts the user receives for that entry
+    (for a Jacobian: the whole matrix's NumPy text, indexed).
 
     "failed" if any fails (the message names its label), else "skipped" if any is skipped,
     else "passed" with the fewest points used and the largest errors over all entries.
     """
     syms = list(symbols) if symbols is not None else _symbols_of(
-        [e for _, f, d, _ in entries for e in (f, d)])
-    results = [(label, check_derivative(f, d, v, syms, points=points, rtol=rtol, atol=atol,
-                                        seed=seed)) for label, f, d, v in entries]
+        [e for entry in entries for e in entry[1:3]])
+    results = [(entry[0], check_derivative(entry[1], entry[2], entry[3], syms, points=points,
+                                           rtol=rtol, atol=atol, seed=seed,
+                                           printed=entry[4] if len(entry) > 4 else None))
+               for entry in entries]
     for status in ("failed", "skipped"):
         for label, r in results:
             if r.status == status:
