@@ -168,44 +168,19 @@ def matrix_derivation(kind: str, text: str, shapes_in: Any, wrt: Any, opts: Opti
         steps.extend(_expand(results, shapes, dims))
     verification = None
     if opts.verify:
-        verification = _verify(f, kind, layout, variables, results, shapes, opts)
+        from ..verify.matrix import check_derivation
+        verification = check_derivation(f, kind, layout, variables, results, shapes,
+                                        _dims(shapes), opts)
     shown = {k: v for k, v in shapes.items()}
     return Derivation(kind=kind if kind != "derivative" else "derivative", input=text, expr=f,
                       wrt=tuple(variables), steps=tuple(steps), results=results,
                       verification=verification, options=opts, shapes=shown, layout=layout)
 
 
-def _verify(f: sp.Basic, kind: str, layout: str, variables: list[sp.Basic],
-            results: dict[str, sp.Basic], shapes: dict[str, Shape], opts: Options):
-    """The numeric check of the results as printed (``verify.matrix.check_matrix``): a
-    Jacobian printed in the denominator layout, or the row Jacobian of a scalar, is
-    transposed back to the gradient / numerator layout it is compared as."""
-    from ..verify.matrix import Claim, check_matrix
-    from ..verify.result import Verification
-    if any(is_matrix(f) and (is_matrix(v) and v.shape[1] != 1 or f.shape[1] != 1)
-           for v in variables):
-        # a vector-Jacobian product for the upstream gradient G is the gradient of the
-        # scalar L = tr(G^T f), G drawn at random like any other input
-        upstream = MatrixSymbol("G", *f.shape)
-        loss = sp.Trace(sp.MatMul(sp.Transpose(upstream), f))
-        claims = [Claim(variables[0], results["jacobian"])]
-        return check_matrix(loss, claims, _dims(shapes), "gradient", points=opts.points,
-                            seed=opts.seed, rtol=opts.rtol, atol=opts.atol,
-                            shapes={**shapes, "G": tuple(f.shape)})
-    if kind == "jacobian":
-        flip = (layout == "denominator") != (not is_matrix(f))
-        claims = [Claim(variables[0], results["jacobian"], transpose=flip)]
-    else:
-        claims = [Claim(v, results[v.name]) for v in variables]
-    return check_matrix(f, claims, _dims(shapes), "jacobian" if is_matrix(f) else "gradient",
-                        points=opts.points, seed=opts.seed, rtol=opts.rtol, atol=opts.atol,
-                        shapes=shapes)
-
-
 def _expand(results: dict[str, sp.Basic], shapes: dict[str, Shape],
             dims: dict[str, int]) -> list[Step]:
     """``--dim n=3``: every result as the explicit matrix of its components."""
-    from ..verify.evaluate import SymPyBackend, evaluate
+    from .evaluate import SymPyBackend, evaluate
     assignment = {sp.Symbol(k): v for k, v in dims.items()}
     values: dict[str, Any] = {}
     for name, (r, c) in shapes.items():

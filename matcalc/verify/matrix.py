@@ -411,6 +411,32 @@ def check_matrix(f_expr: sp.Basic, claims: list[Claim], dims: Iterable[sp.Symbol
                  where=lambda i: tally.where[i])
 
 
+def check_derivation(f: sp.Basic, kind: str, layout: str, variables: list[sp.Basic],
+                     results: Mapping[str, sp.Basic], shapes: Mapping[str, Any],
+                     dims: Iterable[sp.Symbol], opts: Any) -> Verification:
+    """The check of a derivation with shapes (``derive``/``grad``/``jacobian``), with the
+    Options' points, seed, rtol and atol. A Jacobian printed in the denominator layout, or
+    the row Jacobian of a scalar, is transposed back to the numerator layout / gradient it
+    is compared as; a vector-Jacobian product for the upstream gradient G (a matrix
+    function, or a Jacobian with respect to a matrix) is the gradient of the scalar
+    L = tr(G^T f), G drawn at random like any other input."""
+    from ..matrix.algebra import is_matrix
+    common = dict(points=opts.points, seed=opts.seed, rtol=opts.rtol, atol=opts.atol)
+    if any(is_matrix(f) and (is_matrix(v) and v.shape[1] != 1 or f.shape[1] != 1)
+           for v in variables):
+        upstream = MatrixSymbol("G", *f.shape)
+        loss = sp.Trace(sp.MatMul(sp.Transpose(upstream), f))
+        return check_matrix(loss, [Claim(variables[0], results["jacobian"])], dims,
+                            "gradient", shapes={**shapes, "G": tuple(f.shape)}, **common)
+    if kind == "jacobian":
+        flip = (layout == "denominator") != (not is_matrix(f))
+        claims = [Claim(variables[0], results["jacobian"], transpose=flip)]
+    else:
+        claims = [Claim(v, results[v.name]) for v in variables]
+    return check_matrix(f, claims, dims, "jacobian" if is_matrix(f) else "gradient",
+                        shapes=shapes, **common)
+
+
 def _no_points(method: str, accepted: int, points: int, tally: _Tally, draws: _Points,
                rtol: float) -> Verification:
     """The "skipped" record when too few usable points were found, with the reason."""
