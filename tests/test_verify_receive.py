@@ -189,6 +189,30 @@ def test_planted_wrong_backprop_printer_fails(monkeypatch) -> None:
     assert d.verification.status == "failed"
 
 
+REG = "X: n, m\nW: k, n\nZ = W @ X\nJ = sum(tanh(Z)) / m + lam * sum(W * W)\n"
+
+
+def test_emitted_module_takes_scalar_inputs_and_is_verified() -> None:
+    """The --emit numpy module is run by the check; a scalar input is an argument."""
+    d = backprop(REG, "W,lam")
+    assert d.verification.status == "passed", d.verification.message
+    namespace: dict = {}
+    exec(compile(d.to_numpy(), "<emitted>", "exec"), namespace)  # noqa: S102 - our output
+    rng = np.random.default_rng(6)
+    X, W, lam = rng.standard_normal((3, 5)), rng.standard_normal((4, 3)), 0.7
+    grads = namespace["backward"](X=X, W=W, lam=lam)
+    Z = W @ X                       # J = sum(tanh(W X))/m + lam |W|^2
+    np.testing.assert_allclose(grads["W"], (1 - np.tanh(Z) ** 2) @ X.T / 5 + 2 * lam * W,
+                               rtol=1e-12)
+    np.testing.assert_allclose(grads["lam"], np.sum(W * W), rtol=1e-12)
+
+
+def test_planted_wrong_emitted_module_fails(monkeypatch) -> None:
+    monkeypatch.setattr("matcalc.matrix.emit.scalar_inputs", lambda prog: [])
+    d = backprop(REG, "W")
+    assert d.verification.status == "failed" and "--emit numpy" in d.verification.message
+
+
 # ----------------------------------------------------------------- --points, one JSON shape
 
 KINDS = {

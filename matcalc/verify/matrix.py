@@ -411,6 +411,50 @@ def check_matrix(f_expr: sp.Basic, claims: list[Claim], dims: Iterable[sp.Symbol
                  where=lambda i: tally.where[i])
 
 
+def _emitted(prog: Any, bp: Any) -> Any:
+    """The code of the ``--emit numpy`` module (``Derivation.to_numpy()`` of a backward
+    pass), compiled; None when it cannot be written."""
+    from ..matrix.emit import emit_numpy
+    try:
+        return compile(emit_numpy(prog, bp), "<matcalc --emit numpy>", "exec")
+    except (ValueError, TypeError, SyntaxError) as exc:
+        return exc
+
+
+def _run_emitted(module: Any, prog: Any, bp: Any, values: dict, printed: dict,
+                 rtol: float, atol: float) -> str:
+    """"" when ``backward(...)`` of the emitted module gives every parameter's gradient
+    as the printed equations do (those are compared with finite differences)."""
+    from ..matrix.backprop import adjoint_symbol
+    from ..matrix.emit import scalar_inputs
+    if isinstance(module, BaseException):
+        return f"cannot be written or compiled ({type(module).__name__}: {module})"
+    namespace: dict[str, Any] = {"__name__": "matcalc_emitted"}
+    try:
+        with np.errstate(all="ignore"):
+            exec(module, namespace)  # noqa: S102 - matcalc's own generated module
+            grads = namespace["backward"](**{n: values[n] for n in
+                                             [*prog.shapes, *scalar_inputs(prog)]})
+    except Exception as exc:  # noqa: BLE001 - any failure is the emitter's
+        return f"backward() raises {type(exc).__name__}: {exc}"
+    for p in bp.parameters:
+        want = np.asarray(printed[adjoint_symbol(p).name], dtype=float)
+        try:
+            got = np.asarray(grads[p.name], dtype=float)
+        except (KeyError, TypeError, ValueError):
+            return f"backward() gives no gradient for {p.name}"
+        if got.size != want.size and got.size != 1:
+            return f"backward() gives {p.name} the shape {got.shape}, not {want.shape}"
+        got = np.broadcast_to(got.reshape(-1) if got.size == want.size else got,
+                              want.reshape(-1).shape)
+        w = want.reshape(-1)
+        with np.errstate(all="ignore"):
+            ok = np.abs(got - w) <= tolerance(got, w, np.zeros_like(w), rtol, atol) + atol
+        if not np.all(ok):
+            return f"backward() gives another d{p.name} than the equations"
+    return ""
+
+
 def check_derivation(f: sp.Basic, kind: str, layout: str, variables: list[sp.Basic],
                      results: Mapping[str, sp.Basic], shapes: Mapping[str, Any],
                      dims: Iterable[sp.Symbol], opts: Any) -> Verification:
@@ -482,6 +526,8 @@ def check_backprop(prog: Any, bp: Any, *, points: int = 20, seed: int = 0, rtol:
             return Verification("failed", "printed NumPy text", tolerance=rtol,
                                 message=f"{name}: {exc}")
 
+    module = _emitted(prog, bp)
+
     def forward(values: dict, sizes: Mapping[sp.Symbol, int]) -> dict:
         env = dict(values)
         for target, value in prog.assignments:
@@ -532,6 +578,14 @@ def check_backprop(prog: Any, bp: Any, *, points: int = 20, seed: int = 0, rtol:
                 return Verification("failed", _method(what, accepted + 1, per_point, [*sizes, _sizes_text(assignment)]),
                                     accepted + 1, tolerance=rtol, rejected=tally.rejected,
                                     message=f"{name}: {bad}")
+
+        if accepted < 2:                             # the --emit numpy module, run as is
+            bad = _run_emitted(module, prog, bp, values, printed_env, rtol, atol)
+            if bad:
+                return Verification("failed", _method(what, accepted + 1, per_point,
+                                                      [*sizes, _sizes_text(assignment)]),
+                                    accepted + 1, tolerance=rtol, rejected=tally.rejected,
+                                    message=f"the --emit numpy module: {bad}")
 
         def objective(vals: dict, _a=assignment) -> Any:
             return forward(vals, _a)[prog.objective.name]
