@@ -29,6 +29,7 @@ gradient is compared with differences of the objective J.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, Callable, Iterable, Mapping
 
 import numpy as np
@@ -128,12 +129,12 @@ def _directional(f: Callable[[dict], Any], values: dict, name: str, direction: A
     per entry of f (flattened): the estimate, its error estimate, and whether it is sharp
     (the same acceptance test as for scalar kinds, see ``sampling``)."""
     rows = []
-    for s in STENCIL:
+    for s in STENCIL[1:]:             # the centre (STENCIL[0]) is not used by the differences
         shifted = dict(values)
         shifted[name] = values[name] + (s * H) * direction
         with np.errstate(all="ignore"):
             rows.append(np.asarray(f(shifted), dtype=float).ravel())
-    fs = np.array(rows)
+    fs = np.array([rows[0], *rows])   # row 0 stands in for the unused centre
     h = np.full(fs.shape[1], H)
     fd, trunc = richardson(fs, h)
     rnd = rounding_error(fs, h)
@@ -252,6 +253,18 @@ def _method(what: str, n: int, directions: int, sizes: list[str]) -> str:
             f"{' and '.join(dict.fromkeys(sizes)) or 'the declared sizes'}, {n} random points")
 
 
+@lru_cache(maxsize=256)
+def _parse_back(text: str, shapes: tuple) -> sp.Basic | str:
+    """The printed syntax parsed with the declared shapes (once per text), or the error."""
+    from ..errors import MatcalcError
+    from ..matrix.parse import parse_matrix_expression
+    from ..options import Limits
+    try:
+        return parse_matrix_expression(text, dict(shapes), Limits(max_input_length=10**6))
+    except (MatcalcError, RecursionError) as exc:
+        return f"the printed result does not parse back ({exc}): {text}"
+
+
 def _round_trip(text: str | None, expr: sp.Basic, shapes: Mapping[str, Any] | None,
                 values: dict, assignment: Mapping[sp.Symbol, int], internal: Any,
                 rtol: float, atol: float) -> str:
@@ -259,13 +272,9 @@ def _round_trip(text: str | None, expr: sp.Basic, shapes: Mapping[str, Any] | No
     here is ``internal`` (the result's), else what went wrong."""
     if text is None or shapes is None:
         return ""
-    from ..errors import MatcalcError
-    from ..matrix.parse import parse_matrix_expression
-    from ..options import Limits
-    try:
-        back = parse_matrix_expression(text, dict(shapes), Limits(max_input_length=10**6))
-    except (MatcalcError, RecursionError) as exc:
-        return f"the printed result does not parse back ({exc}): {text}"
+    back = _parse_back(text, tuple(sorted(shapes.items(), key=lambda kv: kv[0])))
+    if isinstance(back, str):
+        return back
     if back == expr:
         return ""
     try:
