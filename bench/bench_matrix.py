@@ -21,7 +21,7 @@ import numpy as np
 import sympy as sp
 
 from matcalc import backprop, derive
-from matcalc.matrix.evaluate import evaluate
+from matcalc.verify.evaluate import evaluate
 
 n = sp.Symbol("n")
 X, A, B = (sp.MatrixSymbol(s, n, n) for s in "XAB")

@@ -268,11 +268,14 @@ def jacobian(exprs: str, wrt: str | None, layout: str, **shared: object) -> None
               help="Check every parameter's gradient against finite differences of the "
               "objective at random sizes.")
 @click.option("--standalone", is_flag=True, help="LaTeX: a complete document for pdflatex.")
+@click.option("--points", type=click.IntRange(1, MAX_POINTS), default=20, show_default=True,
+              help="Sample points for the numeric check.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed for the sample points.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True),
               help="Write to FILE instead of standard output.")
 def backprop(program_file: str, wrt: str | None, emit: str | None, fmt: str, steps: bool,
-             verify: bool, standalone: bool, seed: int, output: str | None) -> None:
+             verify: bool, standalone: bool, points: int, seed: int,
+             output: str | None) -> None:
     """The backward pass of a forward program, equation by equation.
 
     \b
@@ -301,7 +304,7 @@ def backprop(program_file: str, wrt: str | None, emit: str | None, fmt: str, ste
         click.echo(f"error: cannot read {program_file.strip()}: "
                    f"{getattr(exc, 'strerror', None) or exc}", err=True)
         sys.exit(2)
-    opts = Options(steps=steps, verify=verify, standalone=standalone, seed=seed)
+    opts = Options(steps=steps, verify=verify, standalone=standalone, points=points, seed=seed)
     _run(lambda: api_backprop(text, wrt, options=opts), "numpy" if emit else fmt, output)
 
 

@@ -10,7 +10,7 @@ import pytest
 import sympy as sp
 
 from matcalc import derive, jacobian
-from matcalc.matrix.evaluate import evaluate
+from matcalc.verify.evaluate import evaluate
 from matcalc.matrix.printing import matrix_syntax
 
 from .matrix_cases import CASES, Case, dims_of, draw

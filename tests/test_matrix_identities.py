@@ -1,7 +1,7 @@
 """Matrix identities (issues 3 and 5): matcalc's gradients and Jacobians against NumPy closed
 forms from the Matrix Cookbook written in tests/matrix_cases.py, at two size assignments.
 
-For each case: the result evaluated with ``matcalc.matrix.evaluate``, the JSON ``numpy``
+For each case: the result evaluated with ``matcalc.verify.evaluate``, the JSON ``numpy``
 field evaluated as CONTRACTS.md says, and ``matrix_syntax(result)`` parsed back with the
 same shapes all equal the expected values; and the built-in verification passed.
 """
@@ -16,7 +16,7 @@ import pytest
 import sympy as sp
 
 from matcalc import derive, jacobian
-from matcalc.matrix.evaluate import evaluate
+from matcalc.verify.evaluate import evaluate
 from matcalc.matrix.parse import parse_matrix_expression, shape_table
 from matcalc.matrix.printing import matrix_syntax
 

@@ -158,7 +158,7 @@ def test_neuron_kink_takes_the_pytorch_convention() -> None:
 
 def test_neuron_kink_numerically() -> None:
     """The same convention on arrays: at w.x + b = 0 the gradient is 0 for w and b."""
-    from matcalc.matrix.evaluate import evaluate
+    from matcalc.verify.evaluate import evaluate
 
     values = {"w": np.array([[1.0], [2.0]]), "x": np.array([[3.0], [-1.0]]), "b": -1.0}
     dims = {sp.Symbol("n"): 2}

@@ -20,7 +20,7 @@ from sympy import MatrixSymbol
 
 from matcalc import derive, jacobian
 from matcalc.engine.step import Step
-from matcalc.matrix.evaluate import evaluate
+from matcalc.verify.evaluate import evaluate
 from matcalc.matrix.printing import matrix_syntax
 
 from .matrix_cases import CASES, SIZES, Case, draw, sizes_for

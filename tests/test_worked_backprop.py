@@ -14,7 +14,7 @@ from click.testing import CliRunner
 
 from matcalc import backprop
 from matcalc.cli import main
-from matcalc.matrix.evaluate import evaluate
+from matcalc.verify.evaluate import evaluate
 from matcalc.matrix.parse import parse_matrix_expression
 from matcalc.matrix.program import parse_program
 from worked_examples.backprop import BACKPROP_EXAMPLES

@@ -14,7 +14,7 @@ import sympy as sp
 from click.testing import CliRunner
 
 from matcalc.cli import main
-from matcalc.matrix.evaluate import evaluate
+from matcalc.verify.evaluate import evaluate
 from matcalc.matrix.parse import parse_matrix_expression, shape_table
 from worked_examples.elementwise import ELEMENTWISE_EXAMPLES as SEED_001
 from worked_examples.matrix import MATRIX_EXAMPLES

@@ -69,10 +69,10 @@ def build(p: Problem) -> Built:
 
 
 def check(p: Problem, built: Built):
-    from ..matrix.check import check_backprop
+    from ..verify.matrix import check_backprop
     prog, bp = built.attachments["program"]
     o = p.options
-    return check_backprop(prog, bp, seed=o.seed, rtol=o.rtol, atol=o.atol)
+    return check_backprop(prog, bp, points=o.points, seed=o.seed, rtol=o.rtol, atol=o.atol)
 
 
 PLUGIN = Plugin("backprop", read, build, check)

@@ -156,9 +156,14 @@ def build_jacobian(p: Problem) -> Built:
 
 
 def check_jacobian(p: Problem, built: Built):
+    """Every entry against finite differences, through the texts the user receives (the
+    whole matrix's NumPy text, indexed in the layout shown)."""
+    from ..verify.check import jacobian_texts
     names = _row_names(p)
-    matrix = built.result.T if p.options.layout == "denominator" else built.result
-    return _check(p, [(f"d{names[i]}/d{v}", p.full[i], matrix[i, j], v)
+    shown, flip = built.result, p.options.layout == "denominator"
+    matrix = shown.T if flip else shown
+    return _check(p, [(f"d{names[i]}/d{v}", p.full[i], matrix[i, j], v,
+                       jacobian_texts(shown, j, i) if flip else jacobian_texts(shown, i, j))
                       for i in range(len(p.fs)) for j, v in enumerate(p.variables)])
 
 

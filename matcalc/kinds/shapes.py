@@ -5,7 +5,7 @@ the variables (vectors, matrices or scalars) and ``--dim`` sizes. build: the
 matrix-differential method of :mod:`matcalc.matrix.derive` (d f rule by rule, brought to
 tr(G^T dX) or J dx, read off), the denominator layout as a named transpose, and with
 ``--dim`` every result written out in components. check: directional central differences
-at two random size assignments (:mod:`matcalc.matrix.check`).
+at two random size assignments (:mod:`matcalc.verify.matrix`).
 """
 from __future__ import annotations
 
@@ -16,7 +16,6 @@ import sympy as sp
 
 from ..engine.step import Step
 from ..errors import InputError
-from ..matrix import algebra as al
 from ..matrix.algebra import fmt_shape, is_matrix, shape
 from ..matrix.derive import (_dims, _expand, _resolve_wrt, denominator_layout, gradient_steps,
                               jacobian_steps)
@@ -89,24 +88,10 @@ def build(p: Problem) -> Built:
 
 
 def check(p: Problem, built: Built):
-    from ..matrix.check import check_matrix
-    from ..verify.result import Verification
-    f, variables, results, o = p.f, p.variables, built.results, p.options
-    kind_check = "gradient" if not is_matrix(f) and p.task != "jacobian" else "jacobian"
-    if p.task == "jacobian":
-        j = results["jacobian"]
-        if o.layout == "denominator":
-            j = al.mT(j)
-        results = {variables[0].name: j}
-        if not is_matrix(f):
-            results = {k: al.mT(v) for k, v in results.items()}
-            kind_check = "gradient"
-    if any(is_matrix(f) and (is_matrix(v) and v.shape[1] != 1 or f.shape[1] != 1)
-           for v in variables):
-        return Verification("skipped", "finite differences",
-                            message="vector-Jacobian products are checked in backprop, not here")
-    return check_matrix(f, results, list(variables), _dims(p.shapes), kind_check, seed=o.seed,
-                        rtol=o.rtol, atol=o.atol)
+    from ..verify.matrix import check_derivation
+    return check_derivation(p.f, p.task, p.options.layout if p.task == "jacobian" else "numerator",
+                            list(p.variables), built.results, p.shapes, _dims(p.shapes),
+                            p.options)
 
 
 PLUGIN = Plugin("shapes", read, build, check)

@@ -179,10 +179,12 @@ def _vjp_steps(f, var, D, d) -> tuple[Step, sp.Basic]:
                 (d, *moves, step, *tidy), equation=(Ratio(var, L), result)), result
 
 
+
+
 def _expand(results: dict[str, sp.Basic], shapes: dict[str, Shape],
             dims: dict[str, int]) -> list[Step]:
     """``--dim n=3``: every result as the explicit matrix of its components."""
-    from .evaluate import SymPyBackend, evaluate
+    from ..verify.evaluate import SymPyBackend, evaluate
     assignment = {sp.Symbol(k): v for k, v in dims.items()}
     missing = sorted({d.name for shape in shapes.values() for d in shape
                       if isinstance(d, sp.Symbol) and d not in assignment})

@@ -33,9 +33,20 @@ def _needed(bp: BackwardPass) -> list:
     return [v for v in bp.order if v in keep]
 
 
+def scalar_inputs(prog: Program) -> list[str]:
+    """Names of the program's undeclared scalar inputs (lam in J = ... + lam * sum(W * W)),
+    sorted: neither declared, nor assigned, nor a dimension."""
+    assigned = {t.name for t, _ in prog.assignments}
+    dims = {d.name for d in prog.dims()}
+    return sorted({s.name for _, v in prog.assignments for s in v.atoms(sp.Symbol)
+                   if not isinstance(s, sp.Dummy) and s.name not in prog.shapes
+                   and s.name not in assigned and s.name not in dims})
+
+
 def emit_numpy(prog: Program, bp: BackwardPass, source: str = "") -> str:
-    """The module's text (see the module docstring)."""
-    args = ", ".join(prog.shapes)
+    """The module's text (see the module docstring); undeclared scalar inputs are
+    arguments after the declared ones."""
+    args = ", ".join([*prog.shapes, *scalar_inputs(prog)])
     dims = [f"    {d} = {n}.shape[{axis}]" for d, n, axis in _dimension_sources(prog)]
     fwd = [f"    {t.name} = {matrix_numpy(v)}" for t, v in prog.assignments]
     names = [t.name for t, _ in prog.assignments]

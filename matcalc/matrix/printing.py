@@ -66,9 +66,11 @@ def stretched(expr: sp.Basic) -> sp.Basic | None:
 
 
 def _elementwise_prec(e: Elementwise) -> int:
+    """How tightly f(X) binds as printed: 1/X and X^-2 print as divisions (MUL), X^2 as
+    a power, sums and products at their own level, calls as atoms."""
     body = e.body()
     if isinstance(body, sp.Pow):
-        return POW
+        return MUL if body.exp.is_negative else POW
     if isinstance(body, sp.Mul):
         return MUL
     if isinstance(body, sp.Add):
@@ -130,6 +132,41 @@ class MatrixSyntaxPrinter(_Common, SyntaxPrinter):
     """matcalc input syntax: what ``matrix.parse`` reads back."""
 
     coeff_sep = "*"
+
+    def _product(self, coeff: sp.Expr, mats: list) -> str:
+        """The parser turns a 1 x 1 product into a scalar, after which ``@`` is refused: so
+        a 1 x 1 factor that is not a declared matrix, and a 1 x 1 leading run of factors
+        followed by more, are written as scalar factors with ``*``: ``c*(c.T @ y)`` for
+        c (c^T y), ``(x.T @ a)*a.T`` for x^T a a^T."""
+        pieces: list[list] = []
+        run: list = []
+        rows = None
+        for m in mats:
+            shape_m = m.shape if is_matrix(m) else (1, 1)
+            if tuple(shape_m) == (1, 1) and not isinstance(m, MatrixSymbol):
+                if run:
+                    pieces.append(run)
+                    run = []
+                pieces.append([m])
+                continue
+            if run and (rows, run[-1].shape[1]) == (1, 1):
+                pieces.append(run)
+                run = []
+            if not run:
+                rows = shape_m[0]
+            run.append(m)
+        if run:
+            pieces.append(run)
+        if len(pieces) <= 1:
+            return super()._product(coeff, mats)
+        texts = []
+        for piece in pieces:
+            if len(piece) == 1:
+                texts.append(self.parenthesize(piece[0], MUL, strict=False))
+            else:
+                texts.append("(" + " @ ".join(self._factor(m) for m in piece) + ")")
+        return super()._product(coeff, []) if not texts else _scaled(
+            self, coeff, "*".join(texts), "*")
 
     def _print_MatrixSymbol(self, expr: MatrixSymbol) -> str:
         return expr.name
@@ -196,7 +233,31 @@ class MatrixSyntaxPrinter(_Common, SyntaxPrinter):
         return f"log_softmax({self._print(expr.arg)}{axis})"
 
     def _print_Elementwise(self, expr: Elementwise) -> str:
-        return _with_arg(self, expr)
+        r, c = expr.arg.shape
+        outer = getattr(self, "_square", False)
+        # X^k of a square X reads back as the matrix power: entry-wise powers of a
+        # square argument are written as products instead (see _print_Pow)
+        self._square = r == c and r != 1
+        try:
+            return _with_arg(self, expr)
+        finally:
+            self._square = outer
+
+    def _print_Pow(self, expr: sp.Pow, rational: bool = False) -> str:
+        """u^k inside an element-wise function of a square matrix: (u*u*...*u), or
+        1/(u*...*u) for k < 0 - ``^`` would read back as the matrix power."""
+        k = expr.exp
+        if getattr(self, "_square", False) and k.is_Integer and abs(int(k)) >= 2 \
+                and abs(int(k)) <= MAX_SPELLED_POWER and _PLACEHOLDER in expr.base.free_symbols:
+            u = self.parenthesize(expr.base, MUL, strict=False)
+            product = "(" + "*".join([u] * abs(int(k))) + ")"
+            return product if k > 0 else "(1/" + product + ")"
+        return super()._print_Pow(expr, rational)
+
+
+#: Entry-wise integer powers of a square matrix up to this are written as products.
+MAX_SPELLED_POWER = 12
+_PLACEHOLDER = sp.Symbol("_ARG_")
 
 
 def _reciprocal(e: sp.Basic) -> sp.Basic | None:
@@ -212,7 +273,8 @@ def _hadamard_text(printer, expr: HadamardProduct, times: str, over: str) -> str
     below = [_reciprocal(a) for a in expr.args if _reciprocal(a) is not None]
     text = times.join(printer.parenthesize(a, MUL, strict=False) for a in above) or "1"
     for b in below:
-        text += over + printer.parenthesize(b, MUL, strict=True)
+        # a divisor at the level of * and @ needs its parentheses: x/A @ B is (x/A) @ B
+        text += over + printer.parenthesize(b, MUL, strict=False)
     return text
 
 
@@ -240,7 +302,7 @@ def _with_arg(printer, expr: Elementwise) -> str:
     if printer.hadamard_power and isinstance(body, sp.Pow) and body.base == T \
             and body.exp.is_Integer and body.exp > 0:
         return "%s^{\\circ %s}" % (arg, body.exp)
-    placeholder = sp.Symbol("_ARG_")
+    placeholder = _PLACEHOLDER
     text = printer._print(expr.body().xreplace({T: placeholder}))
     return text.replace(printer._print(placeholder), arg)
 
@@ -260,6 +322,12 @@ class MatrixLatexPrinter(_Common, MatcalcLatexPrinter):
         """Fractions and products are self-delimiting in LaTeX; only sums need brackets."""
         return self.parenthesize(c, ADD + 1, strict=False) if isinstance(c, sp.Add) \
             else self._print(c)
+
+    def parenthesize(self, item, level, *args, **kwargs) -> str:
+        """\\frac{1}{X} (an element-wise reciprocal) delimits itself: no brackets."""
+        if isinstance(item, Elementwise) and _reciprocal(item) is not None:
+            return self._print(item)
+        return super().parenthesize(item, level, *args, **kwargs)
 
     def _print_MatrixSymbol(self, expr: MatrixSymbol) -> str:
         return self._print(sp.Symbol(expr.name))
@@ -328,6 +396,8 @@ class MatrixLatexPrinter(_Common, MatcalcLatexPrinter):
         return r"\log\operatorname{softmax}\left(%s\right)" % self._print(expr.arg)
 
     def _print_Elementwise(self, expr: Elementwise) -> str:
+        if _reciprocal(expr) is not None:      # the fraction bar delimits: no brackets
+            return r"\frac{1}{%s}" % self._print(expr.arg)
         self._elementwise = getattr(self, "_elementwise", 0) + 1
         try:
             return _with_arg(self, expr)

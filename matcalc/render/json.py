@@ -79,11 +79,10 @@ def _version() -> str:
 
 def _verification(d: "Derivation") -> dict:
     v = getattr(d, "verification", None)
-    if v is not None:
-        return v.to_dict()
-    return {"status": "skipped", "method": "none", "points": 0, "max_abs_error": 0.0,
-            "max_rel_error": 0.0, "tolerance": getattr(d.options, "rtol", 1e-6),
-            "rejected": 0, "message": "verification was not run"}
+    if v is None:
+        from ..verify.result import Verification
+        v = Verification.not_run(getattr(d.options, "rtol", 1e-6))
+    return v.to_dict()
 
 
 def _step_latex(s: Step, entry: Entry | None, p: Plan, variables: set) -> str:

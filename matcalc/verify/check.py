@@ -1,6 +1,7 @@
-"""Check a claimed derivative against finite differences of the function.
+"""Check a claimed derivative against finite differences of the function (scalar kinds).
 
-At each accepted point (see :mod:`matcalc.verify.sampling`) with claimed derivative d and
+The pass test is :func:`matcalc.verify.judge.judge`, shared with the matrix checks. At
+each accepted point (see :mod:`matcalc.verify.sampling`) with claimed derivative d and
 Richardson finite difference r, whose own error is estimated as e (truncation + rounding),
 the point passes when
 
@@ -22,6 +23,8 @@ import sympy as sp
 
 from matcalc.engine.dag import as_basic, postorder
 from matcalc.verify.kernel import UnsupportedNode, compile_kernel, kinks
+from matcalc.verify.judge import judge, tolerance
+from matcalc.verify.printed import Printed, PrintedError, compile_numpy, eval_numpy, scalar_texts
 from matcalc.verify.result import Verification
 from matcalc.verify.sampling import Sample, find_points
 
@@ -42,9 +45,13 @@ def _fmt_point(symbols: Sequence[sp.Symbol], row: np.ndarray) -> str:
 
 def check_derivative(f: sp.Expr, df: sp.Expr, wrt: sp.Symbol,
                      symbols: Sequence[sp.Symbol] | None = None, *, points: int = 20,
-                     rtol: float = 1e-6, atol: float = 1e-8, seed: int = 0) -> Verification:
+                     rtol: float = 1e-6, atol: float = 1e-8, seed: int = 0,
+                     printed: Printed | None = None) -> Verification:
     """Compare ``df`` with a central difference of ``f`` in ``wrt`` (other symbols fixed).
 
+    What is compared is what the user receives (:mod:`matcalc.verify.printed`): the value
+    of the printed NumPy text of ``df`` at the points, and the printed syntax must parse
+    back to ``df``; ``printed`` defaults to the JSON's texts (``scalar_texts(df)``).
     Uses at least ``points`` accepted random points; "skipped" if they cannot be found in
     the sampling budget (empty or tiny domain) or a node cannot be evaluated numerically.
     """
@@ -55,65 +62,137 @@ def check_derivative(f: sp.Expr, df: sp.Expr, wrt: sp.Symbol,
     try:
         kernel = compile_kernel([f, df, *kinks(f), *kinks(df)], syms)
     except UnsupportedNode as exc:
-        return Verification("skipped", _method(points), tolerance=rtol,
-                            message=f"no numeric evaluation for {exc.name}")
+        return Verification.skipped(_method(points), f"no numeric evaluation for {exc.name}",
+                                    rtol=rtol)
     sample = find_points(kernel, syms, syms.index(wrt), points, seed, rtol)
-    return _judge(sample, syms, wrt, points, rtol, atol)
-
-
-def _median(a: np.ndarray) -> float:
-    """``np.median`` of a non-empty 1-D array, without its NaN check, which imports
-    numpy.ma (10-20 ms of every run): the same value, NaN included."""
-    s = np.sort(a)                      # NaN sorts last
-    if np.isnan(s[-1]):
-        return float("nan")
-    lo, hi = (s.size - 1) // 2, s.size // 2
-    return float(s[lo] if lo == hi else (s[lo] + s[hi]) / 2)
-
-
-def _judge(s: Sample, syms: Sequence[sp.Symbol], wrt: sp.Symbol, points: int,
-           rtol: float, atol: float) -> Verification:
-    n = len(s.fd)
+    n = len(sample.fd)
     if n < points:
-        why = "; ".join(f"{c} {r}" for r, c in s.reasons.items()) or "none drawn"
-        return Verification(
-            "skipped", _method(n), points=n, tolerance=rtol, rejected=s.rejected,
-            message=(f"only {n} of {points} usable points for d/d{wrt.name} in "
-                     f"{s.drawn} random candidates (rejected: {why})"))
-    diff = np.abs(s.df - s.fd)
-    mag = np.maximum(np.abs(s.df), np.abs(s.fd))
-    nonzero = np.abs(s.fd)[s.fd != 0]
-    scale = _median(nonzero) if nonzero.size else 1.0
-    tol = rtol * mag + atol * scale + s.fd_error
-    rel = np.divide(diff, mag, out=np.zeros_like(diff), where=mag > 0)
-    common = dict(method=_method(n), points=n, max_abs_error=float(diff.max()),
-                  max_rel_error=float(rel.max()), tolerance=rtol, rejected=s.rejected)
-    bad = np.flatnonzero(diff > tol)
-    if bad.size:
-        i = bad[np.argmax((diff - tol)[bad] / tol[bad])]
-        return Verification(
-            "failed", message=(f"at {_fmt_point(syms, s.points[i])}: derivative "
-                               f"{s.df[i]:.10g}, finite difference {s.fd[i]:.10g} "
-                               f"(off by {diff[i]:.3g}; {bad.size} of {n} points fail)"),
-            **common)
-    return Verification("passed", **common)
+        why = "; ".join(f"{c} {r}" for r, c in sample.reasons.items()) or "none drawn"
+        return Verification.skipped(
+            _method(n), f"only {n} of {points} usable points for d/d{wrt.name} in "
+            f"{sample.drawn} random candidates (rejected: {why})", points=n, rtol=rtol,
+            rejected=sample.rejected)
+    texts = printed if printed is not None else scalar_texts(df)
+    common = dict(rtol=rtol, atol=atol, method=_method(n), points=n, rejected=sample.rejected)
+    try:
+        claimed = _printed_values(texts.numpy, syms, sample)
+    except PrintedError as exc:
+        return Verification("failed", message=f"d/d{wrt.name}: {exc} (text: "
+                            f"{_clip(texts.numpy)})", **_stats(common))
+    bad = _round_trip(texts.syntax, df, syms, sample, rtol, atol, f)
+    if bad:
+        return Verification("failed", message=f"d/d{wrt.name}: {bad}", **_stats(common))
+    return judge(claimed, sample.fd, sample.fd_error,
+                 where=lambda i: f"at {_fmt_point(syms, sample.points[i])}", **common)
 
 
-def check_entries(entries: Sequence[tuple[str, sp.Expr, sp.Expr, sp.Symbol]],
+def _stats(common: dict) -> dict:
+    """The fields of a Verification from ``judge``'s keyword arguments."""
+    return dict(method=common["method"], points=common["points"], tolerance=common["rtol"],
+                rejected=common["rejected"])
+
+
+def _clip(text: str | None, width: int = 120) -> str:
+    text = text or ""
+    return text if len(text) <= width else text[: width - 3] + "..."
+
+
+def jacobian_texts(matrix: sp.MatrixBase, i: int, j: int, limit: int = 64) -> Printed:
+    """The texts of entry J[i, j] of a Jacobian as the user receives it: its syntax, and the
+    NumPy text of the whole matrix (``results["jacobian"].numpy``) indexed, ``(...)[i, j]``
+    - so the assembly and the layout are checked too (for at most ``limit`` entries; a
+    larger matrix's entries are checked one by one)."""
+    from ..codegen.numpy import to_numpy
+    texts = scalar_texts(matrix[i, j])
+    if len(matrix) > limit:
+        return texts
+    try:
+        whole = to_numpy(matrix)
+    except (NotImplementedError, ValueError, TypeError):
+        return texts
+    return Printed(texts.syntax, f"({whole})[{i}, {j}]")
+
+
+def _printed_values(text: str | None, syms: Sequence[sp.Symbol], s: Sample) -> np.ndarray:
+    """The printed NumPy text evaluated at the accepted points (one array per symbol);
+    the internal values when there is no NumPy text (the JSON then has ``numpy: null``)."""
+    if text is None:
+        return s.df
+    code = compile_numpy(text)
+    env = {sym.name: s.points[:, j] for j, sym in enumerate(syms)}
+    value = eval_numpy(code, env)
+    try:
+        out = np.broadcast_to(np.asarray(value, dtype=float), s.df.shape)
+    except (TypeError, ValueError) as exc:
+        raise PrintedError(f"the printed NumPy text gives {type(value).__name__} of shape "
+                           f"{np.shape(value)}, not one number per point ({exc})") from None
+    return out
+
+
+def _round_trip(syntax: str | None, df: sp.Basic, syms: Sequence[sp.Symbol], s: Sample,
+                rtol: float, atol: float, f: sp.Basic | None = None) -> str:
+    """"" when the printed syntax parses back to ``df`` (the same tree, or the same values
+    at the sample points); else what went wrong. A SymPy-built function outside the input
+    language (re, im, conjugate ...: ``f`` itself does not read back) is not held to it."""
+    if syntax is None:
+        return ""
+    from ..errors import MatcalcError
+    from ..parse import parse
+    from ..render.syntax import to_syntax
+    try:
+        back = parse(syntax)
+    except (MatcalcError, RecursionError) as exc:
+        try:
+            if f is not None:
+                parse(to_syntax(f))
+        except (MatcalcError, RecursionError):
+            return ""                     # the input is not in the language either
+        return f"the printed result does not parse back ({exc}): {_clip(syntax)}"
+    if back == df:
+        return ""
+    by_name = {sym.name: sym for sym in syms}
+    back = back.xreplace({b: by_name[b.name] for b in back.free_symbols
+                          if isinstance(b, sp.Symbol) and b.name in by_name})
+    if back == df:
+        return ""
+    if not back.free_symbols <= set(syms):
+        return f"the printed result {_clip(syntax)} has other variables than the result"
+    try:
+        values = compile_kernel([back], syms)(*(s.points[:, j] for j in range(len(syms))))[0]
+    except UnsupportedNode:
+        return ""                         # no evaluation: the NumPy text was checked anyway
+    values = np.broadcast_to(np.asarray(values, dtype=float), s.df.shape)
+    tol = tolerance(values, s.df, np.zeros_like(s.df), rtol, atol)
+    with np.errstate(all="ignore"):
+        off = np.abs(values - s.df)
+    wrong = np.flatnonzero(~(off <= tol))
+    if wrong.size:
+        i = int(wrong[0])
+        return (f"the printed result {_clip(syntax)} parses back to another expression "
+                f"(at {_fmt_point(syms, s.points[i])}: {values[i]:.10g} instead of "
+                f"{s.df[i]:.10g})")
+    return ""
+
+
+def check_entries(entries: Sequence[tuple],
                   symbols: Sequence[sp.Symbol] | None = None, *, points: int = 20,
                   rtol: float = 1e-6, atol: float = 1e-8, seed: int = 0,
                   unit: str = "entry") -> Verification:
     """Check several derivatives, ``(label, f, claimed df/dvar, var)`` each - the partials
     of a gradient, the entries of a Jacobian - at the same random points (one symbol list
     and one seed for all, so the same candidates are drawn); the result is the worst.
+    A fifth element, a ``Printed``, gives the texts the user receives for that entry
+    (for a Jacobian: the whole matrix's NumPy text, indexed).
 
     "failed" if any fails (the message names its label), else "skipped" if any is skipped,
     else "passed" with the fewest points used and the largest errors over all entries.
     """
     syms = list(symbols) if symbols is not None else _symbols_of(
-        [e for _, f, d, _ in entries for e in (f, d)])
-    results = [(label, check_derivative(f, d, v, syms, points=points, rtol=rtol, atol=atol,
-                                        seed=seed)) for label, f, d, v in entries]
+        [e for entry in entries for e in entry[1:3]])
+    results = [(entry[0], check_derivative(entry[1], entry[2], entry[3], syms, points=points,
+                                           rtol=rtol, atol=atol, seed=seed,
+                                           printed=entry[4] if len(entry) > 4 else None))
+               for entry in entries]
     for status in ("failed", "skipped"):
         for label, r in results:
             if r.status == status:

@@ -23,7 +23,21 @@ class Verification:
     message: str = ""
 
     def to_dict(self) -> dict:
+        """The JSON ``verification`` object: the same fields for every kind."""
         return asdict(self)
+
+    @classmethod
+    def not_run(cls, rtol: float = 1e-6) -> "Verification":
+        """The one "not verified" record: verification was switched off (``--no-verify``)."""
+        return cls("skipped", "none", tolerance=rtol, message="verification was not run")
+
+    @classmethod
+    def skipped(cls, method: str, reason: str, *, points: int = 0, rtol: float = 1e-6,
+                rejected: int = 0) -> "Verification":
+        """Verification ran but could not decide: ``reason`` says why (no usable point,
+        a node with no numeric evaluation ...)."""
+        return cls("skipped", method, points=points, tolerance=rtol, rejected=rejected,
+                   message=reason)
 
     def summary(self) -> str:
         """One line for a terminal, e.g. 'Verified numerically: 20 points, max rel. error 3.1e-11.'"""

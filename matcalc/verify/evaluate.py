@@ -14,8 +14,8 @@ from sympy import (Determinant, HadamardProduct, Identity, Inverse, MatAdd, MatM
                    MatrixSymbol, OneMatrix, Trace, Transpose, ZeroMatrix)
 
 from ..errors import NoRuleError
-from ..verify.kernel import OPS, _lookup
-from .nodes import Diag, Elementwise, LogDet, LogSoftmax, Norm, ScalarOf, Softmax, T
+from .kernel import OPS, _lookup
+from ..matrix.nodes import Diag, Elementwise, LogDet, LogSoftmax, Norm, ScalarOf, Softmax, T
 
 
 def _dim(d: sp.Expr, dims: Mapping[sp.Symbol, int]) -> int:
@@ -23,15 +23,34 @@ def _dim(d: sp.Expr, dims: Mapping[sp.Symbol, int]) -> int:
     return int(value)
 
 
+#: Condition number above which a matrix counts as singular for the verifier: the inverse
+#: of such a matrix (and any result built from it) has no reliable digits left.
+MAX_CONDITION = 1e10
+
+
+class Singular(np.linalg.LinAlgError):
+    """A matrix to be inverted is singular or too ill-conditioned to trust (cond > MAX_CONDITION)."""
+
+
+def _inverse(a: np.ndarray) -> np.ndarray:
+    """A^{-1}, refusing (``Singular``) when cond(A) > MAX_CONDITION."""
+    if not np.all(np.isfinite(a)):
+        return np.full_like(a, np.nan)   # outside the domain already: not a verdict on A
+    if np.linalg.cond(a) > MAX_CONDITION:
+        raise Singular("singular or ill-conditioned matrix")
+    return np.linalg.inv(a)
+
+
 class NumPyBackend:
-    """Arrays: matrices are 2-D float arrays, scalars floats."""
+    """Arrays: matrices are 2-D float arrays, scalars floats. Inverting a (nearly)
+    singular matrix raises ``Singular``, so that the verifier draws another point."""
 
     def symbol(self, name: str, value: Any) -> Any:
         return value
 
     matmul = staticmethod(lambda a, b: a @ b)
     transpose = staticmethod(lambda a: a.T)
-    inverse = staticmethod(np.linalg.inv)
+    inverse = staticmethod(_inverse)
     det = staticmethod(np.linalg.det)
     trace = staticmethod(np.trace)
     @staticmethod

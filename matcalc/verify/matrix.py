@@ -1,0 +1,629 @@
+"""Verifying results with shapes (matrix derivations and backward passes).
+
+Sizes: the dimension symbols get random sizes 2..6 (different dimensions different where
+there are enough sizes); the points alternate between two such size assignments. Values:
+standard normal entries; square matrices that are inverted, or whose determinant is
+taken, near the identity; after a few failures at one size assignment, entries in
+[0.5, 2] (logarithms and square roots of whole vectors).
+
+A point is usable when f and every result are finite there and no matrix to invert is
+singular (condition number above ``evaluate.MAX_CONDITION``). When a size assignment
+gives no usable point in ``ATTEMPTS`` draws (X X^T is singular for every X of size
+n x k with n > k), it is replaced by another one; when no size gives a usable point the
+check is "skipped" and says why (never an exception).
+
+At each usable point, for each variable X and random directions V (and, at the first
+point, every unit direction when X has at most ``FULL_ENTRIES`` entries):
+
+* gradient G of a scalar f: <G, V> against the Richardson central difference of
+  t -> f(X + tV) on the stencil of :mod:`matcalc.verify.sampling`;
+* Jacobian J of a vector function: J vec(V) against the same difference of f (per entry).
+
+G and J are the values of the *printed NumPy text* (:mod:`matcalc.verify.printed`), and
+the printed syntax must parse back (with the declared shapes) to an expression with the
+same value. The pass test is :func:`matcalc.verify.judge.judge`, as for scalar kinds.
+A backward pass is evaluated the way a reader runs it: the forward pass, then each printed
+adjoint equation in backward order (earlier adjoints by name), and every parameter's
+gradient is compared with differences of the objective J.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any, Callable, Iterable, Mapping
+
+import numpy as np
+import sympy as sp
+from sympy import Determinant, Inverse, MatPow, MatrixSymbol
+
+from .evaluate import evaluate
+from .judge import judge, tolerance
+from .printed import Printed, PrintedError, compile_numpy, eval_numpy, matrix_texts
+from .result import Verification
+from .sampling import STENCIL, richardson, rounding_error
+
+SIZES = (2, 3, 4, 5, 6)
+FULL_ENTRIES = 30
+#: Random directions per point: about this many in all, at least one per point.
+DIRECTIONS_TOTAL = 6
+#: Draws at one size assignment before it is given up.
+ATTEMPTS = 30
+#: Size assignments tried in all (two are used at a time).
+MAX_ASSIGNMENTS = 8
+H = 1e-3
+
+#: Evaluation failures that make a point unusable (not a verdict on the result).
+_UNUSABLE = (np.linalg.LinAlgError, FloatingPointError, OverflowError, ZeroDivisionError,
+             ValueError)
+
+
+def size_assignments(dims: Iterable[sp.Symbol], seed: int = 0,
+                     count: int = MAX_ASSIGNMENTS) -> list[dict[sp.Symbol, int]]:
+    """Up to ``count`` distinct random assignments of the dimension symbols (sorted by name)
+    to sizes 2..6, different dimensions different where there are enough sizes. The first
+    two are the ones used; the others replace one that has no usable point."""
+    names = sorted(set(dims), key=lambda s: s.name)
+    if not names:
+        return [{}]                     # every size declared: one assignment
+    rng = np.random.default_rng(seed + 7919)
+    out: list[dict[sp.Symbol, int]] = []
+    for _ in range(20 * count):
+        if len(out) == count:
+            break
+        replace = len(names) > len(SIZES)
+        values = rng.choice(SIZES, size=len(names), replace=replace)
+        candidate = {d: int(v) for d, v in zip(names, values)}
+        if candidate not in out:
+            out.append(candidate)
+    return out
+
+
+def _size(d: sp.Expr | int, dims: Mapping[sp.Symbol, int]) -> int:
+    """A dimension (an integer or a dimension symbol) at these sizes."""
+    return int(d) if isinstance(d, int) else int(sp.sympify(d).xreplace(dict(dims)))
+
+
+def conditioned(expr: sp.Basic) -> set[str]:
+    """Names of matrices that sit under an inverse, determinant or power."""
+    from ..matrix.nodes import LogDet
+    names: set[str] = set()
+    for node in sp.preorder_traversal(expr):
+        if isinstance(node, (Inverse, Determinant, LogDet, MatPow)):
+            names |= {s.name for s in node.atoms(MatrixSymbol)}
+    return names
+
+
+def draw(variables: list[sp.Basic], dims: Mapping[sp.Symbol, int], rng: np.random.Generator,
+         near_identity: set[str], positive: bool = False) -> dict[str, Any]:
+    """Random values for the variables at these sizes (entries in [0.5, 2] when
+    ``positive``: the fallback for logarithms and square roots of whole vectors)."""
+    values: dict[str, Any] = {}
+    for v in variables:
+        if isinstance(v, MatrixSymbol):
+            r, c = (_size(d, dims) for d in v.shape)
+            if v.name in near_identity and r == c:
+                values[v.name] = np.eye(r) + 0.3 * rng.standard_normal((r, c)) / np.sqrt(r)
+            elif positive:
+                values[v.name] = rng.uniform(0.5, 2.0, (r, c))
+            else:
+                values[v.name] = rng.standard_normal((r, c))
+        else:
+            values[v.name] = float(rng.uniform(0.5, 2.0))
+    return values
+
+
+def _sizes_text(assignment: Mapping[sp.Symbol, int]) -> str:
+    return ", ".join(f"{k}={v}" for k, v in assignment.items()) or "the declared sizes"
+
+
+def _finite(value: Any) -> bool:
+    try:
+        return bool(np.all(np.isfinite(np.asarray(value, dtype=float))))
+    except (TypeError, ValueError):
+        return False
+
+
+def _directional(f: Callable[[dict], Any], values: dict, name: str, direction: Any,
+                 rtol: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Richardson central difference of t -> f(values with name + t direction) at t = 0,
+    per entry of f (flattened): the estimate, its error estimate, and whether it is sharp
+    (the same acceptance test as for scalar kinds, see ``sampling``)."""
+    rows = []
+    for s in STENCIL[1:]:             # the centre (STENCIL[0]) is not used by the differences
+        shifted = dict(values)
+        shifted[name] = values[name] + (s * H) * direction
+        with np.errstate(all="ignore"):
+            rows.append(np.asarray(f(shifted), dtype=float).ravel())
+    fs = np.array([rows[0], *rows])   # row 0 stands in for the unused centre
+    h = np.full(fs.shape[1], H)
+    fd, trunc = richardson(fs, h)
+    rnd = rounding_error(fs, h)
+    afd = np.abs(fd)
+    with np.errstate(all="ignore"):
+        sharp = (np.all(np.isfinite(fs), axis=0) & np.isfinite(fd)
+                 & (trunc <= 0.1 * rtol * afd + rnd) & ((rnd <= rtol * afd) | (fd == 0)))
+    return fd, trunc + rnd, sharp
+
+
+@dataclass
+class _Tally:
+    """The comparisons made so far (claimed value, difference, its error, where)."""
+
+    claimed: list[float] = field(default_factory=list)
+    fd: list[float] = field(default_factory=list)
+    err: list[float] = field(default_factory=list)
+    where: list[str] = field(default_factory=list)
+    rejected: int = 0
+    reasons: dict[str, int] = field(default_factory=dict)
+
+    def reject(self, reason: str) -> None:
+        self.rejected += 1
+        self.reasons[reason] = self.reasons.get(reason, 0) + 1
+
+    def add(self, claimed: np.ndarray, fd: np.ndarray, err: np.ndarray, sharp: np.ndarray,
+            where: str) -> int:
+        keep = np.flatnonzero(sharp)
+        self.claimed += [float(v) for v in np.ravel(claimed)[keep]]
+        self.fd += [float(v) for v in fd[keep]]
+        self.err += [float(v) for v in err[keep]]
+        self.where += [where] * len(keep)
+        return len(keep)
+
+    def why(self) -> str:
+        return "; ".join(f"{c} {r}" for r, c in self.reasons.items()) or "none drawn"
+
+
+class _Points:
+    """Draws usable points, alternating between two size assignments and replacing one
+    that yields none (see the module docstring)."""
+
+    def __init__(self, dims: Iterable[sp.Symbol], seed: int) -> None:
+        spare = size_assignments(dims, seed)
+        self.active, self.spare = spare[:2], spare[2:]
+        self.failures = [0] * len(self.active)
+        self.tried = list(self.active)
+        self.turn = 0
+
+    def next_assignment(self) -> tuple[int, dict[sp.Symbol, int]] | None:
+        if not self.active:
+            return None
+        k = self.turn % len(self.active)
+        return k, self.active[k]
+
+    def used(self) -> None:
+        self.turn += 1
+
+    def failed(self, k: int) -> None:
+        """One unusable draw at assignment k; give it up after ``ATTEMPTS``."""
+        self.failures[k] += 1
+        if self.failures[k] < ATTEMPTS:
+            return
+        if self.spare:
+            self.active[k] = self.spare.pop(0)
+            self.failures[k] = 0
+            self.tried.append(self.active[k])
+        else:
+            del self.active[k]
+            del self.failures[k]
+
+    def positive(self, k: int) -> bool:
+        return self.failures[k] >= 5
+
+
+def _directions(points: int) -> int:
+    return max(1, -(-DIRECTIONS_TOTAL // points))
+
+
+@dataclass(frozen=True)
+class Claim:
+    """One result to check: the derivative of f with respect to ``var``.
+
+    ``expr`` is the result as built, ``printed`` its texts as the user receives them
+    (default: ``matrix_texts(expr)``); ``transpose``: the printed value is the transpose of
+    the gradient or numerator-layout Jacobian compared (denominator layout, or the row
+    Jacobian of a scalar function).
+    """
+
+    var: sp.Basic
+    expr: sp.Basic
+    printed: Printed | None = None
+    transpose: bool = False
+
+    def texts(self) -> Printed:
+        return self.printed if self.printed is not None else matrix_texts(self.expr)
+
+
+#: Entries times points above which large declared sizes get fewer points (each point
+#: costs a dozen evaluations of f: 20 points of 1000 x 1000 products would take a minute).
+ENTRY_BUDGET = 200_000
+
+
+def _budget(f_expr: sp.Basic, dims: set, points: int) -> tuple[int, str]:
+    """``points``, or fewer when the declared sizes are large (said in the method)."""
+    entries = sum(int(np.prod([int(d) for d in v.shape])) for v in f_expr.atoms(MatrixSymbol)
+                  if not sp.Tuple(*v.shape).free_symbols)
+    cap = max(1, ENTRY_BUDGET // max(entries, 1))
+    if points <= cap:
+        return points, ""
+    return cap, f" (at most {cap} point{'s' if cap > 1 else ''}: the declared sizes are large)"
+
+
+def _method(what: str, n: int, directions: int, sizes: list[str]) -> str:
+    return (f"directional central differences (Richardson){what} at sizes "
+            f"{' and '.join(dict.fromkeys(sizes)) or 'the declared sizes'}, {n} random points")
+
+
+@lru_cache(maxsize=256)
+def _parse_back(text: str, shapes: tuple) -> sp.Basic | str:
+    """The printed syntax parsed with the declared shapes (once per text), or the error."""
+    from ..errors import MatcalcError
+    from ..matrix.parse import parse_matrix_expression
+    from ..options import Limits
+    try:
+        return parse_matrix_expression(text, dict(shapes), Limits(max_input_length=10**6))
+    except (MatcalcError, RecursionError) as exc:
+        return f"the printed result does not parse back ({exc}): {text}"
+
+
+def _round_trip(text: str | None, expr: sp.Basic, shapes: Mapping[str, Any] | None,
+                values: dict, assignment: Mapping[sp.Symbol, int], internal: Any,
+                rtol: float, atol: float) -> str:
+    """"" when the printed syntax parses back (with ``shapes``) to an expression whose value
+    here is ``internal`` (the result's), else what went wrong."""
+    if text is None or shapes is None:
+        return ""
+    back = _parse_back(text, tuple(sorted(shapes.items(), key=lambda kv: kv[0])))
+    if isinstance(back, str):
+        return back
+    if back == expr:
+        return ""
+    try:
+        with np.errstate(all="ignore"):
+            got = np.asarray(evaluate(back, values, assignment), dtype=float)
+    except Exception as exc:  # noqa: BLE001 - any failure is the printer's
+        return f"the printed result {text} parses back to something that cannot be " \
+               f"evaluated ({type(exc).__name__})"
+    want = np.asarray(internal, dtype=float)
+    if got.size != want.size:
+        return f"the printed result {text} parses back to a value of shape {got.shape}, " \
+               f"not {want.shape}"
+    got, want = got.ravel(), want.ravel()
+    with np.errstate(all="ignore"):
+        # two evaluation orders of the same value differ by rounding: atol absolute too
+        ok = np.abs(got - want) <= tolerance(got, want, np.zeros_like(want), rtol, atol) + atol
+    if not np.all(ok):
+        return (f"the printed result {text} parses back to another expression (at sizes "
+                f"{_sizes_text(assignment)} its value differs from the result's by "
+                f"{float(np.max(np.abs(got - want))):.3g})")
+    return ""
+
+
+def _as_claimed(value: Any, shape: tuple[int, ...], transpose: bool, text: str) -> np.ndarray:
+    """The printed value as an array of ``shape`` (a number stands for every entry)."""
+    try:
+        arr = np.asarray(value, dtype=float)
+    except (TypeError, ValueError):
+        raise PrintedError(f"the printed NumPy text gives a {type(value).__name__}, not "
+                           f"numbers: {text}") from None
+    if transpose and arr.ndim == 2:
+        arr = arr.T
+    if arr.size == 1:
+        return np.full(shape, float(arr.ravel()[0]))
+    if arr.size != int(np.prod(shape)) or arr.ndim == 2 and len(shape) == 2 \
+            and arr.shape != shape:
+        raise PrintedError(f"the printed NumPy text gives shape {arr.shape}, not "
+                           f"{shape}: {text}")
+    return arr.reshape(shape)
+
+
+def check_matrix(f_expr: sp.Basic, claims: list[Claim], dims: Iterable[sp.Symbol],
+                 kind: str, *, points: int = 20, seed: int = 0, rtol: float = 1e-6,
+                 atol: float = 1e-8, shapes: Mapping[str, Any] | None = None) -> Verification:
+    """Check every claim (``kind`` "gradient": f scalar; "jacobian": f a vector, the claim
+    its numerator-layout Jacobian) against finite differences of ``f_expr`` at ``points``
+    usable points; ``shapes`` (name -> shape) parses the printed syntax back. See the
+    module docstring."""
+    rng = np.random.default_rng(seed)
+    dims = set(dims)
+    near = conditioned(f_expr)
+    variables = [c.var for c in claims]
+    all_vars = sorted({s for s in f_expr.atoms(MatrixSymbol, sp.Symbol) | set(variables)
+                       if not isinstance(s, sp.Dummy)
+                       and not (isinstance(s, sp.Symbol) and s in dims)},
+                      key=lambda s: s.name)
+    codes = {}
+    for c in claims:
+        t = c.texts()
+        try:
+            codes[c.var.name] = (t, compile_numpy(t.numpy) if t.numpy is not None else None)
+        except PrintedError as exc:
+            return Verification("failed", "printed NumPy text", tolerance=rtol,
+                                message=f"d/d{c.var.name}: {exc}")
+    points, what = _budget(f_expr, dims, points)
+    per_point = 1 if what else _directions(points)
+    draws = _Points(dims, seed)
+    tally = _Tally()
+    sizes: list[str] = []
+    accepted = 0
+    while accepted < points:
+        nxt = draws.next_assignment()
+        if nxt is None:
+            break
+        k, assignment = nxt
+        env_dims = {d.name: v for d, v in assignment.items()}
+        values = draw(all_vars, assignment, rng, near, positive=draws.positive(k))
+
+        def f(vals: dict, _a=assignment) -> Any:
+            return evaluate(f_expr, vals, _a)
+        try:
+            with np.errstate(all="ignore"):
+                f0 = f(values)
+                internal = {c.var.name: evaluate(c.expr, values, assignment) for c in claims}
+        except _UNUSABLE as exc:
+            tally.reject("singular matrix" if isinstance(exc, np.linalg.LinAlgError)
+                         else "not defined")
+            draws.failed(k)
+            continue
+        if not _finite(f0) or not all(_finite(v) for v in internal.values()):
+            tally.reject("outside the domain (not finite)")
+            draws.failed(k)
+            continue
+        made = 0
+        for c in claims:
+            texts, code = codes[c.var.name]
+            x = values[c.var.name]
+            try:
+                value = eval_numpy(code, {**values, **env_dims}) if code is not None \
+                    else internal[c.var.name]
+                if texts.numpy is None and c.transpose:
+                    value = np.asarray(value, dtype=float).T   # internal: as printed
+                want = np.shape(x) if kind == "gradient" else (int(np.size(f0)),
+                                                                 int(np.size(x)))
+                claimed = _as_claimed(value, want, c.transpose, texts.numpy or "")
+            except PrintedError as exc:
+                return Verification("failed", _method(what, accepted + 1, per_point, [*sizes, _sizes_text(assignment)]),
+                                    accepted + 1, tolerance=rtol, rejected=tally.rejected,
+                                    message=f"d/d{c.var.name}: {exc}")
+            bad = _round_trip(texts.syntax, c.expr, shapes, values, assignment,
+                              internal[c.var.name], rtol, atol)
+            if bad:
+                return Verification("failed", _method(what, accepted + 1, per_point, [*sizes, _sizes_text(assignment)]),
+                                    accepted + 1, tolerance=rtol, rejected=tally.rejected,
+                                    message=f"d/d{c.var.name}: {bad}")
+            shape_x = np.shape(x)
+            dirs = [rng.standard_normal(shape_x) for _ in range(per_point)]
+            if np.size(x) <= FULL_ENTRIES and accepted == 0:
+                for i in range(int(np.size(x))):
+                    e = np.zeros(int(np.size(x)))
+                    e[i] = 1.0
+                    dirs.append(e.reshape(shape_x) if shape_x else float(e[0]))
+            for direction in dirs:
+                fd, err, sharp = _directional(f, values, c.var.name, direction, rtol)
+                if kind == "gradient":
+                    got = np.array([float(np.sum(claimed * direction))])
+                else:
+                    got = (claimed @ np.asarray(direction, dtype=float).reshape(-1, 1)).ravel()
+                made += tally.add(got, fd, err, sharp,
+                                  f"d/d{c.var.name} at sizes {_sizes_text(assignment)}")
+        if not made:
+            tally.reject("finite differences unreliable")
+            draws.failed(k)
+            continue
+        accepted += 1
+        sizes.append(_sizes_text(assignment))
+        draws.used()
+    method = _method(what, accepted, per_point, sizes)
+    if accepted < points:
+        return _no_points(method, accepted, points, tally, draws, rtol)
+    return judge(np.array(tally.claimed), np.array(tally.fd), np.array(tally.err), rtol=rtol,
+                 atol=atol, method=method, points=accepted, rejected=tally.rejected,
+                 where=lambda i: tally.where[i])
+
+
+def _emitted(prog: Any, bp: Any) -> Any:
+    """The code of the ``--emit numpy`` module (``Derivation.to_numpy()`` of a backward
+    pass), compiled; None when it cannot be written."""
+    from ..matrix.emit import emit_numpy
+    try:
+        return compile(emit_numpy(prog, bp), "<matcalc --emit numpy>", "exec")
+    except (ValueError, TypeError, SyntaxError) as exc:
+        return exc
+
+
+def _run_emitted(module: Any, prog: Any, bp: Any, values: dict, printed: dict,
+                 rtol: float, atol: float) -> str:
+    """"" when ``backward(...)`` of the emitted module gives every parameter's gradient
+    as the printed equations do (those are compared with finite differences)."""
+    from ..matrix.backprop import adjoint_symbol
+    from ..matrix.emit import scalar_inputs
+    if isinstance(module, BaseException):
+        return f"cannot be written or compiled ({type(module).__name__}: {module})"
+    namespace: dict[str, Any] = {"__name__": "matcalc_emitted"}
+    try:
+        with np.errstate(all="ignore"):
+            exec(module, namespace)  # noqa: S102 - matcalc's own generated module
+            grads = namespace["backward"](**{n: values[n] for n in
+                                             [*prog.shapes, *scalar_inputs(prog)]})
+    except Exception as exc:  # noqa: BLE001 - any failure is the emitter's
+        return f"backward() raises {type(exc).__name__}: {exc}"
+    for p in bp.parameters:
+        want = np.asarray(printed[adjoint_symbol(p).name], dtype=float)
+        try:
+            got = np.asarray(grads[p.name], dtype=float)
+        except (KeyError, TypeError, ValueError):
+            return f"backward() gives no gradient for {p.name}"
+        if got.size != want.size and got.size != 1:
+            return f"backward() gives {p.name} the shape {got.shape}, not {want.shape}"
+        got = np.broadcast_to(got.reshape(-1) if got.size == want.size else got,
+                              want.reshape(-1).shape)
+        w = want.reshape(-1)
+        with np.errstate(all="ignore"):
+            ok = np.abs(got - w) <= tolerance(got, w, np.zeros_like(w), rtol, atol) + atol
+        if not np.all(ok):
+            return f"backward() gives another d{p.name} than the equations"
+    return ""
+
+
+def check_derivation(f: sp.Basic, kind: str, layout: str, variables: list[sp.Basic],
+                     results: Mapping[str, sp.Basic], shapes: Mapping[str, Any],
+                     dims: Iterable[sp.Symbol], opts: Any) -> Verification:
+    """The check of a derivation with shapes (``derive``/``grad``/``jacobian``), with the
+    Options' points, seed, rtol and atol. A Jacobian printed in the denominator layout, or
+    the row Jacobian of a scalar, is transposed back to the numerator layout / gradient it
+    is compared as; a vector-Jacobian product for the upstream gradient G (a matrix
+    function, or a Jacobian with respect to a matrix) is the gradient of the scalar
+    L = tr(G^T f), G drawn at random like any other input."""
+    from ..matrix.algebra import is_matrix
+    common = dict(points=opts.points, seed=opts.seed, rtol=opts.rtol, atol=opts.atol)
+    if any(is_matrix(f) and (is_matrix(v) and v.shape[1] != 1 or f.shape[1] != 1)
+           for v in variables):
+        upstream = MatrixSymbol("G", *f.shape)
+        loss = sp.Trace(sp.MatMul(sp.Transpose(upstream), f))
+        return check_matrix(loss, [Claim(variables[0], results["jacobian"])], dims,
+                            "gradient", shapes={**shapes, "G": tuple(f.shape)}, **common)
+    if kind == "jacobian":
+        flip = (layout == "denominator") != (not is_matrix(f))
+        claims = [Claim(variables[0], results["jacobian"], transpose=flip)]
+    else:
+        claims = [Claim(v, results[v.name]) for v in variables]
+    return check_matrix(f, claims, dims, "jacobian" if is_matrix(f) else "gradient",
+                        shapes=shapes, **common)
+
+
+def _no_points(method: str, accepted: int, points: int, tally: _Tally, draws: _Points,
+               rtol: float) -> Verification:
+    """The "skipped" record when too few usable points were found, with the reason."""
+    tried = " and ".join(_sizes_text(a) for a in draws.tried)
+    head = ("the function cannot be evaluated at the sampled points" if not accepted
+            else f"only {accepted} of {points} usable points")
+    return Verification.skipped(method, f"{head} (sizes tried: {tried}; rejected: "
+                                f"{tally.why()})", points=accepted, rtol=rtol,
+                                rejected=tally.rejected)
+
+
+def check_backprop(prog: Any, bp: Any, *, points: int = 20, seed: int = 0, rtol: float = 1e-6,
+                   atol: float = 1e-8) -> Verification:
+    """Every parameter's gradient against finite differences of the objective J along
+    random directions: the forward pass is evaluated, then the *printed* adjoint equations
+    in backward order (as a reader runs them); every printed equation must also parse back
+    to its equation. See the module docstring."""
+    from ..matrix.backprop import adjoint_symbol
+
+    rng = np.random.default_rng(seed)
+    dims = prog.dims()
+    targets = {t for t, _ in prog.assignments}
+    inputs = [MatrixSymbol(n, *s) for n, s in prog.shapes.items()]
+    scalars = sorted({s for _, v in prog.assignments for s in v.atoms(sp.Symbol)
+                      if not isinstance(s, sp.Dummy) and s not in dims
+                      and s.name not in prog.shapes and s not in targets},
+                     key=lambda s: s.name)
+    near = set().union(*[conditioned(v) for _, v in prog.assignments])
+    shapes: dict[str, Any] = dict(prog.shapes)
+    for t in targets:
+        if isinstance(t, MatrixSymbol):
+            shapes[t.name] = tuple(t.shape)
+    names = [adjoint_symbol(v).name for v in bp.order]
+    for v in bp.order:
+        if isinstance(adjoint_symbol(v), MatrixSymbol):
+            shapes[adjoint_symbol(v).name] = tuple(v.shape)
+    codes = {}
+    for name in names:
+        t = matrix_texts(bp.equations[name])
+        try:
+            codes[name] = (t, compile_numpy(t.numpy) if t.numpy is not None else None)
+        except PrintedError as exc:
+            return Verification("failed", "printed NumPy text", tolerance=rtol,
+                                message=f"{name}: {exc}")
+
+    module = _emitted(prog, bp)
+
+    def forward(values: dict, sizes: Mapping[sp.Symbol, int]) -> dict:
+        env = dict(values)
+        for target, value in prog.assignments:
+            env[target.name] = evaluate(value, env, sizes)
+        return env
+
+    points, capped = _budget(sp.Tuple(*inputs), dims, points)
+    per_point = 1 if capped else _directions(points)
+    draws = _Points(dims, seed)
+    tally = _Tally()
+    sizes: list[str] = []
+    accepted = 0
+    what = f" of {prog.objective.name}{capped}"
+    while accepted < points:
+        nxt = draws.next_assignment()
+        if nxt is None:
+            break
+        k, assignment = nxt
+        env_dims = {d.name: v for d, v in assignment.items()}
+        values = draw(inputs + scalars, assignment, rng, near, positive=draws.positive(k))
+        try:
+            with np.errstate(all="ignore"):
+                env = forward(values, assignment)
+                for name in names:                   # the backward pass, in order
+                    env[name] = evaluate(bp.equations[name], env, assignment)
+        except _UNUSABLE as exc:
+            tally.reject("singular matrix" if isinstance(exc, np.linalg.LinAlgError)
+                         else "not defined")
+            draws.failed(k)
+            continue
+        if not all(_finite(env[n]) for n in [prog.objective.name, *names]):
+            tally.reject("outside the domain (not finite)")
+            draws.failed(k)
+            continue
+        printed_env = {**{n: env[n] for n in env if n not in names}, **env_dims}
+        for name in names:                           # as the reader runs it
+            texts, code = codes[name]
+            try:
+                printed_env[name] = eval_numpy(code, printed_env) if code is not None \
+                    else env[name]
+            except PrintedError as exc:
+                return Verification("failed", _method(what, accepted + 1, per_point, [*sizes, _sizes_text(assignment)]),
+                                    accepted + 1, tolerance=rtol, rejected=tally.rejected,
+                                    message=f"{name}: {exc}")
+            bad = _round_trip(texts.syntax, bp.equations[name], shapes, env, assignment,
+                              env[name], rtol, atol)
+            if bad:
+                return Verification("failed", _method(what, accepted + 1, per_point, [*sizes, _sizes_text(assignment)]),
+                                    accepted + 1, tolerance=rtol, rejected=tally.rejected,
+                                    message=f"{name}: {bad}")
+
+        if accepted < 2:                             # the --emit numpy module, run as is
+            bad = _run_emitted(module, prog, bp, values, printed_env, rtol, atol)
+            if bad:
+                return Verification("failed", _method(what, accepted + 1, per_point,
+                                                      [*sizes, _sizes_text(assignment)]),
+                                    accepted + 1, tolerance=rtol, rejected=tally.rejected,
+                                    message=f"the --emit numpy module: {bad}")
+
+        def objective(vals: dict, _a=assignment) -> Any:
+            return forward(vals, _a)[prog.objective.name]
+        made = 0
+        for p in bp.parameters:
+            name = adjoint_symbol(p).name
+            try:
+                claimed = _as_claimed(printed_env[name], np.shape(values[p.name]), False,
+                                      codes[name][0].numpy or "")
+            except PrintedError as exc:
+                return Verification("failed", _method(what, accepted + 1, per_point, [*sizes, _sizes_text(assignment)]),
+                                    accepted + 1, tolerance=rtol, rejected=tally.rejected,
+                                    message=f"{name}: {exc}")
+            for _ in range(per_point):
+                direction = rng.standard_normal(np.shape(values[p.name]))
+                fd, err, sharp = _directional(objective, values, p.name, direction, rtol)
+                got = np.array([float(np.sum(claimed * direction))])
+                made += tally.add(got, fd, err, sharp,
+                                  f"{name} at sizes {_sizes_text(assignment)}")
+        if not made:
+            tally.reject("finite differences unreliable")
+            draws.failed(k)
+            continue
+        accepted += 1
+        sizes.append(_sizes_text(assignment))
+        draws.used()
+    method = _method(what, accepted, per_point, sizes)
+    if accepted < points:
+        return _no_points(method, accepted, points, tally, draws, rtol)
+    return judge(np.array(tally.claimed), np.array(tally.fd), np.array(tally.err), rtol=rtol,
+                 atol=atol, method=method, points=accepted, rejected=tally.rejected,
+                 where=lambda i: tally.where[i])
