@@ -160,7 +160,7 @@ def test_planted_wrong_scalar_printer_fails(monkeypatch) -> None:
 
 
 def test_planted_wrong_scalar_syntax_fails(monkeypatch) -> None:
-    from matcalc.render.syntax import SyntaxPrinter
+    from matcalc.syntax import SyntaxPrinter
     monkeypatch.setattr(SyntaxPrinter, "_print_Pow",
                         lambda self, e, rational=False: f"{self._print(e.base)}^{self._print(e.exp)}")
     d = derive("(x + 1)^x", simplify=False)   # (x + 1)^x printed as x + 1^x

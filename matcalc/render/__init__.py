@@ -21,10 +21,26 @@ FORMATS: dict[str, str] = {
 }
 
 
+#: A kind with a presentation of its own: its name (``Derivation.kind``) -> the formats it
+#: renders itself (the others come from FORMATS). A computation graph is drawn and laid
+#: out by the graph renderers (render/graph_*.py), which read its Steps.
+PRESENTATIONS: dict[str, dict[str, str]] = {
+    "graph": {
+        "text": "matcalc.render.graph_text:render_graph_text",
+        "latex": "matcalc.render.graph_latex:render_latex",
+        "jupyter": "matcalc.render.graph_latex:render_jupyter",
+        "markdown": "matcalc.render.graph_latex:render_graph_markdown",
+        "json": "matcalc.render.graph_json:render_graph_json",
+        "dict": "matcalc.render.graph_json:graph_dict",
+    },
+}
+
+
 def render(d: "Derivation", fmt: str, **kw: Any) -> Any:
-    """``d`` in the format ``fmt`` (a key of FORMATS)."""
+    """``d`` in the format ``fmt`` (a key of FORMATS), by its kind's own presentation
+    where it has one (PRESENTATIONS)."""
     try:
-        target = FORMATS[fmt]
+        target = PRESENTATIONS.get(d.kind, {}).get(fmt) or FORMATS[fmt]
     except KeyError:
         raise ValueError(f"unknown format {fmt!r} (known: {', '.join(FORMATS)})") from None
     module, _, name = target.partition(":")

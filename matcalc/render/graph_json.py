@@ -25,7 +25,7 @@ import sympy as sp
 
 from ..engine.step import Step
 from .graph_common import view
-from .json import nest_steps
+from .json import dumps, nest_steps
 from .latex import tex
 from .naming import Namer
 from ..syntax import to_syntax
@@ -116,8 +116,14 @@ def graph_dict(d: "Derivation") -> dict:
             "sum": syn(step.result),
         }
 
+    # the backward steps are numbered 1, 2, ... as the text and LaTeX number them
+    numbered = [g.adjoints[n][0] for n in g.order if not g.adjoints[n][1].is_output]
+    numbers = {id(step): str(i + 1) for i, step in enumerate(numbered)}
+
     def step_dict(s: Step) -> dict:
         return {"rule": s.rule, "title": _title(s), "kind": s.kind,
+                "number": numbers.get(id(s)),
+                "held_constant": [str(h) for h in s.held_constant],
                 "description": s.description, "expr": syn(s.expr), "result": syn(s.result),
                 "latex": _step_latex(s, shrink),
                 "wrt": str(s.wrt) if s.wrt is not None else None,
@@ -144,3 +150,8 @@ def graph_dict(d: "Derivation") -> dict:
         "definitions": [[str(n), to_syntax(e)] for n, e in namer.where()],
         "verification": _verification(d),
     }
+
+
+def render_graph_json(d: "Derivation", indent: int | None = 2) -> str:
+    """The graph's JSON text (:func:`graph_dict`)."""
+    return dumps(graph_dict(d), indent)

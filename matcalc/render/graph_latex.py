@@ -276,3 +276,16 @@ def render_graph_markdown(d: "Derivation") -> str:
     if d.verification is not None:
         out += [d.verification.summary().replace("*", r"\*"), ""]
     return "\n".join(out)
+
+
+def render_latex(d: "Derivation", standalone: bool = False, display: bool = False,
+                 notation: object = None) -> str:
+    """The format table's LaTeX of a graph: :func:`render_graph_latex` with the finishing
+    passes (a graph keeps matcalc's notation: ``notation`` is accepted and not used)."""
+    from .latex import finish
+    return finish(render_graph_latex(d, standalone=standalone, display=display))
+
+
+def render_jupyter(d: "Derivation") -> str:
+    """Jupyter's display of a graph: its results as one MathJax block."""
+    return render_latex(d, display=True)

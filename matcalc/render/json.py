@@ -112,9 +112,6 @@ def nest_steps(step_dict: Callable[[Step], dict], roots: tuple[Step, ...]) -> li
 
 def to_dict(d: "Derivation") -> dict:
     """The derivation as a JSON-ready dict (see the module docstring and CONTRACTS.md)."""
-    if d.kind == "graph":
-        from .graph_json import graph_dict
-        return graph_dict(d)
     with printing_for(d):
         return _to_dict(d)
 
@@ -190,9 +187,13 @@ INDENT_MAX_DEPTH = 48
 
 
 def render_json(d: "Derivation", indent: int | None = 2) -> str:
-    """``json.dumps(to_dict(d), indent=indent)`` (compact for very deep step trees); deep
-    trees get the recursion room the encoder needs, restored afterwards."""
-    data = to_dict(d)
+    """``json.dumps(to_dict(d), indent=indent)`` (see :func:`dumps`)."""
+    return dumps(to_dict(d), indent)
+
+
+def dumps(data: dict, indent: int | None = 2) -> str:
+    """``json.dumps(data, indent=indent)``, compact for very deep step trees; deep trees
+    get the recursion room the encoder needs, restored afterwards."""
     depth = _depth(data["steps"])
     if depth > INDENT_MAX_DEPTH:
         indent = None

@@ -666,9 +666,6 @@ def render_latex(d: "Derivation", standalone: bool = False, display: bool = Fals
     block for MathJax (Jupyter's ``_repr_latex_``). ``notation``: the lecturer's choices
     (see :mod:`matcalc.render.notation`); the default is matcalc's usual notation.
     """
-    if getattr(d, "kind", "") == "graph":      # its TikZ picture: render/graph_latex.py
-        from .graph_latex import render_graph_latex
-        return finish(render_graph_latex(d, standalone=standalone, display=display))
     notation = notation or Notation()
     with using(notation, intermediate_names(d) if notation.naming == "u" else None), \
             printing_for(d):

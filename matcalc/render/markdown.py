@@ -31,9 +31,6 @@ def _item(e: Entry) -> str:
 
 def render_markdown(d: "Derivation") -> str:
     """The derivation in Markdown."""
-    if getattr(d, "kind", "") == "graph":
-        from .graph_latex import render_graph_markdown
-        return render_graph_markdown(d)
     with printing_for(d):
         return _render_markdown(d)
 

@@ -418,9 +418,6 @@ def _names(symbols: tuple[sp.Symbol, ...]) -> str:
 
 def render_text(d: "Derivation", width: int = WIDTH) -> str:
     """The whole derivation as text: header, numbered steps, where-block, result, check."""
-    if getattr(d, "kind", "") == "graph":
-        from .graph_text import render_graph_text
-        return render_graph_text(d, width)
     with printing_for(d):
         return _render_text(d, width)
 

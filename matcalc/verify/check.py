@@ -138,7 +138,7 @@ def _round_trip(syntax: str | None, df: sp.Basic, syms: Sequence[sp.Symbol], s: 
         return ""
     from ..errors import MatcalcError
     from ..parse import parse
-    from ..render.syntax import to_syntax
+    from ..syntax import to_syntax
     try:
         back = parse(syntax)
     except (MatcalcError, RecursionError) as exc:

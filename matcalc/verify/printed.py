@@ -55,7 +55,7 @@ def scalar_texts(expr: sp.Basic) -> Printed:
     """The JSON texts of a scalar result: ``to_syntax`` (when small enough to be written on
     one line) and ``to_numpy`` (None where the emitter has no NumPy form)."""
     from ..codegen.numpy import to_numpy
-    from ..render.syntax import to_syntax
+    from ..syntax import to_syntax
     try:
         numpy_text: str | None = to_numpy(expr)
     except (NotImplementedError, ValueError, TypeError):
