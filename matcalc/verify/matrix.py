@@ -412,12 +412,7 @@ def check_matrix(f_expr: sp.Basic, claims: list[Claim], dims: Iterable[sp.Symbol
         accepted += 1
         sizes.append(_sizes_text(assignment))
         draws.used()
-    method = _method(what, accepted, per_point, sizes)
-    if accepted < points:
-        return _no_points(method, accepted, points, tally, draws, rtol)
-    return judge(np.array(tally.claimed), np.array(tally.fd), np.array(tally.err), rtol=rtol,
-                 atol=atol, method=method, points=accepted, rejected=tally.rejected,
-                 where=lambda i: tally.where[i])
+    return _verdict(what, accepted, per_point, sizes, points, tally, draws, rtol, atol)
 
 
 def _emitted(prog: Any, bp: Any) -> Any:
@@ -621,6 +616,13 @@ def check_backprop(prog: Any, bp: Any, *, points: int = 20, seed: int = 0, rtol:
         accepted += 1
         sizes.append(_sizes_text(assignment))
         draws.used()
+    return _verdict(what, accepted, per_point, sizes, points, tally, draws, rtol, atol)
+
+
+def _verdict(what: str, accepted: int, per_point: int, sizes: list[str], points: int,
+             tally: Any, draws: Any, rtol: float, atol: float) -> Verification:
+    """The one verdict of a matrix or backprop check: too few usable points is "skipped"
+    with the reasons, else the pass test over every comparison tallied."""
     method = _method(what, accepted, per_point, sizes)
     if accepted < points:
         return _no_points(method, accepted, points, tally, draws, rtol)
