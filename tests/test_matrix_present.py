@@ -329,3 +329,12 @@ def test_no_false_equation_for_a_vjp_or_a_layout() -> None:
     den = jacobian("A @ x", "x", shapes=["A:m,n", "x:n"], layout="denominator",
                    verify=False).to_text()
     assert "J.T = A.T" in den and not re.search(r"\bA = A\.T", den)
+
+
+def test_a_number_before_the_ones_vector_is_not_read_as_a_longer_number() -> None:
+    """2 1_N^T printed side by side reads "21": a dot separates them."""
+    from matcalc import derive
+    latex = derive("sum((y - relu(X @ w + b))^2) / N", "w",
+                   shapes=["X:N,n", "w:n", "y:N"]).to_latex()
+    assert re.search(r"\d\s*\\mathbf\{1\}", latex) is None
+    assert r"2 \cdot \mathbf{1}_{N}^{T}" in latex

@@ -55,7 +55,10 @@ def matrix_printer() -> type:
 
         def _print_MatMul(self, expr: sp.MatMul) -> str:
             # a thin space before a differential: X^{T} A\, \mathrm{d}X
-            return _thin_before_d(super()._print_MatMul(expr))
+            return _dot_before_ones(_thin_before_d(super()._print_MatMul(expr)))
+
+        def _print_Mul(self, expr: sp.Mul) -> str:
+            return _dot_before_ones(super()._print_Mul(expr))
 
         def _print_Symbol(self, expr: sp.Symbol, style: str = "plain") -> str:
             if isinstance(expr, DifferentialSymbol):
@@ -63,6 +66,12 @@ def matrix_printer() -> type:
             return super()._print_Symbol(expr, style=style)
 
     return ShapedLatexPrinter
+
+
+def _dot_before_ones(latex: str) -> str:
+    r"""A number before the ones vector gets a dot, ``2 \cdot \mathbf{1}_N^{T}``: written
+    side by side, 2 and a bold 1 read as 21."""
+    return re.sub(r"(\d)\s*(\\mathbf\{1\})", r"\1 \\cdot \2", latex)
 
 
 def _thin_before_d(latex: str) -> str:

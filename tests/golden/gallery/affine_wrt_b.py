@@ -1,0 +1,1 @@
+(_tA := np.broadcast_arrays(1, 0, 0, 1), np.stack(_tA).astype(float).reshape((2, 2) + _tA[0].shape))[-1]

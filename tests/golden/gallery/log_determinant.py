@@ -1,0 +1,1 @@
+np.linalg.inv(X).T

@@ -1,0 +1,1 @@
+np.heaviside(b + (w.T @ x)[0, 0], 0) * x

@@ -1,0 +1,1 @@
+-(2/N) * (X.T @ ((y - np.maximum(0, X @ w + b)) * np.heaviside(X @ w + b, 0)))
