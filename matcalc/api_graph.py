@@ -143,6 +143,9 @@ def graph(expr: str | sp.Basic, at: Point | None = None, *, where: Where | None 
     ``to_dot()`` draws it.
     """
     opts = _options(options, overrides)
+    if name is not None:
+        from .edge import check_name
+        name = check_name(name, "name")       # the rules of variable names (not sin, lambda)
     f, text = _as_expr(expr, opts)
     inter, written = _definitions(where, f, opts)
     full = inter.expand(f) if inter is not None else f

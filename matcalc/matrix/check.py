@@ -20,6 +20,7 @@ import numpy as np
 import sympy as sp
 from sympy import Determinant, Inverse, MatPow, MatrixSymbol
 
+from ..limits import check_sample_sizes
 from ..verify.result import Verification
 from .evaluate import evaluate
 from .nodes import LogDet
@@ -119,6 +120,7 @@ def check_matrix(f_expr: sp.Basic, results: dict[str, sp.Basic], variables: list
     compared = rejected = 0
     sizes_used = []
     for assignment in size_assignments(dims, seed):
+        check_sample_sizes([f_expr, *results.values()], assignment)   # before allocating
         sizes_used.append(", ".join(f"{k}={v}" for k, v in assignment.items()) or "fixed")
         def f(values, _a=assignment):
             return evaluate(f_expr, values, _a)
@@ -198,6 +200,8 @@ def check_backprop(prog, bp, *, points: int = 3, seed: int = 0, rtol: float = 1e
         return env
 
     for assignment in size_assignments(dims, seed):
+        check_sample_sizes([*inputs, *(v for _, v in prog.assignments),
+                            *bp.equations.values()], assignment)         # before allocating
         sizes_used.append(", ".join(f"{k}={v}" for k, v in assignment.items()) or "fixed")
         for _ in range(points):
             for _attempt in range(30):

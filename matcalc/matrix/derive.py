@@ -197,8 +197,10 @@ def matrix_derivation(kind: str, text: str, shapes_in: Any, wrt: Any, opts: Opti
 def _expand(results: dict[str, sp.Basic], shapes: dict[str, Shape],
             dims: dict[str, int]) -> list[Step]:
     """``--dim n=3``: every result as the explicit matrix of its components."""
+    from ..limits import check_explicit_size
     from .evaluate import SymPyBackend, evaluate
     assignment = {sp.Symbol(k): v for k, v in dims.items()}
+    check_explicit_size(results.values(), assignment)         # n! terms: refused first
     values: dict[str, Any] = {}
     for name, (r, c) in shapes.items():
         rows, cols = (int(sp.Integer(d) if isinstance(d, int) else d.xreplace(assignment))

@@ -98,21 +98,40 @@ class _Lines:
         return start or None
 
 
+#: Tables and arrays nested deeper than this are refused (docs/limits.md); notes need 3.
+MAX_NESTING = 32
+
+
 def load_notes(path: str | Path) -> Notes:
-    """Read and check the notes file at ``path`` (NotesError on any problem)."""
-    path = Path(path)
+    """Read and check the notes file at ``path`` (``-``: standard input), read with the
+    size limit of input files (NotesError on any problem)."""
+    from ..edge import read_input
+
     name = str(path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise NotesError(f"cannot read the notes file: {exc.strerror}", Where(name)) from None
-    except UnicodeDecodeError:
-        raise NotesError("the notes file is not UTF-8 text", Where(name)) from None
+        text = read_input(name, "notes")
+    except MatcalcError as exc:
+        raise NotesError(str(exc), Where(name)) from None
     return parse_notes(text, name)
+
+
+def _depth(data: Any) -> int:
+    """How deeply tables and arrays nest in ``data`` (a walk without recursion)."""
+    deepest, stack = 0, [(data, 1)]
+    while stack:
+        value, level = stack.pop()
+        deepest = max(deepest, level)
+        if level > MAX_NESTING:
+            break
+        children = value.values() if isinstance(value, dict) else value
+        stack.extend((v, level + 1) for v in children if isinstance(v, (dict, list)))
+    return deepest
 
 
 def parse_notes(text: str, file: str = "<notes>") -> Notes:
     """Check and load notes given as TOML text (``file`` names it in messages)."""
+    too_deep = NotesError(f"bad TOML: tables or arrays nested more than {MAX_NESTING} levels "
+                          "deep (the limit of notes files)", Where(file))
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -123,6 +142,10 @@ def parse_notes(text: str, file: str = "<notes>") -> Notes:
         if m:
             msg += f" (column {m.group(2)})"
         raise NotesError(f"bad TOML: {msg}", Where(file, line)) from None
+    except RecursionError:
+        raise too_deep from None
+    if _depth(data) > MAX_NESTING:
+        raise too_deep
     return _Checker(text, file).notes(data)
 
 

@@ -122,9 +122,9 @@ for i, text in enumerate(["x^(10^10)", "x^1e300", "2^2^2^2^2^2", "10^(10^6)",
     add(f"expr-huge-{i}", "derive", text, expect={BAD, OK, FAILED_CHECK})
 
 # Deep nesting and long input (each refused by a limit, not by Python's stack)
-for i, text in enumerate(["(" * 100_000 + "x" + ")" * 100_000, "[" * 5000 + "x" + "]" * 5000,
+for i, text in enumerate(["(" * 60_000 + "x" + ")" * 60_000, "[" * 5000 + "x" + "]" * 5000,
                           "exp(" * 2000 + "x" + ")" * 2000, "-(" * 3000 + "x" + ")" * 3000,
-                          "x" + "^x" * 200, "+".join(["x"] * 100_000), "x*" * 50_000 + "x",
+                          "x" + "^x" * 200, "+".join(["x"] * 60_000), "x*" * 50_000 + "x",
                           "sin(" * 101 + "x" + ")" * 101, "a" * 100_000,
                           "max(" * 200 + "x" + ", 1)" * 200, "log(x, " * 300 + "2" + ")" * 300]):
     add(f"expr-deep-{i}", "derive", text, "--wrt", "x")
@@ -158,7 +158,7 @@ for i, text in enumerate(["__import__('os').system('touch pwned')", "x; rm -rf /
                           "globals()", "open('pwned','w')", "sympify('x')", "x if x else x",
                           "[i for i in x]", "x.__dict__", "breakpoint()", "x\\\\input{/etc/passwd}",
                           "\\input{/etc/passwd}", "\\write18{touch pwned}", "\\def\\a{\\a}\\a"]):
-    add(f"expr-inject-{i}", "derive", text, expect={BAD, NO_RULE})
+    add(f"expr-inject-{i}", "derive", text, expect={BAD, NO_RULE} if text != "exec" else {OK})
 
 # ------------------------------------------------------------------ --wrt
 for i, wrt in enumerate(["", " ", ",", "x,,y", "1x", "x y", "sin", "__import__", "lambda",
@@ -258,7 +258,7 @@ add("graph-40-inputs", "graph", "*".join(f"(a{i} + b{i})" for i in range(40)),
     expect={OK, FAILED_CHECK, BAD}, seconds=20)
 add("graph-bad-expr", "graph", "a*(b")
 add("graph-dot-devfull", "graph", "a*b", "--format", "dot", "-o", "/dev/full")
-add("graph-png-devfull", "graph", "a*b", "-o", "/dev/full.png")
+add("graph-png-proc", "graph", "a*b", "-o", "/proc/g.png")         # cannot be created
 add("graph-png-dir", "graph", "a*b", "-o", "sub/", files=(("sub/.keep", b""),))
 add("graph-png-json", "graph", "a*b", "-o", "g.png", "--format", "json")
 
@@ -275,7 +275,7 @@ for i, out in enumerate(["", ".", "/", "/nonexistent/dir/out.txt", "/dev/full", 
 add("output-ok", "derive", "x^2", "-o", "out.txt", expect={OK}, outputs=("out.txt",),
     stdout_empty=True)
 add("output-devfull-json", "derive", "x^2", "--format", "json", "-o", "/dev/full")
-add("output-devfull-tex", "notes", "n.toml", "-o", "/dev/full.tex",
+add("output-proc-tex", "notes", "n.toml", "-o", "/proc/n.tex",
     files=(("n.toml", notes_entry(kind="derive", expr="x^2")),))
 add("output-render-devfull", "examples", "render", "ln_sin_cube_squared", "-o", "/dev/full")
 add("output-control-name", "derive", "x^2", "-o", "out\x1b.txt")
@@ -288,7 +288,6 @@ PROGRAMS: list[tuple[str, bytes]] = [
     ("no-objective", b"X: n, m\nW: k, n\nZ = W @ X\n"),
     ("decls-only", b"X: n, m\nW: k, n\n"),
     ("objective-not-scalar", b"X: n, m\nW: k, n\nZ = W @ X\n"),
-    ("J-missing", b"x: n\nw: n\nL = sum(w * x)\n"),
     ("J-matrix", b"X: n, m\nJ = X\n"),
     ("undeclared", b"J = sum(W @ X)\n"),
     ("redeclared", b"X: n\nX: m\nJ = sum(X)\n"),
@@ -434,7 +433,7 @@ add("notes-stdin-dash", "notes", "-", stdin=b'title = "T"\n', expect={BAD, OK})
 
 # ------------------------------------------------------------------ examples
 for i, name in enumerate(["", "nope", "../../etc/passwd", "x\x1b", "\u0445", "a" * 10_000,
-                          "__import__", "--"]):
+                          "__import__", "-"]):
     add(f"examples-render-{i}", "examples", "render", name)
     add(f"examples-run-{i}", "examples", "run", name)
 for i, item in enumerate(["detail", "detail=", "=brief", "detail=huge", "bogus=1",
@@ -460,3 +459,9 @@ add("unknown-command", "frobnicate")
 add("no-expr", "derive")
 add("two-exprs", "derive", "x", "y")
 add("rules-format-bad", "rules", "--format", "json")
+
+#: the operating system's limit on one argument (MAX_ARG_STRLEN)
+MAX_ARGUMENT = 131_072
+assert all(len(a.encode("utf-8", "surrogatepass")) < MAX_ARGUMENT and "\x00" not in a
+           for c in CASES for a in c.args)
+assert len({c.name for c in CASES}) == len(CASES)
