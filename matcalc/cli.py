@@ -12,7 +12,7 @@ from typing import Callable
 import click
 
 from ._version import __version__
-from .cli_types import NAME, OUTPUT, SEED, TIMEOUT
+from .cli_types import NAME, OUTPUT, SEED, TIMEOUT, FiniteFloat
 from .errors import MatcalcError
 
 FORMATS = ("text", "latex", "markdown", "json", "numpy")
@@ -170,14 +170,20 @@ def shared_options(command: Callable, formats: tuple[str, ...] = FORMATS,
 
 def _run_shared(action: Callable[..., object], shared: dict,
                 write: Callable[[str], None] | None = None) -> None:
-    """Build Options from the shared flags, call ``action(options, where)``, print, exit."""
-    from .options import Options
+    """Build Options from the shared flags, call ``action(options, where)``, print, exit.
+    Every simplify step of the command shares the --timeout seconds."""
+    def act() -> object:
+        from .engine.simplify import simplify_budget
+        from .options import Options
 
-    opts = Options(steps=shared["steps"], verify=shared["verify"],
-                   simplify=shared["simplify"], standalone=shared["standalone"],
-                   points=shared["points"], seed=shared["seed"],
-                   simplify_timeout=shared["timeout"])
-    _run(lambda: action(opts, shared["where"]), shared["fmt"], shared["output"], write)
+        opts = Options(steps=shared["steps"], verify=shared["verify"],
+                       simplify=shared["simplify"], standalone=shared["standalone"],
+                       points=shared["points"], seed=shared["seed"],
+                       simplify_timeout=shared["timeout"])
+        with simplify_budget(opts.simplify_timeout):
+            return action(opts, shared["where"])
+
+    _run(act, shared["fmt"], shared["output"], write)
 
 
 @main.command(cls=ExprCommand)
@@ -282,13 +288,22 @@ def backprop(program_file: str, wrt: str | None, emit: str | None, fmt: str, ste
     from .options import Options
 
     from .edge import read_input
+    from .errors import InputError
 
     try:
         text = read_input(program_file.strip(), "program")
     except MatcalcError as exc:
         _fail(exc)
+    if wrt is not None and not wrt.strip(" ,"):
+        _fail(InputError("--wrt: no parameter given (leave --wrt out for every input)"))
     opts = Options(steps=steps, verify=verify, standalone=standalone, seed=seed)
-    _run(lambda: api_backprop(text, wrt, options=opts), "numpy" if emit else fmt, output)
+
+    def act() -> object:
+        from .engine.simplify import simplify_budget
+        with simplify_budget(opts.simplify_timeout):
+            return api_backprop(text, wrt, options=opts)
+
+    _run(act, "numpy" if emit else fmt, output)
 
 
 @main.command(cls=ExprCommand)
@@ -401,14 +416,15 @@ def _write_text(text: str, output: str) -> None:
         _fail(exc)
 
 
-def _write_document(tex: str, output: str | None) -> None:
-    """stdout, a .tex file, or (``-o x.pdf``) a PDF compiled by latexmk or pdflatex."""
+def _write_document(tex: str, output: str | None, latex_seconds: float | None = None) -> None:
+    """stdout, a .tex file, or (``-o x.pdf``) a PDF compiled by latexmk or pdflatex in at
+    most ``latex_seconds`` (default: notes.pdf.LATEX_SECONDS)."""
     if output is None:
         click.echo(tex, nl=not tex.endswith("\n"))
     elif output.lower().endswith(".pdf"):
-        from .notes.pdf import compile_pdf
+        from .notes.pdf import LATEX_SECONDS, compile_pdf
         try:
-            compile_pdf(tex, output)
+            compile_pdf(tex, output, latex_seconds or LATEX_SECONDS)
         except MatcalcError as exc:
             _fail(exc)
         except OSError as exc:
@@ -425,7 +441,9 @@ def _write_document(tex: str, output: str | None) -> None:
                    "default: the LaTeX on standard output.")
 @click.option("--keep-going", is_flag=True, help="A derivation that fails is reported and "
               "marked in the document; the others are still written (exit status 1).")
-def notes(file: str, output: str | None, keep_going: bool) -> None:
+@click.option("--latex-timeout", type=FiniteFloat(1, 3600), default=60, show_default=True,
+              help="Seconds pdflatex may take in all for -o FILE.pdf (past them: exit 2).")
+def notes(file: str, output: str | None, keep_going: bool, latex_timeout: float) -> None:
     """Lecture notes: turn a notes FILE (TOML) into one LaTeX document.
 
     \b
@@ -457,7 +475,7 @@ def notes(file: str, output: str | None, keep_going: bool) -> None:
     failed = [o for o in outcomes if o.error is not None]
     for o in failed:
         click.echo(o.error.format(), err=True)
-    _write_document(tex, output)
+    _write_document(tex, output, latex_timeout)
     unverified = [o for o in outcomes if o.derivation is not None
                   and getattr(o.derivation.verification, "status", "") == "failed"]
     if output:

@@ -16,36 +16,22 @@ MAX_SEED = 2 ** 32 - 1
 SEED = click.IntRange(0, MAX_SEED)
 
 
-class FiniteFloat(click.ParamType):
-    """A finite number in [min, max]: nan and inf are refused (click's FloatRange lets nan
-    through, since every comparison with nan is false)."""
-
-    name = "float"
+class FiniteFloat(click.FloatRange):
+    """A finite number in [low, high]: nan and inf are refused first (click's FloatRange
+    alone lets nan through, since every comparison with nan is false)."""
 
     def __init__(self, low: float, high: float) -> None:
-        self.low, self.high = low, high
+        super().__init__(low, high)
 
     def convert(self, value: Any, param: click.Parameter | None,
                 ctx: click.Context | None) -> float:
-        if isinstance(value, float) and math.isfinite(value):
-            number = value
-        else:
-            try:
-                number = float(str(value).strip())
-            except ValueError:
-                self.fail(f"{value!r} is not a number", param, ctx)
+        try:
+            number = float(value if isinstance(value, (int, float)) else str(value).strip())
+        except ValueError:
+            self.fail(f"{value!r} is not a number", param, ctx)
         if not math.isfinite(number):
             self.fail(f"{value!r} is not a finite number", param, ctx)
-        if not self.low <= number <= self.high:
-            self.fail(f"{number:g} is not in the range {self.low:g} to {self.high:g}",
-                      param, ctx)
-        return number
-
-    def __repr__(self) -> str:
-        return f"FiniteFloat({self.low:g}, {self.high:g})"
-
-    def get_metavar(self, param: click.Parameter, *args: Any) -> str:
-        return f"FLOAT {self.low:g}-{self.high:g}"
+        return super().convert(number, param, ctx)
 
 
 #: --timeout: seconds for the simplify step

@@ -51,7 +51,8 @@ def read_input(path: str, what: str, limit: int = MAX_FILE_BYTES,
 
 def check_name(name: str, what: str = "") -> str:
     """``name`` if it can name a variable, node or output, with the rules of variables
-    (ASCII letters, digits and _; not a keyword, a builtin, a function or a constant);
+    (ASCII letters, digits and _; not a keyword, not starting with _, not a function or
+    a constant of matcalc);
     otherwise an InputError saying why."""
     from .parse.grammar import is_reserved, usable_name
 

@@ -17,12 +17,15 @@ T = TypeVar("T")
 
 #: Verification draws random matrices at the declared sizes: no matrix (a variable, a
 #: constant such as ones(m, n), or any intermediate result) may have more entries.
-#: 250,000 doubles are 2 MB; the check holds a few dozen such arrays at most.
-MAX_SAMPLE_ENTRIES = 250_000
+#: 1,000,000 doubles (1000 x 1000) are 8 MB; the check holds a few dozen arrays at most.
+MAX_SAMPLE_ENTRIES = 1_000_000
 
 #: --dim writes the components as explicit SymPy matrices. A determinant, log-determinant
 #: or inverse of an n x n matrix of symbols has n! terms: these are expanded up to this n.
 MAX_EXPLICIT_INVERSE = 4
+#: Seconds the --dim expansion may take (an explicit det(inv(A) @ A.T) at n = 4 would
+#: take minutes): past them, exit 2.
+DIM_SECONDS = 10.0
 
 
 def _size(d: object, sizes: Mapping[sp.Symbol, int]) -> int | None:
@@ -103,6 +106,8 @@ def within(seconds: float, compute: Callable[[], T], default: T) -> T:
     that may give up, such as SymPy deciding whether tanh(x^1000) is real)."""
     from .engine.simplify import _Timeout, time_budget
 
+    if seconds <= 0:
+        return default
     try:
         with time_budget(seconds):
             return compute()

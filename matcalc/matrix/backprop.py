@@ -18,8 +18,10 @@ from dataclasses import dataclass
 import sympy as sp
 from sympy import MatrixSymbol
 
+from ..engine.simplify import spare_time
 from ..engine.step import Step
 from ..errors import InputError
+from ..limits import within
 from . import algebra as al
 from .algebra import is_matrix
 from .differential import Differentiator
@@ -161,7 +163,8 @@ def _inline_activation(total: sp.Basic, raw: dict, defs: dict, feeds_loss: set
         return None
     a = activations[0]
     substituted = total.xreplace({adjoint_symbol(a): raw[a]})
-    simple = simplify_entrywise(substituted, defs)
+    # entry-wise simplification shares the command's simplify budget (400 layers: 3 s)
+    simple = within(spare_time(1.0), lambda: simplify_entrywise(substituted, defs), None)
     if simple is not None and sp.count_ops(simple) < sp.count_ops(substituted):
         if a in feeds_loss:
             return simple, (f"Substitute d{a.name} = {_short(raw[a])} and simplify entry by "

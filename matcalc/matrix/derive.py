@@ -165,7 +165,9 @@ def matrix_derivation(kind: str, text: str, shapes_in: Any, wrt: Any, opts: Opti
         steps.append(top)
         results["jacobian" if kind == "jacobian" else var.name] = r
     if dims:
-        steps.extend(_expand(results, shapes, dims))
+        from ..limits import DIM_SECONDS, budget
+        with budget("--dim expansion", DIM_SECONDS):
+            steps.extend(_expand(results, shapes, dims))
     verification = None
     if opts.verify:
         from .check import check_matrix

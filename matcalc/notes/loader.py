@@ -100,6 +100,9 @@ class _Lines:
 
 #: Tables and arrays nested deeper than this are refused (docs/limits.md); notes need 3.
 MAX_NESTING = 32
+#: Sections, and derivations, in one notes file (each derivation takes up to a few s).
+MAX_ENTRIES = 300
+_DOTTED = re.compile(r"[\w\-\"'. \t\[\]]+")
 
 
 def load_notes(path: str | Path) -> Notes:
@@ -132,6 +135,10 @@ def parse_notes(text: str, file: str = "<notes>") -> Notes:
     """Check and load notes given as TOML text (``file`` names it in messages)."""
     too_deep = NotesError(f"bad TOML: tables or arrays nested more than {MAX_NESTING} levels "
                           "deep (the limit of notes files)", Where(file))
+    for line in text.splitlines():       # a.b.c... = 1: tomllib is quadratic in the dots
+        key = line.split("=", 1)[0]
+        if key.count(".") > MAX_NESTING and _DOTTED.fullmatch(key):
+            raise too_deep
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -146,6 +153,13 @@ def parse_notes(text: str, file: str = "<notes>") -> Notes:
         raise too_deep from None
     if _depth(data) > MAX_NESTING:
         raise too_deep
+    sections = data.get("section")
+    if isinstance(sections, list):
+        count = sum(len(sec["derivation"]) for sec in sections
+                    if isinstance(sec, dict) and isinstance(sec.get("derivation"), list))
+        if len(sections) > MAX_ENTRIES or count > MAX_ENTRIES:
+            raise NotesError(f"{len(sections)} sections and {count} derivations: a notes file "
+                             f"holds at most {MAX_ENTRIES} of each (split it)", Where(file))
     return _Checker(text, file).notes(data)
 
 

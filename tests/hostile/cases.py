@@ -410,18 +410,26 @@ for label, body in NOTES:
                                     "backprop-huge") else {BAD, OK, FAILED_CHECK}
     add(f"notes-{label}", "notes", "n.toml", files=(("n.toml", body),), expect=expect,
         seconds=20)
-add("notes-endless-macro-pdf", "notes", "n.toml", "-o", "x.pdf",
-    files=(("n.toml", b'title = "T"\nintro = "\\\\def\\\\a{\\\\a}\\\\a"\n'),),
-    seconds=60, outputs=("x.pdf",))
-add("notes-endless-loop-pdf", "notes", "n.toml", "-o", "x.pdf",
-    files=(("n.toml", b'title = "T"\nintro = "\\\\loop\\\\iftrue\\\\repeat"\n'),),
-    seconds=60, outputs=("x.pdf",))
-add("notes-shell-escape-pdf", "notes", "n.toml", "-o", "x.pdf",
-    files=(("n.toml", b'title = "T"\nintro = "\\\\immediate\\\\write18{touch pwned}"\n'),),
-    seconds=60, outputs=("x.pdf",), expect={OK, BAD})
-add("notes-input-passwd-pdf", "notes", "n.toml", "-o", "x.pdf",
-    files=(("n.toml", b'title = "T"\nintro = "\\\\input{/nonexistent/file}"\n'),),
-    seconds=60, outputs=("x.pdf",))
+PDF = ("-o", "x.pdf", "--latex-timeout", "5")
+PROSE = 'title = "T"\n[[section]]\ntitle = "S"\ntext = "%s"\n'
+add("notes-endless-macro-pdf", "notes", "n.toml", *PDF, seconds=25, outputs=("x.pdf",),
+    files=(("n.toml", (PROSE % "\\\\def\\\\a{\\\\a}\\\\a").encode()),),
+    stderr_has="time limit")
+add("notes-endless-loop-pdf", "notes", "n.toml", *PDF, seconds=25, outputs=("x.pdf",),
+    files=(("n.toml", (PROSE % "\\\\loop\\\\iftrue\\\\repeat").encode()),),
+    stderr_has="time limit")
+add("notes-shell-escape-pdf", "notes", "n.toml", *PDF, seconds=25, outputs=("x.pdf",),
+    files=(("n.toml", (PROSE % "\\\\immediate\\\\write18{touch pwned}").encode()),),
+    expect={OK, BAD})
+add("notes-input-missing-pdf", "notes", "n.toml", *PDF, seconds=25, outputs=("x.pdf",),
+    files=(("n.toml", (PROSE % "\\\\input{/nonexistent/file}").encode()),))
+add("notes-pdf-devfull", "notes", "n.toml", "-o", "/dev/full", seconds=25,
+    files=(("n.toml", (PROSE % "ok").encode()),))
+add("notes-pdf-proc", "notes", "n.toml", "-o", "/proc/x.pdf", seconds=25,
+    files=(("n.toml", (PROSE % "ok").encode()),))
+for i, value in enumerate(["0", "-1", "nan", "inf", "abc", "99999"]):
+    add(f"notes-latex-timeout-{i}", "notes", "n.toml", "--latex-timeout", value,
+        files=(("n.toml", (PROSE % "ok").encode()),))
 add("notes-dev-zero", "notes", "/dev/zero", seconds=10)
 add("notes-dev-urandom", "notes", "/dev/urandom", seconds=10)
 add("notes-dev-null", "notes", "/dev/null")

@@ -16,7 +16,7 @@ from .cases import BAD, CASES
 from .runner import Result, run_all
 
 
-def summary(results: list[Result], wall: float) -> str:
+def summary(results: list[Result], wall: float, stray: list[str]) -> str:
     broken = [r for r in results if r.problems]
     rejections = [r for r in results if r.status == BAD]
     accepted = [r for r in results if r.status in (0, 1)]
@@ -30,12 +30,18 @@ def summary(results: list[Result], wall: float) -> str:
         f"wrong exit 0          {sum(r.wrong_zero for r in results)}",
         f"other broken promises {sum(bool(r.problems) and not (r.hang or r.status == 4 or r.traceback or r.wrong_zero) for r in results)}",
         f"cases breaking any    {len(broken)}",
+        f"stray files           {len(stray)}{' ' + ', '.join(stray[:5]) if stray else ''}",
         f"rejections (exit 2)   {len(rejections)}",
     ]
     if slow_rej is not None:
         lines.append(f"slowest rejection     {slow_rej.seconds:.2f} s ({slow_rej.case.name})")
     if slow_acc is not None:
         lines.append(f"slowest accepted      {slow_acc.seconds:.2f} s ({slow_acc.case.name})")
+    for command in sorted({r.case.args[0] for r in accepted}):
+        slowest = max((r for r in accepted if r.case.args[0] == command),
+                      key=lambda r: r.seconds)
+        lines.append(f"  slowest accepted {command:<9} {slowest.seconds:6.2f} s "
+                     f"({slowest.case.name})")
     lines.append(f"wall time             {wall:.1f} s")
     return "\n".join(lines)
 
@@ -49,7 +55,7 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     cases = [c for c in CASES if args.match in c.name]
     start = time.monotonic()
-    results = run_all(cases, workers=args.workers)
+    results, stray = run_all(cases, workers=args.workers)
     wall = time.monotonic() - start
     if args.failures:
         for r in results:
@@ -59,8 +65,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.slowest:
         for r in sorted(results, key=lambda r: -r.seconds)[:args.slowest]:
             print(f"{r.seconds:6.2f} s  exit {r.status}  {r.case.name}")
-    print(summary(results, wall))
-    return 1 if any(r.problems for r in results) else 0
+    print(summary(results, wall, stray))
+    return 1 if stray or any(r.problems for r in results) else 0
 
 
 if __name__ == "__main__":

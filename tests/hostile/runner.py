@@ -129,11 +129,31 @@ def judge(r: Result, out: bytes, err: bytes) -> list[str]:
     return problems
 
 
-def run_all(cases: Iterable[Case], workers: int = 3) -> list[Result]:
-    """Every case, ``workers`` at a time (the slowest first, so the wall time stays low)."""
+#: Folders outside the temporary folder where a stray file would show (an -o path such as
+#: /dev/full.png creates a file in /dev when run as root).
+WATCHED = ("/dev", "/proc", "/sys", str(ROOT))
+
+
+def _watched() -> set[str]:
+    out = set()
+    for folder in WATCHED:
+        try:
+            out |= {os.path.join(folder, f) for f in os.listdir(folder)
+                    if not f.isdigit()}           # /proc/<pid> come and go
+        except OSError:
+            pass
+    return out
+
+
+def run_all(cases: Iterable[Case], workers: int = 3) -> tuple[list[Result], list[str]]:
+    """Every case, ``workers`` at a time (the slowest first, so the wall time stays low);
+    and the files that appeared in the WATCHED folders meanwhile."""
     cases = list(cases)
+    before = _watched()
     ordered = sorted(cases, key=lambda c: -c.seconds)
     with ThreadPoolExecutor(max_workers=workers) as pool:
         results = list(pool.map(run_case, ordered))
+    stray = sorted(f for f in _watched() - before
+                   if not f.startswith(("/proc/", "/dev/pts", "/dev/shm")))
     order = {c.name: i for i, c in enumerate(cases)}
-    return sorted(results, key=lambda r: order[r.case.name])
+    return sorted(results, key=lambda r: order[r.case.name]), stray
