@@ -23,13 +23,17 @@ def printable(text: str, limit: int = 200) -> str:
 
 
 def read_input(path: str, what: str, limit: int = MAX_FILE_BYTES,
-               stdin: BinaryIO | None = None) -> str:
+               stdin: BinaryIO | None = None, named: bool = True) -> str:
     """The UTF-8 text of the file ``path`` (``-``: standard input), read as at most
     ``limit`` + 1 bytes: a larger or endless file (/dev/zero) is refused at once.
-    InputError (exit 2) with one line naming the file for every problem."""
-    shown = "standard input" if path == "-" else printable(path)
+    InputError (exit 2) with one line for every problem, naming the file (``named``;
+    otherwise "the <what> file", for a caller that names it itself)."""
     if not path:
         raise InputError(f"no {what} file given (an empty name)")
+    if not named:
+        shown = f"the {what} file"
+    else:
+        shown = "standard input" if path == "-" else printable(path)
     try:
         if path == "-":
             data = (stdin or sys.stdin.buffer).read(limit + 1)
@@ -39,13 +43,13 @@ def read_input(path: str, what: str, limit: int = MAX_FILE_BYTES,
     except OSError as exc:
         raise InputError(f"cannot read {shown}: {exc.strerror or exc}") from None
     if len(data) > limit:
-        raise LimitError(f"{what} {shown} is larger than {limit:,} bytes (the limit for "
-                         f"a {what} file)")
+        raise LimitError(f"{shown if not named else what + ' ' + shown} is larger than "
+                         f"{limit:,} bytes (the limit for a {what} file)")
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise InputError(f"{what} {shown} is not UTF-8 text (byte 0x{data[exc.start]:02x} "
-                         f"at offset {exc.start})") from None
+        raise InputError(f"{shown if not named else what + ' ' + shown} is not UTF-8 text "
+                         f"(byte 0x{data[exc.start]:02x} at offset {exc.start})") from None
     return text[1:] if text.startswith("\ufeff") else text      # a byte-order mark
 
 

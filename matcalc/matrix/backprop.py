@@ -60,10 +60,6 @@ def split_scale(value: sp.Expr, dims: set[sp.Symbol]) -> tuple[sp.Expr, sp.Expr]
     return c, sp.Mul(*rest)
 
 
-def _uses(expr: sp.Basic, v: sp.Basic) -> bool:
-    return v in expr.atoms(MatrixSymbol, sp.Symbol)
-
-
 def _vjp(consumer_value: sp.Basic, upstream: sp.Basic | None, v: sp.Basic
          ) -> tuple[list[Step], sp.Basic]:
     """The contribution of one use of v: dL = tr(upstream^T d value) read off for v."""
@@ -88,8 +84,9 @@ def backward(prog: Program, wrt: list[sp.Basic]) -> BackwardPass:
     consumers: dict[sp.Basic, list[tuple[sp.Basic, sp.Basic]]] = {}
     everything = [s for s, _ in prog.assignments[:-1]] + list(wrt)
     for target, val in list(defs.items()) + [(objective, loss)]:
+        used = val.atoms(MatrixSymbol, sp.Symbol)       # once per line, not once per pair
         for v in everything:
-            if v != target and _uses(val, v):
+            if v != target and v in used:
                 consumers.setdefault(v, []).append((target, val))
     equations: dict[str, sp.Basic] = {}
     raw: dict[sp.Basic, sp.Basic] = {}
@@ -157,8 +154,9 @@ def _inline_activation(total: sp.Basic, raw: dict, defs: dict, feeds_loss: set
                        ) -> tuple[sp.Basic, str] | None:
     """For dZ = dA o f'(Z) with A = f(Z): substitute dA's expression, simplify entry by entry
     (the sigmoid + binary cross-entropy collapse); None when there is nothing to inline."""
+    present = total.atoms(MatrixSymbol)
     activations = [a for a, v in defs.items() if isinstance(v, Elementwise) and a in raw
-                   and adjoint_symbol(a) in total.atoms(MatrixSymbol)]
+                   and adjoint_symbol(a) in present]
     if not activations:
         return None
     a = activations[0]

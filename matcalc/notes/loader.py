@@ -112,7 +112,7 @@ def load_notes(path: str | Path) -> Notes:
 
     name = str(path)
     try:
-        text = read_input(name, "notes")
+        text = read_input(name, "notes", named=False)
     except MatcalcError as exc:
         raise NotesError(str(exc), Where(name)) from None
     return parse_notes(text, name)

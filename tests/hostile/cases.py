@@ -147,7 +147,8 @@ add("max-two-30-term-sums", "derive", f"max({thirty_a}, {thirty_b})", "--wrt", "
     expect={OK, FAILED_CHECK, BAD}, seconds=15)
 add("max-nested-sums", "derive", "max(" * 20 + "x" + ", x^2)" * 20, "--wrt", "x",
     expect={OK, FAILED_CHECK, BAD}, seconds=15)
-add("expr-product-200", "derive", "*".join(f"sin(x + {i})" for i in range(200)), "--wrt", "x",
+# the product rule over n factors prints n^2 factors: 100 factors are 10,000 in the steps
+add("expr-product-100", "derive", "*".join(f"sin(x + {i})" for i in range(100)), "--wrt", "x",
     expect={OK, FAILED_CHECK, BAD}, seconds=20)
 add("expr-exp-tower", "derive", "exp(" * 60 + "x" + ")" * 60, expect={OK, FAILED_CHECK, BAD})
 add("expr-x-tower-30", "derive", "x^" * 30 + "x", expect={OK, FAILED_CHECK, BAD})
@@ -237,14 +238,14 @@ add("points-grad-0", "grad", "x*y", "--points", "0")
 
 # ------------------------------------------------------------------ graph: --at and --name
 for i, at in enumerate(["a=", "=5", "a", "a=5,", "a=5,a=6", "a=nan", "a=inf", "a=1/0",
-                        "a=10^10^10", "a=__import__", "a=5;b=3", "a=5,b=3,c=", "z=1",
+                        "a=10^10^10", "a=__import__", "a=5;;b=3", "a=5,b=3,c=", "z=1",
                         "a=" + "9" * 80, "a=1e999999", "a=\u2212" + "1", "a=5,b=3\x1b",
                         "a=(", "a=" + "(" * 5000 + "1" + ")" * 5000, "a=sin(", "a=x",
                         "a=5," * 3000]):
     add(f"at-{i}", "graph", "a*b", "--at", at)
 for i, name in enumerate(["__import__", "sin", "lambda", "", " ", "1x", "x y", "exp", "a",
                           "class", "None", "np", "a.b", "x\x1b", "\u0445", "J" * 5000,
-                          "def", "import", "log", "sqrt", "max", "pi", "e", "oo"]):
+                          "def", "import", "log", "sqrt", "max", "pi", "e", "_x"]):
     add(f"name-{i}", "graph", "a*b", "--name", name)
 add("name-ok", "graph", "a*b", "--name", "out", expect={OK})
 add("graph-20-term-sum", "graph", " + ".join(f"x{i}*y{i}" for i in range(1, 21)),

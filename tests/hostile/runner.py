@@ -134,6 +134,10 @@ def judge(r: Result, out: bytes, err: bytes) -> list[str]:
 WATCHED = ("/dev", "/proc", "/sys", str(ROOT))
 
 
+#: What test tools run meanwhile create in the repository (not matcalc's doing).
+_TOOLS = {".hypothesis", ".benchmarks", ".pytest_cache", "__pycache__", ".mypy_cache"}
+
+
 def _watched() -> set[str]:
     out = set()
     for folder in WATCHED:
@@ -154,6 +158,7 @@ def run_all(cases: Iterable[Case], workers: int = 3) -> tuple[list[Result], list
     with ThreadPoolExecutor(max_workers=workers) as pool:
         results = list(pool.map(run_case, ordered))
     stray = sorted(f for f in _watched() - before
-                   if not f.startswith(("/proc/", "/dev/pts", "/dev/shm")))
+                   if not f.startswith(("/proc/", "/dev/pts", "/dev/shm"))
+                   and os.path.basename(f) not in _TOOLS)
     order = {c.name: i for i, c in enumerate(cases)}
     return sorted(results, key=lambda r: order[r.case.name]), stray
