@@ -12,7 +12,8 @@ import pytest
 from .hostile.cases import BAD, CASES, OK
 from .hostile.runner import Result, run_all
 
-pytestmark = pytest.mark.slow
+#: the first test that asks for the corpus runs all of it (6-10 min on 2 busy cores)
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(1800)]
 
 
 @pytest.fixture(scope="module")

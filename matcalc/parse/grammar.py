@@ -485,13 +485,16 @@ class _ProductSize:
 
 
 def _has_more_nodes(exprs: list[sp.Expr], limit: int) -> bool:
-    """True when the trees ``exprs`` have more than ``limit`` nodes in all (stops early)."""
+    """True when the trees ``exprs`` have more than ``limit`` symbols, numbers and
+    operations in all, counted as written: a sum of 30 terms is 29 operations, not one
+    node (stops early)."""
     stack, count = list(exprs), 0
     while stack:
-        count += 1
+        node = stack.pop()
+        count += 1 + max(0, len(node.args) - 2)
         if count > limit:
             return True
-        stack.extend(stack.pop().args)
+        stack.extend(node.args)
     return False
 
 
