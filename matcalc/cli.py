@@ -12,6 +12,7 @@ from typing import Callable
 import click
 
 from ._version import __version__
+from .cli_types import NAME, OUTPUT, SEED, TIMEOUT, FiniteFloat
 from .errors import MatcalcError
 from . import startup
 
@@ -92,12 +93,7 @@ def _run(action: Callable[[], object], fmt: str, output: str | None,
     if write is not None:
         write(text)
     elif output:
-        try:
-            with open(output, "w", encoding="utf-8") as fh:
-                fh.write(text if text.endswith("\n") else text + "\n")
-        except OSError as exc:
-            click.echo(f"error: cannot write {output}: {exc.strerror}", err=True)
-            sys.exit(2)
+        _write_text(text, output)
     else:
         click.echo(text)
     v = getattr(d, "verification", None)
@@ -153,11 +149,11 @@ SHARED_OPTIONS = (
     click.option("--standalone", is_flag=True, help="LaTeX: a complete document for pdflatex."),
     click.option("--points", type=click.IntRange(1, MAX_POINTS), default=20, show_default=True,
                  help="Sample points for the numeric check."),
-    click.option("--seed", type=int, default=0, show_default=True,
+    click.option("--seed", type=SEED, default=0, show_default=True,
                  help="Seed for the sample points."),
-    click.option("--timeout", type=click.FloatRange(0.1, 600), default=3.0, show_default=True,
+    click.option("--timeout", type=TIMEOUT, default=3.0, show_default=True,
                  help="Seconds allowed for simplification."),
-    click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True),
+    click.option("-o", "--output", type=OUTPUT,
                  help="Write to FILE instead of standard output."),
 )
 
@@ -178,14 +174,20 @@ def shared_options(command: Callable, formats: tuple[str, ...] = FORMATS,
 
 def _run_shared(action: Callable[..., object], shared: dict,
                 write: Callable[[str], None] | None = None) -> None:
-    """Build Options from the shared flags, call ``action(options, where)``, print, exit."""
-    from .options import Options
+    """Build Options from the shared flags, call ``action(options, where)``, print, exit.
+    Every simplify step of the command shares the --timeout seconds."""
+    def act() -> object:
+        from .engine.simplify import simplify_budget
+        from .options import Options
 
-    opts = Options(steps=shared["steps"], verify=shared["verify"],
-                   simplify=shared["simplify"], standalone=shared["standalone"],
-                   points=shared["points"], seed=shared["seed"],
-                   simplify_timeout=shared["timeout"])
-    _run(lambda: action(opts, shared["where"]), shared["fmt"], shared["output"], write)
+        opts = Options(steps=shared["steps"], verify=shared["verify"],
+                       simplify=shared["simplify"], standalone=shared["standalone"],
+                       points=shared["points"], seed=shared["seed"],
+                       simplify_timeout=shared["timeout"])
+        with simplify_budget(opts.simplify_timeout):
+            return action(opts, shared["where"])
+
+    _run(act, shared["fmt"], shared["output"], write)
 
 
 @main.command(cls=ExprCommand)
@@ -270,9 +272,8 @@ def jacobian(exprs: str, wrt: str | None, layout: str, **shared: object) -> None
 @click.option("--standalone", is_flag=True, help="LaTeX: a complete document for pdflatex.")
 @click.option("--points", type=click.IntRange(1, MAX_POINTS), default=20, show_default=True,
               help="Sample points for the numeric check.")
-@click.option("--seed", type=int, default=0, show_default=True, help="Seed for the sample points.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True),
-              help="Write to FILE instead of standard output.")
+@click.option("--seed", type=SEED, default=0, show_default=True, help="Seed for the sample points.")
+@click.option("-o", "--output", type=OUTPUT, help="Write to FILE instead of standard output.")
 def backprop(program_file: str, wrt: str | None, emit: str | None, fmt: str, steps: bool,
              verify: bool, standalone: bool, points: int, seed: int,
              output: str | None) -> None:
@@ -294,18 +295,24 @@ def backprop(program_file: str, wrt: str | None, emit: str | None, fmt: str, ste
     from .api import backprop as api_backprop
     from .options import Options
 
+    from .edge import read_input
+    from .errors import InputError
+
     try:
-        if program_file.strip() == "-":
-            text = sys.stdin.read()
-        else:
-            with open(program_file.strip(), encoding="utf-8") as fh:
-                text = fh.read()
-    except (OSError, UnicodeDecodeError) as exc:
-        click.echo(f"error: cannot read {program_file.strip()}: "
-                   f"{getattr(exc, 'strerror', None) or exc}", err=True)
-        sys.exit(2)
-    opts = Options(steps=steps, verify=verify, standalone=standalone, points=points, seed=seed)
-    _run(lambda: api_backprop(text, wrt, options=opts), "numpy" if emit else fmt, output)
+        text = read_input(program_file.strip(), "program")
+    except MatcalcError as exc:
+        _fail(exc)
+    if wrt is not None and not wrt.strip(" ,"):
+        _fail(InputError("--wrt: no parameter given (leave --wrt out for every input)"))
+    opts = Options(steps=steps, verify=verify, standalone=standalone, points=points,
+                   seed=seed)
+
+    def act() -> object:
+        from .engine.simplify import simplify_budget
+        with simplify_budget(opts.simplify_timeout):
+            return api_backprop(text, wrt, options=opts)
+
+    _run(act, "numpy" if emit else fmt, output)
 
 
 @main.command(cls=ExprCommand)
@@ -313,7 +320,7 @@ def backprop(program_file: str, wrt: str | None, emit: str | None, fmt: str, ste
 @click.option("--at", metavar="NAME=VALUE,...", help="Evaluate the graph at this point, "
               "e.g. a=5,b=3,c=2 (every input needs a value; exact numbers stay exact). "
               "Left out, the derivation is symbolic.")
-@click.option("--name", metavar="NAME", help="The output node's name (default: y for one "
+@click.option("--name", type=NAME, metavar="NAME", help="The output node's name (default: y for one "
               "input, J for several, L when y is an input).")
 @lambda command: shared_options(command, GRAPH_FORMATS, matrix=False)
 def graph(expr: str, at: str | None, name: str | None, **shared: object) -> None:
@@ -362,16 +369,22 @@ def _draw(output: str) -> Callable[[str], None]:
     def write(source: str) -> None:
         import subprocess
         kind = output.rsplit(".", 1)[-1].lower()
-        try:
-            proc = subprocess.run([exe, f"-T{kind}", "-o", output], input=source, text=True,
+        from .edge import printable, write_output
+        try:       # dot writes to a pipe: the file is written (and checked) here
+            proc = subprocess.run([exe, f"-T{kind}"], input=source.encode("utf-8"),
                                   capture_output=True, timeout=120)
         except (OSError, subprocess.TimeoutExpired) as exc:
             click.echo(f"error: dot failed: {exc}", err=True)
             sys.exit(2)
-        if proc.returncode != 0:
-            first = (proc.stderr.strip().splitlines() or ["(no message)"])[0]
-            click.echo(f"error: dot could not draw {output}: {first}", err=True)
+        if proc.returncode != 0 or not proc.stdout:
+            message = proc.stderr.decode("utf-8", "replace").strip().splitlines()
+            click.echo(f"error: dot could not draw {printable(output)}: "
+                       f"{printable((message or ['(no output)'])[0])}", err=True)
             sys.exit(2)
+        try:
+            write_output(output, proc.stdout)
+        except MatcalcError as exc:
+            _fail(exc)
 
     return write
 
@@ -404,22 +417,24 @@ def _fail(exc: MatcalcError) -> None:
 
 
 def _write_text(text: str, output: str) -> None:
+    """Write ``text`` to ``output``; exit 2 naming the path unless every byte was written."""
+    from .edge import write_output
+
     try:
-        with open(output, "w", encoding="utf-8") as fh:
-            fh.write(text if text.endswith("\n") else text + "\n")
-    except OSError as exc:
-        click.echo(f"error: cannot write {output}: {exc.strerror}", err=True)
-        sys.exit(2)
+        write_output(output, text if text.endswith("\n") else text + "\n")
+    except MatcalcError as exc:
+        _fail(exc)
 
 
-def _write_document(tex: str, output: str | None) -> None:
-    """stdout, a .tex file, or (``-o x.pdf``) a PDF compiled by latexmk or pdflatex."""
+def _write_document(tex: str, output: str | None, latex_seconds: float | None = None) -> None:
+    """stdout, a .tex file, or (``-o x.pdf``) a PDF compiled by latexmk or pdflatex in at
+    most ``latex_seconds`` (default: notes.pdf.LATEX_SECONDS)."""
     if output is None:
         click.echo(tex, nl=not tex.endswith("\n"))
     elif output.lower().endswith(".pdf"):
-        from .notes.pdf import compile_pdf
+        from .notes.pdf import LATEX_SECONDS, compile_pdf
         try:
-            compile_pdf(tex, output)
+            compile_pdf(tex, output, latex_seconds or LATEX_SECONDS)
         except MatcalcError as exc:
             _fail(exc)
         except OSError as exc:
@@ -431,12 +446,14 @@ def _write_document(tex: str, output: str | None) -> None:
 
 @main.command()
 @click.argument("file", type=click.Path(dir_okay=False))
-@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True),
+@click.option("-o", "--output", type=OUTPUT,
               help="Write to FILE: .tex for LaTeX, .pdf to compile it (latexmk or pdflatex); "
                    "default: the LaTeX on standard output.")
 @click.option("--keep-going", is_flag=True, help="A derivation that fails is reported and "
               "marked in the document; the others are still written (exit status 1).")
-def notes(file: str, output: str | None, keep_going: bool) -> None:
+@click.option("--latex-timeout", type=FiniteFloat(1, 3600), default=60, show_default=True,
+              help="Seconds pdflatex may take in all for -o FILE.pdf (past them: exit 2).")
+def notes(file: str, output: str | None, keep_going: bool, latex_timeout: float) -> None:
     """Lecture notes: turn a notes FILE (TOML) into one LaTeX document.
 
     \b
@@ -468,7 +485,7 @@ def notes(file: str, output: str | None, keep_going: bool) -> None:
     failed = [o for o in outcomes if o.error is not None]
     for o in failed:
         click.echo(o.error.format(), err=True)
-    _write_document(tex, output)
+    _write_document(tex, output, latex_timeout)
     unverified = [o for o in outcomes if o.derivation is not None
                   and getattr(o.derivation.verification, "status", "") == "failed"]
     if output:
@@ -547,7 +564,7 @@ def examples_run(names: tuple[str, ...]) -> None:
 @click.option("--notation", "notation_items", multiple=True, metavar="KEY=VALUE",
               help="LaTeX notation, e.g. detail=brief, sigmoid=operatorname, partial=true, "
                    "bold_vectors=true, naming=u (may be repeated; see docs/notes-format.md).")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True),
+@click.option("-o", "--output", type=OUTPUT,
               help="Write to FILE instead of standard output; FILE.pdf compiles the LaTeX.")
 def examples_render(name: str, fmt: str, standalone: bool, notation_items: tuple[str, ...],
                     output: str | None) -> None:
@@ -597,7 +614,7 @@ def _notation(items: tuple[str, ...]):
 
 
 @examples.command("handout")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True),
+@click.option("-o", "--output", type=OUTPUT,
               help="Write to FILE instead of standard output.")
 def examples_handout(output: str | None) -> None:
     """Print the sample notes file (a complete handout, see docs/notes-format.md)."""

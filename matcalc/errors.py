@@ -13,7 +13,13 @@ class MatcalcError(Exception):
 
     def format(self) -> str:
         """The message shown to a user: one clear line (plus, for parse errors, the caret)."""
-        return f"error: {self}"
+        return f"error: {_printable(str(self))}"
+
+
+def _printable(text: str) -> str:
+    """Control and invisible characters as <U+XXXX>: a message never writes a NUL byte or
+    an escape sequence to the terminal."""
+    return "".join(ch if ch.isprintable() else f"<U+{ord(ch):04X}>" for ch in text)
 
 
 class InputError(MatcalcError):
@@ -38,9 +44,9 @@ class ParseError(MatcalcError):
 
     def format(self) -> str:
         if self.position is None or not self.text:
-            return f"error: {self.message}"
+            return f"error: {_printable(self.message)}"
         col = self.position + 1
-        head = f"error: {self.message} (column {col})"
+        head = f"error: {_printable(self.message)} (column {col})"
         # Show a window of at most 70 characters around the position, caret underneath.
         text = self.text.replace("\t", " ").replace("\n", " ").replace("\r", " ")
         start = max(0, self.position - 35)

@@ -40,9 +40,14 @@ class Options:
 
     def __post_init__(self) -> None:
         from .errors import InputError
-        checks = [(1 <= self.points <= 500, "points must be between 1 and 500"),
+        checks = [(isinstance(self.points, int) and 1 <= self.points <= 500,
+                   "points must be between 1 and 500"),
                   (self.rtol > 0 and self.atol >= 0, "rtol must be > 0 and atol >= 0"),
-                  (self.simplify_timeout > 0, "simplify_timeout must be > 0 seconds"),
+                  (isinstance(self.seed, int) and 0 <= self.seed <= 2 ** 32 - 1,
+                   "seed must be an integer from 0 to 2^32 - 1"),
+                  (isinstance(self.simplify_timeout, (int, float))
+                   and 0 < self.simplify_timeout <= 600,      # nan and inf fail this too
+                   "simplify_timeout must be a number of seconds in (0, 600]"),
                   (self.layout in ("numerator", "denominator"),
                    "layout must be 'numerator' or 'denominator'")]
         for ok, message in checks:

@@ -7,6 +7,7 @@ main thread). On time-out the unsimplified result is kept and the step says so.
 """
 from __future__ import annotations
 
+import contextvars
 import signal
 import sys
 import threading
@@ -112,9 +113,47 @@ def choose(raw: sp.Expr, simplified: sp.Expr) -> sp.Expr:
     return simplified
 
 
+#: The deadline (time.monotonic()) shared by every simplify step of one command or notes
+#: entry, and its length: a gradient over 80 inputs shares one --timeout, it does not get
+#: 80 of them. None: each step has its own timeout only.
+_SHARED: contextvars.ContextVar[tuple[float, float] | None] = \
+    contextvars.ContextVar("matcalc_simplify_budget", default=None)
+
+
+@contextmanager
+def simplify_budget(seconds: float) -> Iterator[None]:
+    """Every simplify step inside the block shares ``seconds`` in all (docs/limits.md)."""
+    import time
+    token = _SHARED.set((time.monotonic() + seconds, seconds))
+    try:
+        yield
+    finally:
+        _SHARED.reset(token)
+
+
+def spare_time(at_most: float) -> float:
+    """Seconds a simplification may take now: ``at_most``, or less when the shared budget
+    (simplify_budget) has less left; 0 when it is spent."""
+    shared = _SHARED.get()
+    if shared is None:
+        return at_most
+    import time
+    return max(0.0, min(at_most, shared[0] - time.monotonic()))
+
+
 def simplify_step(raw: sp.Expr, var: sp.Symbol | None, timeout: float = 3.0,
                   max_size: int = 4_000) -> Step:
     """The last step of a derivation: ``raw`` = its simplest readable form found in budget."""
+    shared = _SHARED.get()
+    if shared is not None:
+        import time
+        left = shared[0] - time.monotonic()
+        if left <= 0.05:
+            return Step("simplify", "rewrite", raw, raw,
+                        f"Simplification skipped: the {shared[1]:g} s allowed for simplifying "
+                        "are spent; the result (verified just the same) is kept as derived.",
+                        var)
+        timeout = min(timeout, left)
     size = tree_size(raw)
     if size > max_size:
         return Step("simplify", "rewrite", raw, raw,

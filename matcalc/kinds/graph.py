@@ -176,11 +176,15 @@ class Problem:
 def read(request: Request) -> Problem:
     """The expression as written (one node per operation), the intermediates, the point."""
     opts, expr = request.options, request.subject
+    name = request.get("name")
+    if name is not None:
+        from ..edge import check_name
+        name = check_name(name, "name")       # the rules of variable names (not sin, lambda)
     f, text = as_expr(expr, opts)
     inter, written = _definitions(request.get("where"), f, opts)
     full = inter.expand(f) if inter is not None else f
     structure = _structure(expr, opts)
-    g = build_graph(structure, written, request.get("name"), rules=find_rule)
+    g = build_graph(structure, written, name, rules=find_rule)
     where_names = {s.name for s in inter.names} if inter is not None else set()
     point = _as_point(request.get("at"), g, where_names, opts)
     return Problem(text, full, inter, g, structure, point, opts)

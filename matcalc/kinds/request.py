@@ -214,6 +214,8 @@ def as_dims(dims: Dims | None) -> dict[str, int] | None:
     for name, value in pairs:
         name = str(name).strip()
         try:
+            if not str(value).strip().isascii():      # int() would read Arabic-Indic digits
+                raise ValueError(value)
             size = int(str(value).strip())
         except ValueError:
             raise InputError(f"bad --dim '{name}={value}': write NAME=SIZE, e.g. n=3") from None

@@ -81,7 +81,9 @@ def build(p: Problem) -> Built:
         steps.append(top)
         results["jacobian" if p.task == "jacobian" else var.name] = r
     if p.dims:
-        steps.extend(_expand(results, p.shapes, p.dims))
+        from ..limits import DIM_SECONDS, budget
+        with budget("--dim expansion", DIM_SECONDS):
+            steps.extend(_expand(results, p.shapes, p.dims))
     first = "jacobian" if p.task == "jacobian" else p.variables[0].name
     return Built(p.task, p.text, p.f, p.variables, tuple(steps), results, results[first],
                  shapes=dict(p.shapes), layout=layout if p.task == "jacobian" else "numerator")

@@ -18,8 +18,10 @@ from dataclasses import dataclass, replace
 import sympy as sp
 from sympy import MatrixSymbol
 
+from ..engine.simplify import spare_time
 from ..engine.step import Differential, Ratio, Step, Words
 from ..errors import InputError
+from ..limits import within
 from . import algebra as al
 from .algebra import is_matrix
 from .differential import Differentiator
@@ -58,10 +60,6 @@ def split_scale(value: sp.Expr, dims: set[sp.Symbol]) -> tuple[sp.Expr, sp.Expr]
     return c, sp.Mul(*rest)
 
 
-def _uses(expr: sp.Basic, v: sp.Basic) -> bool:
-    return v in expr.atoms(MatrixSymbol, sp.Symbol)
-
-
 def _vjp(consumer_value: sp.Basic, upstream: sp.Basic | None, v: sp.Basic
          ) -> tuple[list[Step], sp.Basic]:
     """The contribution of one use of v: dL = tr(upstream^T d value) read off for v."""
@@ -91,8 +89,9 @@ def backward(prog: Program, wrt: list[sp.Basic]) -> BackwardPass:
     consumers: dict[sp.Basic, list[tuple[sp.Basic, sp.Basic]]] = {}
     everything = [s for s, _ in prog.assignments[:-1]] + list(wrt)
     for target, val in list(defs.items()) + [(objective, loss)]:
+        used = val.atoms(MatrixSymbol, sp.Symbol)       # once per line, not once per pair
         for v in everything:
-            if v != target and _uses(val, v):
+            if v != target and v in used:
                 consumers.setdefault(v, []).append((target, val))
     equations: dict[str, sp.Basic] = {}
     raw: dict[sp.Basic, sp.Basic] = {}
@@ -172,13 +171,15 @@ def _inline_activation(total: sp.Basic, raw: dict, defs: dict, feeds_loss: set
                        ) -> tuple[sp.Basic, str] | None:
     """For dZ = dA o f'(Z) with A = f(Z): substitute dA's expression, simplify entry by entry
     (the sigmoid + binary cross-entropy collapse); None when there is nothing to inline."""
+    present = total.atoms(MatrixSymbol)
     activations = [a for a, v in defs.items() if isinstance(v, Elementwise) and a in raw
-                   and adjoint_symbol(a) in total.atoms(MatrixSymbol)]
+                   and adjoint_symbol(a) in present]
     if not activations:
         return None
     a = activations[0]
     substituted = total.xreplace({adjoint_symbol(a): raw[a]})
-    simple = simplify_entrywise(substituted, defs)
+    # entry-wise simplification shares the command's simplify budget (400 layers: 3 s)
+    simple = within(spare_time(1.0), lambda: simplify_entrywise(substituted, defs), None)
     if simple is not None and sp.count_ops(simple) < sp.count_ops(substituted):
         if a in feeds_loss:
             return simple, (f"Substitute d{a.name} = {_short(raw[a])} and simplify entry by "

@@ -56,6 +56,7 @@ def parse_program(text: str, limits: Limits = Limits()) -> Program:
                          f"{limits.max_input_length * 10})")
     prog = Program(text, {})
     env: dict[str, sp.Basic] = {}
+    scalars_used: dict[str, int] = {}      # undeclared names read as scalars, first line
     last_line = 0
     for lineno, raw in enumerate(text.splitlines(), 1):
         line = raw.split("#", 1)[0]
@@ -95,6 +96,13 @@ def parse_program(text: str, limits: Limits = Limits()) -> Program:
             parser.expect_end()
         except ParseError as exc:
             raise _line_error(exc, lineno, raw, m.start(2)) from None
+        inputs_used = {x.name for x in value.free_symbols if isinstance(x, sp.Symbol)}
+        if name in inputs_used or name in scalars_used:
+            first = lineno if name in inputs_used else scalars_used[name]
+            raise ParseError(f"line {lineno}: '{name}' is used as an input on line {first} "
+                             "before it is assigned here (assign it first)", raw, m.start(1))
+        for x in inputs_used:
+            scalars_used.setdefault(x, lineno)
         symbol = MatrixSymbol(name, *value.shape) if is_matrix(value) else sp.Symbol(name)
         env[name] = symbol
         prog.assignments.append((symbol, value))

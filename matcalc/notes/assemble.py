@@ -40,9 +40,13 @@ class Outcome:
 
 def derive_entry(entry: Entry) -> Any:
     """The entry's Derivation (a MatcalcError becomes a NotesError naming the entry)."""
+    from ..engine.simplify import simplify_budget
+
     kind = KINDS[entry.kind]
     try:
-        return kind.call(entry.subject, entry.options, options=Options(**entry.overrides))
+        options = Options(**entry.overrides)
+        with simplify_budget(options.simplify_timeout):   # one --timeout for the entry
+            return kind.call(entry.subject, entry.options, options=options)
     except NotesError:
         raise
     except MatcalcError as exc:

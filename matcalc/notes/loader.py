@@ -98,21 +98,47 @@ class _Lines:
         return start or None
 
 
+#: Tables and arrays nested deeper than this are refused (docs/limits.md); notes need 3.
+MAX_NESTING = 32
+#: Sections, and derivations, in one notes file (each derivation takes up to a few s).
+MAX_ENTRIES = 300
+_DOTTED = re.compile(r"[\w\-\"'. \t\[\]]+")
+
+
 def load_notes(path: str | Path) -> Notes:
-    """Read and check the notes file at ``path`` (NotesError on any problem)."""
-    path = Path(path)
+    """Read and check the notes file at ``path`` (``-``: standard input), read with the
+    size limit of input files (NotesError on any problem)."""
+    from ..edge import read_input
+
     name = str(path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise NotesError(f"cannot read the notes file: {exc.strerror}", Where(name)) from None
-    except UnicodeDecodeError:
-        raise NotesError("the notes file is not UTF-8 text", Where(name)) from None
+        text = read_input(name, "notes", named=False)
+    except MatcalcError as exc:
+        raise NotesError(str(exc), Where(name)) from None
     return parse_notes(text, name)
+
+
+def _depth(data: Any) -> int:
+    """How deeply tables and arrays nest in ``data`` (a walk without recursion)."""
+    deepest, stack = 0, [(data, 1)]
+    while stack:
+        value, level = stack.pop()
+        deepest = max(deepest, level)
+        if level > MAX_NESTING:
+            break
+        children = value.values() if isinstance(value, dict) else value
+        stack.extend((v, level + 1) for v in children if isinstance(v, (dict, list)))
+    return deepest
 
 
 def parse_notes(text: str, file: str = "<notes>") -> Notes:
     """Check and load notes given as TOML text (``file`` names it in messages)."""
+    too_deep = NotesError(f"bad TOML: tables or arrays nested more than {MAX_NESTING} levels "
+                          "deep (the limit of notes files)", Where(file))
+    for line in text.splitlines():       # a.b.c... = 1: tomllib is quadratic in the dots
+        key = line.split("=", 1)[0]
+        if key.count(".") > MAX_NESTING and _DOTTED.fullmatch(key):
+            raise too_deep
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -123,6 +149,17 @@ def parse_notes(text: str, file: str = "<notes>") -> Notes:
         if m:
             msg += f" (column {m.group(2)})"
         raise NotesError(f"bad TOML: {msg}", Where(file, line)) from None
+    except RecursionError:
+        raise too_deep from None
+    if _depth(data) > MAX_NESTING:
+        raise too_deep
+    sections = data.get("section")
+    if isinstance(sections, list):
+        count = sum(len(sec["derivation"]) for sec in sections
+                    if isinstance(sec, dict) and isinstance(sec.get("derivation"), list))
+        if len(sections) > MAX_ENTRIES or count > MAX_ENTRIES:
+            raise NotesError(f"{len(sections)} sections and {count} derivations: a notes file "
+                             f"holds at most {MAX_ENTRIES} of each (split it)", Where(file))
     return _Checker(text, file).notes(data)
 
 

@@ -45,6 +45,7 @@ from sympy import S
 from ..engine.dag import free_symbols
 from ..errors import LimitError, ParseError
 from ..ops import BARE_SYMBOLS, BY_NAME, Op, log_any_base, step_at
+from ..limits import within
 from ..options import Limits
 from .lexer import END, ERROR, NAME, NEWLINE, NUMBER, Token, describe, tokenize
 
@@ -395,8 +396,10 @@ class Parser:
         result = self.build(spec.build, args, name.pos)
         result = self.settle(result, name.pos)
         # asin(2), cos(asin(e)) = sqrt(1 - e^2): only constants are asked (variables are
-        # real by convention, and SymPy's realness test of tanh(x^1000) expands (a + bi)^1000)
-        if not free_symbols(result) and result.is_extended_real is False:
+        # real by convention; SymPy's realness test of tanh(x^1000) expands (a + bi)^1000),
+        # and a constant SymPy cannot decide in half a second counts as real
+        if not free_symbols(result) and within(0.5, lambda: result.is_extended_real,
+                                                None) is False:
             self.fail(f"{name.text}(...) here is not a real number", name.pos)
         return result
 
@@ -463,13 +466,16 @@ class _ProductSize:
 
 
 def _has_more_nodes(exprs: list[sp.Expr], limit: int) -> bool:
-    """True when the trees ``exprs`` have more than ``limit`` nodes in all (stops early)."""
+    """True when the trees ``exprs`` have more than ``limit`` symbols, numbers and
+    operations in all, counted as written: a sum of 30 terms is 29 operations, not one
+    node (stops early)."""
     stack, count = list(exprs), 0
     while stack:
-        count += 1
+        node = stack.pop()
+        count += 1 + max(0, len(node.args) - 2)
         if count > limit:
             return True
-        stack.extend(stack.pop().args)
+        stack.extend(node.args)
     return False
 
 

@@ -24,7 +24,9 @@ NUMBER, NAME, OP, NEWLINE, END, ERROR = "number", "name", "op", "newline", "end"
 #: Operator tokens, longest first (``**`` before ``*``).
 OPERATORS = ("**", "+", "-", "*", "/", "^", "(", ")", ",", "[", "]", "=", ";", "@", ".")
 
-_SPACES = " \t\r\n"
+#: Blanks between tokens. A carriage return is not one: it is refused with its code
+#: (an expression "x\r+1" pasted from a file would otherwise read as something else).
+_SPACES = " \t\n"
 
 #: Friendlier words for ASCII characters that are not part of the language.
 _ASCII_HINTS = {

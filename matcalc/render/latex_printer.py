@@ -71,7 +71,10 @@ class MatcalcLatexPrinter(LatexPrinter):
         return text
 
     def _print_Mul(self, expr: sp.Mul) -> str:
-        text = super()._print_Mul(expr)
+        try:
+            text = super()._print_Mul(expr)
+        except ValueError:   # SymPy's fraction() puts 0 for z: max(exp(1/0), 2) raises
+            return r" \cdot ".join(self.parenthesize(a, PRECEDENCE["Mul"]) for a in expr.args)
         # an unevaluated product x*(2*x*e^u) must not read "x 2 x e^u": dot before a number
         if not expr.is_commutative or not re.search(r"[\w})] \d", text):
             return text

@@ -469,6 +469,7 @@ def check_derivation(f: sp.Basic, kind: str, layout: str, variables: list[sp.Bas
     function, or a Jacobian with respect to a matrix) is the gradient of the scalar
     L = tr(G^T f), G drawn at random like any other input."""
     from ..matrix.algebra import is_matrix
+    _refuse_huge([f, *results.values()], dims, opts.seed)
     common = dict(points=opts.points, seed=opts.seed, rtol=opts.rtol, atol=opts.atol)
     if any(is_matrix(f) and (is_matrix(v) and v.shape[1] != 1 or f.shape[1] != 1)
            for v in variables):
@@ -483,6 +484,14 @@ def check_derivation(f: sp.Basic, kind: str, layout: str, variables: list[sp.Bas
         claims = [Claim(v, results[v.name]) for v in variables]
     return check_matrix(f, claims, dims, "jacobian" if is_matrix(f) else "gradient",
                         shapes=shapes, **common)
+
+
+def _refuse_huge(exprs: list[sp.Basic], dims: Iterable[sp.Symbol], seed: int) -> None:
+    """Exit 2 before any allocation when a matrix (an input or any intermediate) would be
+    too large to sample at one of the size assignments the check may draw."""
+    from ..limits import check_sample_sizes
+    for assignment in size_assignments(dims, seed):
+        check_sample_sizes(exprs, assignment)
 
 
 def _no_points(method: str, accepted: int, points: int, tally: _Tally, draws: _Points,
@@ -513,6 +522,8 @@ def check_backprop(prog: Any, bp: Any, *, points: int = 20, seed: int = 0, rtol:
                       and s.name not in prog.shapes and s not in targets},
                      key=lambda s: s.name)
     near = set().union(*[conditioned(v) for _, v in prog.assignments])
+    _refuse_huge([*inputs, *(v for _, v in prog.assignments), *bp.equations.values()], dims,
+                 seed)
     shapes: dict[str, Any] = dict(prog.shapes)
     for t in targets:
         if isinstance(t, MatrixSymbol):
