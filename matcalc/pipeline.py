@@ -20,9 +20,8 @@ from typing import TYPE_CHECKING, Any, Callable, Mapping
 import sympy as sp
 
 from .derivation import Derivation
-from .engine.simplify import Timeout, time_budget
 from .engine.step import Step
-from .errors import LimitError
+from .limits import budget
 from .kinds.request import Request
 from .options import Options
 
@@ -66,14 +65,9 @@ class Plugin:
 
 def _stage(name: str, seconds: float, fn: Callable[..., Any], *args: Any) -> Any:
     """``fn(*args)`` within the stage's wall-clock budget: over it, a LimitError (exit 2)
-    naming the stage and the limit."""
-    try:
-        with time_budget(seconds):
-            return fn(*args)
-    except Timeout:
-        raise LimitError(f"the {name} stage took longer than its budget of {seconds:g} s: "
-                         "the input is too large for it (see docs/input-language.md#limits)"
-                         ) from None
+    naming the stage and the limit (:func:`matcalc.limits.budget`)."""
+    with budget(f"the {name} stage", seconds):
+        return fn(*args)
 
 
 def run(plugin: Plugin, request: Request) -> Derivation:
