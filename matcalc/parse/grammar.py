@@ -422,11 +422,13 @@ class Parser:
 
     def power(self, base: sp.Expr, exponent: sp.Expr, pos: int) -> sp.Expr:
         """``base ** exponent``, refusing (before building) results that would be huge."""
-        if base.is_negative and exponent.is_integer is False and base.is_number \
-                and exponent.is_number:
+        # numbers only are asked their sign: SymPy's sign test of tanh(x^1000) expands
+        # (a + bi)^1000 (minutes), and variables are real by convention
+        number = base.is_number and exponent.is_number
+        if number and base.is_negative and exponent.is_integer is False:
             self.fail("a negative number to a non-integer power is not real", pos)
         if exponent.is_Rational:
-            if base.is_zero and exponent.is_negative:
+            if number and base.is_zero and exponent.is_negative:
                 self.fail("division by zero", pos)
             limit = self.limits.max_number_bits
             bits = _value_bits(base)

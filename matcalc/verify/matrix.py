@@ -253,7 +253,7 @@ def _method(what: str, n: int, directions: int, sizes: list[str]) -> str:
             f"{' and '.join(dict.fromkeys(sizes)) or 'the declared sizes'}, {n} random points")
 
 
-@lru_cache(maxsize=256)
+@lru_cache(maxsize=4096)       # a backward pass of 400 layers prints 800 equations
 def _parse_back(text: str, shapes: tuple) -> sp.Basic | str:
     """The printed syntax parsed with the declared shapes (once per text), or the error."""
     from ..errors import MatcalcError
