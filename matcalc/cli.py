@@ -1,7 +1,8 @@
 """The ``matcalc`` command: a thin click layer over matcalc.api.
 
-Exit status (CONTRACTS.md): 0 done and verified; 1 the numeric check failed (the result is
-still printed); 2 bad input, one clear message on stderr; 3 no rule applies.
+Exit status (CONTRACTS.md): 0 done and verified (or --no-verify); 1 the numeric check
+failed or could not be made (the result is still printed, with the reason); 2 bad input,
+one clear message on stderr; 3 no rule applies.
 """
 from __future__ import annotations
 
@@ -97,7 +98,9 @@ def _run(action: Callable[[], object], fmt: str, output: str | None,
     else:
         click.echo(text)
     v = getattr(d, "verification", None)
-    sys.exit(1 if v is not None and v.status == "failed" else 0)
+    # a check that ran and could not verify (no usable point: a singular matrix, outside
+    # the domain) is not a success either: the result is printed, with the reason
+    sys.exit(1 if v is not None and v.status in ("failed", "skipped") else 0)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 80})
