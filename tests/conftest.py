@@ -41,3 +41,17 @@ def dot_program() -> str:
             pytest.fail("Graphviz's dot is missing in CI (.ci/run installs graphviz)")
         pytest.skip("Graphviz (dot) is not installed")
     return exe
+
+
+@pytest.fixture
+def no_computing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """While the test runs, SymPy's differentiation and simplification raise: a renderer
+    that computes instead of reading the Steps fails."""
+    import sympy as sp
+
+    def boom(*args, **kwargs):
+        raise AssertionError("a renderer computed instead of reading the steps")
+    for name in ("diff", "simplify", "expand", "factor", "cancel", "together"):
+        monkeypatch.setattr(sp, name, boom)
+    monkeypatch.setattr(sp.Expr, "diff", boom)
+    monkeypatch.setattr(sp.Expr, "simplify", boom)

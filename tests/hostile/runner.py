@@ -1,7 +1,7 @@
 """Run hostile cases as real subprocesses with a time and a memory limit, and judge them.
 
 Each case runs ``python -m matcalc ARGS`` in a fresh temporary folder (also its TMPDIR, so
-that temporary files are seen), with RLIMIT_AS at 1.5 GiB, a wall-clock limit of the
+that temporary files are seen), with RLIMIT_AS at 1 GiB, a wall-clock limit of the
 case's ``seconds`` (the process group is killed past it: a hang), and a cap on stdout.
 """
 from __future__ import annotations
@@ -21,7 +21,7 @@ from typing import Iterable
 from .cases import BAD, OK, Case
 
 ROOT = Path(__file__).resolve().parents[2]
-MEMORY_LIMIT = 3 * 2 ** 29          # 1.5 GiB of address space
+MEMORY_LIMIT = 2 ** 30              # 1 GiB of address space (the issue: memory under 1 GiB)
 MAX_STDERR_LINES = 4
 
 
