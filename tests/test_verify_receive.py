@@ -120,24 +120,20 @@ def test_planted_wrong_matrix_printer_fails_the_check(monkeypatch) -> None:
     assert "Verified" not in r.output and "FAILED" in r.output
 
 
-def test_planted_wrong_numpy_text_alone_fails(monkeypatch) -> None:
-    """Only the NumPy printer is wrong: the syntax is right, the check still fails."""
+@pytest.mark.parametrize("printer, ops, said", [
+    ("MatrixNumPyPrinter", (" * ", " / "), "finite difference"),           # NumPy text only
+    ("MatrixSyntaxPrinter", ("*", "/"), "parses back to another expression"),  # syntax only
+], ids=["numpy-text-alone", "syntax-alone"])
+def test_planted_wrong_printer_alone_fails(monkeypatch, printer: str, ops, said: str) -> None:
+    """Only one printer is wrong, the other right: the check still fails, saying where
+    (a NumPy text off the finite differences, or a syntax that parses back to another
+    expression)."""
     from matcalc.matrix import printing
-    monkeypatch.setattr(printing.MatrixNumPyPrinter, "_print_HadamardProduct",
-                        lambda self, e: _drop_divisor_parentheses(self, e, " * ", " / "))
+    monkeypatch.setattr(getattr(printing, printer), "_print_HadamardProduct",
+                        lambda self, e: _drop_divisor_parentheses(self, e, *ops))
     d = derive(LOG_SIN[0], LOG_SIN[2], shapes=LOG_SIN[1])
     assert d.verification.status == "failed"
-    assert "finite difference" in d.verification.message
-
-
-def test_planted_wrong_syntax_alone_fails(monkeypatch) -> None:
-    """Only the syntax printer is wrong: the NumPy text is right, the round trip fails."""
-    from matcalc.matrix import printing
-    monkeypatch.setattr(printing.MatrixSyntaxPrinter, "_print_HadamardProduct",
-                        lambda self, e: _drop_divisor_parentheses(self, e, "*", "/"))
-    d = derive(LOG_SIN[0], LOG_SIN[2], shapes=LOG_SIN[1])
-    assert d.verification.status == "failed"
-    assert "parses back to another expression" in d.verification.message
+    assert said in d.verification.message
 
 
 def test_planted_numpy_text_that_raises_fails(monkeypatch) -> None:

@@ -193,6 +193,18 @@ class _Points:
     def used(self) -> None:
         self.turn += 1
 
+    def settle(self, k: int, made: int, assignment: Mapping[sp.Symbol, int], tally: "_Tally",
+               sizes: list[str]) -> bool:
+        """After the draws at assignment k: a usable point (True) when any comparison was
+        made there, else a failed draw, recorded with its reason."""
+        if not made:
+            tally.reject("finite differences unreliable")
+            self.failed(k)
+            return False
+        sizes.append(_sizes_text(assignment))
+        self.used()
+        return True
+
     def failed(self, k: int) -> None:
         """One unusable draw at assignment k; give it up after ``ATTEMPTS``."""
         self.failures[k] += 1
@@ -405,13 +417,7 @@ def check_matrix(f_expr: sp.Basic, claims: list[Claim], dims: Iterable[sp.Symbol
                     got = (claimed @ np.asarray(direction, dtype=float).reshape(-1, 1)).ravel()
                 made += tally.add(got, fd, err, sharp,
                                   f"d/d{c.var.name} at sizes {_sizes_text(assignment)}")
-        if not made:
-            tally.reject("finite differences unreliable")
-            draws.failed(k)
-            continue
-        accepted += 1
-        sizes.append(_sizes_text(assignment))
-        draws.used()
+        accepted += draws.settle(k, made, assignment, tally, sizes)
     return _verdict(what, accepted, per_point, sizes, points, tally, draws, rtol, atol)
 
 
@@ -620,13 +626,7 @@ def check_backprop(prog: Any, bp: Any, *, points: int = 20, seed: int = 0, rtol:
                 got = np.array([float(np.sum(claimed * direction))])
                 made += tally.add(got, fd, err, sharp,
                                   f"{name} at sizes {_sizes_text(assignment)}")
-        if not made:
-            tally.reject("finite differences unreliable")
-            draws.failed(k)
-            continue
-        accepted += 1
-        sizes.append(_sizes_text(assignment))
-        draws.used()
+        accepted += draws.settle(k, made, assignment, tally, sizes)
     return _verdict(what, accepted, per_point, sizes, points, tally, draws, rtol, atol)
 
 

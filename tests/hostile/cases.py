@@ -336,12 +336,20 @@ for label, body in PROGRAMS:
     add(f"backprop-stdin-{label}", "backprop", "-", stdin=body, expect=expect, seconds=20)
 add("backprop-no-objective-line", "backprop", "p.mc", stderr_has="line",
     files=(("p.mc", b"X: n, m\nW: k, n\nZ = W @ X\n"),))
-add("backprop-dev-zero", "backprop", "/dev/zero", seconds=10)
-add("backprop-dev-urandom", "backprop", "/dev/urandom", seconds=10)
-add("backprop-dev-null", "backprop", "/dev/null")
-add("backprop-directory", "backprop", ".")
-add("backprop-missing", "backprop", "missing.mc")
-add("backprop-empty-name", "backprop", "")
+
+
+def add_bad_paths(command: str, missing: str) -> None:
+    """The input files a program or notes file must not be: endless devices, an empty
+    one, a directory, a missing file, an empty name."""
+    add(f"{command}-dev-zero", command, "/dev/zero", seconds=10)
+    add(f"{command}-dev-urandom", command, "/dev/urandom", seconds=10)
+    add(f"{command}-dev-null", command, "/dev/null")
+    add(f"{command}-directory", command, ".")
+    add(f"{command}-missing", command, missing)
+    add(f"{command}-empty-name", command, "")
+
+
+add_bad_paths("backprop", "missing.mc")
 add("backprop-proc", "backprop", "/proc/self/environ")
 add("backprop-stdin-zero", "backprop", "-", stdin=b"\x00" * 5_000_000, seconds=10)
 add("backprop-stdin-random", "backprop", "-", stdin=bytes(range(256)) * 20000, seconds=10)
@@ -431,12 +439,7 @@ add("notes-pdf-proc", "notes", "n.toml", "-o", "/proc/x.pdf", seconds=25,
 for i, value in enumerate(["0", "-1", "nan", "inf", "abc", "99999"]):
     add(f"notes-latex-timeout-{i}", "notes", "n.toml", "--latex-timeout", value,
         files=(("n.toml", (PROSE % "ok").encode()),))
-add("notes-dev-zero", "notes", "/dev/zero", seconds=10)
-add("notes-dev-urandom", "notes", "/dev/urandom", seconds=10)
-add("notes-dev-null", "notes", "/dev/null")
-add("notes-directory", "notes", ".")
-add("notes-missing", "notes", "missing.toml")
-add("notes-empty-name", "notes", "")
+add_bad_paths("notes", "missing.toml")
 add("notes-giant", "notes", "big.toml", sparse=(("big.toml", 200_000_000),), seconds=10)
 add("notes-stdin-dash", "notes", "-", stdin=b'title = "T"\n', expect={BAD, OK})
 
