@@ -32,7 +32,7 @@ from ..options import Options
 from ..pipeline import Built, Plugin
 from .derivative import total_steps
 from .request import (Request, all_symbols, as_expr, as_exprs, as_vars, as_where,
-                      explicit_vars, others)
+                      check_assumptions, explicit_vars, others)
 
 
 @dataclass(frozen=True)
@@ -57,6 +57,7 @@ def _read(request: Request, several: bool) -> Problem:
     inter = (order_intermediates(as_where(where, opts), fs, explicit or ())
              if where is not None else None)
     full = [inter.expand(f) for f in fs] if inter is not None else list(fs)
+    check_assumptions(opts, full)
     return Problem(tuple(fs), tuple(full), text, as_vars(explicit, full), inter, opts)
 
 

@@ -71,6 +71,15 @@ def describe(expr: sp.Basic) -> str:
     return short(expr, limit=200)
 
 
+def check_assumptions(options: Options, functions: Sequence[sp.Basic]) -> None:
+    """Without declared shapes only ``x > 0`` applies, to a symbol of the input."""
+    if not options.assumptions:
+        return
+    from ..assume import check_names
+    check_names(options.assumptions, {},
+                [s.name for s in free_symbols(sp.Tuple(*functions))])
+
+
 def as_expr(expr: str | sp.Basic, options: Options) -> tuple[sp.Basic, str]:
     """Parse text safely (never with eval/sympify), or accept a SymPy expression as is."""
     if isinstance(expr, str):
