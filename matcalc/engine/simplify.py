@@ -179,5 +179,5 @@ def simplify_step(raw: sp.Expr, var: sp.Symbol | None, timeout: float = 3.0,
                     var)
     if best == raw:
         return Step("simplify", "rewrite", raw, raw, "Already in simplest form.", var)
-    return Step("simplify_assumed" if "(assumed)" in says else "simplify", "rewrite", raw, best,
-                says or "Simplify (collect, cancel, factor).", var)
+    return Step("simplify", "rewrite", raw, best, says or "Simplify (collect, cancel, factor).",
+                var)

@@ -521,6 +521,8 @@ class _Builder:
         rule = RULES.get(s.rule)
         title = rule.title if rule else s.rule.replace("_", " ")
         note = rule.note if rule else ""
+        if "(assumed)" in s.description and not s.equation:    # --assume: say what it used
+            note = s.description
         shrink = self.namer.shrink
         if s.equation and s.kind != "reuse":       # a structured equation says it all
             if s.rule == "expand_dimensions":     # "components at n = 3, k = 2"
@@ -551,7 +553,7 @@ class _Builder:
                 lhs = Leibniz(sp.Symbol(self.letters[0]), s.wrt, self._p(s.wrt))
             else:
                 lhs = Value(shrink(s.expr))
-            return Entry(s, num, depth, title, (lhs, Value(shrink(s.result))))
+            return Entry(s, num, depth, title, (lhs, Value(shrink(s.result))), note=note)
         parts = self._derivative_parts(s, None)
         middle: tuple[Part, ...] = ()
         if s.rule == "general_power" and s.children:      # y = f^g: y' = f^g d/dx [g ln f]

@@ -139,12 +139,7 @@ for _r in [
     Rule("substitute", "substitute back", "replace each u_k by its definition",
          r"u_{k} \mapsto f_{k}(u_{k-1})", "sin(x^2)", kind="rewrite"),
     Rule("simplify", "simplify", "an equivalent, simpler form (SymPy's simplify, time-boxed)",
-         r"\text{simplify}", "ln(sin(x^3)^2)", kind="rewrite",
-         note="the form kept is the lecturer's (engine/forms.py, docs/conventions.md)"),
-    Rule("simplify_assumed", "simplify, using the assumptions",
-         "an equivalent, simpler form where the declared facts hold (--assume x > 0: "
-         "sqrt(x^2) = x)", r"\text{simplify} \mid x > 0",
-         'matcalc derive "sqrt(x^2)" --assume "x > 0"', kind="rewrite"),
+         r"\text{simplify}", "ln(sin(x^3)^2)", kind="rewrite"),
 ]:
     register(_r)
 
