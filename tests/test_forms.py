@@ -157,7 +157,7 @@ def test_backprop_softmax_cross_entropy_with_one_hot_labels() -> None:
     assert json.loads(plain.to_json())["results"]["Z2"]["result"] == \
         "(ones(k, k) @ Y)*softmax(Z2) - Y"
     assert hot.verification.status == plain.verification.status == "passed"
-    assert "Every column of Y sums to 1 (assumed)" in hot.to_text()
+    assert "since every column of Y sums to 1 (assumed)" in hot.to_text()
 
 
 def test_assumptions_in_notes_files() -> None:

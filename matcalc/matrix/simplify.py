@@ -341,7 +341,7 @@ def simplify_step(g: sp.Basic, var: sp.Basic) -> Step | None:
         says = _SAYS.get(name, name)
         text = (f"{fact.text[0].upper() + fact.text[1:]} (assumed), so {says}." if fact
                 else says[0].upper() + says[1:] + ".")
-        equation = (Words((f"{fact.text[0].upper() + fact.text[1:]} (assumed), so",)), before, after) if fact else ()
+        equation = (before, after, Words((f", since {fact.text} (assumed)",))) if fact else ()
         children.append(Step(name, "rewrite", before, after, text, var, equation=equation))
     said = "; ".join(_SAYS.get(u, u) for u in log.used) or "like terms combined"
     facts = ", ".join(a.text for a in log.facts)
