@@ -88,14 +88,25 @@ def _flip_pairs(e: sp.Expr) -> sp.Expr:
     return e
 
 
-def _functions(e: sp.Basic) -> set[type]:
-    return {type(n) for n in sp.preorder_traversal(e) if isinstance(n, sp.Function)}
+#: Functions that stand for one another in a lecturer's form: a form may trade within a
+#: family (sin, cos -> tan), not across (exp -> cosh).
+_FAMILIES = {sp.sin: "trig", sp.cos: "trig", sp.tan: "trig", sp.cot: "trig", sp.sec: "trig",
+             sp.csc: "trig", sp.sinh: "hyperbolic", sp.cosh: "hyperbolic",
+             sp.tanh: "hyperbolic", sp.coth: "hyperbolic"}
+
+
+def _functions(e: sp.Basic) -> set:
+    """The function families of ``e`` (a function outside _FAMILIES is its own)."""
+    return {_FAMILIES.get(type(n), type(n)) for n in sp.preorder_traversal(e)
+            if isinstance(n, sp.Function)}
 
 
 def _expanded_numerator(e: sp.Expr) -> sp.Expr:
+    """The numerator of a quotient expanded (its terms collected); a sum expanded; a product
+    without a denominator kept: sigmoid(u)(1 - sigmoid(u)) stays a product."""
     n, d = sp.fraction(e)
     if d == 1:
-        return sp.expand(e)
+        return sp.expand(e) if isinstance(e, sp.Add) else e
     return sp.expand(n) / d
 
 

@@ -176,8 +176,8 @@ def _lecturer(e: sp.Basic, target: sp.Basic) -> Step | None:
     Y sum to 1, declared with --assume), as a step about d<target>; None when none applies."""
     from .simplify import simplify_step
     step = simplify_step(e, target)
-    if step is None:
-        return None
+    if step is None or {c.rule for c in step.children} <= {"positive_first"}:
+        return None                         # the notes' order of terms (dA = -Y/A + ...)
     return replace(step, equation=(adjoint_symbol(target), e, step.result))
 
 

@@ -134,8 +134,11 @@ class MatrixSyntaxPrinter(_Common, SyntaxPrinter):
     coeff_sep = "*"
 
     def _coefficient(self, c: sp.Expr) -> str:
-        """A product coefficient needs no brackets: 2*det(A)*X reads (2 det(A)) X."""
-        return self.parenthesize(c, MUL, strict=True)
+        """A product coefficient needs brackets only with a quotient in it: 2*det(A)*X
+        reads (2 det(A)) X, -(2/N)*X.T keeps them."""
+        quotient = isinstance(c, sp.Mul) and any(
+            isinstance(f, sp.Pow) and f.exp.is_negative for f in c.args)
+        return self.parenthesize(c, MUL, strict=not quotient)
 
     def _product(self, coeff: sp.Expr, mats: list) -> str:
         """The parser turns a 1 x 1 product into a scalar, after which ``@`` is refused: so
