@@ -24,6 +24,8 @@ verifier checks the chosen one like any result.
 """
 from __future__ import annotations
 
+from typing import Iterator
+
 import sympy as sp
 
 from ..assume import in_force
@@ -140,39 +142,51 @@ def _positive(e: sp.Expr) -> sp.Expr | None:
     return sp.simplify(e.xreplace(to)).xreplace(back)
 
 
-def candidates(raw: sp.Expr, simplified: sp.Expr) -> list[tuple[sp.Expr, str]]:
-    """The equal forms considered, each with what it did (for the step's description)."""
-    out: list[tuple[sp.Expr, str]] = [(simplified, ""), (raw, "")]
+def candidates(raw: sp.Expr, simplified: sp.Expr) -> Iterator[tuple[sp.Expr, str]]:
+    """The equal forms considered, cheapest first, each with what it did (for the step's
+    description); a generator, so that a spent time slice stops it."""
+    yield simplified, ""
+    yield raw, ""
     for base in (simplified, raw):
         for make, says in ((_expanded_numerator, "expand and collect the numerator"),
-                           (sp.factor, "factor"), (sp.factor_terms, "take out the common factor")):
+                           (sp.factor_terms, "take out the common factor"),
+                           (joined_radicals, ""),
+                           (sp.factor, "factor")):
             try:
-                out.append((make(base), says))
+                yield make(base), says
             except (sp.PolynomialError, ValueError, TypeError, NotImplementedError):
                 pass
-    out += [(joined_radicals(f), "") for f, _ in out[:2]]
     pos = _positive(raw)
     if pos is not None:
         names = sorted(a.text for a in in_force() if a.kind == "positive")
-        out.append((pos, ", ".join(names) + " (assumed)"))
-    return out
+        yield pos, ", ".join(names) + " (assumed)"
 
 
-def lecturer_form(raw: sp.Expr, simplified: sp.Expr) -> tuple[sp.Expr, str]:
+def lecturer_form(raw: sp.Expr, simplified: sp.Expr, seconds: float = 1.0
+                  ) -> tuple[sp.Expr, str]:
     """(the form a lecturer writes, a description of the step, "" for the default one).
 
     The shortest of :func:`candidates` after sign normalization; on equal length the one
-    with fewer sums that lead with a negative term, then SymPy's form (the first)."""
+    with fewer sums that lead with a negative term, then SymPy's form (the first). The
+    candidates stop coming after ``seconds`` (the best so far is kept), so this step never
+    costs the simplify step its budget."""
     if isinstance(raw, sp.MatrixBase) or not isinstance(raw, sp.Expr):
         return simplified, ""
-    best, best_says, best_score = simplified, "", None
+    import time
+    start = time.monotonic()
     own = _functions(raw)
-    forms = candidates(raw, simplified)
-    kept = [(f, s) for f, s in forms if _functions(f) <= own]   # no cosh for an exp
-    if kept and not _functions(simplified) <= own:
-        best = kept[0][0]
-    for form, says in kept or forms:
-        for variant in (form, normalize_signs(form), _flip_pairs(normalize_signs(form))):
+    best, best_says, best_score = simplified, "", None
+    if not _functions(simplified) <= own:
+        best_score = (10 ** 9, 0)                       # any candidate of raw's family wins
+    seen: set[sp.Basic] = set()
+    for form, says in candidates(raw, simplified):
+        if time.monotonic() - start > seconds:
+            break
+        if form in seen or not _functions(form) <= own:     # no cosh for an exp
+            continue
+        seen.add(form)
+        signed = normalize_signs(form)
+        for variant in dict.fromkeys((form, signed, _flip_pairs(signed))):   # in order
             score = (length(variant), negatives(variant))
             if best_score is None or score < best_score:
                 best, best_says, best_score = variant, says, score

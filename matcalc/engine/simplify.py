@@ -163,7 +163,7 @@ def simplify_step(raw: sp.Expr, var: sp.Symbol | None, timeout: float = 3.0,
     try:
         with time_budget(timeout), without_units():
             candidate = sp.simplify(raw)
-            best, says = lecturer_form(raw, choose(raw, candidate))   # engine/forms.py
+            best, says = lecturer_form(raw, choose(raw, candidate), timeout / 4)  # forms.py
     except _Timeout:
         return Step("simplify", "rewrite", raw, raw,
                     f"Simplification stopped after {timeout:g} s; the unsimplified result "

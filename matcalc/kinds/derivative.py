@@ -23,7 +23,7 @@ from ..engine.total import TotalDerivatives, define_step, finish_entry, substitu
 from ..errors import InputError
 from ..options import Options
 from ..pipeline import Built, Plugin, with_step
-from .request import (Request, as_expr, as_var, as_where, check_assumptions, explicit_vars,
+from .request import (Request, as_expr, as_typed, as_var, as_where, check_assumptions, explicit_vars,
                       as_vars, others)
 
 
@@ -86,7 +86,9 @@ def build(p: Problem) -> Built:
         steps = [define_step(p.full, p.f, inter, var),
                  *total_steps(p.f, p.full, var, inter, solver, p.options, always_simplify=True)]
     result = steps[-1].result
-    return Built("derivative", p.text, p.full, (var,), tuple(steps), {var.name: result}, result)
+    typed = as_typed(p.text, p.options, p.f) if p.inter is None else {}
+    return Built("derivative", p.text, p.full, (var,), tuple(steps), {var.name: result}, result,
+                 attachments=typed)
 
 
 def simplify(p: Problem, built: Built) -> Built:

@@ -31,7 +31,7 @@ from ..engine.total import define_step, finish_entry, substitute_step
 from ..options import Options
 from ..pipeline import Built, Plugin
 from .derivative import total_steps
-from .request import (Request, all_symbols, as_expr, as_exprs, as_vars, as_where,
+from .request import (Request, all_symbols, as_expr, as_exprs, as_typed, as_vars, as_where,
                       check_assumptions, explicit_vars, others)
 
 
@@ -95,7 +95,8 @@ def build_gradient(p: Problem) -> Built:
     steps.append(assemble_gradient(full, variables, partials))
     return Built("gradient", p.text, full, variables, tuple(steps),
                  {v.name: q for v, q in zip(variables, partials)},
-                 sp.ImmutableMatrix([partials]))
+                 sp.ImmutableMatrix([partials]),
+                 attachments=as_typed(p.text, opts, full) if p.inter is None else {})
 
 
 def check_gradient(p: Problem, built: Built):

@@ -71,6 +71,13 @@ FUNCTION_LETTERS = ("f", "F", "phi", "Phi")
 _MATRIX: ContextVar[bool] = ContextVar("matcalc_matrix_printing", default=False)
 
 
+def as_typed(d: "Derivation") -> sp.Basic:
+    """The function for the task line: as the user typed it when the kind kept that
+    (``attachments["typed"]``), else the derived-from expression."""
+    typed = getattr(d, "attachments", {}).get("typed")
+    return typed if typed is not None else d.expr
+
+
 def instantiated(s: Step) -> sp.Expr:
     """The quotient or product rule's formula with the step's own f, g and their
     derivatives put in, as written (SymPy's evaluation off): (f'g - f g')/g^2 =
@@ -85,8 +92,9 @@ def instantiated(s: Step) -> sp.Expr:
         return sp.UnevaluatedExpr(top) / g ** 2       # the fraction bar, as printed
     with sp.evaluate(False):
         factors = [c.expr for c in s.children]
-        return sp.Add(*[sp.Mul(*factors[:i], c.result, *factors[i + 1:])
-                        for i, c in enumerate(s.children)])
+        return sp.Add(*[sp.Mul(*factors[:i], *([c.result] if c.result != 1 else []),
+                               *factors[i + 1:])
+                        for i, c in enumerate(s.children) if c.result != 0])
 
 
 @contextmanager
