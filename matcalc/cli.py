@@ -136,6 +136,12 @@ DIM_OPTION = click.option("--dim", "dim", multiple=True, metavar="NAME=SIZE",
                  help="With --shape: also show the result's components at this size, "
                  "e.g. --dim n=3 (repeatable).")
 MATRIX_OPTIONS = (SHAPE_OPTION, DIM_OPTION)
+ASSUME_OPTION = click.option(
+    "--assume", "assume", multiple=True, metavar="FACT",
+    help="A fact the derivation may use (repeatable): symmetric(S), spd(S), sum(y) = 1, "
+         "sum(Y, axis=0) = 1, x > 0. Steps that use it say so; the check samples inputs "
+         "that satisfy it.")
+
 SHARED_OPTIONS = (
     SHAPE_OPTION, DIM_OPTION,
     click.option("--where", metavar="DEFS", help="Named intermediate variables, e.g. "
@@ -156,6 +162,7 @@ SHARED_OPTIONS = (
                  help="Seed for the sample points."),
     click.option("--timeout", type=TIMEOUT, default=3.0, show_default=True,
                  help="Seconds allowed for simplification."),
+    ASSUME_OPTION,
     click.option("-o", "--output", type=OUTPUT,
                  help="Write to FILE instead of standard output."),
 )
@@ -186,7 +193,7 @@ def _run_shared(action: Callable[..., object], shared: dict,
         opts = Options(steps=shared["steps"], verify=shared["verify"],
                        simplify=shared["simplify"], standalone=shared["standalone"],
                        points=shared["points"], seed=shared["seed"],
-                       simplify_timeout=shared["timeout"])
+                       simplify_timeout=shared["timeout"], assume=shared["assume"])
         with simplify_budget(opts.simplify_timeout):
             return action(opts, shared["where"])
 
@@ -276,10 +283,11 @@ def jacobian(exprs: str, wrt: str | None, layout: str, **shared: object) -> None
 @click.option("--points", type=click.IntRange(1, MAX_POINTS), default=20, show_default=True,
               help="Sample points for the numeric check.")
 @click.option("--seed", type=SEED, default=0, show_default=True, help="Seed for the sample points.")
+@ASSUME_OPTION
 @click.option("-o", "--output", type=OUTPUT, help="Write to FILE instead of standard output.")
 def backprop(program_file: str, wrt: str | None, emit: str | None, fmt: str, steps: bool,
              verify: bool, standalone: bool, points: int, seed: int,
-             output: str | None) -> None:
+             assume: tuple[str, ...], output: str | None) -> None:
     """The backward pass of a forward program, equation by equation.
 
     \b
@@ -307,8 +315,11 @@ def backprop(program_file: str, wrt: str | None, emit: str | None, fmt: str, ste
         _fail(exc)
     if wrt is not None and not wrt.strip(" ,"):
         _fail(InputError("--wrt: no parameter given (leave --wrt out for every input)"))
-    opts = Options(steps=steps, verify=verify, standalone=standalone, points=points,
-                   seed=seed)
+    try:
+        opts = Options(steps=steps, verify=verify, standalone=standalone, points=points,
+                       seed=seed, assume=assume)
+    except MatcalcError as exc:
+        _fail(exc)
 
     def act() -> object:
         from .engine.simplify import simplify_budget

@@ -36,6 +36,7 @@ class Options:
     seed: int = 0                               # random points are reproducible
     layout: Literal["numerator", "denominator"] = "numerator"
     standalone: bool = False                    # LaTeX: a complete document
+    assume: tuple[str, ...] = ()                # declared facts (matcalc/assume.py), e.g. "spd(S)"
     limits: Limits = Limits()
 
     def __post_init__(self) -> None:
@@ -53,6 +54,18 @@ class Options:
         for ok, message in checks:
             if not ok:
                 raise InputError(f"bad option: {message}")
+        if self.assume:                             # checked and written one way: "sum(y) = 1"
+            from .assume import parse_assumptions
+            object.__setattr__(self, "assume", tuple(
+                a.source() for a in parse_assumptions(self.assume)))
+
+    @property
+    def assumptions(self) -> tuple:
+        """The declared facts as :class:`matcalc.assume.Assumption` records."""
+        if not self.assume:
+            return ()
+        from .assume import parse_assumptions
+        return parse_assumptions(self.assume)
 
     def with_(self, **changes: object) -> "Options":
         """A copy with some fields changed."""

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 import sympy as sp
 
+from .assume import assuming
 from .derivation import Derivation
 from .engine.step import Step
 from .limits import budget
@@ -74,12 +75,13 @@ def run(plugin: Plugin, request: Request) -> Derivation:
     """Run one derivation through the pipeline's fixed order, each stage in its budget."""
     opts: Options = request.options
     limits = opts.limits
-    problem = _stage("read", limits.read_seconds, plugin.read, request)
-    built = _stage("build", limits.build_seconds, plugin.build, problem)
-    if plugin.simplify is not None and opts.simplify:
-        built = plugin.simplify(problem, built)      # its own budget: Options.simplify_timeout
-    verification = (_stage("verify", limits.verify_seconds, plugin.check, problem, built)
-                    if opts.verify else None)
+    with assuming(opts.assumptions):                # --assume: every stage sees the same facts
+        problem = _stage("read", limits.read_seconds, plugin.read, request)
+        built = _stage("build", limits.build_seconds, plugin.build, problem)
+        if plugin.simplify is not None and opts.simplify:
+            built = plugin.simplify(problem, built)  # its own budget: Options.simplify_timeout
+        verification = (_stage("verify", limits.verify_seconds, plugin.check, problem, built)
+                        if opts.verify else None)
     return Derivation(kind=built.kind, input=built.input, expr=built.expr, wrt=built.wrt,
                       steps=built.steps, results=built.results, answer=built.result,
                       verification=verification, options=opts, shapes=built.shapes,

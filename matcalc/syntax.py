@@ -33,8 +33,22 @@ def integer_text(n: int) -> str:
     return ("-" if n < 0 else "") + "(" + " + ".join(reversed(parts)) + ")"
 
 
+def positive_first(terms: list) -> list:
+    """The terms of a sum with a positive one first, as a lecturer writes it
+    (sigmoid(z) - y, not -y + sigmoid(z)); unchanged when the first is positive or all are
+    negative."""
+    if terms and terms[0].could_extract_minus_sign():
+        for i, t in enumerate(terms):
+            if not t.could_extract_minus_sign():
+                return [t, *terms[:i], *terms[i + 1:]]
+    return terms
+
+
 class SyntaxPrinter(StrPrinter):
     """A StrPrinter that writes what matcalc's parser reads (see the module docstring)."""
+
+    def _as_ordered_terms(self, expr, order=None):
+        return positive_first(list(super()._as_ordered_terms(expr, order=order)))
 
     def _print_Pow(self, expr: sp.Pow, rational: bool = False) -> str:
         base, exponent = expr.base, expr.exp
@@ -45,6 +59,8 @@ class SyntaxPrinter(StrPrinter):
         prec = precedence(expr)
         if exponent is S.NegativeOne:
             return "1/" + self.parenthesize(base, prec, strict=False)
+        if exponent.is_Integer and exponent < 0 and not base.is_Number:     # 1/x^2, not x^(-2)
+            return "1/" + self._print(sp.Pow(base, -exponent, evaluate=False))
         return "%s^%s" % (self.parenthesize(base, prec, strict=False),
                           self.parenthesize(exponent, prec, strict=False))
 

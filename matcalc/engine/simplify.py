@@ -18,6 +18,7 @@ from typing import Iterator
 import sympy as sp
 
 from .dag import postorder, tree_size
+from .forms import lecturer_form
 from .step import Step
 
 
@@ -162,7 +163,7 @@ def simplify_step(raw: sp.Expr, var: sp.Symbol | None, timeout: float = 3.0,
     try:
         with time_budget(timeout), without_units():
             candidate = sp.simplify(raw)
-            best = choose(raw, candidate)
+            best, says = lecturer_form(raw, choose(raw, candidate), timeout / 4)  # forms.py
     except _Timeout:
         return Step("simplify", "rewrite", raw, raw,
                     f"Simplification stopped after {timeout:g} s; the unsimplified result "
@@ -178,4 +179,5 @@ def simplify_step(raw: sp.Expr, var: sp.Symbol | None, timeout: float = 3.0,
                     var)
     if best == raw:
         return Step("simplify", "rewrite", raw, raw, "Already in simplest form.", var)
-    return Step("simplify", "rewrite", raw, best, "Simplify (collect, cancel, factor).", var)
+    return Step("simplify", "rewrite", raw, best, says or "Simplify (collect, cancel, factor).",
+                var)

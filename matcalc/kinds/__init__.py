@@ -65,6 +65,7 @@ COMMON_OPTIONS: dict[str, tuple[str, Types]] = {
     "points": ("points", int),
     "seed": ("seed", int),
     "timeout": ("simplify_timeout", (int, float)),
+    "assume": ("assume", (list, str)),          # ["spd(S)", "sum(y) = 1"] (matcalc/assume.py)
 }
 
 _VARS = (str, list)

@@ -39,6 +39,9 @@ def read(request: Request) -> Problem:
     declared = {n: MatrixSymbol(n, *s) for n, s in prog.shapes.items()}
     scalars = {s.name: s for _, v in prog.assignments for s in v.atoms(sp.Symbol)
                if not isinstance(s, sp.Dummy) and s not in prog.dims()}
+    if opts.assumptions:
+        from ..assume import check_names
+        check_names(opts.assumptions, {n: tuple(s) for n, s in prog.shapes.items()}, scalars)
     if wrt is None or wrt == "" or wrt == ():
         names = list(declared)
     else:

@@ -23,7 +23,8 @@ from ..engine.total import TotalDerivatives, define_step, finish_entry, substitu
 from ..errors import InputError
 from ..options import Options
 from ..pipeline import Built, Plugin, with_step
-from .request import Request, as_expr, as_var, as_where, explicit_vars, as_vars, others
+from .request import (Request, as_expr, as_typed, as_var, as_where, check_assumptions, explicit_vars,
+                      as_vars, others)
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,7 @@ def read(request: Request) -> Problem:
     f, text = as_expr(request.subject, opts)
     where = request.get("where")
     if where is None:
+        check_assumptions(opts, [f])
         return Problem(f, f, text, as_var(request.get("wrt"), f), None, opts)
     explicit = explicit_vars(request.get("wrt"), opts)
     if explicit is not None and len(explicit) != 1:
@@ -54,6 +56,7 @@ def read(request: Request) -> Problem:
             raise InputError("the expression has no variable: name one with --wrt" if not symbols
                              else f"the expression has several variables ({names}): choose "
                                   "one with --wrt")
+    check_assumptions(opts, [full])
     return Problem(f, full, text, as_vars(explicit, [full])[0], inter, opts)
 
 
@@ -83,7 +86,9 @@ def build(p: Problem) -> Built:
         steps = [define_step(p.full, p.f, inter, var),
                  *total_steps(p.f, p.full, var, inter, solver, p.options, always_simplify=True)]
     result = steps[-1].result
-    return Built("derivative", p.text, p.full, (var,), tuple(steps), {var.name: result}, result)
+    typed = as_typed(p.text, p.options, p.f) if p.inter is None else {}
+    return Built("derivative", p.text, p.full, (var,), tuple(steps), {var.name: result}, result,
+                 attachments=typed)
 
 
 def simplify(p: Problem, built: Built) -> Built:

@@ -31,8 +31,8 @@ from ..engine.total import define_step, finish_entry, substitute_step
 from ..options import Options
 from ..pipeline import Built, Plugin
 from .derivative import total_steps
-from .request import (Request, all_symbols, as_expr, as_exprs, as_vars, as_where,
-                      explicit_vars, others)
+from .request import (Request, all_symbols, as_expr, as_exprs, as_typed, as_vars, as_where,
+                      check_assumptions, explicit_vars, others)
 
 
 @dataclass(frozen=True)
@@ -57,6 +57,7 @@ def _read(request: Request, several: bool) -> Problem:
     inter = (order_intermediates(as_where(where, opts), fs, explicit or ())
              if where is not None else None)
     full = [inter.expand(f) for f in fs] if inter is not None else list(fs)
+    check_assumptions(opts, full)
     return Problem(tuple(fs), tuple(full), text, as_vars(explicit, full), inter, opts)
 
 
@@ -94,7 +95,8 @@ def build_gradient(p: Problem) -> Built:
     steps.append(assemble_gradient(full, variables, partials))
     return Built("gradient", p.text, full, variables, tuple(steps),
                  {v.name: q for v, q in zip(variables, partials)},
-                 sp.ImmutableMatrix([partials]))
+                 sp.ImmutableMatrix([partials]),
+                 attachments=as_typed(p.text, opts, full) if p.inter is None else {})
 
 
 def check_gradient(p: Problem, built: Built):

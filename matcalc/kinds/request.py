@@ -71,6 +71,32 @@ def describe(expr: sp.Basic) -> str:
     return short(expr, limit=200)
 
 
+def check_assumptions(options: Options, functions: Sequence[sp.Basic]) -> None:
+    """Without declared shapes only ``x > 0`` applies, to a symbol of the input."""
+    if not options.assumptions:
+        return
+    from ..assume import check_names
+    check_names(options.assumptions, {},
+                [s.name for s in free_symbols(sp.Tuple(*functions))])
+
+
+def as_typed(text: Any, options: Options, parsed: sp.Basic) -> dict[str, sp.Basic]:
+    """``{"typed": the expression as the user wrote it}`` (parsed structure, SymPy's
+    evaluation off: exp(-x^2/2)/sqrt(2*pi), 1/x^2), for the task line; empty when the
+    input was not text or reads the same either way."""
+    if not isinstance(text, str):
+        return {}
+    from ..parse.point import parse_structure
+    try:
+        typed = parse_structure(text, options.limits)
+    except Exception:  # noqa: BLE001 - the task line then shows the parsed form
+        return {}
+    if typed == parsed or not isinstance(typed, sp.Expr) or typed.free_symbols != \
+            parsed.free_symbols:
+        return {}
+    return {"typed": typed}
+
+
 def as_expr(expr: str | sp.Basic, options: Options) -> tuple[sp.Basic, str]:
     """Parse text safely (never with eval/sympify), or accept a SymPy expression as is."""
     if isinstance(expr, str):

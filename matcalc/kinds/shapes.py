@@ -9,7 +9,7 @@ at two random size assignments (:mod:`matcalc.verify.matrix`).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import sympy as sp
@@ -55,6 +55,10 @@ def read(request: Request) -> Problem:
             raise InputError(f"--dim {unknown[0]}: no declared shape uses the dimension "
                              f"'{unknown[0]}'")
     f = parse_matrix_expression(text, shapes, opts.limits)
+    if opts.assumptions:
+        from ..assume import check_names
+        check_names(opts.assumptions, {k: tuple(v) for k, v in shapes.items()},
+                    [str(s) for s in f.free_symbols if isinstance(s, sp.Symbol)])
     variables = _resolve_wrt(request.get("wrt"), f, shapes)
     if task in ("derivative", "gradient") and is_matrix(f):
         raise InputError(f"{'derive' if task == 'derivative' else 'grad'} needs a scalar "
@@ -89,6 +93,29 @@ def build(p: Problem) -> Built:
                  shapes=dict(p.shapes), layout=layout if p.task == "jacobian" else "numerator")
 
 
+def simplify(p: Problem, built: Built) -> Built:
+    """After each variable's derivation, the named matrix simplification
+    (:mod:`matcalc.matrix.simplify`): df/dX = G = its lecturer's form, when that differs."""
+    from ..engine.dag import tree_size
+    from ..matrix.simplify import simplify_step
+    steps = list(built.steps)
+    results = dict(built.results)
+    keys = ["jacobian"] if p.task == "jacobian" else [v.name for v in p.variables]
+    out: list[Step] = []
+    for k, (top, var) in enumerate(zip(steps[:len(p.variables)], p.variables)):
+        out.append(top)
+        key = keys[min(k, len(keys) - 1)]
+        if tree_size(results[key]) > p.options.simplify_max_size:
+            continue
+        step = simplify_step(results[key], var)
+        if step is not None:
+            out.append(step)
+            results[key] = step.result
+    out.extend(steps[len(p.variables):])
+    first = keys[0]
+    return replace(built, steps=tuple(out), results=results, result=results[first])
+
+
 def check(p: Problem, built: Built):
     from ..verify.matrix import check_derivation
     return check_derivation(p.f, p.task, p.options.layout if p.task == "jacobian" else "numerator",
@@ -96,4 +123,4 @@ def check(p: Problem, built: Built):
                             p.options)
 
 
-PLUGIN = Plugin("shapes", read, build, check)
+PLUGIN = Plugin("shapes", read, build, check, simplify)

@@ -135,6 +135,10 @@ def backward(prog: Program, wrt: list[sp.Basic]) -> BackwardPass:
                               "g'(Z)).", target,
                               equation=(adjoint_symbol(target), total, expr)))
             final = expr
+        simple = _lecturer(final, target)
+        if simple is not None:                       # matrix/simplify.py: named identities
+            steps.append(simple)
+            final = simple.result
         note = _one_hot_note(final, target)
         if note:
             hot = _one_hot(final)
@@ -165,6 +169,16 @@ def backward(prog: Program, wrt: list[sp.Basic]) -> BackwardPass:
         equations[adjoint_symbol(p).name] = g
         order.append(p)
     return BackwardPass(steps, equations, scale, loss, list(wrt), order)
+
+
+def _lecturer(e: sp.Basic, target: sp.Basic) -> Step | None:
+    """The matrix simplification of an adjoint (dZ2 = softmax(Z2) - Y when the columns of
+    Y sum to 1, declared with --assume), as a step about d<target>; None when none applies."""
+    from .simplify import simplify_step
+    step = simplify_step(e, target)
+    if step is None or {c.rule for c in step.children} <= {"positive_first"}:
+        return None                         # the notes' order of terms (dA = -Y/A + ...)
+    return replace(step, equation=(adjoint_symbol(target), e, step.result))
 
 
 def _inline_activation(total: sp.Basic, raw: dict, defs: dict, feeds_loss: set

@@ -133,6 +133,13 @@ class MatrixSyntaxPrinter(_Common, SyntaxPrinter):
 
     coeff_sep = "*"
 
+    def _coefficient(self, c: sp.Expr) -> str:
+        """A product coefficient needs brackets only with a quotient in it: 2*det(A)*X
+        reads (2 det(A)) X, -(2/N)*X.T keeps them."""
+        quotient = isinstance(c, sp.Mul) and any(
+            isinstance(f, sp.Pow) and f.exp.is_negative for f in c.args)
+        return self.parenthesize(c, MUL, strict=not quotient)
+
     def _product(self, coeff: sp.Expr, mats: list) -> str:
         """The parser turns a 1 x 1 product into a scalar, after which ``@`` is refused: so
         a 1 x 1 factor that is not a declared matrix, and a 1 x 1 leading run of factors
@@ -182,6 +189,8 @@ class MatrixSyntaxPrinter(_Common, SyntaxPrinter):
         return self._product(coeff, mats)
 
     def _print_Transpose(self, expr: Transpose) -> str:
+        if isinstance(expr.arg, Inverse):           # inv(X).T: a call delimits itself
+            return self._print(expr.arg) + ".T"
         return self.parenthesize(expr.arg, ATOM, strict=True) + ".T"
 
     def _print_Inverse(self, expr: Inverse) -> str:

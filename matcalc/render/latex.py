@@ -19,7 +19,7 @@ from sympy.printing.latex import LatexPrinter
 
 from .naming import (Differential, Entry, Grid, Heading, Jacobian, Leibniz, Nabla, Operator,
                      Part, Plan, Product, Sum, Value, Words, declared_shapes, matrix_printing,
-                     objective, plan, printing_for)
+                     as_typed, objective, plan, printing_for)
 from .latex_printer import MatcalcLatexPrinter
 from .notation import Notation, current, memo, renamed, using
 
@@ -543,7 +543,7 @@ def function_tex(d: "Derivation", p: Plan) -> str:
     name = p.function
     if current().bold_vectors and getattr(d, "kind", "") == "jacobian":
         name = r"\bm{%s}" % name                # a vector function
-    return r"%s\left(%s\right) = %s" % (name, args, tex(p.namer.shrink(d.expr)))
+    return r"%s\left(%s\right) = %s" % (name, args, tex(p.namer.shrink(as_typed(d))))
 
 
 def heading_tex(h: Heading, math: bool) -> str:

@@ -18,6 +18,10 @@ class MatcalcLatexPrinter(LatexPrinter):
     r"""SymPy's LaTeX printer with ``\ln`` and the unit step as an Iverson bracket [u > 0];
     it follows the notation in force (sigmoid's name, bold vectors, renamed symbols)."""
 
+    def _as_ordered_terms(self, expr, order=None):
+        from ..syntax import positive_first
+        return positive_first(list(super()._as_ordered_terms(expr, order=order)))
+
     def __init__(self, settings: dict | None = None) -> None:
         super().__init__({"ln_notation": True, "mat_str": "bmatrix", "mat_delim": "",
                           **(settings or {})})

@@ -71,6 +71,32 @@ FUNCTION_LETTERS = ("f", "F", "phi", "Phi")
 _MATRIX: ContextVar[bool] = ContextVar("matcalc_matrix_printing", default=False)
 
 
+def as_typed(d: "Derivation") -> sp.Basic:
+    """The function for the task line: as the user typed it when the kind kept that
+    (``attachments["typed"]``), else the derived-from expression."""
+    typed = getattr(d, "attachments", {}).get("typed")
+    return typed if typed is not None else d.expr
+
+
+def instantiated(s: Step) -> sp.Expr:
+    """The quotient or product rule's formula with the step's own f, g and their
+    derivatives put in, as written (SymPy's evaluation off): (f'g - f g')/g^2 =
+    (2x (x - 1) - (x^2 + 1) 1)/(x - 1)^2; f'g h + f g'h + f g h'. Read off the step's
+    children (their expressions and results), never differentiated here."""
+    if s.rule == "quotient":
+        (df, dg) = s.children[:2]
+        f, g = df.expr, dg.expr
+        with sp.evaluate(False):
+            top = sp.Add(sp.Mul(*sp.Mul.make_args(df.result), g),
+                         sp.Mul(-1, sp.Mul(f, dg.result)))
+        return sp.UnevaluatedExpr(top) / g ** 2       # the fraction bar, as printed
+    with sp.evaluate(False):
+        factors = [c.expr for c in s.children]
+        return sp.Add(*[sp.Mul(*factors[:i], *([c.result] if c.result != 1 else []),
+                               *factors[i + 1:])
+                        for i, c in enumerate(s.children) if c.result != 0])
+
+
 @contextmanager
 def printing_for(d: "Derivation"):
     """While rendering ``d``: expressions with declared shapes (matrices, traces, dX) print
@@ -521,6 +547,8 @@ class _Builder:
         rule = RULES.get(s.rule)
         title = rule.title if rule else s.rule.replace("_", " ")
         note = rule.note if rule else ""
+        if "(assumed)" in s.description and not s.equation:    # --assume: say what it used
+            note = s.description
         shrink = self.namer.shrink
         if s.equation and s.kind != "reuse":       # a structured equation says it all
             if s.rule == "expand_dimensions":     # "components at n = 3, k = 2"
@@ -551,7 +579,7 @@ class _Builder:
                 lhs = Leibniz(sp.Symbol(self.letters[0]), s.wrt, self._p(s.wrt))
             else:
                 lhs = Value(shrink(s.expr))
-            return Entry(s, num, depth, title, (lhs, Value(shrink(s.result))))
+            return Entry(s, num, depth, title, (lhs, Value(shrink(s.result))), note=note)
         parts = self._derivative_parts(s, None)
         middle: tuple[Part, ...] = ()
         if s.rule == "general_power" and s.children:      # y = f^g: y' = f^g d/dx [g ln f]
@@ -559,6 +587,12 @@ class _Builder:
                                Operator(s.wrt, shrink(s.children[0].expr), self._p(s.wrt)))),)
         elif s.rule == "change_of_base" and s.children:   # d/dx log_b f = d/dx [ln f / ln b]
             middle = (Operator(s.wrt, shrink(s.children[0].expr), self._p(s.wrt)),)
+        elif s.rule in ("quotient", "product") and s.children:   # the formula, filled in
+            filled = instantiated(s)
+            from ..syntax import to_syntax
+            if sp.latex(filled) != sp.latex(s.result) and \
+                    to_syntax(filled) != to_syntax(s.result):         # not the same line twice
+                middle = (Value(shrink(filled)),)
         parts = parts[:1] + middle + parts[1:]
         if label is not None:
             parts = (label,) + parts

@@ -22,7 +22,7 @@ import sympy as sp
 from ..syntax import SyntaxPrinter
 from .naming import (Differential, Entry, Grid, Heading, Jacobian, Leibniz, Nabla, Operator,
                      Part, Plan, Product, Sum, Value, Words, declared_shapes, matrix_printing,
-                     objective, plan, printing_for)
+                     as_typed, objective, plan, printing_for)
 
 if TYPE_CHECKING:
     from ..derivation import Derivation
@@ -362,7 +362,7 @@ def header(d: "Derivation", p: Plan) -> list[str]:
     """'Differentiate f(x) = ... with respect to x.' (or the partial / gradient wording), as
     phrases for ``wrap_phrases``."""
     args = ", ".join(s.name for s in p.variables) or "x"
-    expr = p.namer.shrink(d.expr)
+    expr = p.namer.shrink(as_typed(d))
     if isinstance(expr, sp.MatrixBase):       # the functions of a Jacobian, as a list
         f = f"{p.function}({args}) = [" + ", ".join(show(e) for e in expr) + "]"
     else:

@@ -9,6 +9,8 @@ from __future__ import annotations
 from .catalogue import Rule, register
 
 _S = "--shape"
+_JAC_SOFTMAX = f"matcalc jacobian \"softmax(z)\" {_S} z:n"
+_CE_SOFTMAX = f"matcalc derive \"-sum(y * log(softmax(z)))\" {_S} z:n {_S} y:n --wrt z"
 for _r in [
     Rule("matrix_differential", "matrix-differential method",
          "df = tr(G^T dX) for all dX  =>  df/dX = G",
@@ -144,5 +146,30 @@ for _r in [
     Rule("one_hot_labels", "one-hot labels",
          "with one-hot labels 1 1^T Y = 1 1^T, so softmax o (1 1^T Y) - Y = softmax - Y",
          r"\mathbf{1}\mathbf{1}^{T} Y = \mathbf{1}\mathbf{1}^{T}", _SOFTMAX, kind="rewrite"),
+    # the matrix simplification (matcalc/matrix/simplify.py: REWRITES and the form chosen)
+    Rule("matrix_simplify", "matrix simplify",
+         "G = its shortest readable form (identities below; products multiplied out or "
+         "collected, whichever is shorter; a positive term first)",
+         r"G = G_{\text{simplified}}", _JAC_SOFTMAX, kind="rewrite"),
+    Rule("cancel_quotient", "cancel quotient", "x o v / v = x (element-wise)",
+         r"x \odot v \oslash v = x", _CE_SOFTMAX, kind="rewrite"),
+    Rule("sum_broadcast", "sum broadcast", "1 1^T v = sum(v) 1 (v a column)",
+         r"\mathbf{1}\mathbf{1}^{T} v = \Big(\textstyle\sum_i v_i\Big)\mathbf{1}",
+         _CE_SOFTMAX, kind="rewrite"),
+    Rule("sums_to_one", "sums to one",
+         "1 1^T y = 1 when sum(y) = 1; 1 1^T Y = 1 1^T when sum(Y, axis=0) = 1 (assumed)",
+         r"\mathbf{1}\mathbf{1}^{T} y = \mathbf{1} \quad (\textstyle\sum_i y_i = 1)",
+         _CE_SOFTMAX + ' --assume "sum(y) = 1"', kind="rewrite"),
+    Rule("outer_product", "outer product", "diag(u) 1 1^T diag(v) = u v^T",
+         r"\operatorname{diag}(u)\,\mathbf{1}\mathbf{1}^{T}\operatorname{diag}(v) = u v^{T}",
+         _JAC_SOFTMAX, kind="rewrite"),
+    Rule("distribute", "multiply out", "(A + B) C = A C + B C",
+         r"(A + B)\,C = A C + B C", _JAC_SOFTMAX, kind="rewrite"),
+    Rule("symmetric_transpose", "symmetric transpose",
+         "S^T = S and (S^-1)^T = S^-1 for symmetric S (declared, or X^T X by its form)",
+         r"S^{T} = S,\ S^{-T} = S^{-1}",
+         f"matcalc derive \"logdet(S)\" {_S} S:n,n --assume \"spd(S)\"", kind="rewrite"),
+    Rule("positive_first", "positive first", "-y + s = s - y (a sum starts with a positive term)",
+         r"-y + s = s - y", _CE_SOFTMAX, kind="rewrite"),
 ]:
     register(_r)

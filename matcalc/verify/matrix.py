@@ -36,6 +36,7 @@ import numpy as np
 import sympy as sp
 from sympy import Determinant, Inverse, MatPow, MatrixSymbol
 
+from .assume import respect
 from .evaluate import evaluate
 from .judge import judge, tolerance
 from .printed import Printed, PrintedError, compile_numpy, eval_numpy, matrix_texts
@@ -109,7 +110,7 @@ def draw(variables: list[sp.Basic], dims: Mapping[sp.Symbol, int], rng: np.rando
                 values[v.name] = rng.standard_normal((r, c))
         else:
             values[v.name] = float(rng.uniform(0.5, 2.0))
-    return values
+    return respect(values, rng)                 # --assume: symmetric, SPD, sums to one
 
 
 def _sizes_text(assignment: Mapping[sp.Symbol, int]) -> str:

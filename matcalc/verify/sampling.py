@@ -26,6 +26,8 @@ from typing import Callable, Sequence
 import numpy as np
 import sympy as sp
 
+from .assume import respect_points
+
 #: Offsets of the stencil in units of h; column 0 is the point itself.
 STENCIL = np.array([0.0, 1.0, -1.0, 0.5, -0.5, 0.25, -0.25])
 BATCH = 256
@@ -68,7 +70,7 @@ def draw_candidates(rng: np.random.Generator, symbols: Sequence[sp.Symbol], n: i
             pts[:, j] = np.abs(pts[:, j])
         elif s.is_negative or s.is_nonpositive:
             pts[:, j] = -np.abs(pts[:, j])
-    return pts
+    return respect_points(symbols, pts)         # --assume x > 0
 
 
 def step_size(x: np.ndarray) -> np.ndarray:
