@@ -154,7 +154,8 @@
     el.classList.add(v.status);
     if (v.status === "passed") {
       el.textContent = "\u2713 Verified numerically: " + v.method + "; max relative error "
-        + Number(v.max_rel_error).toExponential(1) + " (tolerance " + v.tolerance + ").";
+        + Number(v.max_rel_error).toExponential(1) + " (tolerance "
+        + Number(v.tolerance).toExponential(0) + ").";
     } else if (v.status === "failed") {
       el.textContent = "\u2717 The numeric check failed: " + (v.message || v.method);
     } else {
@@ -205,12 +206,28 @@
     return li;
   }
 
+  function texName(name) {
+    // a variable's name as TeX: w1 -> w_{1}, theta_1 -> theta_{1}; letters and digits only
+    const m = /^([A-Za-z]+)_?(\d+)$/.exec(name);
+    return m ? m[1] + "_{" + m[2] + "}" : name.replace(/[^A-Za-z0-9]/g, "");
+  }
+
   function answerLatex(j) {
     const parts = [];
+    const out = texName(j.output || (j.kind === "backprop" ? "J" : "f"));
     for (const [key, r] of Object.entries(j.results || {})) {
       if (r.latex === undefined) continue;
-      const lhs = r.lhs_latex || (key === "jacobian" ? "J" : "\\frac{\\partial}{\\partial " + key + "}");
-      parts.push(lhs + " = " + r.latex);
+      let lhs = r.lhs_latex;
+      if (!lhs) {
+        lhs = key === "jacobian" ? "J"
+          : "\\frac{\\partial " + out + "}{\\partial " + texName(key) + "}";
+      }
+      let value = "";
+      if (r.value !== undefined && r.value !== null && r.value !== r.result
+          && /^[-+0-9./ ]+$/.test(String(r.value))) {
+        value = " = " + String(r.value).replace(/^(-?\d+)\/(\d+)$/, "\\tfrac{$1}{$2}");
+      }
+      parts.push(lhs + " = " + r.latex + value);
     }
     return parts;
   }
