@@ -425,10 +425,11 @@ def rules(fmt: str) -> None:
               help="Requests computing or waiting at once (past them: 429).")
 def serve(host: str, port: int, open_browser: bool, workers: int | None, time_limit: float,
           memory_limit: int, max_pending: int) -> None:
-    """Serve the web app: rendered steps in the browser and a JSON API (docs/web.md).
+    """The web app and its JSON API, on this machine.
 
     \b
-    Needs the web extra: pip install "matcalc[web]".
+    Rendered steps in the browser and POST /api/<kind> answering the CLI's
+    JSON (docs/web.md). Needs the web extra: pip install "matcalc[web]".
       matcalc serve
       matcalc serve --port 8000 --open
     """
