@@ -107,3 +107,56 @@ def test_serve_without_the_extra_is_one_line(monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.setitem(sys.modules, "uvicorn", None)
     r = CliRunner().invoke(main, ["serve"])
     assert r.exit_code == 2 and 'pip install "matcalc[web]"' in r.stderr
+
+
+@pytest.mark.slow
+def test_a_crashed_worker_is_replaced_and_the_pool_serves_on() -> None:
+    """A worker killed from outside mid-job (as the kernel's OOM killer would): that
+    request is Crashed (502), a fresh worker takes its place, the next job is answered;
+    a job past its time limit is Timeout (504) and replaced the same way."""
+    import asyncio
+    import os
+    import signal
+
+    from matcalc.web.pool import Crashed, Pool, Timeout
+
+    async def scenario() -> None:
+        pool = Pool(1, time_limit=20)
+        await pool.start()
+        try:
+            victim = pool._all[0]
+            loop = asyncio.get_running_loop()
+            loop.call_later(1.0, os.kill, victim.process.pid, signal.SIGKILL)
+            with pytest.raises(Crashed):
+                await pool.run("hang", 10.0)
+            reply = await pool.run("kind", "derive", {"expr": "x^3", "points": 3})
+            assert reply.status == 200 and pool.stats.replaced == 1
+            assert pool._all[0] is not victim and not victim.alive
+            with pytest.raises(Timeout):
+                await pool.run("hang", 30.0, seconds=1.0)
+            reply = await pool.run("kind", "derive", {"expr": "x^4", "points": 3})
+            assert reply.status == 200 and pool.stats.replaced == 2
+            assert (pool.stats.crashes, pool.stats.timeouts) == (1, 1)
+        finally:
+            await pool.close()
+
+    asyncio.run(scenario())
+
+
+@pytest.mark.slow
+def test_the_memory_limit_holds_in_a_worker() -> None:
+    """RLIMIT_AS is set in the worker: a job there sees it."""
+    import asyncio
+
+    from matcalc.web.pool import Pool
+
+    async def scenario() -> int:
+        pool = Pool(1, memory_limit=700 * 2 ** 20)
+        await pool.start()
+        try:
+            reply = await pool.run("limits")
+            return json.loads(reply.body)["address_space"]
+        finally:
+            await pool.close()
+
+    assert asyncio.run(scenario()) == 700 * 2 ** 20

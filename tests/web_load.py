@@ -197,7 +197,7 @@ def own_slot(fig: dict) -> float:
 
 def report(fig: dict) -> str:
     lines = [f"{fig['requests']} requests, {fig['clients']} clients, {fig['workers']} workers"]
-    for name, title in (("A", "alone"), ("B", f"with one {SLOW_SECONDS}-second input")):
+    for name, title in (("A", "alone"), ("B", "with the slow input sent first")):
         f = fig[name]
         lines.append(f"phase {name} ({title}): p50 {f['p50'] * 1000:.0f} ms, p99 "
                      f"{f['p99'] * 1000:.0f} ms, max {f['max']:.2f} s, all done after "

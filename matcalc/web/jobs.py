@@ -368,6 +368,15 @@ def hang(seconds: float) -> Reply:     # pragma: no cover - used by the pool's o
     return Reply(200, json.dumps({"slept": seconds}))
 
 
-#: op -> function(args...): the jobs a worker accepts (a name, never code).
+def limits() -> Reply:
+    """The worker's own address-space limit (RLIMIT_AS, bytes; -1 for none)."""
+    import resource
+    soft, _ = resource.getrlimit(resource.RLIMIT_AS)
+    return Reply(200, json.dumps({"address_space": soft}))
+
+
+#: op -> function(args...): the jobs a worker accepts (a name, never code). The HTTP
+#: routes reach only kind, page, preview, pdf, answer and rules; hang and limits are for
+#: the pool's own tests.
 JOBS = {"kind": run_kind, "page": page, "preview": preview, "pdf": pdf, "answer": answer,
-        "rules": rules, "kinds": kinds, "hang": hang}
+        "rules": rules, "kinds": kinds, "hang": hang, "limits": limits}
