@@ -97,6 +97,15 @@ def test_every_gallery_example_answers_exactly_the_cli_json() -> None:
         assert raw.decode() == out, e.name                       # byte for byte
         assert json.loads(raw) == json.loads(out)
         assert headers.get("x-matcalc-exit-status") == str(code), e.name
+    # every rule a step names has its catalogue entry (the page links /rules#rule-NAME)
+    from matcalc.rules import RULES
+
+    def rules(steps):
+        for st in steps:
+            yield st["rule"]
+            yield from rules(st["children"])
+    named = {r for _, _, raw in answers for r in rules(json.loads(raw)["steps"])}
+    assert named and named <= set(RULES)
 
 
 def test_bad_input_is_422_with_the_cli_message_and_column(server: str) -> None:
@@ -211,3 +220,28 @@ def test_beyond_max_pending_is_429() -> None:
             status, _, raw = post(url + "api/derive", {"expr": "x^2"})
             assert status == 429 and "busy" in json.loads(raw)["error"]
             assert sorted(f.result()[0] for f in slow) == [504, 504]
+
+
+@pytest.mark.latex
+def test_pdf_download_compiles(server: str, pdflatex) -> None:
+    status, headers, raw = post(server + "ui/pdf/derive", {"expr": "x^x", "wrt": "x"},
+                                timeout=120)
+    assert status == 200 and headers["content-type"] == "application/pdf"
+    assert raw.startswith(b"%PDF") and len(raw) > 5_000
+    assert "attachment" in headers["content-disposition"]
+
+
+def test_page_bundle_and_check_my_answer(server: str) -> None:
+    status, _, raw = post(server + "ui/page/graph", {"expr": "3*(a + b*c)", "at": "a=5,b=3,c=2"})
+    bundle = json.loads(raw)
+    assert status == 200 and bundle["svg"].lstrip().startswith("<?xml")
+    assert bundle["tex"].startswith("\\documentclass") and "np." not in bundle["latex"]
+    assert bundle["notes"].startswith("[[section.derivation]]")
+    s, _, raw = post(server + "ui/answer/derive", {"expr": "ln(sin(x^3)^2)", "wrt": "x",
+                                                   "answer": "6x^2 cot(x^3)"})
+    assert s == 200 and json.loads(raw)["correct"] is True
+    s, _, raw = post(server + "ui/answer/derive", {"expr": "ln(sin(x^3)^2)", "wrt": "x",
+                                                   "answer": "6x^2 tan(x^3)"})
+    assert s == 200 and json.loads(raw)["correct"] is False
+    s, _, raw = post(server + "ui/answer/derive", {"expr": "x^2", "answer": "2x +"})
+    assert s == 422 and json.loads(raw)["column"] == 5     # the end of "2x +"

@@ -80,12 +80,14 @@ def _worker_main(conn: Any, memory_limit: int) -> None:
 class Worker:
     """One worker process and the parent's end of its pipe."""
 
-    def __init__(self, memory_limit: int) -> None:
+    def __init__(self, memory_limit: int, hash_seed: str) -> None:
         ctx = mp.get_context("spawn")
         self.conn, child = ctx.Pipe(duplex=True)
-        env_before = {k: os.environ.get(k) for k in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS")}
+        env_before = {k: os.environ.get(k) for k in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS",
+                                                     "PYTHONHASHSEED")}
         os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")   # inherited by the child
         os.environ.setdefault("OMP_NUM_THREADS", "1")
+        os.environ["PYTHONHASHSEED"] = hash_seed
         try:
             self.process = ctx.Process(target=_worker_main, args=(child, memory_limit),
                                        daemon=True, name="matcalc-web-worker")
@@ -94,6 +96,8 @@ class Worker:
             for k, v in env_before.items():
                 if v is None:
                     os.environ.pop(k, None)
+                else:
+                    os.environ[k] = v
         child.close()
         self.jobs = 0
 
@@ -159,6 +163,12 @@ class Pool:
         self.memory_limit = memory_limit
         self.max_pending = max(self.size, max_pending)
         self.stats = Stats()
+        # one hash seed for every worker of this pool: SymPy's simplify may choose between
+        # equally simple forms by set order, so workers with different seeds could answer
+        # the same request in two forms. Random per server (PYTHONHASHSEED if set).
+        import random
+        self.hash_seed = os.environ.get("PYTHONHASHSEED") or str(random.SystemRandom()
+                                                                 .randrange(1, 2 ** 32 - 1))
         self._pending = 0
         self._idle: asyncio.Queue[Worker] | None = None
         self._all: list[Worker] = []
@@ -169,7 +179,7 @@ class Pool:
         """Start every worker and wait until each has imported the pipeline."""
         loop = asyncio.get_running_loop()
         self._idle = asyncio.Queue()
-        workers = [Worker(self.memory_limit) for _ in range(self.size)]
+        workers = [Worker(self.memory_limit, self.hash_seed) for _ in range(self.size)]
         ready = await asyncio.gather(*(loop.run_in_executor(self._threads, w.wait_ready)
                                        for w in workers))
         for w, ok in zip(workers, ready):
@@ -196,7 +206,8 @@ class Pool:
             self._all.remove(dead)
         self.stats.replaced += 1
         while True:
-            fresh = await loop.run_in_executor(self._threads, Worker, self.memory_limit)
+            fresh = await loop.run_in_executor(self._threads, Worker, self.memory_limit,
+                                               self.hash_seed)
             if await loop.run_in_executor(self._threads, fresh.wait_ready):
                 break
             fresh.kill()
