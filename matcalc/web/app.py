@@ -93,7 +93,28 @@ async def _body(request: Request) -> Any:
         if size > MAX_BODY:
             raise TooLarge()
         chunks.append(chunk)
-    return json.loads(b"".join(chunks).decode("utf-8"))
+    data = json.loads(b"".join(chunks).decode("utf-8"))
+    if _depth(data) > MAX_JSON_DEPTH:
+        raise ValueError(f"nested deeper than {MAX_JSON_DEPTH} levels")
+    return data
+
+
+#: Nesting a body may have (a field holds at most a list of strings or a table).
+MAX_JSON_DEPTH = 8
+
+
+def _depth(data: Any) -> int:
+    """How deeply lists and objects nest in ``data`` (iterative: no recursion limit)."""
+    deepest, stack = 0, [(data, 1)]
+    while stack:
+        node, d = stack.pop()
+        if isinstance(node, (list, dict)):
+            deepest = max(deepest, d)
+            if d > MAX_JSON_DEPTH:
+                return d
+            stack.extend((v, d + 1) for v in (node.values() if isinstance(node, dict)
+                                              else node))
+    return deepest
 
 
 def _response(reply: jobs.Reply) -> Response:
@@ -146,6 +167,8 @@ def create_app(workers: int | None = None, time_limit: float = TIME_LIMIT,
             raise _Refusal(413, f"the request body is larger than {MAX_BODY:,} bytes") from None
         except (ValueError, UnicodeDecodeError) as exc:
             raise _Refusal(400, f"the request body is not JSON ({exc})") from None
+        except RecursionError:
+            raise _Refusal(400, "the request body is nested too deeply") from None
 
     def kind_or_404(request: Request) -> str:
         from ..kinds import KINDS

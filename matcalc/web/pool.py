@@ -17,6 +17,7 @@ Requests beyond ``max_pending`` (running plus waiting for a worker) are refused 
 from __future__ import annotations
 
 import asyncio
+import json
 import multiprocessing as mp
 import os
 from concurrent.futures import ThreadPoolExecutor
@@ -46,35 +47,91 @@ class Crashed(Exception):
     """The worker died while running the job (and was replaced): answer 502."""
 
 
+def _answer(jobs: Any, op: str, args: tuple) -> Reply:
+    fn = jobs.JOBS.get(op)
+    try:
+        return fn(*args) if fn is not None else Reply(404, '{"error": "unknown job"}')
+    except MemoryError:
+        return jobs.error_reply(MemoryError())
+    except BaseException as exc:  # noqa: BLE001 - a worker answers, it does not die
+        return jobs.error_reply(exc)
+
+
+def _warm_up() -> None:
+    """Import what a derivation uses (every module of the pipeline, NumPy, SymPy's
+    simplify) without deriving anything: a job then starts from the state of a fresh
+    ``matcalc`` process that has imported its modules, whatever jobs ran before."""
+    import importlib
+    import pkgutil
+
+    import numpy  # noqa: F401
+    import sympy  # noqa: F401
+    from sympy.simplify import fu, simplify, trigsimp  # noqa: F401
+
+    import matcalc
+    for info in pkgutil.walk_packages(matcalc.__path__, "matcalc."):
+        if info.name.startswith(("matcalc.web", "matcalc.cli", "matcalc.__main__",
+                                 "matcalc.docs")):
+            continue
+        try:
+            importlib.import_module(info.name)
+        except ImportError:  # pragma: no cover - an optional module
+            pass
+    from . import jobs      # the first use of each kind loads what it loads lazily
+    for kind, body in (("derive", {"expr": "ln(sin(x^3)^2)"}),
+                       ("graph", {"expr": "3*(a + b*c)", "at": "a=5,b=3,c=2"}),
+                       ("jacobian", {"expr": "[x*y, x + y]"}),
+                       ("derive", {"expr": "x.T @ A @ x", "wrt": "x", "shape": ["x:n", "A:n,n"]})):
+        jobs.run_kind(kind, {**body, "points": 2})
+    from sympy.core.cache import clear_cache
+    clear_cache()           # ... and SymPy's cache starts empty, as in a fresh process
+
+
 def _worker_main(conn: Any, memory_limit: int) -> None:
     """The worker process: set the limits, import the pipeline once, then answer jobs
-    ``(op, args)`` with ``Reply`` records until the pipe closes."""
+    ``(op, args)`` with ``Reply`` records until the pipe closes.
+
+    Each job runs in a child forked for it (copy-on-write, a few milliseconds): no
+    request sees what an earlier one left in SymPy's caches, so every answer is the one
+    a fresh process gives, and a job that crashes takes only its child. The worker is a
+    process-group leader, so killing the group stops a runaway child too."""
     import resource
     import signal
 
+    os.setpgid(0, 0)
     signal.signal(signal.SIGINT, signal.SIG_IGN)          # Ctrl-C is the server's
     if memory_limit > 0:
         resource.setrlimit(resource.RLIMIT_AS, (memory_limit, memory_limit))
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     from . import jobs
-    jobs.run_kind("derive", {"expr": "x^2", "points": 1})  # import the pipeline now
+    _warm_up()
     conn.send("ready")
     while True:
         try:
             op, args = conn.recv()
         except (EOFError, OSError):
             return
-        fn = jobs.JOBS.get(op)
-        try:
-            reply = fn(*args) if fn is not None else Reply(404, '{"error": "unknown job"}')
-        except MemoryError:
-            reply = jobs.error_reply(MemoryError())
-        except BaseException as exc:  # noqa: BLE001 - a worker answers, it does not die
-            reply = jobs.error_reply(exc)
-        try:
-            conn.send(reply)
-        except MemoryError:
-            conn.send(jobs.error_reply(MemoryError()))
+        pid = os.fork()
+        if pid == 0:                                       # the child: one job
+            code = 0
+            try:
+                reply = _answer(jobs, op, args)
+                try:
+                    conn.send(reply)
+                except MemoryError:
+                    conn.send(jobs.error_reply(MemoryError()))
+            except BaseException:  # noqa: BLE001 - the parent reports it
+                code = 1
+            finally:
+                os._exit(code)
+        _, status = os.waitpid(pid, 0)
+        if status != 0:                                    # died before it answered
+            how = (f"signal {os.WTERMSIG(status)}" if os.WIFSIGNALED(status)
+                   else f"exit status {os.WEXITSTATUS(status)}")
+            conn.send(Reply(502, json.dumps({
+                "error": f"error: the process computing this request stopped ({how}); "
+                         "the input may need more memory than the server allows",
+                "column": None, "caret": [], "exit_status": 2}), exit_status=2))
 
 
 class Worker:
@@ -128,6 +185,10 @@ class Worker:
         return self.process.is_alive()
 
     def kill(self) -> None:
+        try:
+            os.killpg(self.process.pid, 9)        # the worker and its job's child
+        except (OSError, TypeError):
+            pass
         try:
             self.process.kill()
             self.process.join(5)

@@ -41,6 +41,9 @@
   function fieldValue(f, raw) {
     const text = raw.trim();
     if (!text) return null;
+    if (f.types.length === 1 && f.types[0] === "bool") {
+      return /^(true|yes|1|on)$/i.test(text);
+    }
     if (f.types.includes("int") && !f.types.includes("str")) {
       const n = Number(text);
       return Number.isInteger(n) ? n : text;
