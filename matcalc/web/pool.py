@@ -3,12 +3,14 @@ limit and every worker with a memory limit.
 
 Why processes: a pathological input (a derivation that would take a minute, or a
 gigabyte) must not hold the server. Each worker is a separate Python process started
-with ``spawn`` (no state forked from the event loop), with RLIMIT_AS set before it imports
-SymPy, OpenBLAS at one thread, and the job run in its main thread, so the pipeline's own
-SIGALRM budgets work there. The server waits for a reply at most ``time_limit`` seconds;
-past it the worker is killed (SIGKILL: a busy SymPy cannot refuse) and a fresh one
-started in its place, and the request is answered 504. A worker that dies by itself (a
-crash, the kernel's OOM killer) is replaced the same way (502). Jobs are names from
+with ``spawn`` (no state forked from the event loop), with RLIMIT_AS set before it
+imports SymPy and OpenBLAS at one thread. Each job runs in a fresh fork of the warmed-up
+worker, in that fork's main thread (so the pipeline's own SIGALRM budgets work): no job
+sees what an earlier one left behind, and a job that dies (the kernel's OOM killer, a
+segfault) takes only its fork (a 502 reply). The server waits for a reply at most
+``time_limit`` seconds; past it the worker's process group is killed (SIGKILL: a busy
+SymPy cannot refuse), a fresh worker started in its place, and the request answered
+504. A worker that dies by itself is replaced the same way. Jobs are names from
 ``jobs.JOBS`` with JSON-able arguments: no code crosses the pipe.
 
 Requests beyond ``max_pending`` (running plus waiting for a worker) are refused at once
@@ -85,6 +87,8 @@ def _warm_up() -> None:
         jobs.run_kind(kind, {**body, "points": 2})
     from sympy.core.cache import clear_cache
     clear_cache()           # ... and SymPy's cache starts empty, as in a fresh process
+    # (needed: a cached sub-result can steer simplify to another equally simple form,
+    # and the answer would then depend on what ran before)
 
 
 def _worker_main(conn: Any, memory_limit: int) -> None:
