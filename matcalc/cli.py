@@ -419,6 +419,49 @@ def rules(fmt: str) -> None:
         click.echo(f"{r.name:<{width}}  {r.identity}")
 
 
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to serve on; anything but loopback is reachable from other "
+              "machines (a warning is printed).")
+@click.option("--port", type=click.IntRange(0, 65535), default=0, show_default=True,
+              help="Port (0: a free one, printed).")
+@click.option("--open", "open_browser", is_flag=True, help="Open the page in the browser.")
+@click.option("--workers", type=click.IntRange(1, 64), default=None,
+              help="Worker processes (default: one per core, at least 2).")
+@click.option("--time-limit", type=FiniteFloat(0.5, 600), default=10.0, show_default=True,
+              help="Seconds one request may compute (past them: 504, worker replaced).")
+@click.option("--memory-limit", type=click.IntRange(256, 65536), default=1024,
+              show_default=True, help="MiB of address space per worker (RLIMIT_AS).")
+@click.option("--max-pending", type=click.IntRange(1, 10000), default=64, show_default=True,
+              help="Requests computing or waiting at once (past them: 429).")
+def serve(host: str, port: int, open_browser: bool, workers: int | None, time_limit: float,
+          memory_limit: int, max_pending: int) -> None:
+    """The web app and its JSON API, on this machine.
+
+    \b
+    Rendered steps in the browser and POST /api/<kind> answering the CLI's
+    JSON (docs/web.md). Needs the web extra: pip install "matcalc[web]".
+      matcalc serve
+      matcalc serve --port 8000 --open
+    """
+    try:
+        from .web.server import serve as run_server
+        import starlette  # noqa: F401
+        import uvicorn  # noqa: F401
+    except ImportError as exc:
+        click.echo(f"error: matcalc serve needs the web extra ({exc.name} is missing): "
+                   "pip install \"matcalc[web]\"", err=True)
+        sys.exit(2)
+    try:
+        run_server(host, port, open_browser, workers, time_limit, memory_limit * 2 ** 20,
+                   max_pending, echo=click.echo)
+    except OSError as exc:
+        click.echo(f"error: cannot serve on {host}:{port}: {exc.strerror or exc}", err=True)
+        sys.exit(2)
+    except KeyboardInterrupt:
+        pass
+
+
 # ----------------------------------------------------------------------------- notes
 
 #: Exit status of `matcalc notes` when the document was written but is not all right.

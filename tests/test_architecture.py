@@ -145,6 +145,18 @@ def test_layers_import_downward_only(layer: str) -> None:
     assert bad == []
 
 
+def test_the_web_layer_sits_on_top() -> None:
+    """matcalc.web is a layer over the API: nothing below imports it (only the CLI's
+    serve command), and it imports no CLI."""
+    up = sorted((m, t) for m, targets in GRAPH.items()
+                if not m.startswith("matcalc.web") and m != "matcalc.cli"
+                for t in targets if t.startswith("matcalc.web"))
+    assert up == []
+    cli = sorted((m, t) for m, targets in GRAPH.items() if m.startswith("matcalc.web")
+                 for t in targets if t.startswith("matcalc.cli"))
+    assert cli == []
+
+
 def test_a_kind_is_a_plugin_in_the_registry() -> None:
     from matcalc.kinds import EXTRA_PLUGINS, KINDS, plugin
     from matcalc.pipeline import Plugin

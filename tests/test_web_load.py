@@ -1,0 +1,26 @@
+"""The load test of matcalc serve (tests/web_load.py): 200 requests from 20 concurrent
+clients with slow and hostile inputs mixed in: none dropped, none wrong; and with a
+60-second input sent first, the others lose its one worker for its 60 seconds and
+nothing more."""
+from __future__ import annotations
+
+import pytest
+
+pytest.importorskip("starlette")
+
+from .web_load import SLOW_SECONDS, own_slot, report, run  # noqa: E402
+
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
+
+
+def test_load_with_slow_and_hostile_inputs() -> None:
+    fig = run()
+    print(report(fig))
+    for name in ("A", "B"):
+        assert fig[name]["dropped"] == 0, report(fig)
+        assert fig[name]["wrong"] == 0, report(fig)
+    assert fig["slow"]["ok"], report(fig)              # answered, simplify cut at 60 s
+    assert fig["slow"]["seconds"] >= SLOW_SECONDS        # it did hold a worker that long
+    # it cost the others its own worker for its duration, and no more (25% for noise:
+    # the machine is shared)
+    assert fig["B"]["all_done"] <= 1.25 * own_slot(fig) + 5, report(fig)
