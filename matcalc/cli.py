@@ -197,8 +197,11 @@ def _run_shared(action: Callable[..., object], shared: dict,
 @click.argument("expr")
 @click.option("--wrt", metavar="VAR", help="Variable to differentiate by (may be left out when "
               "the expression has one variable; others are held constant).")
+@click.option("--order", type=click.IntRange(0, 12), default=None, metavar="N",
+              help="The N-th derivative (0 <= N <= 12), each order derived from the "
+                   "previous one with steps.")
 @shared_options
-def derive(expr: str, wrt: str | None, **shared: object) -> None:
+def derive(expr: str, wrt: str | None, order: int | None, **shared: object) -> None:
     """Differentiate EXPR step by step.
 
     \b
@@ -210,7 +213,8 @@ def derive(expr: str, wrt: str | None, **shared: object) -> None:
     from .api import derive as api_derive
 
     _run_shared(lambda opts, where: api_derive(expr, wrt, options=opts, where=where,
-                                               shapes=shared["shape"], dims=shared["dim"]),
+                                               shapes=shared["shape"], dims=shared["dim"],
+                                               order=order),
                 shared)
 
 
@@ -257,6 +261,30 @@ def jacobian(exprs: str, wrt: str | None, layout: str, **shared: object) -> None
     _run_shared(lambda opts, where: api_jacobian(exprs, wrt, layout=layout, options=opts,
                                                  where=where, shapes=shared["shape"],
                                                  dims=shared["dim"]), shared)
+
+
+@main.command(cls=ExprCommand)
+@click.argument("expr")
+@click.option("--wrt", metavar="VAR[,VAR...]", help="Variables of the Hessian, e.g. x,y "
+              "(default: every free variable, sorted by name); with --shape, one vector "
+              "or matrix.")
+@shared_options
+def hessian(expr: str, wrt: str | None, **shared: object) -> None:
+    """The Hessian of EXPR: every second partial derivative, with steps.
+
+    \b
+    First every partial derivative, then each one differentiated again; the
+    mixed partials are derived once (their symmetry is stated and checked).
+    With --shape, by the second differential d^2f = dx^T H dx (Magnus and
+    Neudecker); for a matrix X the Hessian is over vec(X), column-major.
+      matcalc hessian "x^2 y + y^3" --wrt x,y
+      matcalc hessian "x.T @ A @ x" --shape x:n --shape A:n,n --wrt x
+    """
+    from .api import hessian as api_hessian
+
+    _run_shared(lambda opts, where: api_hessian(expr, wrt, options=opts, where=where,
+                                                shapes=shared["shape"], dims=shared["dim"]),
+                shared)
 
 
 @main.command(cls=ExprCommand)

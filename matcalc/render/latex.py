@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 import sympy as sp
 from sympy.printing.latex import LatexPrinter
 
-from .naming import (Differential, Entry, Grid, Heading, Jacobian, Leibniz, Nabla, Operator,
+from .naming import (times, Differential, Entry, Grid, Heading, Jacobian, Leibniz, Nabla, Operator,
                      Part, Plan, Product, Sum, Value, Words, declared_shapes, matrix_printing,
                      objective, plan, printing_for)
 from .latex_printer import MatcalcLatexPrinter
@@ -269,6 +269,15 @@ def _vector_stem(symbols: tuple[sp.Symbol, ...]) -> str | None:
 def part_tex(part: Part) -> str:
     """One member of an equation in LaTeX."""
     if isinstance(part, Leibniz):
+        if part.first is not None:
+            return r"\frac{\partial^{2} %s}{\partial %s \, \partial %s}" % (
+                tex(part.num), tex(part.den), tex(part.first))
+        if part.order == 0:
+            return tex(part.num)
+        if part.order != 1:
+            d = r"\partial" if part.partial or current().partial else "d"
+            return r"\frac{%s^{%d} %s}{%s %s^{%d}}" % (d, part.order, tex(part.num), d,
+                                                      tex(part.den), part.order)
         return _d(part.den, part.partial, tex(part.num))
     if isinstance(part, Operator):
         return "%s %s" % (_d(part.wrt, part.partial), operand(part.expr))
@@ -517,6 +526,8 @@ def header_words(d: "Derivation", p: Plan) -> tuple[str, list[sp.Symbol], list[s
     """('Differentiate' | 'Partial derivative of' | ..., variables, symbols held constant)."""
     kind = getattr(d, "kind", "derivative")
     wrt = list(d.wrt)
+    if kind == "derivative" and times(d):
+        return f"Differentiate {times(d)}:", wrt, list(p.held.get(wrt[0], ()))
     if kind == "derivative" and p.partial:
         return "Partial derivative of", wrt, list(p.held.get(wrt[0], ()))
     if kind == "derivative":

@@ -266,7 +266,10 @@ class Plan:
             if getattr(d, "kind", "") == "backprop":       # the notes' dW2 = dJ/dW2
                 lhs = Value(sp.Symbol(f"d{key}"))
             elif key in by_name:
-                lhs = Leibniz(self.value, by_name[key], self.partial)
+                lhs = Leibniz(self.value, by_name[key], self.partial,
+                              int(getattr(d, "attachments", {}).get("order", 1)))
+            elif key == "hessian":
+                lhs = Value(sp.Symbol("H"))
             elif key == "jacobian" and self.vjp:     # never formed: dL/dW for an upstream G
                 lhs = Leibniz(sp.Symbol("L"), d.wrt[0], self.partial)
             elif key == "jacobian":
@@ -308,6 +311,15 @@ def symbols_of(expr: sp.Basic) -> tuple[sp.Symbol, ...]:
     """The distinct symbols of ``expr`` sorted by name (DAG-aware)."""
     return tuple(sorted({n for n in postorder([expr]) if isinstance(n, sp.Symbol)},
                         key=lambda s: s.name))
+
+
+def times(d: "Derivation") -> str:
+    """How often a derivative of higher order differentiates: '' (once), 'twice',
+    '3 times', '0 times' (``attachments["order"]``)."""
+    order = (getattr(d, "attachments", None) or {}).get("order")
+    if order is None or order == 1:
+        return ""
+    return "twice" if order == 2 else f"{order} times"
 
 
 def is_partial(d: "Derivation") -> bool:
@@ -579,8 +591,11 @@ class _Builder:
                 else:
                     out.append(Differential(shrink(m.expr)))
             elif isinstance(m, Ratio):
-                num = m.num if m.num is not None else letter
-                out.append(Leibniz(num, m.wrt, self.partial))
+                num = m.num if m.num is not None else (
+                    sp.Symbol(self.letters[0]) if m.order != 1 or m.first is not None
+                    else letter)
+                out.append(Leibniz(num, m.wrt, self.partial or m.first is not None,
+                                   m.order, m.first))
             elif isinstance(m, Words):
                 out.append(Words(tuple(p if isinstance(p, str) else shrink(p)
                                        for p in m.pieces)))
