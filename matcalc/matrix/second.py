@@ -1,0 +1,157 @@
+"""Hessians of scalar functions of a vector or a matrix by the second differential
+(Magnus and Neudecker, ch. 10):
+
+1. the first differential, brought to d f = tr(G^T dX) (the gradient G,
+   :func:`matcalc.matrix.derive.gradient_steps`);
+2. the second differential d^2f = d(d f) with dX held constant (d(dX) = 0):
+   d^2f = tr(dX^T dG), so it is the differential dG of the gradient, rule by rule;
+3. dG linear in dX is brought to J dx (a vector x: the Jacobian of g) or, for a matrix X
+   (n x k), to vec(dG) = J vec(dX) by vec(A dX B) = (B^T kron A) vec(dX)
+   (:mod:`matcalc.matrix.kron`), vec column-major;
+4. d^2f = dx^T J dx (or vec(dX)^T J vec(dX)) for every dx: a quadratic form sees only the
+   symmetric part, so H = (J + J^T)/2; when J^T = J structurally, H = J and the step says
+   so.
+
+Convention: for a matrix X the Hessian is the nk x nk matrix
+H[(j-1)n + i, (l-1)n + k'] = d^2f/dX_ij dX_k'l over vec(X) = [X_11, X_21, ..., X_nk]
+(columns stacked), as in Magnus and Neudecker (docs/conventions.md).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import sympy as sp
+from sympy import MatrixSymbol
+
+from ..engine.step import Differential, Step, Words
+from ..errors import InputError
+from ..options import Options
+from . import algebra as al
+from .algebra import fmt_shape, is_matrix
+from .differential import Differentiator
+from .parse import Shape, parse_matrix_expression, shape_table
+from .readoff import jacobian_form
+
+#: The name of the second differential in the steps: d^2 f.
+D2 = sp.Symbol("d^2f")
+
+
+@dataclass(frozen=True)
+class ShapedHessian:
+    """A Hessian over declared shapes: the expression, its shapes, the one variable."""
+
+    text: str
+    f: sp.Basic
+    shapes: dict[str, Shape]
+    variables: tuple[sp.Basic, ...]
+    dims: dict[str, int] | None
+    options: Options
+
+
+def read_shaped(text: Any, wrt: Any, shapes: Any, dims: Any, opts: Options) -> ShapedHessian:
+    from ..kinds.request import as_dims, shape_args
+    from .derive import _resolve_wrt
+    if not isinstance(text, str):
+        raise InputError("with declared shapes, the expression must be given as text")
+    table = shape_table(shape_args(shapes))
+    f = parse_matrix_expression(text, table, opts.limits)
+    if is_matrix(f):
+        raise InputError(f"hessian needs a scalar objective, but the expression has shape "
+                         f"{fmt_shape(al.shape(f))}: reduce it (sum, norm, dot)")
+    variables = _resolve_wrt(wrt, f, table)
+    if len(variables) == 1 and not is_matrix(variables[0]):
+        raise InputError(f"'{variables[0]}' is a scalar: for its second derivative use "
+                         f"`matcalc derive ... --order 2`")
+    if len(variables) != 1:
+        raise InputError("with declared shapes, a Hessian is taken with respect to one "
+                         "variable at a time (--wrt x)")
+    return ShapedHessian(text, f, table, tuple(variables), as_dims(dims), opts)
+
+
+def symmetric(e: sp.Basic) -> bool:
+    """J^T = J structurally (transposes pushed to the leaves: A + A^T, B^T B, diag(s)...)."""
+    from .kron import transpose
+    if not is_matrix(e):
+        return True
+    try:
+        t = transpose(e)
+        if t == e:
+            return True
+        terms = lambda m: sorted(map(sp.srepr, al.terms_of(m)))  # noqa: E731
+        return terms(t) == terms(e)
+    except Exception:          # pragma: no cover - an unknown node: not known symmetric
+        return False
+
+
+def hessian_steps(f: sp.Basic, var: sp.Basic) -> tuple[Step, sp.Basic]:
+    """The Steps of the second-differential method and the Hessian H."""
+    from .derive import gradient_steps
+    from .kron import vec_form, transpose
+    first, g = gradient_steps(f, var)
+    D = Differentiator(var)
+    dg = D.d(g)
+    dv = D.dvar
+    matrix = is_matrix(var) and var.shape[1] != 1
+    if matrix:
+        second = al.trace(al.mmul(al.mT(dv), dg.result))
+        read_what = f"d^2f = vec(d{var.name})^T J vec(d{var.name})"
+    else:
+        second = al.as_scalar(al.mmul(al.mT(dv), dg.result))
+        read_what = f"d^2f = d{var.name}^T J d{var.name}"
+    d2 = Step("second_differential", "derivative", f, second,
+              f"Second differential: d^2f = d(d f) with d{var.name} held constant "
+              f"(d(d{var.name}) = 0), so d^2f = " +
+              (f"tr(d{var.name}^T dG): the differential of the gradient G."
+               if matrix else f"d{var.name}^T dg: the differential of the gradient g."),
+              var, (dg,), equation=(D2, second))
+    if matrix:
+        moves, J = vec_form(dg.result, var, dv)
+    else:
+        moves, J = jacobian_form(dg.result, var, dv)
+    if symmetric(J):
+        H = J
+        why = "here J^T = J, so H = J"
+    else:
+        H = al.mmul(sp.Rational(1, 2), al.madd(J, transpose(J)))
+        why = "so H = (J + J^T)/2"
+    n = var.shape[0] * var.shape[1] if is_matrix(var) else 1
+    conv = (f" (the {n} x {n} matrix over vec({var.name}), columns stacked)" if matrix else "")
+    read = Step("read_off_hessian", "rewrite", J, H,
+                f"{read_what} for every d{var.name}: a quadratic form sees only the symmetric "
+                f"part of J, {why}{conv}.", var,
+                equation=(D2, _quadratic(J, dv, matrix), Words((f"for every d{var.name}; "
+                          "symmetrised (" + why + "): H =",)), H))
+    top = Step("hessian_second_differential", "derivative", f, H,
+               f"Hessian of f by the second differential (Magnus and Neudecker): d f = "
+               f"tr(G^T d{var.name}), then d^2f = d(d f) with d{var.name} constant, brought "
+               f"to {read_what}, H read off symmetrised.", var,
+               (first, d2, *moves, read), equation=(sp.Symbol("H"), H))
+    return top, H
+
+
+def _quadratic(J: sp.Basic, dv: sp.Basic, matrix: bool) -> sp.Basic:
+    """dx^T J dx (or vec(dX)^T J vec(dX)) as an expression."""
+    from .kron import Vec
+    if matrix:
+        v = Vec(dv)
+        return al.as_scalar(al.mmul(al.mT(v), J, v))
+    return al.as_scalar(al.mmul(al.mT(dv), J, dv))
+
+
+def build_shaped(p: ShapedHessian):
+    from ..pipeline import Built
+    var = p.variables[0]
+    top, H = hessian_steps(p.f, var)
+    steps = [top]
+    results = {"hessian": H}
+    if p.dims:
+        from ..limits import DIM_SECONDS, budget
+        from .derive import _expand
+        with budget("--dim expansion", DIM_SECONDS):
+            steps.extend(_expand(results, p.shapes, p.dims))
+    return Built("hessian", p.text, p.f, p.variables, tuple(steps), results, H,
+                 shapes=dict(p.shapes),
+                 attachments={"gradient": top.children[0].result, "convention":
+                              "column-major vec" if is_matrix(var) and var.shape[1] != 1
+                              else ""})
