@@ -231,9 +231,15 @@ MATRIX_CASES = {
                                            "C": r.standard_normal((n, 3))},
                              lambda v: lambda X: 2 * (X @ v["B"] - v["C"]) @ v["B"].T,
                              lambda v: 2 * np.kron(v["B"] @ v["B"].T, np.eye(v["X"].shape[0]))),
+    "commutation": ("trace(X @ X)", ["X:n,n"], "X",
+                    lambda r, n: {"X": r.standard_normal((n, n))},
+                    lambda v: lambda X: 2 * X.T,
+                    lambda v: 2 * np.eye(v["X"].size)[
+                        [j * v["X"].shape[0] + i for i in range(v["X"].shape[0])
+                         for j in range(v["X"].shape[0])]]),
 }
 
-_CLOSED = {"quadratic form": "A + A.T", "least squares": "2*A.T @ A",
+_CLOSED = {"commutation": "2*commutation(n, n)", "quadratic form": "A + A.T", "least squares": "2*A.T @ A",
            "matrix trace form": "kron(eye(k), A + A.T)", "ridge": "2*X.T @ X + (2*lam)*eye(n)"}
 
 

@@ -81,8 +81,8 @@ class Commutation(MatrixExpr):
     def _sympystr(self, printer) -> str:
         n, k = (printer._print(a) for a in self.args)
         if _numpy(printer):
-            return (f"np.eye(({n})*({k}))[np.arange(({n})*({k})).reshape(({n}), ({k}))"
-                    ".ravel(order='C')]")
+            return (f"np.eye(({n})*({k}))[np.arange(({n})*({k})).reshape(({k}), ({n}))"
+                    ".ravel(order='F')]")
         return f"commutation({n}, {k})"
 
     def _latex(self, printer) -> str:
@@ -91,10 +91,15 @@ class Commutation(MatrixExpr):
 
 
 def kron(a: sp.Basic, b: sp.Basic) -> sp.Basic:
-    """a kron b; I_m kron I_n = I_mn."""
+    """a kron b, scalar coefficients in front: (cA) kron (dB) = cd (A kron B);
+    I_m kron I_n = I_mn."""
+    ca, ma = al.coeff_and_factors(a)
+    cb, mb = al.coeff_and_factors(b)
+    a, b = al.mmul(*ma) if ma else a, al.mmul(*mb) if mb else b
+    c = ca * cb
     if isinstance(a, Identity) and isinstance(b, Identity):
-        return Identity(a.shape[0] * b.shape[0])
-    return Kron(a, b)
+        return al.mmul(c, Identity(a.shape[0] * b.shape[0]))
+    return al.mmul(c, Kron(a, b)) if c != 1 else Kron(a, b)
 
 
 def transpose(e: sp.Basic) -> sp.Basic:
