@@ -232,11 +232,6 @@ GALLERY: dict[str, tuple[GalleryExample, ...]] = {
         GalleryExample("hessian_two_variables", "hessian", "x^2 y + y^3", {"wrt": "x,y"},
                        "Hessians (issue 12): second partials, the mixed one once",
                        "[[2*y, 2*x], [2*x, 6*y]]"),
-        _m("newton_logistic_hessian", "Newton's method for logistic regression (issue 12)",
-           "hessian", NEWTON_LOSS, "w", ("X:m,n", "w:n", "y:m"),
-           "X.T @ diag(y*y*sigmoid(y*(X @ w))*(1 - sigmoid(y*(X @ w)))) @ X",
-           "the Newton step is w - inv(H) @ g with g the gradient example "
-           "newton_logistic_gradient"),
     ),
     "backprop": (
         GalleryExample("backprop_mlp_2layer", "backprop", MLP_2LAYER, {"wrt": "W1,b1,W2,b2"},

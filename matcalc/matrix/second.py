@@ -99,12 +99,18 @@ def hessian_steps(f: sp.Basic, var: sp.Basic) -> tuple[Step, sp.Basic]:
     else:
         second = al.as_scalar(al.mmul(al.mT(dv), dg.result))
         read_what = f"d^2f = d{var.name}^T J d{var.name}"
+    from .derive import _stand_in
+    from .nodes import differential_symbol
+    letter = _stand_in(f, var, ("G", "Q") if matrix else ("g", "q"))
+    dG = differential_symbol(letter)
+    short = (al.trace(al.mmul(al.mT(dv), dG)) if matrix
+             else al.as_scalar(al.mmul(al.mT(dv), dG)))
     d2 = Step("second_differential", "derivative", f, second,
               f"Second differential: d^2f = d(d f) with d{var.name} held constant "
               f"(d(d{var.name}) = 0), so d^2f = " +
               (f"tr(d{var.name}^T dG): the differential of the gradient G."
                if matrix else f"d{var.name}^T dg: the differential of the gradient g."),
-              var, (dg,), equation=(D2, second))
+              var, (dg,), equation=(D2, short))
     if matrix:
         moves, J = vec_form(dg.result, var, dv)
     else:
