@@ -83,7 +83,7 @@ def gradient(expr: str | sp.Basic, wrt: Variables = None, *, options: Options | 
 def jacobian(exprs: Exprs, wrt: Variables = None, *, layout: str | None = None,
              options: Options | None = None, where: Where | None = None,
              shapes: Shapes | None = None, dims: Dims | None = None,
-             **overrides: Any) -> Derivation:
+             form: str | None = None, **overrides: Any) -> Derivation:
     """The Jacobian of [f_1, ..., f_m] with respect to x_1, ..., x_n, entry by entry.
 
     Numerator layout by default, J[i, j] = df_i/dx_j; ``layout="denominator"`` adds the
@@ -91,10 +91,17 @@ def jacobian(exprs: Exprs, wrt: Variables = None, *, layout: str | None = None,
     ``wrt``: ``"x,y"`` or a list; left out, every free variable sorted by name. ``where``
     names intermediates; the derivation then uses the vector chain rule
     df/dx = (df/dg)(dg/dx). ``results`` has the single key ``"jacobian"``. With
-    ``shapes``: the Jacobian of a vector function of one vector (d f = J dx, read off J).
+    ``shapes``: the Jacobian of a vector function of one vector (d f = J dx, read off J);
+    of a matrix function or with respect to a matrix, d vec(F)/d vec(X) in Kronecker form
+    (vec column-major, vec(A dX B) = (B^T kron A) vec(dX)); ``form="vjp"`` gives the
+    vector-Jacobian product dL/dX for an upstream gradient G instead (backprop style).
+    A matrix function of a scalar t: dF/dt, of F's shape.
     """
     opts = with_layout(layout, as_options(options, overrides))
     if shapes:
+        if form is not None:
+            return _run("shapes", exprs, opts, task="jacobian", wrt=wrt, shapes=shapes,
+                        dims=dims, where=where, form=form)
         return _shaped("jacobian", exprs, wrt, shapes, dims, where, opts)
     return _run("jacobian", exprs, opts, wrt=wrt, where=where)
 

@@ -245,8 +245,12 @@ def grad(expr: str, wrt: str | None, **shared: object) -> None:
 @click.option("--layout", type=click.Choice(("numerator", "denominator")), default="numerator",
               show_default=True, help="numerator: J[i, j] = df_i/dx_j (one row per "
               "function); denominator: its transpose.")
+@click.option("--form", type=click.Choice(("kron", "vjp")), default="kron", show_default=True,
+              help="With --shape, for a matrix function or a matrix variable: kron, the "
+              "Jacobian d vec(F)/d vec(X) in Kronecker products (vec column-major); vjp, "
+              "the vector-Jacobian product dL/dX for an upstream gradient G.")
 @shared_options
-def jacobian(exprs: str, wrt: str | None, layout: str, **shared: object) -> None:
+def jacobian(exprs: str, wrt: str | None, layout: str, form: str, **shared: object) -> None:
     """The Jacobian of the functions [F1, F2, ...], entry by entry.
 
     \b
@@ -260,7 +264,9 @@ def jacobian(exprs: str, wrt: str | None, layout: str, **shared: object) -> None
 
     _run_shared(lambda opts, where: api_jacobian(exprs, wrt, layout=layout, options=opts,
                                                  where=where, shapes=shared["shape"],
-                                                 dims=shared["dim"]), shared)
+                                                 dims=shared["dim"],
+                                                 form=form if shared["shape"] else None),
+                shared)
 
 
 @main.command(cls=ExprCommand)

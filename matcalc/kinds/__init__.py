@@ -84,7 +84,7 @@ KINDS: dict[str, Kind] = {k.name: k for k in (
          {"wrt": _VARS, "where": (str, dict), **_SHAPES},
          summary="the gradient: every partial derivative", plugin="matcalc.kinds.multi:GRADIENT"),
     Kind("jacobian", "matcalc.api:jacobian", "expr",
-         {"wrt": _VARS, "where": (str, dict), "layout": str, **_SHAPES},
+         {"wrt": _VARS, "where": (str, dict), "layout": str, "form": str, **_SHAPES},
          subject_types=(str, list), summary="the Jacobian of [f1, f2, ...], entry by entry",
          plugin="matcalc.kinds.multi:JACOBIAN"),
     Kind("hessian", "matcalc.api:hessian", "expr", {"wrt": _VARS, **_SHAPES},

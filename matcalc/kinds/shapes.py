@@ -37,6 +37,12 @@ class Problem:
     variables: tuple[sp.Basic, ...]
     dims: dict[str, int] | None
     options: Options
+    form: str = "kron"          # a matrix Jacobian: d vec(F)/d vec(X) ("kron") or a VJP ("vjp")
+
+
+def _vec(p: "Problem", var: sp.Basic) -> bool:
+    from ..matrix.kron import needs_vec
+    return p.task == "jacobian" and p.form == "kron" and needs_vec(p.f, var)
 
 
 def read(request: Request) -> Problem:
@@ -61,10 +67,13 @@ def read(request: Request) -> Problem:
                          f"objective, but the expression has shape {fmt_shape(shape(f))}: "
                          "use `matcalc jacobian` for a vector function, or reduce it (sum, "
                          "norm, dot)")
+    form = request.get("form") or "kron"
+    if form not in ("kron", "vjp"):
+        raise InputError(f"--form must be 'kron' or 'vjp', got {form!r}")
     if task == "jacobian" and len(variables) > 1:
         raise InputError("with declared shapes, a Jacobian is taken with respect to one "
                          "variable at a time (--wrt x)")
-    return Problem(task, text, f, shapes, tuple(variables), dims, opts)
+    return Problem(task, text, f, shapes, tuple(variables), dims, opts, form)
 
 
 def build(p: Problem) -> Built:
@@ -72,7 +81,12 @@ def build(p: Problem) -> Built:
     steps: list[Step] = []
     results: dict[str, sp.Basic] = {}
     for var in p.variables:
-        if p.task == "jacobian":
+        if _vec(p, var):
+            from ..matrix.kron import vec_jacobian_steps
+            top, r = vec_jacobian_steps(p.f, var)
+            if layout == "denominator" and is_matrix(r):
+                top, r = denominator_layout(top, p.f, var, r)
+        elif p.task == "jacobian":
             top, r = jacobian_steps(p.f, var)
             if layout == "denominator" and is_matrix(r):
                 top, r = denominator_layout(top, p.f, var, r)
@@ -90,6 +104,13 @@ def build(p: Problem) -> Built:
 
 
 def check(p: Problem, built: Built):
+    if _vec(p, p.variables[0]):
+        from ..verify.hessian import check_vec_jacobian
+        r = built.results["jacobian"]
+        if p.options.layout == "denominator" and is_matrix(r):
+            from ..matrix.kron import transpose
+            r = transpose(r)
+        return check_vec_jacobian(p.f, p.variables[0], r, p.shapes, p.options)
     from ..verify.matrix import check_derivation
     return check_derivation(p.f, p.task, p.options.layout if p.task == "jacobian" else "numerator",
                             list(p.variables), built.results, p.shapes, _dims(p.shapes),

@@ -177,3 +177,101 @@ def vec_form(dF: sp.Basic, var: sp.Basic, dv: sp.Basic) -> tuple[list[Step], sp.
                    "the commutation matrix" if any(t.has(Commutation) for t in parts) else "")
                 + ".", var)
     return [step], J
+
+
+# ---------------------------------------------------------------------- Jacobians in vec form
+def needs_vec(f: sp.Basic, var: sp.Basic) -> bool:
+    """Is d f/d var beyond J dx of a vector by a vector (a matrix function, a row, a
+    matrix variable, or a matrix function of a scalar)?"""
+    mat_f = al.is_matrix(f) and f.shape[1] != 1
+    mat_v = al.is_matrix(var) and var.shape[1] != 1
+    return mat_f or mat_v or (al.is_matrix(f) and not al.is_matrix(var))
+
+
+def is_zero_matrix(e: sp.Basic) -> bool:
+    """0, a zero matrix, diag(0) or 0 o A: identically zero."""
+    from sympy import ZeroMatrix
+    if isinstance(e, ZeroMatrix) or e == 0:
+        return True
+    if isinstance(e, Diag):
+        return is_zero_matrix(e.arg) or e.arg == 0
+    from .nodes import Elementwise
+    if isinstance(e, Elementwise):
+        return e.body() == 0
+    if isinstance(e, HadamardProduct):
+        return any(is_zero_matrix(a) for a in e.args)
+    if isinstance(e, MatMul):
+        c, mats = al.coeff_and_factors(e)
+        return c == 0 or any(is_zero_matrix(m) for m in mats)
+    if isinstance(e, MatAdd):
+        return all(is_zero_matrix(a) for a in e.args)
+    return False
+
+
+def zero_step(var: sp.Basic, r: sp.Basic, shape: tuple) -> Step:
+    """The derivative is identically zero: 0 of the right shape, as a named rewrite."""
+    from sympy import ZeroMatrix
+    zero = ZeroMatrix(*shape) if shape != (1, 1) or al.is_matrix(r) else sp.S.Zero
+    return Step("collect_terms", "rewrite", r, zero,
+                "Every term is zero: the derivative is identically 0 (of its shape).", var)
+
+
+def vec_jacobian_steps(f: sp.Basic, var: sp.Basic) -> tuple[Step, sp.Basic]:
+    """d vec(F)/d vec(X) (numerator layout, column-major vec) by vec(A dX B) =
+    (B^T kron A) vec(dX); for a scalar variable t, dF/dt has F's shape (dF = F' dt)."""
+    from ..engine.step import Differential, Ratio, Words
+    from .differential import Differentiator
+    from .nodes import differential_symbol
+    D = Differentiator(var)
+    d = D.d(f)
+    dv = D.dvar
+    if not al.is_matrix(var):                       # dF = F' dt
+        fprime = d.result.xreplace({dv: sp.S.One})
+        fprime = al.madd(*al.terms_of(fprime), like=f.shape) if al.is_matrix(fprime) else fprime
+        if is_zero_matrix(fprime):
+            fprime = al.zero(al.shape(f))
+        read = Step("read_off_jacobian", "rewrite", d.result, fprime,
+                    f"dF = F' d{var.name} with {var.name} a scalar, so dF/d{var.name} = F' "
+                    "has the shape of F (entry by entry, the derivative of each entry).",
+                    var, equation=(Differential(f), al.mmul(fprime, dv) if al.is_matrix(fprime)
+                                   else fprime * dv, Words((f"for every d{var.name}, so",)),
+                                   Ratio(var), fprime))
+        top = Step("matrix_differential", "derivative", f, fprime,
+                   f"Matrix-differential method for dF/d{var.name}: take the differential, "
+                   f"write it as F' d{var.name}, read off F'.", var, (d, read))
+        return top, fprime
+    moves, J = vec_form(d.result if al.is_matrix(d.result) else al.mmul(d.result, Identity(1)),
+                        var, dv)
+    rows = f.shape[0] * f.shape[1] if al.is_matrix(f) else 1
+    cols = var.shape[0] * var.shape[1]
+    if is_zero_matrix(J):
+        from sympy import ZeroMatrix
+        J = ZeroMatrix(rows, cols)
+    J = _simplify_commutation(J)
+    read = Step("read_off_jacobian", "rewrite", al.mmul(J, Vec(dv)), J,
+                f"vec(dF) = J vec(d{var.name}) for every d{var.name}, so the Jacobian is "
+                f"J = d vec(F)/d vec({var.name}), {rows} x {cols} (numerator layout, vec "
+                "column-major: columns stacked).", var,
+                equation=(Vec(differential_symbol(sp.MatrixSymbol("F", *f.shape))
+                              if al.is_matrix(f) else Identity(1)),
+                          al.mmul(J, Vec(dv)), Words((f"for every d{var.name}, so J =",)), J))
+    top = Step("matrix_differential", "derivative", f, J,
+               f"Matrix-differential method for d vec(F)/d vec({var.name}): take the "
+               f"differential, vectorise it by vec(A d{var.name} B) = (B^T kron A) "
+               f"vec(d{var.name}), read off J.", var, (d, *moves, read))
+    return top, J
+
+
+def _simplify_commutation(e: sp.Basic) -> sp.Basic:
+    """K_{n,1} = K_{1,n} = I (vec of a vector is the vector itself)."""
+    def fix(node):
+        if isinstance(node, Commutation) and (node.args[0] == 1 or node.args[1] == 1):
+            return Identity(node.shape[0])
+        return None
+    if not e.has(Commutation):
+        return e
+    out = e.replace(lambda n: fix(n) is not None, fix)
+    if isinstance(out, MatMul):
+        c, mats = al.coeff_and_factors(out)
+        return al.mmul(c, *mats)
+    return out

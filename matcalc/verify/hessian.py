@@ -152,3 +152,68 @@ def _method(n: int, sizes: list[str]) -> str:
     return (f"Hessian-vector products in random directions against central differences of "
             f"the gradient, quadratic forms against second differences of f, symmetry; "
             f"{n} points at sizes {'; '.join(sizes)}")
+
+
+def check_vec_jacobian(f: sp.Basic, var: sp.Basic, J: sp.Basic, shapes: Mapping[str, Any],
+                       opts: Any) -> Verification:
+    """d vec(F)/d vec(X) in Kronecker form: at two random size assignments and random
+    points, for random unit directions V, J vec(V) against vec((F(X + hV) - F(X - hV))/2h);
+    for a scalar variable t, F' against (F(t + h) - F(t - h))/2h."""
+    from ..matrix.derive import _dims
+    from ..matrix.algebra import is_matrix
+    from .matrix import _UNUSABLE, conditioned, draw, size_assignments, _size
+    dims = _dims(shapes)
+    inputs = sorted({s for s in f.atoms(MatrixSymbol)} | {var} |
+                    {s for s in f.atoms(sp.Symbol) if s not in dims and not
+                     isinstance(s, sp.Dummy)}, key=lambda s: s.name)
+    near = conditioned(f)
+    rng = np.random.default_rng(opts.seed)
+    worst_abs = worst_rel = 0.0
+    accepted = 0
+    sizes: list[str] = []
+    h = 1e-5
+    per_size = max(2, opts.points // 4)
+    for assignment in size_assignments(dims, opts.seed)[:2]:
+        sizes.append(", ".join(f"{k}={v}" for k, v in assignment.items()) or "declared")
+        got = tries = 0
+        while got < per_size and tries < 20 * per_size:
+            tries += 1
+            vals = draw(inputs, assignment, rng, near, positive=tries > 5 * per_size)
+            base = vals[var.name]
+            shape = np.shape(base) if is_matrix(var) else ()
+            direction = rng.standard_normal(shape) if shape else 1.0
+            if shape:
+                direction = direction / np.linalg.norm(direction)
+
+            def at(t: float) -> dict:
+                return {**vals, var.name: base + t * direction}
+            try:
+                with np.errstate(all="raise"):
+                    fp, fm = (_flat(value(f, at(t), assignment)) for t in (h, -h))
+                    jv = np.atleast_2d(np.asarray(value(J, vals, assignment), dtype=float))
+            except _UNUSABLE + (KeyError, TypeError):
+                continue
+            claimed = jv @ _flat(direction) if shape else _flat(jv)
+            fd = (fp - fm) / (2 * h)
+            if not (np.all(np.isfinite(claimed)) and np.all(np.isfinite(fd))):
+                continue
+            got += 1
+            accepted += 1
+            err = float(np.max(np.abs(claimed - fd))) if claimed.shape == fd.shape else np.inf
+            scale = max(1.0, float(np.max(np.abs(fd))))
+            worst_abs, worst_rel = max(worst_abs, err), max(worst_rel, err / scale)
+            if err > max(1e-5, opts.atol) * scale:
+                return Verification("failed", _vec_method(accepted, sizes), accepted,
+                                    worst_abs, worst_rel, opts.rtol, 0,
+                                    f"J vec(V) differs from the central difference of F at "
+                                    f"{sizes[-1]}: error {err:.3g}")
+    if accepted == 0:
+        return Verification.skipped(_vec_method(0, sizes), "no usable random point",
+                                    rtol=opts.rtol)
+    return Verification("passed", _vec_method(accepted, sizes), accepted, worst_abs,
+                        worst_rel, opts.rtol)
+
+
+def _vec_method(n: int, sizes: list[str]) -> str:
+    return (f"J vec(V) in random directions V against central differences of vec(F); "
+            f"{n} points at sizes {'; '.join(sizes)}")
