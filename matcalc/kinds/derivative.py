@@ -29,7 +29,8 @@ from ..engine.total import TotalDerivatives, define_step, finish_entry, substitu
 from ..errors import InputError
 from ..options import Options
 from ..pipeline import Built, Plugin, with_step
-from .request import Request, as_expr, as_var, as_where, explicit_vars, as_vars, others
+from .request import (Request, mark_absent, as_expr, as_var, as_where, explicit_vars,
+                      as_vars, others)
 
 
 @dataclass(frozen=True)
@@ -155,7 +156,8 @@ def build(p: Problem) -> Built:
     if p.order != 1:
         return build_orders(p)
     if p.inter is None:
-        steps = [partial_step(p.f, var, others(free_symbols(p.f), var), new_solver([p.f, var]))]
+        root = partial_step(p.f, var, others(free_symbols(p.f), var), new_solver([p.f, var]))
+        steps = [mark_absent(root, var, [p.f])]
     else:
         inter = p.inter
         solver = new_solver([p.f, p.full, *inter.expanded.values(),

@@ -35,7 +35,8 @@ from ..errors import InputError
 from ..options import Options
 from ..pipeline import Built, Plugin
 from ..rules import new_solver
-from .request import Request, all_symbols, as_expr, as_vars, explicit_vars, others
+from .request import (Request, all_symbols, as_expr, as_vars, explicit_vars, mark_absent,
+                      others)
 
 
 @dataclass(frozen=True)
@@ -62,7 +63,8 @@ def read(request: Request) -> Problem:
 
 
 def _block(f: sp.Basic, var: sp.Symbol, solver: Any, o: Options) -> list[Step]:
-    root = partial_step(f, var, others(free_symbols(f) | {var}, var), solver)
+    root = mark_absent(partial_step(f, var, others(free_symbols(f) | {var}, var), solver),
+                       var, [f])
     return finish_entry(root, var, o.simplify, o.simplify_timeout, o.simplify_max_size,
                         always=False)
 

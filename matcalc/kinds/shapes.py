@@ -76,6 +76,35 @@ def read(request: Request) -> Problem:
     return Problem(task, text, f, shapes, tuple(variables), dims, opts, form)
 
 
+def _zero(p: Problem, var: sp.Basic, top: Step, r: sp.Basic) -> tuple[Step, sp.Basic]:
+    """An identically zero result (step(x), sign(x), x^0, a variable that does not
+    occur) as the zero of the right shape: the variable's for a gradient, rows x columns
+    for a Jacobian, with a closing step that says so."""
+    from dataclasses import replace
+    from sympy import ZeroMatrix
+    from ..matrix.kron import is_zero_matrix
+    if not is_zero_matrix(r):
+        return top, r
+    if p.task == "jacobian":
+        rows = p.f.shape[0] if is_matrix(p.f) else 1
+        cols = var.shape[0] if is_matrix(var) else 1
+        if p.options.layout == "denominator":
+            rows, cols = cols, rows
+        if _vec(p, var):
+            return top, r
+        zero = ZeroMatrix(rows, cols) if (rows, cols) != (1, 1) else sp.S.Zero
+    else:
+        zero = ZeroMatrix(*var.shape) if is_matrix(var) else sp.S.Zero
+    if zero == r:
+        return top, r
+    occurs = var in p.f.atoms(type(var))
+    why = ("every term of the differential is zero" if occurs else
+           f"{var.name} does not occur in the expression")
+    step = Step("collect_terms", "rewrite", r, zero,
+                f"The derivative is identically 0 ({why}): the zero of its shape.", var)
+    return replace(top, result=zero, children=(*top.children, step)), zero
+
+
 def build(p: Problem) -> Built:
     layout = p.options.layout
     steps: list[Step] = []
@@ -92,6 +121,7 @@ def build(p: Problem) -> Built:
                 top, r = denominator_layout(top, p.f, var, r)
         else:
             top, r = gradient_steps(p.f, var)
+        top, r = _zero(p, var, top, r)
         steps.append(top)
         results["jacobian" if p.task == "jacobian" else var.name] = r
     if p.dims:

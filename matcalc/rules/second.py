@@ -13,6 +13,10 @@ for _r in [
     Rule("derivative_order_zero", "order 0: the function itself",
          "d^0 f/dx^0 = f", r"\frac{d^{0} f}{dx^{0}} = f",
          "matcalc derive \"x^3 sin(x)\" --order 0", kind="rewrite"),
+    Rule("absent_variable", "the variable does not occur",
+         "d f/dz = 0 when z does not occur in f", r"\frac{\partial f}{\partial z} = 0",
+         "matcalc derive \"x^2\" --wrt z",
+         note="the variable does not occur in the expression, so the derivative is 0"),
     Rule("mixed_partial_symmetry", "symmetry of mixed partials",
          "d^2f/dxdy = d^2f/dydx where the second partials are continuous (Schwarz)",
          r"\frac{\partial^{2} f}{\partial x \, \partial y} = "
