@@ -157,7 +157,9 @@ def test_hessian_cli_text() -> None:
 
 
 def test_hessian_bad_variable_exit_2() -> None:
-    r = CliRunner().invoke(main, ["hessian", "x^2", "--wrt", "q"])
+    r = CliRunner().invoke(main, ["hessian", "x^2 +", "--wrt", "x"])
+    assert r.exit_code == 2 and "Traceback" not in r.output and "^" in r.output
+    r = CliRunner().invoke(main, ["hessian", "x^2", "--wrt", "x,,y"])
     assert r.exit_code == 2 and "Traceback" not in r.output
 
 

@@ -11,8 +11,10 @@ At two random size assignments, at random points (inputs drawn as in
   (f(x + hv) - 2 f(x) + f(x - hv)) / h^2;
 * H = H^T (a Hessian is symmetric).
 
-Expressions with vec, Kronecker products and commutation matrices are evaluated here
-(:func:`value`); every other node by :func:`matcalc.verify.evaluate.evaluate`.
+What is compared is what the user receives: the printed NumPy text of the result (the
+JSON's ``numpy``), evaluated at the point. The function and its gradient are evaluated
+from their expressions (:func:`value`: vec, Kronecker products and commutation matrices
+here, every other node by :func:`matcalc.verify.evaluate.evaluate`).
 """
 from __future__ import annotations
 
@@ -69,6 +71,24 @@ def value(expr: sp.Basic, values: Mapping[str, Any], dims: Mapping[sp.Symbol, in
     raise ValueError(f"cannot evaluate {type(expr).__name__} in a Hessian")
 
 
+class _Received:
+    """The result as the user receives it: its printed NumPy text (the JSON's ``numpy``),
+    compiled once and evaluated with the values and the sizes; without a NumPy text, the
+    expression itself (:func:`value`)."""
+
+    def __init__(self, expr: sp.Basic) -> None:
+        from .printed import compile_numpy, matrix_texts
+        self.expr = expr
+        text = matrix_texts(expr).numpy
+        self.code = compile_numpy(text) if text else None
+
+    def __call__(self, values: Mapping[str, Any], dims: Mapping[sp.Symbol, int]) -> Any:
+        if self.code is None:
+            return value(self.expr, values, dims)
+        from .printed import eval_numpy
+        return eval_numpy(self.code, {**values, **{str(k): v for k, v in dims.items()}})
+
+
 def _flat(a: Any) -> np.ndarray:
     return vec(np.atleast_2d(np.asarray(a, dtype=float)))
 
@@ -92,8 +112,11 @@ def check_shaped_hessian(problem: Any, built: Any, opts: Any) -> Verification:
     accepted = 0
     sizes: list[str] = []
     h, h2 = 1e-4, 1e-3
-    per_size = max(2, opts.points // 4)
-    for assignment in size_assignments(dims, opts.seed)[:2]:
+    from .printed import PrintedError
+    received = _Received(H)
+    assignments = size_assignments(dims, opts.seed)[:2 if opts.points > 1 else 1]
+    quota = _quota(opts.points, len(assignments))
+    for assignment, per_size in zip(assignments, quota):
         shape = tuple(_size(d, assignment) for d in var.shape) if is_matrix(var) else (1, 1)
         sizes.append(", ".join(f"{k}={v}" for k, v in assignment.items()) or "declared")
         tries = 0
@@ -117,7 +140,10 @@ def check_shaped_hessian(problem: Any, built: Any, opts: Any) -> Verification:
                         for t in (0.0, h, -h, h2, -h2))
                     g0 = _flat(value(G, vals, assignment))
                     gp, gm = (_flat(value(G, at(t), assignment)) for t in (h, -h))
-                    Hv = np.atleast_2d(np.asarray(value(H, vals, assignment), dtype=float))
+                    Hv = np.atleast_2d(np.asarray(received(vals, assignment), dtype=float))
+            except PrintedError as exc:
+                return Verification("failed", _method(accepted, sizes), accepted, 0.0, 0.0,
+                                    opts.rtol, 0, str(exc))
             except _UNUSABLE + (KeyError, TypeError):
                 continue
             if not all(np.all(np.isfinite(a)) for a in (f0, fp, fm, g0, gp, gm, Hv)):
@@ -148,10 +174,16 @@ def check_shaped_hessian(problem: Any, built: Any, opts: Any) -> Verification:
                         opts.rtol)
 
 
+def _quota(points: int, assignments: int) -> list[int]:
+    """``points`` split over the size assignments (the first gets the odd one)."""
+    return [points // assignments + (1 if i < points % assignments else 0)
+            for i in range(assignments)]
+
+
 def _method(n: int, sizes: list[str]) -> str:
     return (f"Hessian-vector products in random directions against central differences of "
             f"the gradient, quadratic forms against second differences of f, symmetry; "
-            f"{n} points at sizes {'; '.join(sizes)}")
+            f"{n} random points at sizes {'; '.join(sizes)}")
 
 
 def check_vec_jacobian(f: sp.Basic, var: sp.Basic, J: sp.Basic, shapes: Mapping[str, Any],
@@ -172,8 +204,11 @@ def check_vec_jacobian(f: sp.Basic, var: sp.Basic, J: sp.Basic, shapes: Mapping[
     accepted = 0
     sizes: list[str] = []
     h = 1e-5
-    per_size = max(2, opts.points // 4)
-    for assignment in size_assignments(dims, opts.seed)[:2]:
+    from .printed import PrintedError
+    received = _Received(J)
+    assignments = size_assignments(dims, opts.seed)[:2 if opts.points > 1 else 1]
+    quota = _quota(opts.points, len(assignments))
+    for assignment, per_size in zip(assignments, quota):
         sizes.append(", ".join(f"{k}={v}" for k, v in assignment.items()) or "declared")
         got = tries = 0
         while got < per_size and tries < 20 * per_size:
@@ -190,7 +225,10 @@ def check_vec_jacobian(f: sp.Basic, var: sp.Basic, J: sp.Basic, shapes: Mapping[
             try:
                 with np.errstate(all="raise"):
                     fp, fm = (_flat(value(f, at(t), assignment)) for t in (h, -h))
-                    jv = np.atleast_2d(np.asarray(value(J, vals, assignment), dtype=float))
+                    jv = np.atleast_2d(np.asarray(received(vals, assignment), dtype=float))
+            except PrintedError as exc:
+                return Verification("failed", _vec_method(accepted, sizes), accepted, 0.0,
+                                    0.0, opts.rtol, 0, str(exc))
             except _UNUSABLE + (KeyError, TypeError):
                 continue
             claimed = jv @ _flat(direction) if shape else _flat(jv)
@@ -216,4 +254,4 @@ def check_vec_jacobian(f: sp.Basic, var: sp.Basic, J: sp.Basic, shapes: Mapping[
 
 def _vec_method(n: int, sizes: list[str]) -> str:
     return (f"J vec(V) in random directions V against central differences of vec(F); "
-            f"{n} points at sizes {'; '.join(sizes)}")
+            f"{n} random points at sizes {'; '.join(sizes)}")
