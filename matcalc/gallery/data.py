@@ -104,8 +104,9 @@ A = sigmoid(Z)
 J = -sum(Y * log(A) + (1 - Y) * log(1 - A)) / m
 """
 
-#: The logistic loss with labels y_i = +-1, as Newton's method minimises it.
-NEWTON_LOSS = "sum(log(1 + exp(-y * (X @ w))))"
+#: The logistic loss with labels y_i = +-1, as Newton's method minimises it
+#: (softplus(t) = log(1 + e^t)).
+NEWTON_LOSS = "sum(softplus(-y * (X @ w)))"
 
 GALLERY: dict[str, tuple[GalleryExample, ...]] = {
     "derive": (
@@ -232,6 +233,10 @@ GALLERY: dict[str, tuple[GalleryExample, ...]] = {
         GalleryExample("hessian_two_variables", "hessian", "x^2 y + y^3", {"wrt": "x,y"},
                        "Hessians (issue 12): second partials, the mixed one once",
                        "[[2*y, 2*x], [2*x, 6*y]]"),
+        _m("newton_logistic_hessian", "Newton's method for logistic regression (issue 12)",
+           "hessian", NEWTON_LOSS, "w", ("X:m,n", "w:n", "y:m"),
+           "X.T @ diag(y*y*sigmoid(y*(X @ w))*(1 - sigmoid(y*(X @ w)))) @ X",
+           "the Newton step is w - inv(H) @ g, g from newton_logistic_gradient"),
     ),
     "backprop": (
         GalleryExample("backprop_mlp_2layer", "backprop", MLP_2LAYER, {"wrt": "W1,b1,W2,b2"},

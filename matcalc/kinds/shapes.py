@@ -129,8 +129,10 @@ def build(p: Problem) -> Built:
         with budget("--dim expansion", DIM_SECONDS):
             steps.extend(_expand(results, p.shapes, p.dims))
     first = "jacobian" if p.task == "jacobian" else p.variables[0].name
+    vec = _vec(p, p.variables[0]) and is_matrix(p.variables[0])
     return Built(p.task, p.text, p.f, p.variables, tuple(steps), results, results[first],
-                 shapes=dict(p.shapes), layout=layout if p.task == "jacobian" else "numerator")
+                 shapes=dict(p.shapes), layout=layout if p.task == "jacobian" else "numerator",
+                 attachments={"convention": f"jacobian:{p.variables[0].name}"} if vec else {})
 
 
 def check(p: Problem, built: Built):

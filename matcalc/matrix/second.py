@@ -33,8 +33,15 @@ from .differential import Differentiator
 from .parse import Shape, parse_matrix_expression, shape_table
 from .readoff import jacobian_form
 
+class SecondDifferential(sp.Symbol):
+    """d^2 f, the second differential, as a member of a step's equation."""
+
+    def _latex(self, printer) -> str:
+        return r"\mathrm{d}^{2} f"
+
+
 #: The name of the second differential in the steps: d^2 f.
-D2 = sp.Symbol("d^2f")
+D2 = SecondDifferential("d^2f")
 
 
 @dataclass(frozen=True)
@@ -117,23 +124,37 @@ def hessian_steps(f: sp.Basic, var: sp.Basic) -> tuple[Step, sp.Basic]:
         moves, J = jacobian_form(dg.result, var, dv)
     if symmetric(J):
         H = J
-        why = "here J^T = J, so H = J"
+        why = "J is symmetric, so H = J"
     else:
         H = al.mmul(sp.Rational(1, 2), al.madd(J, transpose(J)))
-        why = "so H = (J + J^T)/2"
+        why = "so H is its symmetric part, (J + J transposed)/2"
     n = var.shape[0] * var.shape[1] if is_matrix(var) else 1
     conv = (f" (the {n} x {n} matrix over vec({var.name}), columns stacked)" if matrix else "")
     read = Step("read_off_hessian", "rewrite", J, H,
                 f"{read_what} for every d{var.name}: a quadratic form sees only the symmetric "
                 f"part of J, {why}{conv}.", var,
-                equation=(D2, _quadratic(J, dv, matrix), Words((f"for every d{var.name}; "
-                          "symmetrised (" + why + "): H =",)), H))
+                equation=_read_equation(J, H, dv, matrix, var, why == "J is symmetric, so H = J"))
     top = Step("hessian_second_differential", "derivative", f, H,
                f"Hessian of f by the second differential (Magnus and Neudecker): d f = "
                f"tr(G^T d{var.name}), then d^2f = d(d f) with d{var.name} constant, brought "
                f"to {read_what}, H read off symmetrised.", var,
                (first, d2, *moves, read), equation=(sp.Symbol("H"), H))
     return top, H
+
+
+def _read_equation(J: sp.Basic, H: sp.Basic, dv: sp.Basic, matrix: bool, var: sp.Basic,
+                   same: bool) -> tuple:
+    """d^2f = dx^T J dx for every dx, where J = ...; symmetrised: H = ... (short rows: the
+    matrices are named J and H in the quadratic form)."""
+    n = J.shape[0]
+    Jn, Hn = MatrixSymbol("J", n, n), MatrixSymbol("H", n, n)
+    every = f"for every d{var.name}, where"
+    if same:
+        return (D2, _quadratic(Hn, dv, matrix), Words((every + " H = J is symmetric:",)),
+                Hn, H)
+    return (D2, _quadratic(Jn, dv, matrix), Words((every,)), Jn, J,
+            Words(("; only the symmetric part counts:",)), Hn,
+            al.mmul(sp.Rational(1, 2), al.madd(Jn, al.mT(Jn))), H)
 
 
 def _quadratic(J: sp.Basic, dv: sp.Basic, matrix: bool) -> sp.Basic:
@@ -159,5 +180,5 @@ def build_shaped(p: ShapedHessian):
     return Built("hessian", p.text, p.f, p.variables, tuple(steps), results, H,
                  shapes=dict(p.shapes),
                  attachments={"gradient": top.children[0].result, "convention":
-                              "column-major vec" if is_matrix(var) and var.shape[1] != 1
+                              f"hessian:{var.name}" if is_matrix(var) and var.shape[1] != 1
                               else ""})

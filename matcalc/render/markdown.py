@@ -68,7 +68,7 @@ def _render_markdown(d: "Derivation") -> str:
     for lhs, expr in p.shown_results(d):
         out.append(f"$${part_tex(lhs)} = {tex(expr)}$$")
         out.append("")
-    if getattr(d, "kind", "") == "jacobian":
+    if shows_layout(d):
         out += [layout_tex(d).replace("*", r"\*"), ""]
     v = getattr(d, "verification", None)
     if v is not None:

@@ -313,6 +313,27 @@ def symbols_of(expr: sp.Basic) -> tuple[sp.Symbol, ...]:
                         key=lambda s: s.name))
 
 
+def convention(d: "Derivation") -> str:
+    """The vec convention a result over vec(X) is stated in ('' for none):
+    ``attachments["convention"]`` is "hessian" or "jacobian" with the variable's name."""
+    kind, _, name = str((getattr(d, "attachments", None) or {}).get("convention", "")
+                        ).partition(":")
+    if kind == "hessian":
+        return (f"H is over vec({name}), the columns of {name} stacked (column-major, "
+                f"Magnus and Neudecker): H[(j-1)n + i, (l-1)n + m] = "
+                f"d^2f/d{name}_ij d{name}_ml")
+    if kind == "jacobian":
+        return (f"J = d vec(F)/d vec({name}), numerator layout, vec stacking the columns "
+                "(column-major, Magnus and Neudecker)")
+    return ""
+
+
+def shows_layout(d: "Derivation") -> bool:
+    """Does the result carry a layout or vec convention line (Jacobians, Hessians over
+    vec(X))?"""
+    return getattr(d, "kind", "") == "jacobian" or bool(convention(d))
+
+
 def times(d: "Derivation") -> str:
     """How often a derivative of higher order differentiates: '' (once), 'twice',
     '3 times', '0 times' (``attachments["order"]``)."""

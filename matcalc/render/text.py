@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 import sympy as sp
 
 from ..syntax import SyntaxPrinter
-from .naming import (times, Differential, Entry, Grid, Heading, Jacobian, Leibniz, Nabla, Operator,
+from .naming import (convention, shows_layout, times, Differential, Entry, Grid, Heading, Jacobian, Leibniz, Nabla, Operator,
                      Part, Plan, Product, Sum, Value, Words, declared_shapes, matrix_printing,
                      objective, plan, printing_for)
 
@@ -415,7 +415,10 @@ def _plain_header(d: "Derivation", p: Plan, f: str, wrt: str, kind: str) -> list
 
 
 def layout_text(d: "Derivation") -> str:
-    """Which layout a Jacobian is in, e.g. 'numerator layout: J[i, j] = df_i/dx_j'."""
+    """Which layout a Jacobian is in, e.g. 'numerator layout: J[i, j] = df_i/dx_j'; over
+    vec(X), the vec convention."""
+    if convention(d):
+        return convention(d)
     if getattr(d, "layout", "numerator") == "denominator":
         return ("denominator layout: J^T[j, i] = df_i/dx_j, one column per function "
                 "(the numerator-layout Jacobian transposed)")
@@ -457,7 +460,7 @@ def _render_text(d: "Derivation", width: int) -> str:
             out.extend(_block_entry(label, [[part_text(lhs)], part_block(Value(expr))], width))
         else:
             out.extend(wrap(f"{part_text(lhs)} = {show(expr)}", width, label, " " * 13))
-    if getattr(d, "kind", "") == "jacobian":
+    if shows_layout(d):
         out.extend(wrap_phrases(sentence_phrases(f"({layout_text(d)})"), width, " " * 9,
                                 " " * 10))
     verification = getattr(d, "verification", None)
