@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from .latex import (equation, function_tex, header_words, heading_tex, layout_tex,
                     part_tex, task_sentence, tex)
-from .naming import Entry, plan, printing_for
+from .naming import Entry, plan, printing_for, shows_layout
 
 if TYPE_CHECKING:
     from ..derivation import Derivation
