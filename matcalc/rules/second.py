@@ -26,6 +26,11 @@ for _r in [
          "H[i, j] = d^2f/dx_i dx_j: row i is the gradient of df/dx_i (symmetric)",
          r"H_{ij} = \frac{\partial^{2} f}{\partial x_i \, \partial x_j}",
          "matcalc hessian \"x^2 y + y^3\" --wrt x,y", kind="rewrite"),
+    Rule("hessian_second_differential", "Hessian by the second differential",
+         "df = tr(G^T dX); d^2f = d(df) with dX constant = tr(dX^T dG); "
+         "d^2f = dx^T H dx gives the Hessian H (Magnus and Neudecker)",
+         r"d^{2} f = d\mathbf{x}^{\top} H \, d\mathbf{x}",
+         "matcalc hessian \"log(sum(exp(x)))\" --shape x:n --wrt x"),
     Rule("second_differential", "second differential",
          "d^2f = d(df) with dx held constant (d(dx) = 0); for df = g^T dx: d^2f = dx^T dg",
          r"d^{2} f = d(df)\big|_{d\mathbf{x}\ \mathrm{constant}} = d\mathbf{x}^{\top} d\mathbf{g}",
