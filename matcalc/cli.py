@@ -116,6 +116,9 @@ def main() -> None:
       matcalc grad "3x^2(2y+7)" --wrt x,y
       matcalc jacobian "[ln(g1), sin(g2)]" --where "g1 = x^2; g2 = 3x" --wrt x
       matcalc derive "x.T @ A @ x" --shape x:n --shape A:n,n --wrt x
+      matcalc derive "x^3 sin(x)" --order 2
+      matcalc hessian "x^2 y + y^3" --wrt x,y
+      matcalc hessian "log(sum(exp(x)))" --shape x:n
       matcalc jacobian "tanh(x)" --shape x:n --dim n=3
       matcalc graph "3*(a + b*c)" --at a=5,b=3,c=2
       matcalc examples list

@@ -241,7 +241,8 @@ MATRIX_CASES = {
                          for j in range(v["X"].shape[0])]]),
 }
 
-_CLOSED = {"commutation": "2*commutation(n, n)", "quadratic form": "A + A.T", "least squares": "2*A.T @ A",
+_CLOSED = {"commutation": "2*commutation(n, n)",
+           "log-sum-exp": "-softmax(x) @ softmax(x).T + diag(softmax(x))", "quadratic form": "A + A.T", "least squares": "2*A.T @ A",
            "matrix trace form": "kron(eye(k), A + A.T)", "ridge": "2*X.T @ X + (2*lam)*eye(n)"}
 
 

@@ -134,11 +134,19 @@ def hessian_steps(f: sp.Basic, var: sp.Basic) -> tuple[Step, sp.Basic]:
                 f"{read_what} for every d{var.name}: a quadratic form sees only the symmetric "
                 f"part of J, {why}{conv}.", var,
                 equation=_read_equation(J, H, dv, matrix, var, why == "J is symmetric, so H = J"))
+    named = name_softmax(H)
+    tidy: tuple[Step, ...] = ()
+    if named != H:
+        tidy = (Step("name_softmax", "rewrite", H, named,
+                     "Name the softmax: s = exp(x)/sum(exp(x)) = softmax(x), one factor "
+                     "1/sum(exp(x)) for each exp(x).", var,
+                     equation=(sp.Symbol("H"), H, named)),)
+        H = named
     top = Step("hessian_second_differential", "derivative", f, H,
                f"Hessian of f by the second differential (Magnus and Neudecker): d f = "
                f"tr(G^T d{var.name}), then d^2f = d(d f) with d{var.name} constant, brought "
                f"to {read_what}, H read off symmetrised.", var,
-               (first, d2, *moves, read), equation=(sp.Symbol("H"), H))
+               (first, d2, *moves, read, *tidy), equation=(sp.Symbol("H"), H))
     return top, H
 
 
@@ -182,3 +190,68 @@ def build_shaped(p: ShapedHessian):
                  attachments={"gradient": top.children[0].result, "convention":
                               f"hessian:{var.name}" if is_matrix(var) and var.shape[1] != 1
                               else ""})
+
+
+# ---------------------------------------------------------------------- naming the softmax
+def _exp_of(e: sp.Basic) -> sp.Basic | None:
+    """x when e is exp(x) entry by entry (x a column), else None."""
+    from .nodes import Elementwise, T
+    if isinstance(e, Elementwise) and e.body() == sp.exp(T) and is_matrix(e.arg) \
+            and e.arg.shape[1] == 1:
+        return e.arg
+    return None
+
+
+def _sum_exp(c: sp.Basic) -> tuple[sp.Basic, sp.Basic, int] | None:
+    """(S, x, k) when the coefficient c has the factor S^-k with S = sum(exp(x))."""
+    from .nodes import ScalarOf
+    for factor in sp.Mul.make_args(c):
+        base, exp = factor.as_base_exp()
+        if isinstance(base, ScalarOf) and exp.is_Integer and exp < 0:
+            inner = base.arg
+            if isinstance(inner, sp.MatMul) and len(inner.args) == 2 and \
+                    isinstance(inner.args[0], sp.OneMatrix):
+                x = _exp_of(inner.args[1])
+                if x is not None:
+                    return base, x, int(-exp)
+    return None
+
+
+def name_softmax(H: sp.Basic) -> sp.Basic:
+    """exp(x)/sum(exp(x)) = softmax(x) in every term where the powers of 1/sum(exp(x))
+    match the factors exp(x), exp(x).T, diag(exp(x)) one for one; H unchanged otherwise."""
+    from .nodes import Diag, Elementwise, Softmax, T
+    out = []
+    changed = False
+    for t in al.terms_of(H):
+        c, mats = al.coeff_and_factors(t)
+        found = _sum_exp(c)
+        if found is None:
+            out.append(t)
+            continue
+        S, x, k = found
+        s = Softmax(x, 0)
+        new, hits = [], 0
+        for m in mats:
+            if _exp_of(m) == x:
+                new.append(s)
+                hits += 1
+            elif isinstance(m, sp.Transpose) and _exp_of(m.arg) == x:
+                new.append(al.mT(s))
+                hits += 1
+            elif isinstance(m, Diag) and _exp_of(m.arg) == x:
+                new.append(Diag(s))
+                hits += 1
+            elif isinstance(m, Elementwise) and m.body() == sp.exp(T) and m.arg == al.mT(x):
+                new.append(al.mT(s))                     # exp(x.T) = exp(x).T
+                hits += 1
+            else:
+                new.append(m)
+        if hits != k:
+            out.append(t)
+            continue
+        changed = True
+        out.append(al.mmul(c * S ** k, *new))
+    if not changed:
+        return H
+    return al.madd(*out)

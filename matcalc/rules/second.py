@@ -41,6 +41,10 @@ for _r in [
          r"d^{2} f = d\mathbf{x}^{\top} J \, d\mathbf{x}\ \Rightarrow\ "
          r"H = \tfrac{1}{2}\left(J + J^{\top}\right)",
          "matcalc hessian \"x.T @ A @ x\" --shape x:n --shape A:n,n --wrt x", kind="rewrite"),
+    Rule("name_softmax", "name the softmax",
+         "exp(x)/sum(exp(x)) = softmax(x): one factor 1/sum(exp(x)) for each exp(x)",
+         r"\frac{e^{\mathbf{x}}}{\mathbf{1}^{\top} e^{\mathbf{x}}} = \operatorname{softmax}(\mathbf{x})",
+         "matcalc hessian \"log(sum(exp(x)))\" --shape x:n --wrt x", kind="rewrite"),
     Rule("vec_kronecker", "vec of a product (Kronecker)",
          "vec(A dX B) = (B^T kron A) vec(dX); vec(A dX^T B) = (B^T kron A) K vec(dX), "
          "column-major vec, K the commutation matrix",
