@@ -279,7 +279,7 @@ def jacobian(exprs: str, wrt: str | None, layout: str, form: str, **shared: obje
               "or matrix.")
 @shared_options
 def hessian(expr: str, wrt: str | None, **shared: object) -> None:
-    """The Hessian of EXPR: every second partial derivative, with steps.
+    """The Hessian of EXPR: every second partial, with steps.
 
     \b
     First every partial derivative, then each one differentiated again; the

@@ -162,7 +162,7 @@ def as_vars(explicit: list[sp.Symbol] | None, functions: Sequence[sp.Basic]) -> 
 def absent_note(var: sp.Symbol, functions: Sequence[sp.Basic]) -> str:
     """'' when ``var`` occurs, else the sentence a step states about it."""
     symbols = sorted(free_symbols(sp.Tuple(*functions)), key=lambda s: s.name)
-    if var in symbols:
+    if var in symbols or not symbols:          # a constant: the constant rule says it all
         return ""
     names = ", ".join(s.name for s in symbols) or "none"
     return (f"Note: {var} does not occur in the expression (its variables: {names}), so "
