@@ -21,17 +21,18 @@ _LAZY = {
     "graph": ".api",
     "gradient": ".api",
     "jacobian": ".api",
+    "hessian": ".api",
     "backprop": ".api",
     "Derivation": ".derivation",
     "Limits": ".options",
     "Options": ".options",
 }
 
-__all__ = ["__version__", "derive", "gradient", "jacobian", "graph", "backprop", "Derivation",
-           "Options", "Limits"]
+__all__ = ["__version__", "derive", "gradient", "jacobian", "hessian", "graph", "backprop",
+           "Derivation", "Options", "Limits"]
 
 if TYPE_CHECKING:  # for type checkers and editors: the same names, imported eagerly
-    from .api import backprop, derive, gradient, graph, jacobian
+    from .api import backprop, derive, gradient, graph, hessian, jacobian
     from .derivation import Derivation
     from .options import Limits, Options
 

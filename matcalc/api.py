@@ -21,7 +21,7 @@ from .pipeline import run
 #: --at: "a=5, b=3, c=2" or a mapping name -> number.
 Point = Union[str, Mapping[Union[str, sp.Symbol], Any]]
 
-__all__ = ["derive", "gradient", "jacobian", "graph", "backprop", "Where", "Shapes", "Dims"]
+__all__ = ["derive", "gradient", "jacobian", "hessian", "graph", "backprop", "Where", "Shapes", "Dims"]
 
 
 def _run(kind: str, subject: Any, opts: Options, **args: Any) -> Derivation:
@@ -36,9 +36,12 @@ def _shaped(task: str, subject: Any, wrt: Any, shapes: Shapes, dims: Dims | None
 
 def derive(expr: str | sp.Basic, wrt: str | sp.Symbol | None = None, *,
            options: Options | None = None, where: Where | None = None,
-           shapes: Shapes | None = None, dims: Dims | None = None,
+           shapes: Shapes | None = None, dims: Dims | None = None, order: int | None = None,
            **overrides: Any) -> Derivation:
     """d expr / d wrt, step by step, simplified (time-boxed) and verified numerically.
+
+    ``order`` n (n >= 0): the n-th derivative d^n expr/d wrt^n, each order derived from
+    the previous one with steps and verified against finite differences of order n-1.
 
     ``expr`` is text in matcalc's input language or a SymPy expression; ``wrt`` may be left
     out when the expression has one variable. Keyword overrides set Options fields, e.g.
@@ -51,7 +54,13 @@ def derive(expr: str | sp.Basic, wrt: str | sp.Symbol | None = None, *,
     """
     opts = as_options(options, overrides)
     if shapes:
+        if order is not None and order != 1:
+            from .errors import InputError
+            raise InputError("--order with --shape: use `matcalc hessian` for second "
+                             "derivatives of functions of vectors and matrices")
         return _shaped("derivative", expr, wrt, shapes, dims, where, opts)
+    if order is not None and order != 1:
+        return _run("derive", expr, opts, wrt=wrt, where=where, order=order)
     return _run("derive", expr, opts, wrt=wrt, where=where)
 
 
@@ -74,7 +83,7 @@ def gradient(expr: str | sp.Basic, wrt: Variables = None, *, options: Options | 
 def jacobian(exprs: Exprs, wrt: Variables = None, *, layout: str | None = None,
              options: Options | None = None, where: Where | None = None,
              shapes: Shapes | None = None, dims: Dims | None = None,
-             **overrides: Any) -> Derivation:
+             form: str | None = None, **overrides: Any) -> Derivation:
     """The Jacobian of [f_1, ..., f_m] with respect to x_1, ..., x_n, entry by entry.
 
     Numerator layout by default, J[i, j] = df_i/dx_j; ``layout="denominator"`` adds the
@@ -82,12 +91,37 @@ def jacobian(exprs: Exprs, wrt: Variables = None, *, layout: str | None = None,
     ``wrt``: ``"x,y"`` or a list; left out, every free variable sorted by name. ``where``
     names intermediates; the derivation then uses the vector chain rule
     df/dx = (df/dg)(dg/dx). ``results`` has the single key ``"jacobian"``. With
-    ``shapes``: the Jacobian of a vector function of one vector (d f = J dx, read off J).
+    ``shapes``: the Jacobian of a vector function of one vector (d f = J dx, read off J);
+    of a matrix function or with respect to a matrix, d vec(F)/d vec(X) in Kronecker form
+    (vec column-major, vec(A dX B) = (B^T kron A) vec(dX)); ``form="vjp"`` gives the
+    vector-Jacobian product dL/dX for an upstream gradient G instead (backprop style).
+    A matrix function of a scalar t: dF/dt, of F's shape.
     """
     opts = with_layout(layout, as_options(options, overrides))
     if shapes:
+        if form is not None:
+            return _run("shapes", exprs, opts, task="jacobian", wrt=wrt, shapes=shapes,
+                        dims=dims, where=where, form=form)
         return _shaped("jacobian", exprs, wrt, shapes, dims, where, opts)
     return _run("jacobian", exprs, opts, wrt=wrt, where=where)
+
+
+def hessian(expr: str | sp.Basic, wrt: Variables = None, *, options: Options | None = None,
+            shapes: Shapes | None = None, dims: Dims | None = None,
+            where: Where | None = None, **overrides: Any) -> Derivation:
+    """The Hessian H[i, j] = d^2f/dx_i dx_j, every second partial with steps, verified.
+
+    Scalar variables (``wrt``: ``"x,y"`` or a list; left out, every free variable): each
+    first partial, then each second partial from it; the mixed partials are derived once
+    and their symmetry is stated and checked. ``results`` has the single key
+    ``"hessian"``. With ``shapes`` (``["x:n", "A:n,n"]``): the Hessian of a scalar function
+    of one vector or matrix by the second differential d^2f = dx^T H dx (for a matrix X,
+    n x k: the nk x nk matrix over vec(X), column-major, in Kronecker products).
+    """
+    opts = as_options(options, overrides)
+    if shapes:
+        return _run("hessian", expr, opts, wrt=wrt, shapes=shapes, dims=dims, where=where)
+    return _run("hessian", expr, opts, wrt=wrt, where=where)
 
 
 def graph(expr: str | sp.Basic, at: Point | None = None, *, where: Where | None = None,

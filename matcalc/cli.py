@@ -116,6 +116,9 @@ def main() -> None:
       matcalc grad "3x^2(2y+7)" --wrt x,y
       matcalc jacobian "[ln(g1), sin(g2)]" --where "g1 = x^2; g2 = 3x" --wrt x
       matcalc derive "x.T @ A @ x" --shape x:n --shape A:n,n --wrt x
+      matcalc derive "x^3 sin(x)" --order 2
+      matcalc hessian "x^2 y + y^3" --wrt x,y
+      matcalc hessian "log(sum(exp(x)))" --shape x:n
       matcalc jacobian "tanh(x)" --shape x:n --dim n=3
       matcalc graph "3*(a + b*c)" --at a=5,b=3,c=2
       matcalc examples list
@@ -204,8 +207,11 @@ def _run_shared(action: Callable[..., object], shared: dict,
 @click.argument("expr")
 @click.option("--wrt", metavar="VAR", help="Variable to differentiate by (may be left out when "
               "the expression has one variable; others are held constant).")
+@click.option("--order", type=click.IntRange(0, 12), default=None, metavar="N",
+              help="The N-th derivative (0 <= N <= 12), each order derived from the "
+                   "previous one with steps.")
 @shared_options
-def derive(expr: str, wrt: str | None, **shared: object) -> None:
+def derive(expr: str, wrt: str | None, order: int | None, **shared: object) -> None:
     """Differentiate EXPR step by step.
 
     \b
@@ -217,7 +223,8 @@ def derive(expr: str, wrt: str | None, **shared: object) -> None:
     from .api import derive as api_derive
 
     _run_shared(lambda opts, where: api_derive(expr, wrt, options=opts, where=where,
-                                               shapes=shared["shape"], dims=shared["dim"]),
+                                               shapes=shared["shape"], dims=shared["dim"],
+                                               order=order),
                 shared)
 
 
@@ -248,8 +255,12 @@ def grad(expr: str, wrt: str | None, **shared: object) -> None:
 @click.option("--layout", type=click.Choice(("numerator", "denominator")), default="numerator",
               show_default=True, help="numerator: J[i, j] = df_i/dx_j (one row per "
               "function); denominator: its transpose.")
+@click.option("--form", type=click.Choice(("kron", "vjp")), default="kron", show_default=True,
+              help="With --shape, for a matrix function or a matrix variable: kron, the "
+              "Jacobian d vec(F)/d vec(X) in Kronecker products (vec column-major); vjp, "
+              "the vector-Jacobian product dL/dX for an upstream gradient G.")
 @shared_options
-def jacobian(exprs: str, wrt: str | None, layout: str, **shared: object) -> None:
+def jacobian(exprs: str, wrt: str | None, layout: str, form: str, **shared: object) -> None:
     """The Jacobian of the functions [F1, F2, ...], entry by entry.
 
     \b
@@ -263,7 +274,33 @@ def jacobian(exprs: str, wrt: str | None, layout: str, **shared: object) -> None
 
     _run_shared(lambda opts, where: api_jacobian(exprs, wrt, layout=layout, options=opts,
                                                  where=where, shapes=shared["shape"],
-                                                 dims=shared["dim"]), shared)
+                                                 dims=shared["dim"],
+                                                 form=form if shared["shape"] else None),
+                shared)
+
+
+@main.command(cls=ExprCommand)
+@click.argument("expr")
+@click.option("--wrt", metavar="VAR[,VAR...]", help="Variables of the Hessian, e.g. x,y "
+              "(default: every free variable, sorted by name); with --shape, one vector "
+              "or matrix.")
+@shared_options
+def hessian(expr: str, wrt: str | None, **shared: object) -> None:
+    """The Hessian of EXPR: every second partial, with steps.
+
+    \b
+    First every partial derivative, then each one differentiated again; the
+    mixed partials are derived once (their symmetry is stated and checked).
+    With --shape, by the second differential d^2f = dx^T H dx (Magnus and
+    Neudecker); for a matrix X the Hessian is over vec(X), column-major.
+      matcalc hessian "x^2 y + y^3" --wrt x,y
+      matcalc hessian "x.T @ A @ x" --shape x:n --shape A:n,n --wrt x
+    """
+    from .api import hessian as api_hessian
+
+    _run_shared(lambda opts, where: api_hessian(expr, wrt, options=opts, where=where,
+                                                shapes=shared["shape"], dims=shared["dim"]),
+                shared)
 
 
 @main.command(cls=ExprCommand)

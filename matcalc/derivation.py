@@ -27,7 +27,8 @@ class Derivation:
     final expression, which is the ``result`` of the last step about that variable (for a
     Jacobian, the single key ``"jacobian"``: the matrix in the stated ``layout``);
     ``answer`` is the same answer as one object (see :attr:`result`). ``kind`` is the
-    name the output uses ("derivative", "gradient", "jacobian", "graph", "backprop").
+    name the output uses ("derivative", "gradient", "jacobian", "hessian", "graph",
+    "backprop").
     """
 
     kind: str

@@ -83,9 +83,13 @@ def test_several_variables_need_wrt() -> None:
     assert "several variables" in r.output and "Traceback" not in r.output
 
 
-def test_unknown_wrt_is_bad_input() -> None:
+def test_absent_variable_gives_zero_with_a_note() -> None:
+    """Issue 12: a variable that does not occur gives 0, and the step says why."""
     r = run("derive", "x^2", "--wrt", "z")
-    assert r.exit_code == 2 and "does not occur" in r.output
+    assert r.exit_code == 0, r.output
+    assert "Result:  dy/dz = 0" in r.output and "does not occur" in r.output
+    r = run("grad", "x*y", "--wrt", "x,z")
+    assert r.exit_code == 0 and "df/dz = 0" in r.output
 
 
 @pytest.mark.parametrize("text", BAD_INPUTS, ids=range(len(BAD_INPUTS)))

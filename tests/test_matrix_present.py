@@ -318,7 +318,7 @@ def test_renderers_only_read_matrix_steps(request: pytest.FixtureRequest) -> Non
 def test_no_false_equation_for_a_vjp_or_a_layout() -> None:
     """A 3-D Jacobian is shown as the vector-Jacobian product dL/dW, and the denominator
     layout as J^T: never "G.T @ dW @ x = G @ x.T" or "A = A.T"."""
-    vjp = jacobian("W @ x", "W", shapes=["W:m,n", "x:n"], verify=False).to_text()
+    vjp = jacobian("W @ x", "W", shapes=["W:m,n", "x:n"], form="vjp", verify=False).to_text()
     assert "dL = G.T @ dW @ x for every dW, with G = dL/df, so dL/dW = G @ x.T" in vjp
     assert "Result:  dL/dW = G @ x.T" in vjp and "J = G @ x.T" not in vjp
     den = jacobian("A @ x", "x", shapes=["A:m,n", "x:n"], layout="denominator",

@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from matcalc import backprop, derive, gradient, graph, jacobian
+from matcalc import backprop, derive, gradient, graph, hessian, jacobian
 from matcalc.cli import main
 from matcalc.gallery import derive_example, examples
 
@@ -220,8 +220,13 @@ KINDS = {
     "shapes": lambda n: derive("x.T @ A @ x", "x", shapes=["x:n", "A:n,n"], points=n),
     "shapes-jacobian": lambda n: jacobian("tanh(W @ x + b)", "x",
                                           shapes=["W:m,n", "x:n", "b:m"], points=n),
-    "shapes-vjp": lambda n: jacobian("tanh(W @ x + b)", "W",
+    "shapes-vjp": lambda n: jacobian("tanh(W @ x + b)", "W", form="vjp",
                                      shapes=["W:m,n", "x:n", "b:m"], points=n),
+    "shapes-kron": lambda n: jacobian("tanh(W @ x + b)", "W",
+                                      shapes=["W:m,n", "x:n", "b:m"], points=n),
+    "hessian": lambda n: hessian("x^2 y + y^3", "x,y", points=n),
+    "hessian-shapes": lambda n: hessian("trace(X.T @ A @ X)", "X", shapes=["X:n,k", "A:n,n"],
+                                        points=n),
     "backprop": lambda n: backprop(MLP, points=n),
 }
 FIELDS = {"status", "method", "points", "max_abs_error", "max_rel_error", "tolerance",

@@ -54,7 +54,7 @@ def test_matches_the_seed_at_random_sizes(example) -> None:
     assert res.exit_code == 0, res.output
     doc = json.loads(res.output)
     assert doc["verification"]["status"] == "passed"
-    key = "jacobian" if doc["kind"] == "jacobian" else doc["wrt"][0]
+    key = doc["kind"] if doc["kind"] in ("jacobian", "hessian") else doc["wrt"][0]
     table = shape_table(_shapes(example))
     ours = parse_matrix_expression(doc["results"][key]["result"], table)
     seed = parse_matrix_expression(example.seed_answer, table)

@@ -30,7 +30,7 @@ by the presentation plan (:func:`matcalc.render.naming.plan`):
 * ``Differential(e)``: d(e), the differential of e (d X is the symbol ``dX``,
   :func:`matcalc.matrix.nodes.differential_symbol`);
 * ``Ratio(wrt, num)``: d num/d wrt, a derivative written in Leibniz form (``num`` None: the
-  derivation's function, df/dX);
+  derivation's function, df/dX); ``order``/``first``: d^2f/dx^2, d^2f/dxdy;
 * ``Words(pieces)``: words between two equations of one step, pieces being text or
   expressions; the members before and after are not equal (``df = tr(G^T dX)``, "for
   every dX, so", ``df/dX = G``).
@@ -69,10 +69,14 @@ class Differential:
 
 @dataclass(frozen=True)
 class Ratio:
-    """The member d num/d wrt (``num`` None: the derivation's function f)."""
+    """The member d num/d wrt (``num`` None: the derivation's function f); ``order`` k > 1
+    is the k-th derivative d^k num/d wrt^k, and ``first`` a mixed second partial
+    d^2 num/(d wrt d first): differentiated by ``first``, then by ``wrt``."""
 
     wrt: sp.Basic
     num: sp.Basic | None = None
+    order: int = 1
+    first: sp.Basic | None = None
 
 
 @dataclass(frozen=True)

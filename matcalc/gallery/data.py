@@ -1,6 +1,7 @@
 """The worked-examples gallery: every derivation the source lecture notes work by hand.
 
-One table keyed by kind (``derive``, ``grad``, ``jacobian``, ``graph``, ``backprop``;
+One table keyed by kind (``derive``, ``grad``, ``jacobian``, ``hessian``, ``graph``,
+``backprop``;
 a new kind appends a key). Each example names where it comes from
 (../shared/seeds/), its input and options (as a notes file would give them) and the
 answer as the seed writes it, in matcalc syntax: an expression for a derivative, a row
@@ -103,6 +104,10 @@ A = sigmoid(Z)
 J = -sum(Y * log(A) + (1 - Y) * log(1 - A)) / m
 """
 
+#: The logistic loss with labels y_i = +-1, as Newton's method minimises it
+#: (softplus(t) = log(1 + e^t)).
+NEWTON_LOSS = "sum(softplus(-y * (X @ w)))"
+
 GALLERY: dict[str, tuple[GalleryExample, ...]] = {
     "derive": (
         _d("ln_sin_cube_squared", "001 (intermediate variables u1..u4)",
@@ -153,6 +158,9 @@ GALLERY: dict[str, tuple[GalleryExample, ...]] = {
            "4x + y^2", "x,y", "[4, 2y]"),
         _g("dot_product_plus_b", "001 (neuron: dy/dw = x^T, dy/db = 1 for y = w.x + b)",
            "w1*x1 + w2*x2 + w3*x3 + b", "w1,w2,w3,b", "[x1, x2, x3, 1]", note=N3),
+        _m("newton_logistic_gradient", "Newton's method for logistic regression (issue 12)",
+           "grad", NEWTON_LOSS, "w", ("X:m,n", "w:n", "y:m"),
+           "-X.T @ (y*sigmoid(-y*(X @ w)))"),
     ),
     "jacobian": (
         _m("tanh_jacobian_vectors", "002 (element-wise activations have diagonal Jacobians)",
@@ -221,6 +229,15 @@ GALLERY: dict[str, tuple[GalleryExample, ...]] = {
                        "L(a, y))"),
     ),
     # backward passes (the programs of worked_examples/programs/, which a test keeps equal)
+    "hessian": (
+        GalleryExample("hessian_two_variables", "hessian", "x^2 y + y^3", {"wrt": "x,y"},
+                       "Hessians (issue 12): second partials, the mixed one once",
+                       "[[2*y, 2*x], [2*x, 6*y]]"),
+        _m("newton_logistic_hessian", "Newton's method for logistic regression (issue 12)",
+           "hessian", NEWTON_LOSS, "w", ("X:m,n", "w:n", "y:m"),
+           "X.T @ diag(y*y*sigmoid(y*(X @ w))*(1 - sigmoid(y*(X @ w)))) @ X",
+           "the Newton step is w - inv(H) @ g, g from newton_logistic_gradient"),
+    ),
     "backprop": (
         GalleryExample("backprop_mlp_2layer", "backprop", MLP_2LAYER, {"wrt": "W1,b1,W2,b2"},
                        "002 (the six backpropagation equations) and 000"),

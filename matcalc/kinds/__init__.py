@@ -8,6 +8,9 @@ the key holding its input and the options it accepts, with their types. The note
 validates entries against this table and the gallery runs its examples through it, so a
 new kind is one module in this package plus one more row::
 
+    Kind("hessian", "matcalc.api:hessian", "expr", {"wrt": _VARS, **_SHAPES},
+         summary="the Hessian: every second partial derivative (vectors and matrices: by "
+                 "the second differential)", plugin="matcalc.kinds.hessian:PLUGIN"),
     Kind("graph", "matcalc.api:graph", "expr", {"at": (str, dict)}, packages=("tikz",),
          plugin="matcalc.kinds.graph:PLUGIN"),
 
@@ -75,15 +78,19 @@ _VARS = (str, list)
 _SHAPES = {"shapes": (list, dict), "dims": (list, dict)}
 
 KINDS: dict[str, Kind] = {k.name: k for k in (
-    Kind("derive", "matcalc.api:derive", "expr", {"wrt": str, "where": (str, dict), **_SHAPES},
+    Kind("derive", "matcalc.api:derive", "expr",
+         {"wrt": str, "where": (str, dict), "order": int, **_SHAPES},
          summary="d expr / d wrt, step by step", plugin="matcalc.kinds.derivative:PLUGIN"),
     Kind("grad", "matcalc.api:gradient", "expr",
          {"wrt": _VARS, "where": (str, dict), **_SHAPES},
          summary="the gradient: every partial derivative", plugin="matcalc.kinds.multi:GRADIENT"),
     Kind("jacobian", "matcalc.api:jacobian", "expr",
-         {"wrt": _VARS, "where": (str, dict), "layout": str, **_SHAPES},
+         {"wrt": _VARS, "where": (str, dict), "layout": str, "form": str, **_SHAPES},
          subject_types=(str, list), summary="the Jacobian of [f1, f2, ...], entry by entry",
          plugin="matcalc.kinds.multi:JACOBIAN"),
+    Kind("hessian", "matcalc.api:hessian", "expr", {"wrt": _VARS, **_SHAPES},
+         summary="the Hessian: every second partial derivative (vectors and matrices: by "
+                 "the second differential)", plugin="matcalc.kinds.hessian:PLUGIN"),
     Kind("graph", "matcalc.api:graph", "expr",
          {"at": (str, dict), "where": (str, dict), "name": str}, packages=("graphicx", "tikz", "pdflscape"),
          summary="a computation graph: forward values, backward pass, paths",

@@ -6,6 +6,12 @@ symbols held constant: a partial derivative); through intermediates, the total-d
 chain rule dy/dx = dy/dx|direct + sum_i dy/dg_i dg_i/dx, then substitution back.
 simplify: the named, time-boxed simplify step. check: central differences of f at random
 points against the result (through intermediates: of the fully substituted f).
+
+``order`` n (``--order N``, n >= 0): the n-th derivative, each order derived from the
+previous one with the same engine, each intermediate order simplified (a simplify step
+labelled d^k y/dx^k); order 0 is the function itself. The check is then central
+differences of the order-(n-1) derivative (the kernel the last order was derived from)
+against the n-th; ``attachments["order"]`` is n, read by the renderers' labels and JSON.
 """
 from __future__ import annotations
 
@@ -18,12 +24,13 @@ from ..engine.intermediates import Intermediates, order_intermediates
 from ..engine.simplify import simplify_step
 from ..engine.solver import Solver, partial_step
 from ..rules import new_solver
-from ..engine.step import Step
+from ..engine.step import Ratio, Step
 from ..engine.total import TotalDerivatives, define_step, finish_entry, substitute_step
 from ..errors import InputError
 from ..options import Options
 from ..pipeline import Built, Plugin, with_step
-from .request import (Request, as_expr, as_typed, as_var, as_where, check_assumptions, explicit_vars,
+from .request import (Request, mark_absent, as_expr, as_typed, as_var, as_where, check_assumptions,
+                      explicit_vars,
                       as_vars, others)
 
 
@@ -35,15 +42,36 @@ class Problem:
     var: sp.Symbol
     inter: Intermediates | None
     options: Options
+    order: int = 1
+
+
+#: The largest --order accepted (each order re-derives and simplifies the previous one).
+MAX_ORDER = 12
+
+
+def as_order(order: object) -> int:
+    """The order of the derivative: an integer 0 <= n <= MAX_ORDER (checked)."""
+    if order is None:
+        return 1
+    if isinstance(order, bool) or not isinstance(order, int):
+        raise InputError(f"--order expects a whole number >= 0, got {order!r}")
+    if not 0 <= order <= MAX_ORDER:
+        raise InputError(f"--order {order}: orders from 0 to {MAX_ORDER} can be derived")
+    return order
 
 
 def read(request: Request) -> Problem:
     opts = request.options
     f, text = as_expr(request.subject, opts)
     where = request.get("where")
+    order = as_order(request.get("order"))
     if where is None:
         check_assumptions(opts, [f])
-        return Problem(f, f, text, as_var(request.get("wrt"), f), None, opts)
+        var = (as_var(request.get("wrt"), f) if order != 0 or request.get("wrt") is not None
+               or len(free_symbols(f)) == 1 else _any_var(f))
+        return Problem(f, f, text, var, None, opts, order)
+    if order != 1:
+        raise InputError("--order is not supported together with --where yet")
     explicit = explicit_vars(request.get("wrt"), opts)
     if explicit is not None and len(explicit) != 1:
         raise InputError("derive takes one variable; use grad for several")
@@ -75,10 +103,64 @@ def total_steps(expr: sp.Basic, full: sp.Basic, var: sp.Symbol, inter: Intermedi
                                 opts.simplify_max_size, always_simplify)]
 
 
+def _any_var(f: sp.Basic) -> sp.Symbol:
+    """Order 0 needs no variable: the first one by name (or x for a constant)."""
+    symbols = sorted(free_symbols(f), key=lambda s: s.name)
+    if not symbols:
+        from ..parse import make_symbol
+        return make_symbol("x")
+    return as_var(None, f) if len(symbols) == 1 else symbols[0]
+
+
+def _ordinal(k: int) -> str:
+    return {1: "first", 2: "second", 3: "third"}.get(k, f"{k}th")
+
+
+def _order_label(step: Step, var: sp.Symbol, k: int) -> Step:
+    """A simplify step of order k, labelled d^k y/dx^k = (simplified) (order 1: as usual)."""
+    if k == 1:
+        return step
+    return replace(step, equation=(Ratio(var, None, order=k), step.result),
+                   description=f"The {_ordinal(k)} derivative, simplified: "
+                               f"{step.description[0].lower()}{step.description[1:]}")
+
+
+def build_orders(p: Problem) -> Built:
+    """d^n f/dx^n: order k is derived from order k-1 (its simplified form) by the same
+    rules; the last order's simplify step is the pipeline's (``simplify``)."""
+    var, o = p.var, p.options
+    if p.order == 0:
+        step = Step("derivative_order_zero", "rewrite", p.f, p.f,
+                    "The derivative of order 0 is the function itself.", var,
+                    equation=(Ratio(var, None, order=0), p.f))
+        return Built("derivative", p.text, p.f, (var,), (step,), {var.name: p.f}, p.f,
+                     attachments={"order": 0, "previous": p.f})
+    steps: list[Step] = []
+    current = p.f
+    previous = p.f
+    for k in range(1, p.order + 1):
+        solver = new_solver([current, var])
+        root = partial_step(current, var, others(free_symbols(current), var), solver)
+        if k > 1:
+            root = replace(root, description=f"Order {k}: differentiate the order-{k - 1} "
+                                             f"derivative. {root.description}")
+        steps.append(root)
+        previous, current = current, root.result
+        if k < p.order and o.simplify:
+            simp = simplify_step(current, var, o.simplify_timeout, o.simplify_max_size)
+            steps.append(_order_label(simp, var, k))
+            current = simp.result
+    return Built("derivative", p.text, p.f, (var,), tuple(steps), {var.name: current}, current,
+                 attachments={"order": p.order, "previous": previous})
+
+
 def build(p: Problem) -> Built:
     var = p.var
+    if p.order != 1:
+        return build_orders(p)
     if p.inter is None:
-        steps = [partial_step(p.f, var, others(free_symbols(p.f), var), new_solver([p.f, var]))]
+        root = partial_step(p.f, var, others(free_symbols(p.f), var), new_solver([p.f, var]))
+        steps = [mark_absent(root, var, [p.f])]
     else:
         inter = p.inter
         solver = new_solver([p.f, p.full, *inter.expanded.values(),
@@ -96,15 +178,22 @@ def simplify(p: Problem, built: Built) -> Built:
     the build, after the substitution back)."""
     if p.inter is not None:
         return built
+    if p.order == 0:
+        return built
     o = p.options
     step = simplify_step(built.result, p.var, o.simplify_timeout, o.simplify_max_size)
+    if p.order != 1:
+        step = _order_label(step, p.var, p.order)
     return with_step(built, step, p.var.name)
 
 
 def check(p: Problem, built: Built):
     from ..verify import check_derivative
     o = p.options
-    return check_derivative(p.full, built.result, p.var, points=o.points, rtol=o.rtol,
+    if p.order == 0:
+        return None                 # the function itself: nothing was differentiated
+    kernel = built.attachments.get("previous", p.full) if p.order != 1 else p.full
+    return check_derivative(kernel, built.result, p.var, points=o.points, rtol=o.rtol,
                             atol=o.atol, seed=o.seed)
 
 

@@ -31,8 +31,8 @@ from ..engine.total import define_step, finish_entry, substitute_step
 from ..options import Options
 from ..pipeline import Built, Plugin
 from .derivative import total_steps
-from .request import (Request, all_symbols, as_expr, as_exprs, as_typed, as_vars, as_where,
-                      check_assumptions, explicit_vars, others)
+from .request import (Request, all_symbols, mark_absent, as_expr, as_exprs, as_typed, as_vars,
+                      as_where, check_assumptions, explicit_vars, others)
 
 
 @dataclass(frozen=True)
@@ -87,7 +87,8 @@ def build_gradient(p: Problem) -> Built:
         if inter is not None:
             block = total_steps(f, full, var, inter, solver, opts, always_simplify=False)
         else:
-            root = partial_step(f, var, others(free_symbols(f), var), solver)
+            root = mark_absent(partial_step(f, var, others(free_symbols(f), var), solver),
+                               var, [full])
             block = finish_entry(root, var, opts.simplify, opts.simplify_timeout,
                                  opts.simplify_max_size, always=False)
         steps += block
@@ -134,7 +135,9 @@ def build_jacobian(p: Problem) -> Built:
         for f in fs:
             row = []
             for var in variables:
-                root = partial_step(f, var, others(symbols | set(variables), var), solver)
+                root = mark_absent(partial_step(f, var, others(symbols | set(variables), var),
+                                                solver), var, [full[0] if len(full) == 1
+                                                               else sp.Tuple(*full)])
                 block = finish_entry(root, var, opts.simplify, opts.simplify_timeout,
                                      opts.simplify_max_size, always=False)
                 steps += block

@@ -151,8 +151,7 @@ def as_var(wrt: str | sp.Symbol | None, expr: sp.Basic) -> sp.Symbol:
         name = wrt.strip()
         # The expression's own symbol of that name (a SymPy-built input may carry assumptions).
         var = next((s for s in symbols if s.name == name), None) or make_symbol(name)
-    if symbols and var not in symbols:
-        raise InputError(f"variable '{var}' does not occur in the expression (its variables: {names})")
+    # a variable that does not occur is allowed: its derivative is 0 (the step says why)
     return var
 
 
@@ -174,18 +173,26 @@ def explicit_vars(wrt: Variables, opts: Options) -> list[sp.Symbol] | None:
 
 
 def as_vars(explicit: list[sp.Symbol] | None, functions: Sequence[sp.Basic]) -> tuple[sp.Symbol, ...]:
-    """The variables: as given (each must occur), or every free symbol sorted by name."""
+    """The variables: as given, or every free symbol sorted by name. A name given is the
+    expression's own symbol of that name (a SymPy-built input may carry assumptions); a
+    variable that does not occur is kept: its partial derivatives are 0."""
     symbols = sorted(free_symbols(sp.Tuple(*functions)), key=lambda s: s.name)
-    names = ", ".join(s.name for s in symbols)
     if explicit is None:
         if not symbols:
             raise InputError("the expression has no variable: name one with --wrt")
         return tuple(symbols)
-    for var in explicit:
-        if var not in symbols:
-            raise InputError(f"variable '{var}' does not occur in the expression "
-                             f"(its variables: {names or 'none'})")
-    return tuple(explicit)
+    by_name = {s.name: s for s in symbols}
+    return tuple(var if var in symbols else by_name.get(var.name, var) for var in explicit)
+
+
+def absent_note(var: sp.Symbol, functions: Sequence[sp.Basic]) -> str:
+    """'' when ``var`` occurs, else the sentence a step states about it."""
+    symbols = sorted(free_symbols(sp.Tuple(*functions)), key=lambda s: s.name)
+    if var in symbols or not symbols:          # a constant: the constant rule says it all
+        return ""
+    names = ", ".join(s.name for s in symbols) or "none"
+    return (f"Note: {var} does not occur in the expression (its variables: {names}), so "
+            f"the derivative with respect to {var} is 0.")
 
 
 def others(symbols: Iterable[sp.Symbol], var: sp.Symbol) -> tuple[sp.Symbol, ...]:
@@ -249,3 +256,12 @@ def as_dims(dims: Dims | None) -> dict[str, int] | None:
             raise InputError(f"--dim {name}={size}: sizes from 1 to 12 can be shown")
         out[name] = size
     return out
+
+
+def mark_absent(step: Any, var: sp.Symbol, functions: Sequence[sp.Basic]) -> Any:
+    """``step`` (d f/d var) renamed ``absent_variable`` with the note when ``var`` does not
+    occur in ``functions``; otherwise unchanged."""
+    note = absent_note(var, functions)
+    if not note:
+        return step
+    return replace(step, rule="absent_variable", description=f"{step.description} {note}")

@@ -37,6 +37,12 @@ class Problem:
     variables: tuple[sp.Basic, ...]
     dims: dict[str, int] | None
     options: Options
+    form: str = "kron"          # a matrix Jacobian: d vec(F)/d vec(X) ("kron") or a VJP ("vjp")
+
+
+def _vec(p: "Problem", var: sp.Basic) -> bool:
+    from ..matrix.kron import needs_vec
+    return p.task == "jacobian" and p.form == "kron" and needs_vec(p.f, var)
 
 
 def read(request: Request) -> Problem:
@@ -65,10 +71,42 @@ def read(request: Request) -> Problem:
                          f"objective, but the expression has shape {fmt_shape(shape(f))}: "
                          "use `matcalc jacobian` for a vector function, or reduce it (sum, "
                          "norm, dot)")
+    form = request.get("form") or "kron"
+    if form not in ("kron", "vjp"):
+        raise InputError(f"--form must be 'kron' or 'vjp', got {form!r}")
     if task == "jacobian" and len(variables) > 1:
         raise InputError("with declared shapes, a Jacobian is taken with respect to one "
                          "variable at a time (--wrt x)")
-    return Problem(task, text, f, shapes, tuple(variables), dims, opts)
+    return Problem(task, text, f, shapes, tuple(variables), dims, opts, form)
+
+
+def _zero(p: Problem, var: sp.Basic, top: Step, r: sp.Basic) -> tuple[Step, sp.Basic]:
+    """An identically zero result (step(x), sign(x), x^0, a variable that does not
+    occur) as the zero of the right shape: the variable's for a gradient, rows x columns
+    for a Jacobian, with a closing step that says so."""
+    from dataclasses import replace
+    from sympy import ZeroMatrix
+    from ..matrix.kron import is_zero_matrix
+    if not is_zero_matrix(r):
+        return top, r
+    if p.task == "jacobian":
+        rows = p.f.shape[0] if is_matrix(p.f) else 1
+        cols = var.shape[0] if is_matrix(var) else 1
+        if p.options.layout == "denominator":
+            rows, cols = cols, rows
+        if _vec(p, var):
+            return top, r
+        zero = ZeroMatrix(rows, cols) if (rows, cols) != (1, 1) else sp.S.Zero
+    else:
+        zero = ZeroMatrix(*var.shape) if is_matrix(var) else sp.S.Zero
+    if zero == r:
+        return top, r
+    occurs = var in p.f.atoms(type(var))
+    why = ("every term of the differential is zero" if occurs else
+           f"{var.name} does not occur in the expression")
+    step = Step("collect_terms", "rewrite", r, zero,
+                f"The derivative is identically 0 ({why}): the zero of its shape.", var)
+    return replace(top, result=zero, children=(*top.children, step)), zero
 
 
 def build(p: Problem) -> Built:
@@ -76,12 +114,18 @@ def build(p: Problem) -> Built:
     steps: list[Step] = []
     results: dict[str, sp.Basic] = {}
     for var in p.variables:
-        if p.task == "jacobian":
+        if _vec(p, var):
+            from ..matrix.kron import vec_jacobian_steps
+            top, r = vec_jacobian_steps(p.f, var)
+            if layout == "denominator" and is_matrix(r):
+                top, r = denominator_layout(top, p.f, var, r)
+        elif p.task == "jacobian":
             top, r = jacobian_steps(p.f, var)
             if layout == "denominator" and is_matrix(r):
                 top, r = denominator_layout(top, p.f, var, r)
         else:
             top, r = gradient_steps(p.f, var)
+        top, r = _zero(p, var, top, r)
         steps.append(top)
         results["jacobian" if p.task == "jacobian" else var.name] = r
     if p.dims:
@@ -89,8 +133,10 @@ def build(p: Problem) -> Built:
         with budget("--dim expansion", DIM_SECONDS):
             steps.extend(_expand(results, p.shapes, p.dims))
     first = "jacobian" if p.task == "jacobian" else p.variables[0].name
+    vec = _vec(p, p.variables[0]) and is_matrix(p.variables[0])
     return Built(p.task, p.text, p.f, p.variables, tuple(steps), results, results[first],
-                 shapes=dict(p.shapes), layout=layout if p.task == "jacobian" else "numerator")
+                 shapes=dict(p.shapes), layout=layout if p.task == "jacobian" else "numerator",
+                 attachments={"convention": f"jacobian:{p.variables[0].name}"} if vec else {})
 
 
 def simplify(p: Problem, built: Built) -> Built:
@@ -117,6 +163,13 @@ def simplify(p: Problem, built: Built) -> Built:
 
 
 def check(p: Problem, built: Built):
+    if _vec(p, p.variables[0]):
+        from ..verify.hessian import check_vec_jacobian
+        r = built.results["jacobian"]
+        if p.options.layout == "denominator" and is_matrix(r):
+            from ..matrix.kron import transpose
+            r = transpose(r)
+        return check_vec_jacobian(p.f, p.variables[0], r, p.shapes, p.options)
     from ..verify.matrix import check_derivation
     return check_derivation(p.f, p.task, p.options.layout if p.task == "jacobian" else "numerator",
                             list(p.variables), built.results, p.shapes, _dims(p.shapes),

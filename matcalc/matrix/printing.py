@@ -378,6 +378,13 @@ class MatrixLatexPrinter(_Common, MatcalcLatexPrinter):
     def _print_ScalarOf(self, expr: ScalarOf) -> str:
         return self._print(expr.arg)
 
+    def _print_HadamardPower(self, expr) -> str:
+        """A o-power of e^{...} is braced: {e^{-z}}^{o 2}, never a double superscript."""
+        base = self._print(expr.base)
+        if "^" in base and not base.endswith(r"\right)"):
+            base = "{%s}" % base
+        return r"%s^{\circ {%s}}" % (base, self._print(expr.exp))
+
     def _print_HadamardProduct(self, expr: HadamardProduct) -> str:
         return r" \odot ".join(self.parenthesize(a, MUL, strict=False) for a in expr.args)
 

@@ -151,6 +151,16 @@ class _Linear:
                 # diag(u) v = u o v
                 return al.mmul(coeff, *mats[:i], self.jacobian(al.hadamard(mats[i].arg, right[0])))
             if right and not all(al.is_one_by_one(r) for r in right):
+                rest = al.mmul(*right)
+                if mats[i] == self.dv and al.is_one_by_one(rest):
+                    # L dx s with s = (a 1 x 1 product) a scalar: s L dx
+                    return al.mmul(coeff, al.as_scalar(rest), *mats[:i],
+                                   Identity(self.dv.shape[0]))
+                if mats[i] == al.mT(self.dv) and al.is_matrix(rest) and \
+                        tuple(rest.shape) == (self.dv.shape[0], 1):
+                    # L dx^T r = L (r^T dx): a scalar is its own transpose
+                    self.moves.add("transpose")
+                    return al.mmul(coeff, *mats[:i], al.mT(rest))
                 raise NoRuleError(f"cannot write {matrix_syntax(t)} as J d{str(self.dv)[1:]}", t)
             scal = sp.Mul(*[ScalarOf(r) for r in right])
             return al.mmul(coeff, scal, *mats[:i], self.jacobian(mats[i]))

@@ -152,6 +152,8 @@ def _to_dict(d: "Derivation") -> dict:
             results[name]["shape"] = [_dim(x) for x in shape] if shape else []
         if isinstance(lhs, Leibniz):
             results[name]["lhs_latex"] = equation((lhs,))
+        if "order" in (getattr(d, "attachments", None) or {}):
+            results[name]["order"] = int(d.attachments["order"])
     return {
         "matcalc": _version(),
         "kind": d.kind,

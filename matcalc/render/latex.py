@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 import sympy as sp
 from sympy.printing.latex import LatexPrinter
 
-from .naming import (Differential, Entry, Grid, Heading, Jacobian, Leibniz, Nabla, Operator,
+from .naming import (convention, shows_layout, times, Differential, Entry, Grid, Heading, Jacobian, Leibniz, Nabla, Operator,
                      Part, Plan, Product, Sum, Value, Words, declared_shapes, matrix_printing,
                      as_typed, objective, plan, printing_for)
 from .latex_printer import MatcalcLatexPrinter
@@ -269,6 +269,15 @@ def _vector_stem(symbols: tuple[sp.Symbol, ...]) -> str | None:
 def part_tex(part: Part) -> str:
     """One member of an equation in LaTeX."""
     if isinstance(part, Leibniz):
+        if part.first is not None:
+            return r"\frac{\partial^{2} %s}{\partial %s \, \partial %s}" % (
+                tex(part.num), tex(part.den), tex(part.first))
+        if part.order == 0:
+            return tex(part.num)
+        if part.order != 1:
+            d = r"\partial" if part.partial or current().partial else "d"
+            return r"\frac{%s^{%d} %s}{%s %s^{%d}}" % (d, part.order, tex(part.num), d,
+                                                      tex(part.den), part.order)
         return _d(part.den, part.partial, tex(part.num))
     if isinstance(part, Operator):
         return "%s %s" % (_d(part.wrt, part.partial), operand(part.expr))
@@ -517,6 +526,8 @@ def header_words(d: "Derivation", p: Plan) -> tuple[str, list[sp.Symbol], list[s
     """('Differentiate' | 'Partial derivative of' | ..., variables, symbols held constant)."""
     kind = getattr(d, "kind", "derivative")
     wrt = list(d.wrt)
+    if kind == "derivative" and times(d):
+        return f"Differentiate {times(d)}:", wrt, list(p.held.get(wrt[0], ()))
     if kind == "derivative" and p.partial:
         return "Partial derivative of", wrt, list(p.held.get(wrt[0], ()))
     if kind == "derivative":
@@ -558,8 +569,23 @@ def heading_tex(h: Heading, math: bool) -> str:
     return "".join(out)
 
 
+def _convention_tex(d: "Derivation") -> str:
+    """The vec convention (see :func:`matcalc.render.naming.convention`) in LaTeX."""
+    kind, _, name = str(d.attachments.get("convention", "")).partition(":")
+    X = tex(sp.Symbol(name))
+    if kind == "hessian":
+        return (r"$H$ is over $\operatorname{vec}(%s)$, the columns of $%s$ stacked "
+                r"(column-major): $H_{(j-1)n+i,\,(l-1)n+m} = \partial^{2} f / "
+                r"\partial %s_{ij} \, \partial %s_{ml}$" % (X, X, X, X))
+    return (r"$J = \partial \operatorname{vec}(F) / \partial \operatorname{vec}(%s)$, "
+            r"numerator layout, the columns stacked (column-major)" % X)
+
+
 def layout_tex(d: "Derivation", math: bool = False) -> str:
     """Which layout a Jacobian is in: 'numerator layout: $J_{ij} = ...$, one row per function'."""
+    if convention(d):
+        text = _convention_tex(d)
+        return r"\text{(%s)}" % text if math else text + "."
     if getattr(d, "layout", "numerator") == "denominator":
         words = ("denominator layout: ", r"(J^{\top})_{ji} = \partial f_i / \partial x_j",
                  ", one column per function (the numerator-layout Jacobian transposed)")
@@ -659,7 +685,7 @@ def _fragment(parts: dict, d: "Derivation") -> str:
     if parts["where"]:
         out.append(_align([r"&\text{where}"] + parts["where"]))
     results = list(parts["results"])
-    if getattr(d, "kind", "") == "jacobian":
+    if shows_layout(d):
         results.append(r"\intertext{%s}" % layout_tex(d))
     out.append(_align(results))
     return "\n".join(out)
@@ -719,7 +745,7 @@ def _render(d: "Derivation", standalone: bool, display: bool) -> str:
             rows.append(r"&\text{where}")
             rows.extend(parts["where"])
         rows.extend(parts["results"])
-        if getattr(d, "kind", "") == "jacobian":
+        if shows_layout(d):
             rows.append(r"&& %s" % layout_tex(d, math=True))
         summary = _summary(d)
         if summary:

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from .latex import (equation, function_tex, header_words, heading_tex, layout_tex,
                     part_tex, task_sentence, tex)
-from .naming import Entry, plan, printing_for
+from .naming import Entry, plan, printing_for, shows_layout
 
 if TYPE_CHECKING:
     from ..derivation import Derivation
@@ -68,7 +68,7 @@ def _render_markdown(d: "Derivation") -> str:
     for lhs, expr in p.shown_results(d):
         out.append(f"$${part_tex(lhs)} = {tex(expr)}$$")
         out.append("")
-    if getattr(d, "kind", "") == "jacobian":
+    if shows_layout(d):
         out += [layout_tex(d).replace("*", r"\*"), ""]
     v = getattr(d, "verification", None)
     if v is not None:

@@ -60,6 +60,8 @@ def top_level(d: "Derivation", roots: Sequence[Step], value: sp.Symbol,
     through = any(s.kind == "define" for s in roots)
     if kind == "derivative" and not through:
         return sections, labels           # a plain derivative reads as before
+    if kind == "hessian" and not getattr(d, "shapes", None):
+        return _hessian_labels(d, roots, value)
     last: Part | None = None
     row = -1
     functions = list(d.expr) if isinstance(d.expr, sp.MatrixBase) else [d.expr]
@@ -85,6 +87,36 @@ def top_level(d: "Derivation", roots: Sequence[Step], value: sp.Symbol,
             labels[s] = Jacobian(rows, wrt, transposed=True, name="J")
         elif kind == "jacobian" and s.kind != "define":
             labels[s] = Jacobian(rows, wrt, name="J")  # assemble, vector chain rule, substitute ...
+    return sections, labels
+
+
+def _hessian_labels(d: "Derivation", roots: Sequence[Step], value: sp.Symbol
+                    ) -> tuple[dict[Step, Heading], dict[Step, Part]]:
+    """A scalar Hessian's blocks: the first partials, then the second partials, labelled
+    d^2f/dx^2 and d^2f/dxdy (``attachments["partials"]``: step -> (first variable or
+    None, variable), as the kind recorded them)."""
+    marks = (getattr(d, "attachments", None) or {}).get("partials", {})
+    sections: dict[Step, Heading] = {}
+    labels: dict[Step, Part] = {}
+    last: Part | None = None
+    started: set[bool] = set()
+    for s in roots:
+        mark = marks.get(s)
+        if mark is not None:
+            first, var = mark
+            if first is None:
+                last = Leibniz(value, var, True)
+            elif first == var:
+                last = Leibniz(value, var, True, 2)
+            else:
+                last = Leibniz(value, var, True, 2, first)
+            if (first is None) not in started:
+                started.add(first is None)
+                sections[s] = ("First partial derivatives:",) if first is None else (
+                    "Second partial derivatives (each first partial differentiated again):",)
+            labels[s] = last
+        elif s.kind == "rewrite" and s.wrt is not None and last is not None:
+            labels[s] = last
     return sections, labels
 
 

@@ -292,7 +292,10 @@ class Plan:
             if getattr(d, "kind", "") == "backprop":       # the notes' dW2 = dJ/dW2
                 lhs = Value(sp.Symbol(f"d{key}"))
             elif key in by_name:
-                lhs = Leibniz(self.value, by_name[key], self.partial)
+                lhs = Leibniz(self.value, by_name[key], self.partial,
+                              int(getattr(d, "attachments", {}).get("order", 1)))
+            elif key == "hessian":
+                lhs = Value(sp.Symbol("H"))
             elif key == "jacobian" and self.vjp:     # never formed: dL/dW for an upstream G
                 lhs = Leibniz(sp.Symbol("L"), d.wrt[0], self.partial)
             elif key == "jacobian":
@@ -334,6 +337,36 @@ def symbols_of(expr: sp.Basic) -> tuple[sp.Symbol, ...]:
     """The distinct symbols of ``expr`` sorted by name (DAG-aware)."""
     return tuple(sorted({n for n in postorder([expr]) if isinstance(n, sp.Symbol)},
                         key=lambda s: s.name))
+
+
+def convention(d: "Derivation") -> str:
+    """The vec convention a result over vec(X) is stated in ('' for none):
+    ``attachments["convention"]`` is "hessian" or "jacobian" with the variable's name."""
+    kind, _, name = str((getattr(d, "attachments", None) or {}).get("convention", "")
+                        ).partition(":")
+    if kind == "hessian":
+        return (f"H is over vec({name}), the columns of {name} stacked (column-major, "
+                f"Magnus and Neudecker): H[(j-1)n + i, (l-1)n + m] = "
+                f"d^2f/d{name}_ij d{name}_ml")
+    if kind == "jacobian":
+        return (f"J = d vec(F)/d vec({name}), numerator layout, vec stacking the columns "
+                "(column-major, Magnus and Neudecker)")
+    return ""
+
+
+def shows_layout(d: "Derivation") -> bool:
+    """Does the result carry a layout or vec convention line (Jacobians, Hessians over
+    vec(X))?"""
+    return getattr(d, "kind", "") == "jacobian" or bool(convention(d))
+
+
+def times(d: "Derivation") -> str:
+    """How often a derivative of higher order differentiates: '' (once), 'twice',
+    '3 times', '0 times' (``attachments["order"]``)."""
+    order = (getattr(d, "attachments", None) or {}).get("order")
+    if order is None or order == 1:
+        return ""
+    return "twice" if order == 2 else f"{order} times"
 
 
 def is_partial(d: "Derivation") -> bool:
@@ -613,8 +646,11 @@ class _Builder:
                 else:
                     out.append(Differential(shrink(m.expr)))
             elif isinstance(m, Ratio):
-                num = m.num if m.num is not None else letter
-                out.append(Leibniz(num, m.wrt, self.partial))
+                num = m.num if m.num is not None else (
+                    sp.Symbol(self.letters[0]) if m.order != 1 or m.first is not None
+                    else letter)
+                out.append(Leibniz(num, m.wrt, self.partial or m.first is not None,
+                                   m.order, m.first))
             elif isinstance(m, Words):
                 out.append(Words(tuple(p if isinstance(p, str) else shrink(p)
                                        for p in m.pieces)))

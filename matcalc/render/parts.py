@@ -21,11 +21,14 @@ CONTAINERS = (sp.MatrixBase, sp.MatrixExpr, sp.Tuple)
 
 @dataclass(frozen=True)
 class Leibniz:
-    """d num / d den (partial when ``partial``), e.g. dy/du3."""
+    """d num / d den (partial when ``partial``), e.g. dy/du3; ``order`` k: d^k num/d den^k;
+    ``first``: the mixed partial d^2 num/(d den d first)."""
 
     num: sp.Symbol
     den: sp.Symbol
     partial: bool = False
+    order: int = 1
+    first: sp.Symbol | None = None
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 import sympy as sp
 
 from ..syntax import SyntaxPrinter
-from .naming import (Differential, Entry, Grid, Heading, Jacobian, Leibniz, Nabla, Operator,
+from .naming import (convention, shows_layout, times, Differential, Entry, Grid, Heading, Jacobian, Leibniz, Nabla, Operator,
                      Part, Plan, Product, Sum, Value, Words, declared_shapes, matrix_printing,
                      as_typed, objective, plan, printing_for)
 
@@ -103,6 +103,12 @@ def _tuple(symbols: tuple[sp.Symbol, ...]) -> str:
 def part_text(part: Part) -> str:
     """One side of an equation (a matrix on one line; see ``part_block`` for several)."""
     if isinstance(part, Leibniz):
+        if part.first is not None:
+            return f"d^2{part.num}/d{part.den}d{part.first}"
+        if part.order == 0:
+            return str(part.num)
+        if part.order != 1:
+            return f"d^{part.order}{part.num}/d{part.den}^{part.order}"
         return f"d{part.num}/d{part.den}"
     if isinstance(part, Operator):
         return f"d/d{part.wrt} {operand(part.expr)}"
@@ -389,14 +395,19 @@ def _plain_header(d: "Derivation", p: Plan, f: str, wrt: str, kind: str) -> list
         goal = objective(d)
         what = f"{show(goal[0])} = {show(goal[1])}" if goal else f
         return ["Backward pass of", what, f"for {wrt}."]
+    often = times(d)
+    often = often + " " if often else ""
     if kind == "derivative" and p.partial:
         held = p.held.get(d.wrt[0], ())
+        word = "Differentiate" if often else "Partial derivative of"
         if held:
-            return ["Partial derivative of", f, f"with respect to {wrt},",
+            return [word, f, f"{often}with respect to {wrt},",
                     f"holding {_names(held)} constant."]
-        return ["Partial derivative of", f, f"with respect to {wrt}."]
+        return [word, f, f"{often}with respect to {wrt}."]
+    if kind == "derivative" and often == "0 times ":
+        return ["Order 0 (the function itself) of", f, f"in {wrt}."]
     if kind == "derivative":
-        return ["Differentiate", f, f"with respect to {wrt}."]
+        return ["Differentiate", f, f"{often}with respect to {wrt}."]
     word = {"gradient": "Gradient", "jacobian": "Jacobian"}.get(kind, kind.capitalize())
     if kind == "jacobian":
         return [f"{word} of", f, f"with respect to {wrt}", f"({d.layout} layout)."]
@@ -404,7 +415,10 @@ def _plain_header(d: "Derivation", p: Plan, f: str, wrt: str, kind: str) -> list
 
 
 def layout_text(d: "Derivation") -> str:
-    """Which layout a Jacobian is in, e.g. 'numerator layout: J[i, j] = df_i/dx_j'."""
+    """Which layout a Jacobian is in, e.g. 'numerator layout: J[i, j] = df_i/dx_j'; over
+    vec(X), the vec convention."""
+    if convention(d):
+        return convention(d)
     if getattr(d, "layout", "numerator") == "denominator":
         return ("denominator layout: J^T[j, i] = df_i/dx_j, one column per function "
                 "(the numerator-layout Jacobian transposed)")
@@ -446,7 +460,7 @@ def _render_text(d: "Derivation", width: int) -> str:
             out.extend(_block_entry(label, [[part_text(lhs)], part_block(Value(expr))], width))
         else:
             out.extend(wrap(f"{part_text(lhs)} = {show(expr)}", width, label, " " * 13))
-    if getattr(d, "kind", "") == "jacobian":
+    if shows_layout(d):
         out.extend(wrap_phrases(sentence_phrases(f"({layout_text(d)})"), width, " " * 9,
                                 " " * 10))
     verification = getattr(d, "verification", None)

@@ -9,6 +9,7 @@ from ..engine.step import Step
 from . import multivariate  # noqa: E402,F401  (registers its rules, listed last)
 from . import matrix  # noqa: E402,F401  (matrix calculus rules)
 from . import graph  # noqa: E402,F401  (computation-graph rules)
+from . import second  # noqa: E402,F401  (higher orders, Hessians, Kronecker forms)
 
 from .structural import find_rule  # noqa: E402  (the solver's rule table)
 

@@ -116,7 +116,7 @@ for _r in [
     Rule("vector_jacobian_product", "vector-Jacobian product",
          "dL = tr(G^T df): dL/dW is read off without forming the 3-D Jacobian df/dW",
          r"\mathrm{d}L = \operatorname{tr}(G^{T}\mathrm{d}f)",
-         f"matcalc jacobian \"W @ x\" {_S} W:m,n {_S} x:n --wrt W", kind="rewrite"),
+         f"matcalc jacobian \"W @ x\" {_S} W:m,n {_S} x:n --wrt W --form vjp", kind="rewrite"),
     Rule("expand_dimensions", "components at concrete sizes",
          "a symbolic result written out at concrete sizes (--dim n=3)",
          r"\operatorname{diag}(x) = \begin{bmatrix} x_1 & 0 \\ 0 & x_2 \end{bmatrix}",

@@ -74,7 +74,8 @@ class NumPyBackend:
 
     @staticmethod
     def apply(body: sp.Expr, a: np.ndarray) -> np.ndarray:
-        return _scalar_eval(body, {T: a}, NumPyBackend())
+        # a constant body (x^0 = 1 entry by entry) still has the argument's shape
+        return np.broadcast_to(_scalar_eval(body, {T: a}, NumPyBackend()), np.shape(a)).copy()
 
     @staticmethod
     def scalar_op(node: sp.Basic, args: list) -> Any:
