@@ -243,7 +243,7 @@ MATRIX_CASES = {
 
 _CLOSED = {"commutation": "2*commutation(n, n)",
            "log-sum-exp": "-softmax(x) @ softmax(x).T + diag(softmax(x))", "quadratic form": "A + A.T", "least squares": "2*A.T @ A",
-           "matrix trace form": "kron(eye(k), A + A.T)", "ridge": "2*X.T @ X + (2*lam)*eye(n)"}
+           "matrix trace form": "kron(eye(k), A + A.T)", "ridge": "2*X.T @ X + 2*lam*eye(n)"}
 
 
 def _received(d, values: dict) -> np.ndarray:

@@ -35,6 +35,8 @@ def _numpy(printer) -> bool:
 class Kron(KroneckerProduct):
     """A kron B: the block matrix [a_ij B]."""
 
+    printed_as_call = True       # kron(A, B) / np.kron(A, B) need no brackets as a factor
+
     def _sympystr(self, printer) -> str:
         a, b = (printer._print(x) for x in self.args)
         return f"np.kron({a}, {b})" if _numpy(printer) else f"kron({a}, {b})"

@@ -90,8 +90,11 @@ class _Common:
 
     hadamard_power = False
     matmul_sep = " @ "
+    calls_delimit = True         # text and NumPy print kron(A, B) as a call; LaTeX A \otimes B
 
     def _factor(self, m: sp.Basic) -> str:
+        if self.calls_delimit and getattr(m, "printed_as_call", False):
+            return self._print(m)                    # kron(A, B): a call delimits itself
         return self.parenthesize(m, MUL + 1 if not isinstance(m, MatMul) else MUL, strict=True)
 
     def _product(self, coeff: sp.Expr, mats: list) -> str:
@@ -321,6 +324,8 @@ MatrixSyntaxPrinter.paren_open, MatrixSyntaxPrinter.paren_close = "(", ")"
 
 class MatrixLatexPrinter(_Common, MatcalcLatexPrinter):
     r"""LaTeX: X^{T}, X^{-1}, \operatorname{tr}, \odot, \mathbf{1} for ones."""
+
+    calls_delimit = False
 
     matmul_sep = " "
     coeff_sep = " "
