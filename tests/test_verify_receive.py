@@ -323,7 +323,9 @@ def test_no_usable_point_is_said_clearly() -> None:
     r = run("derive", "det(X @ X.T)", "--shape", "X:n,k", "--wrt", "X")
     assert r.exit_code == 0 and "Verified" in r.output, r.output
     r = run("derive", "det(X @ X.T)", "--shape", "X:3,2", "--wrt", "X")
-    assert r.exit_code == 1, r.output          # printed, but not verified: not a success
+    # printed with "Not verified" and the reason; exit 0 (issue 18: not enough evidence is
+    # stated, not a failure)
+    assert r.exit_code == 0, r.output
     assert "Not verified" in r.output and "Traceback" not in r.output
 
 
