@@ -50,6 +50,8 @@ DIRECTIONS_TOTAL = 6
 ATTEMPTS = 30
 #: Size assignments tried in all (two are used at a time).
 MAX_ASSIGNMENTS = 8
+#: Retries at a 16 times smaller step when only the truncation error is too large.
+RETRIES = 2
 #: Relative step of the directional differences (see ``_step``).
 H = 1e-4
 
@@ -158,16 +160,19 @@ def _directional(f: Callable[[dict], Any], values: dict, name: str, direction: A
     """Richardson central difference of t -> f(values with name + t direction) at t = 0,
     per entry of f (flattened): the estimate, its error estimate, and whether it is
     resolved (the same test as for scalar kinds, see ``sampling``). Four evaluations of
-    f; four more at a 16 times smaller step when only the truncation error was too
-    large."""
+    f; four more at a 16 times smaller step (up to ``RETRIES`` times) when only the
+    truncation error was too large (f varies fast along V: sum(sin(1000 x)))."""
     h = _step(values[name], direction)
     fd, err, sharp, rnd = _differences(f, values, name, direction, h, rtol)
-    with np.errstate(all="ignore"):
-        again = ~sharp & np.isfinite(fd) & (rnd <= 0.01 * rtol * np.abs(fd))
-    if np.any(again):
-        fd2, err2, sharp2, _ = _differences(f, values, name, direction, h * RETRY, rtol)
-        fd, err, sharp = (np.where(again, b, a) for a, b in ((fd, fd2), (err, err2),
-                                                            (sharp, sharp2)))
+    for _ in range(RETRIES):
+        with np.errstate(all="ignore"):
+            again = ~sharp & np.isfinite(fd) & (rnd <= 0.01 * rtol * np.abs(fd))
+        if not np.any(again):
+            break
+        h *= RETRY
+        fd2, err2, sharp2, rnd2 = _differences(f, values, name, direction, h, rtol)
+        fd, err, sharp, rnd = (np.where(again, b, a) for a, b in
+                               ((fd, fd2), (err, err2), (sharp, sharp2), (rnd, rnd2)))
     return fd, err, sharp
 
 
@@ -240,7 +245,7 @@ class _Points:
         """After the draws at assignment k: a usable point (True) when any comparison was
         made there, else a failed draw, recorded with its reason."""
         if not made:
-            tally.reject("finite differences unreliable")
+            tally.reject("finite differences unresolved")
             self.failed(k)
             return False
         sizes.append(_sizes_text(assignment))
@@ -548,7 +553,10 @@ def _no_points(method: str, accepted: int, points: int, tally: _Tally, draws: _P
                rtol: float) -> Verification:
     """The "skipped" record when too few usable points were found, with the reason."""
     tried = " and ".join(_sizes_text(a) for a in draws.tried)
-    head = ("the function cannot be evaluated at the sampled points" if not accepted
+    unresolved = set(tally.reasons) <= {"finite differences unresolved"}
+    head = (f"not enough evidence: only {accepted} of {points} points where float64 "
+            "finite differences resolve f" if unresolved and tally.reasons else
+            "the function cannot be evaluated at the sampled points" if not accepted
             else f"only {accepted} of {points} usable points")
     return Verification.skipped(method, f"{head} (sizes tried: {tried}; rejected: "
                                 f"{tally.why()})", points=accepted, rtol=rtol,
