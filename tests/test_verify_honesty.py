@@ -152,3 +152,19 @@ def test_failing_numpy_code_is_not_written_without_force(tmp_path, monkeypatch) 
     assert r.exit_code == 1 and not out.exists() and "--force" in r.output, r.output
     r = run("backprop", "-", "--emit", "numpy", "-o", str(out), "--force", stdin=prog)
     assert r.exit_code == 1 and out.exists()
+
+
+# ----------------------------------------------------------------- large declared sizes
+def test_large_declared_sizes_are_checked_smaller_and_planted_errors_still_fail() -> None:
+    from matcalc.options import Options
+    from matcalc.verify.matrix import check_derivation
+    shapes = {"A": (1000, 1000), "B": (1000, 1000), "X": (1000, 1000)}
+    f = parse_matrix_expression("tr(A @ X @ B)", shapes)
+    X = sp.MatrixSymbol("X", 1000, 1000)
+    for g, status in [("A.T @ B.T", "passed"), ("3 * A.T @ B.T", "failed"),
+                      ("B @ A", "failed"), ("-(A.T @ B.T)", "failed")]:
+        v = check_derivation(f, "derivative", "numerator", [X],
+                             {"X": parse_matrix_expression(g, shapes)}, shapes, set(),
+                             Options())
+        assert v.status == status, (g, v)
+        assert "smaller size of the same structure" in v.method

@@ -28,7 +28,7 @@ gradient is compared with differences of the objective J.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any, Callable, Iterable, Mapping
 
@@ -525,6 +525,15 @@ def check_derivation(f: sp.Basic, kind: str, layout: str, variables: list[sp.Bas
     L = tr(G^T f), G drawn at random like any other input."""
     from ..matrix.algebra import is_matrix
     _refuse_huge([f, *results.values()], dims, opts.seed)
+    small = _smaller(f, results, shapes, opts.points)
+    if small is not None:           # large declared sizes: the same structure, smaller
+        mapping, sizes, note = small
+        f = f.xreplace(mapping)
+        results = {k: v.xreplace(mapping) for k, v in results.items()}
+        variables = [v.xreplace(mapping) for v in variables]
+        shapes = {k: tuple(_shrunk_dim(d, sizes) for d in s) for k, s in shapes.items()}
+        v = check_derivation(f, kind, layout, variables, results, shapes, dims, opts)
+        return replace(v, method=f"{v.method} ({note})")
     common = dict(points=opts.points, seed=opts.seed, rtol=opts.rtol, atol=opts.atol)
     if any(is_matrix(f) and (is_matrix(v) and v.shape[1] != 1 or f.shape[1] != 1)
            for v in variables):
@@ -539,6 +548,49 @@ def check_derivation(f: sp.Basic, kind: str, layout: str, variables: list[sp.Bas
         claims = [Claim(v, results[v.name]) for v in variables]
     return check_matrix(f, claims, dims, "jacobian" if is_matrix(f) else "gradient",
                         shapes=shapes, **common)
+
+
+#: Declared sizes are replaced by these (in order) when a check at them is not cheap.
+SMALL_SIZES = (7, 8, 9, 10, 11, 12, 13)
+
+
+def _smaller(f: sp.Basic, results: Mapping[str, sp.Basic], shapes: Mapping[str, Any],
+             points: int) -> tuple[dict, dict, str] | None:
+    """When ``points`` points at the declared (numeric) sizes would cost more than
+    ``ENTRY_BUDGET`` entries, a replacement of every declared size above 6 by a small one
+    (distinct sizes stay distinct, equal ones equal, sizes up to 6 and symbols are kept):
+    the matrices, identities, ones and zeros of f and of the results are rebuilt at the
+    smaller sizes. Constants (a 1/1000 written for 1/m) stay: f and its derivative
+    keep them alike, so the derivative of the smaller f is the smaller result. None when
+    the check is cheap at the declared sizes (or nothing is numeric)."""
+    exprs = [f, *results.values()]
+    mats = {m for e in exprs for m in e.atoms(MatrixSymbol)}
+    numeric = {int(d) for m in mats for d in m.shape if isinstance(d, (int, sp.Integer))}
+    entries = sum(int(np.prod([int(d) for d in m.shape])) for m in mats
+                  if not sp.Tuple(*m.shape).free_symbols)
+    big = sorted(d for d in numeric if d > SMALL_SIZES[0] - 1)
+    if entries * points <= ENTRY_BUDGET or not big or len(big) > len(SMALL_SIZES):
+        return None
+    size_map = {sp.Integer(d): sp.Integer(n) for d, n in zip(big, SMALL_SIZES)}
+
+    def dim(d: Any) -> Any:
+        return size_map.get(sp.Integer(d), d) if isinstance(d, (int, sp.Integer)) else d
+    mapping: dict = {}
+    for e in exprs:
+        for node in sp.preorder_traversal(e):
+            if isinstance(node, MatrixSymbol):
+                mapping[node] = MatrixSymbol(node.name, *(dim(d) for d in node.shape))
+            elif isinstance(node, (sp.Identity,)):
+                mapping[node] = sp.Identity(dim(node.shape[0]))
+            elif isinstance(node, (sp.OneMatrix, sp.ZeroMatrix)):
+                mapping[node] = type(node)(*(dim(d) for d in node.shape))
+    note = ("the declared sizes are large: checked at a smaller size of the same "
+            "structure, " + ", ".join(f"{a} -> {b}" for a, b in size_map.items()))
+    return mapping, size_map, note
+
+
+def _shrunk_dim(d: Any, sizes: Mapping) -> Any:
+    return sizes.get(sp.Integer(d), d) if isinstance(d, (int, sp.Integer)) else d
 
 
 def _refuse_huge(exprs: list[sp.Basic], dims: Iterable[sp.Symbol], seed: int) -> None:
