@@ -168,3 +168,18 @@ def test_large_declared_sizes_are_checked_smaller_and_planted_errors_still_fail(
                              Options())
         assert v.status == status, (g, v)
         assert "smaller size of the same structure" in v.method
+
+
+def test_large_program_is_checked_smaller_and_a_planted_error_fails() -> None:
+    from dataclasses import replace
+    from matcalc.matrix.backprop import backward
+    from matcalc.matrix.program import parse_program
+    from matcalc.verify.matrix import check_backprop
+    prog = parse_program("X: 500, 500\nW: 500, 500\nb: 500\nZ = W @ X + b\n"
+                         "A = sigmoid(Z)\nJ = sum(A * A) / 500\n")
+    W, b = sp.MatrixSymbol("W", 500, 500), sp.MatrixSymbol("b", 500, 1)
+    bp = backward(prog, [W, b])
+    v = check_backprop(prog, bp)
+    assert v.status == "passed" and "smaller size of the same structure" in v.method, v
+    planted = replace(bp, equations={**bp.equations, "dW": 3 * bp.equations["dW"]})
+    assert check_backprop(prog, planted).status == "failed"
