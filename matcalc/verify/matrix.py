@@ -524,7 +524,6 @@ def check_derivation(f: sp.Basic, kind: str, layout: str, variables: list[sp.Bas
     function, or a Jacobian with respect to a matrix) is the gradient of the scalar
     L = tr(G^T f), G drawn at random like any other input."""
     from ..matrix.algebra import is_matrix
-    _refuse_huge([f, *results.values()], dims, opts.seed)
     small = _smaller(f, results, shapes, opts.points)
     if small is not None:           # large declared sizes: the same structure, smaller
         mapping, sizes, note = small
@@ -534,6 +533,7 @@ def check_derivation(f: sp.Basic, kind: str, layout: str, variables: list[sp.Bas
         shapes = {k: tuple(_shrunk_dim(d, sizes) for d in s) for k, s in shapes.items()}
         v = check_derivation(f, kind, layout, variables, results, shapes, dims, opts)
         return replace(v, method=f"{v.method} ({note})")
+    _refuse_huge([f, *results.values()], dims, opts.seed)
     common = dict(points=opts.points, seed=opts.seed, rtol=opts.rtol, atol=opts.atol)
     if any(is_matrix(f) and (is_matrix(v) and v.shape[1] != 1 or f.shape[1] != 1)
            for v in variables):
