@@ -532,7 +532,7 @@ def check_derivation(f: sp.Basic, kind: str, layout: str, variables: list[sp.Bas
         variables = [v.xreplace(mapping) for v in variables]
         shapes = {k: tuple(_shrunk_dim(d, sizes) for d in s) for k, s in shapes.items()}
         v = check_derivation(f, kind, layout, variables, results, shapes, dims, opts)
-        return replace(v, method=f"{v.method} ({note})")
+        return replace(v, method=_noted(v.method, note))
     _refuse_huge([f, *results.values()], dims, opts.seed)
     common = dict(points=opts.points, seed=opts.seed, rtol=opts.rtol, atol=opts.atol)
     if any(is_matrix(f) and (is_matrix(v) and v.shape[1] != 1 or f.shape[1] != 1)
@@ -589,6 +589,11 @@ def _smaller(f: sp.Basic, results: Mapping[str, sp.Basic], shapes: Mapping[str, 
     return mapping, size_map, note
 
 
+def _noted(method: str, note: str) -> str:
+    """The method line of a check made at smaller sizes: it names them."""
+    return method.replace(" at sizes the declared sizes", "") + f" ({note})"
+
+
 def _shrunk_dim(d: Any, sizes: Mapping) -> Any:
     return sizes.get(sp.Integer(d), d) if isinstance(d, (int, sp.Integer)) else d
 
@@ -637,7 +642,7 @@ def check_backprop(prog: Any, bp: Any, *, points: int = 20, seed: int = 0, rtol:
                      order=[v.xreplace(mapping) for v in bp.order],
                      loss=bp.loss.xreplace(mapping))
         v = check_backprop(prog, bp, points=points, seed=seed, rtol=rtol, atol=atol)
-        return replace(v, method=f"{v.method} ({note})")
+        return replace(v, method=_noted(v.method, note))
     rng = np.random.default_rng(seed)
     dims = prog.dims()
     targets = {t for t, _ in prog.assignments}
