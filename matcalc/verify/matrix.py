@@ -572,6 +572,8 @@ def _smaller(f: sp.Basic, results: Mapping[str, sp.Basic], shapes: Mapping[str, 
     if entries * points <= ENTRY_BUDGET or not big or len(big) > len(SMALL_SIZES):
         return None
     size_map = {sp.Integer(d): sp.Integer(n) for d, n in zip(big, SMALL_SIZES)}
+    if all(a == b for a, b in size_map.items()):
+        return None                 # already the smaller sizes
 
     def dim(d: Any) -> Any:
         return size_map.get(sp.Integer(d), d) if isinstance(d, (int, sp.Integer)) else d
