@@ -1,8 +1,10 @@
 """The ``matcalc`` command: a thin click layer over matcalc.api.
 
-Exit status (CONTRACTS.md): 0 done and verified (or --no-verify); 1 the numeric check
-failed or could not be made (the result is still printed, with the reason); 2 bad input,
-one clear message on stderr; 3 no rule applies.
+Exit status (CONTRACTS.md, docs/conventions.md): 0 done - verified, not verified for lack
+of evidence (the output says "Not verified:" and why), or --no-verify; 1 the numeric check
+failed (the result is still printed, with the failure; NumPy text or an --emit module is
+then not written unless --force); 2 bad input, one clear message on stderr; 3 no rule
+applies.
 """
 from __future__ import annotations
 
@@ -75,9 +77,10 @@ def _render(d, fmt: str) -> str:
 
 
 def _run(action: Callable[[], object], fmt: str, output: str | None,
-         write: Callable[[str], None] | None = None) -> None:
+         write: Callable[[str], None] | None = None, force: bool = False) -> None:
     """Run an API call, print or write its rendering (or hand it to ``write``), and exit
-    with the contract's status."""
+    with the contract's status. Code (``--format numpy``, ``--emit numpy``) that failed
+    the numeric check is not written, unless ``force``."""
     startup.loaded()
     try:
         d = action()
@@ -91,16 +94,21 @@ def _run(action: Callable[[], object], fmt: str, output: str | None,
     except Exception as exc:  # a bug, not bad input: still one line, never a traceback
         click.echo(f"internal error ({type(exc).__name__}): {exc}. Please report it.", err=True)
         sys.exit(EXIT_INTERNAL)
+    v = getattr(d, "verification", None)
+    failed = v is not None and v.status == "failed"
+    if failed and fmt == "numpy" and not force:
+        click.echo(f"error: the NumPy code failed the numeric check, so it is not written "
+                   f"(--force writes it anyway): {v.summary()}", err=True)
+        sys.exit(1)
     if write is not None:
         write(text)
     elif output:
         _write_text(text, output)
     else:
         click.echo(text)
-    v = getattr(d, "verification", None)
-    # a check that ran and could not verify (no usable point: a singular matrix, outside
-    # the domain) is not a success either: the result is printed, with the reason
-    sys.exit(1 if v is not None and v.status in ("failed", "skipped") else 0)
+    # "Not verified" (too little evidence: no usable point, float64 and 60 digits unable
+    # to resolve f) is stated in the output and is not a failure: exit 0 (issue 18)
+    sys.exit(1 if failed else 0)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 80})
@@ -168,6 +176,8 @@ SHARED_OPTIONS = (
     ASSUME_OPTION,
     click.option("-o", "--output", type=OUTPUT,
                  help="Write to FILE instead of standard output."),
+    click.option("--force", is_flag=True, help="--format numpy: write the NumPy text even "
+                 "when it fails the numeric check."),
 )
 
 
@@ -200,7 +210,7 @@ def _run_shared(action: Callable[..., object], shared: dict,
         with simplify_budget(opts.simplify_timeout):
             return action(opts, shared["where"])
 
-    _run(act, shared["fmt"], shared["output"], write)
+    _run(act, shared["fmt"], shared["output"], write, force=bool(shared.get("force")))
 
 
 @main.command(cls=ExprCommand)
@@ -322,9 +332,11 @@ def hessian(expr: str, wrt: str | None, **shared: object) -> None:
 @click.option("--seed", type=SEED, default=0, show_default=True, help="Seed for the sample points.")
 @ASSUME_OPTION
 @click.option("-o", "--output", type=OUTPUT, help="Write to FILE instead of standard output.")
+@click.option("--force", is_flag=True, help="--emit numpy: write the module even when it "
+              "fails the numeric check.")
 def backprop(program_file: str, wrt: str | None, emit: str | None, fmt: str, steps: bool,
              verify: bool, standalone: bool, points: int, seed: int,
-             assume: tuple[str, ...], output: str | None) -> None:
+             assume: tuple[str, ...], output: str | None, force: bool) -> None:
     """The backward pass of a forward program, equation by equation.
 
     \b
@@ -363,7 +375,7 @@ def backprop(program_file: str, wrt: str | None, emit: str | None, fmt: str, ste
         with simplify_budget(opts.simplify_timeout):
             return api_backprop(text, wrt, options=opts)
 
-    _run(act, "numpy" if emit else fmt, output)
+    _run(act, "numpy" if emit else fmt, output, force=force)
 
 
 @main.command(cls=ExprCommand)

@@ -212,10 +212,14 @@ def test_empty_domain_is_skipped():
     assert "outside the domain" in r.message and r.rejected > 0
 
 
-def test_rounding_dominated_differences_are_not_trusted():
-    # f = 1e8 + x: rounding in f(x +- h) alone is ~1e-4 of f' -> no sharp point exists
-    r = check_derivative(1e8 + x, sp.Integer(1), x)
-    assert r.status == "skipped" and "unreliable" in r.message
+def test_rounding_dominated_differences_are_checked_in_extended_precision():
+    # f = 1e20 + x: float64 rounds the changes of f away -> no resolved float64 point;
+    # the check is made in 60 digits (and says so), where a wrong claim fails
+    r = check_derivative(1e20 + x, sp.Integer(1), x)
+    assert r.status == "passed" and "60-digit" in r.method, r
+    assert r.max_rel_error <= r.tolerance
+    r = check_derivative(1e20 + x, sp.Integer(0), x)
+    assert r.status == "failed" and "60-digit" in r.method
 
 
 def test_unsupported_function_is_skipped():

@@ -296,13 +296,16 @@ def test_planted_wrong_vector_jacobian_product_fails(monkeypatch) -> None:
     assert d.verification.status == "failed"
 
 
-def test_large_declared_sizes_get_fewer_points_and_say_so(monkeypatch) -> None:
-    monkeypatch.setattr("matcalc.verify.matrix.ENTRY_BUDGET", 500)   # 100 entries: 5 points
+def test_large_declared_sizes_are_checked_smaller_and_say_so(monkeypatch) -> None:
+    # 100 entries x 20 points > 500: the check runs at 7 x 7 (where this small budget
+    # still allows only 10 points, which the method says too)
+    monkeypatch.setattr("matcalc.verify.matrix.ENTRY_BUDGET", 500)
     v = derive("sum(tanh(X @ X))", "X", shapes=["X:10,10"]).verification
-    assert v.status == "passed" and v.points == 5
-    assert "the declared sizes are large" in v.method
+    assert v.status == "passed" and v.points == 10
+    assert "smaller size of the same structure, 10 -> 7" in v.method
     v = backprop("X: 10, 10\nJ = sum(tanh(X @ X))", points=20).verification
-    assert v.status == "passed" and v.points == 5
+    assert v.status == "passed" and v.points == 10
+    assert "10 -> 7" in v.method
 
 
 # ----------------------------------------------------------------- singular points
@@ -328,7 +331,9 @@ def test_no_usable_point_is_said_clearly() -> None:
     r = run("derive", "det(X @ X.T)", "--shape", "X:n,k", "--wrt", "X")
     assert r.exit_code == 0 and "Verified" in r.output, r.output
     r = run("derive", "det(X @ X.T)", "--shape", "X:3,2", "--wrt", "X")
-    assert r.exit_code == 1, r.output          # printed, but not verified: not a success
+    # printed with "Not verified" and the reason; exit 0 (issue 18: not enough evidence is
+    # stated, not a failure)
+    assert r.exit_code == 0, r.output
     assert "Not verified" in r.output and "Traceback" not in r.output
 
 

@@ -9,6 +9,8 @@ columns of a sum is just b (NumPy broadcasting).
 """
 from __future__ import annotations
 
+import re
+
 import sympy as sp
 from sympy import (Determinant, HadamardProduct, Identity, Inverse, MatAdd, MatMul, MatPow,
                    MatrixSymbol, OneMatrix, Trace, Transpose, ZeroMatrix)
@@ -192,9 +194,7 @@ class MatrixSyntaxPrinter(_Common, SyntaxPrinter):
         return self._product(coeff, mats)
 
     def _print_Transpose(self, expr: Transpose) -> str:
-        if isinstance(expr.arg, Inverse):           # inv(X).T: a call delimits itself
-            return self._print(expr.arg) + ".T"
-        return self.parenthesize(expr.arg, ATOM, strict=True) + ".T"
+        return _transposed(self, expr.arg)
 
     def _print_Inverse(self, expr: Inverse) -> str:
         return f"inv({self._print(expr.arg)})"
@@ -299,6 +299,33 @@ def _scaled(printer, coeff: sp.Expr, text: str, sep: str) -> str:
     if coeff.could_extract_minus_sign():
         return "-" + printer._coefficient(-coeff) + sep + text
     return printer._coefficient(coeff) + sep + text
+
+
+_NAME_OR_CALL = re.compile(r"[A-Za-z_][A-Za-z0-9_.]*(\(.*\))?(\.T)*")
+
+
+def _transposed(printer, arg: sp.Basic) -> str:
+    """``arg.T``, with ``arg`` in parentheses unless its text is a name, a call or already
+    a transpose (a call's parentheses are checked to enclose the whole text)."""
+    text = printer._print(arg)
+    if _NAME_OR_CALL.fullmatch(text) and _balanced_call(text):
+        return text + ".T"
+    return f"({text}).T"
+
+
+def _balanced_call(text: str) -> bool:
+    """True when the first "(" of ``text`` closes at its last ")" (f(a) + g(b) is not one
+    call), or there is none."""
+    start = text.find("(")
+    if start < 0:
+        return True
+    depth = 0
+    for i, ch in enumerate(text[start:], start):
+        depth += ch == "("
+        depth -= ch == ")"
+        if depth == 0:
+            return text[i + 1:].replace(".T", "") == ""
+    return False
 
 
 def _with_arg(printer, expr: Elementwise) -> str:
@@ -479,7 +506,9 @@ class MatrixNumPyPrinter(_Common, NumPyTextPrinter):
         return self._coefficient(coeff) + " * " + body
 
     def _print_Transpose(self, expr: Transpose) -> str:
-        return self.parenthesize(expr.arg, POW, strict=True) + ".T"
+        # ".T" binds tighter than "**": x**2.T is not Python; anything but a name or a
+        # call is parenthesised
+        return _transposed(self, expr.arg)
 
     def _print_Inverse(self, expr: Inverse) -> str:
         return f"np.linalg.inv({self._print(expr.arg)})"

@@ -49,6 +49,18 @@ def _line_error(exc: ParseError, lineno: int, line: str, offset: int) -> ParseEr
     return ParseError(f"line {lineno}: {exc.message}", line, pos)
 
 
+def _adjoint_clash(name: str, known: dict[str, int], lineno: int, raw: str, col: int) -> None:
+    """Exit 2 when ``name`` and an earlier name are X and dX: dX is the name of X's adjoint
+    dL/dX in the backward pass (CONTRACTS: the adjoints are written d<name>), so a user
+    variable of that name would be confused with it (and overwritten in --emit numpy)."""
+    for other, first in known.items():
+        if name == "d" + other or other == "d" + name:
+            adj, base = (name, other) if name == "d" + other else (other, name)
+            raise ParseError(f"line {lineno}: '{adj}' is reserved for the adjoint of "
+                             f"'{base}' (line {first}) in the backward pass; rename "
+                             f"'{name}'", raw, col)
+
+
 def parse_program(text: str, limits: Limits = Limits()) -> Program:
     """Parse a program (see the module docstring); the last assignment must be a scalar."""
     if len(text) > limits.max_input_length * 10:
@@ -58,6 +70,7 @@ def parse_program(text: str, limits: Limits = Limits()) -> Program:
     env: dict[str, sp.Basic] = {}
     scalars_used: dict[str, int] = {}      # undeclared names read as scalars, first line
     last_line = 0
+    names_at: dict[str, int] = {}          # every declared or assigned name, its line
     for lineno, raw in enumerate(text.splitlines(), 1):
         line = raw.split("#", 1)[0]
         if not line.strip():
@@ -72,6 +85,8 @@ def parse_program(text: str, limits: Limits = Limits()) -> Program:
                                  d.start(1))
             if name in prog.shapes or name in env:
                 raise ParseError(f"line {lineno}: '{name}' is declared twice", raw, d.start(1))
+            _adjoint_clash(name, names_at, lineno, raw, d.start(1))
+            names_at[name] = lineno
             try:
                 prog.shapes[name] = parse_dims(d.group(2), name)
             except ParseError as exc:
@@ -88,6 +103,8 @@ def parse_program(text: str, limits: Limits = Limits()) -> Program:
         dims = {str(x) for s in prog.shapes.values() for x in s}
         if name in dims:
             raise ParseError(f"line {lineno}: '{name}' is a dimension", raw, m.start(1))
+        _adjoint_clash(name, names_at, lineno, raw, m.start(1))
+        names_at[name] = lineno
         parser = MatrixParser(expr_text, limits, prog.shapes, dict(env))
         try:
             if not expr_text.strip():

@@ -1,32 +1,26 @@
 """Check a claimed derivative against finite differences of the function (scalar kinds).
 
-The pass test is :func:`matcalc.verify.judge.judge`, shared with the matrix checks. At
-each accepted point (see :mod:`matcalc.verify.sampling`) with claimed derivative d and
-Richardson finite difference r, whose own error is estimated as e (truncation + rounding),
-the point passes when
-
-    |d - r| <= rtol * max(|d|, |r|) + atol * S + e
-
-where S is the typical size of the derivative: the median of |r| over the points with
-r != 0 (1 if there are none). So rtol governs wherever the derivative is not ~0, atol is
-relative to the function's own scale (a derivative of size 1e-12 everywhere is not
-"equal to anything within 1e-8"), and e only admits what the finite difference
-cannot resolve (points where e exceeds 0.1 * rtol in relative terms are never used).
-Reported: max |d - r| and max |d - r| / max(|d|, |r|).
+The points and differences come from :mod:`matcalc.verify.sampling` (a pass needs
+``points`` *resolved* points: the difference fixes f' to a tenth of the tolerance there),
+the pass test is :func:`matcalc.verify.judge.judge`, shared with the matrix checks. When
+float64 resolves too few points (f = sin(x) + 10^20, sin(10^16 + x), 1e-400 x, x^10000),
+the check is made in extended precision (mpmath, :mod:`matcalc.verify.extended`) and the
+method says so; when that does not resolve enough points either, the result is "Not
+verified" ("skipped") with the reason, never "Verified".
 """
 from __future__ import annotations
 
-from typing import Mapping, Sequence
+from typing import Any, Mapping, Sequence
 
 import numpy as np
 import sympy as sp
 
 from matcalc.engine.dag import as_basic, postorder
 from matcalc.verify.kernel import UnsupportedNode, compile_kernel, kinks
-from matcalc.verify.judge import judge, tolerance
+from matcalc.verify.judge import judge, judge_relative, tolerance
 from matcalc.verify.printed import Printed, PrintedError, compile_numpy, eval_numpy, scalar_texts
 from matcalc.verify.result import Verification
-from matcalc.verify.sampling import Sample, find_points
+from matcalc.verify.sampling import REASONS, Sample, find_points, find_points_mp
 
 
 def _symbols_of(exprs: Sequence[sp.Expr]) -> list[sp.Symbol]:
@@ -35,8 +29,9 @@ def _symbols_of(exprs: Sequence[sp.Expr]) -> list[sp.Symbol]:
     return sorted(found, key=lambda s: s.name)
 
 
-def _method(points: int) -> str:
-    return f"central differences (Richardson), {points} random points"
+def _method(points: int, flat: int = 0) -> str:
+    more = f" (and {flat} where f is flat)" if flat else ""
+    return f"central differences (Richardson), {points} random points{more}"
 
 
 def _fmt_point(symbols: Sequence[sp.Symbol], row: np.ndarray) -> str:
@@ -64,16 +59,14 @@ def check_derivative(f: sp.Expr, df: sp.Expr, wrt: sp.Symbol,
     except UnsupportedNode as exc:
         return Verification.skipped(_method(points), f"no numeric evaluation for {exc.name}",
                                     rtol=rtol)
-    sample = find_points(kernel, syms, syms.index(wrt), points, seed, rtol)
-    n = len(sample.fd)
-    if n < points:
-        why = "; ".join(f"{c} {r}" for r, c in sample.reasons.items()) or "none drawn"
-        return Verification.skipped(
-            _method(n), f"only {n} of {points} usable points for d/d{wrt.name} in "
-            f"{sample.drawn} random candidates (rejected: {why})", points=n, rtol=rtol,
-            rejected=sample.rejected)
+    constant = wrt not in _symbols_of([f])
+    sample = find_points(kernel, syms, syms.index(wrt), points, seed, rtol, constant=constant)
     texts = printed if printed is not None else scalar_texts(df)
-    common = dict(rtol=rtol, atol=atol, method=_method(n), points=n, rejected=sample.rejected)
+    if sample.resolved < points or REASONS[3] in sample.reasons:
+        return _check_mp(f, df, wrt, syms, points, seed, rtol, atol, texts, sample, kernel)
+    n = len(sample.fd)
+    common = dict(rtol=rtol, atol=atol, method=_method(points, n - sample.resolved),
+                  points=points, rejected=sample.rejected)
     try:
         claimed = _printed_values(texts.numpy, syms, sample)
     except PrintedError as exc:
@@ -84,6 +77,74 @@ def check_derivative(f: sp.Expr, df: sp.Expr, wrt: sp.Symbol,
         return Verification("failed", message=f"d/d{wrt.name}: {bad}", **_stats(common))
     return judge(claimed, sample.fd, sample.fd_error,
                  where=lambda i: f"at {_fmt_point(syms, sample.points[i])}", **common)
+
+
+def _check_mp(f: sp.Basic, df: sp.Basic, wrt: sp.Symbol, syms: list[sp.Symbol], points: int,
+              seed: int, rtol: float, atol: float, texts: Printed, sample: Sample,
+              kernel: Any) -> Verification:
+    """The check in extended precision, when float64 resolved fewer than ``points``
+    points (see :mod:`matcalc.verify.extended`): the result evaluated in 60 digits
+    against differences in 60 digits; the printed NumPy text, evaluated in float64 at
+    the same points, must agree with it up to float64's own error there (that of the
+    result's float64 kernel)."""
+    from .extended import DPS, compile_mp
+    method = (f"central differences (Richardson) in {DPS}-digit arithmetic (mpmath; "
+              f"float64 resolved {sample.resolved} of {points} points)")
+    try:
+        mp_fn = compile_mp([f, df, *kinks(f), *kinks(df)], syms)
+    except UnsupportedNode as exc:
+        return _not_enough(wrt, sample, points, f"no extended-precision evaluation for "
+                           f"{exc.name}", method, rtol)
+    mp = find_points_mp(mp_fn, syms, syms.index(wrt), points, seed, rtol,
+                        constant=wrt not in _symbols_of([f]))
+    if len(mp.points) < points:
+        why = "; ".join(f"{c} {r}" for r, c in mp.reasons.items()) or "none drawn"
+        return _not_enough(wrt, sample, points, f"in {DPS}-digit arithmetic {len(mp.points)} "
+                           f"of {mp.drawn} candidates were resolved (rejected: {why})",
+                           method, rtol)
+    method = f"{method}, {points} random points"
+    common = dict(method=method, points=points, tolerance=rtol, rejected=mp.rejected)
+    where = lambda i: f"at {_fmt_point(syms, mp.points[i])}"  # noqa: E731
+    verdict = judge_relative(mp.rel, mp.abs, mp.claimed, mp.fd, rtol=rtol, method=method,
+                             points=points, rejected=mp.rejected, where=where,
+                             texts=(mp.claimed_text, mp.fd_text))
+    if verdict.status != "passed":
+        return verdict
+    cols = [mp.points[:, j] for j in range(len(syms))]
+    f64 = kernel(*cols)[1]
+    fake = Sample(mp.points, mp.fd, np.zeros_like(mp.fd), f64, 0, 0, {})
+    try:
+        shown = _printed_values(texts.numpy, syms, fake)
+    except PrintedError as exc:
+        return Verification("failed", message=f"d/d{wrt.name}: {exc} (text: "
+                            f"{_clip(texts.numpy)})", **common)
+    with np.errstate(all="ignore"):
+        own = np.abs(f64 - mp.claimed)            # float64's error on the result itself
+        ok = ~np.isfinite(f64) | (np.abs(shown - mp.claimed)
+                                  <= rtol * np.abs(mp.claimed) + 4 * own + 1e-300)
+    if not np.all(ok):
+        i = int(np.flatnonzero(~ok)[0])
+        return Verification("failed", message=(
+            f"d/d{wrt.name}: the printed NumPy text gives {shown[i]:.10g} at "
+            f"{_fmt_point(syms, mp.points[i])}, the result {mp.claimed[i]:.10g}"), **common)
+    keep = np.isfinite(f64)
+    if keep.any():
+        sub = Sample(mp.points[keep], mp.fd[keep], np.zeros(int(keep.sum())), f64[keep], 0, 0,
+                     {})
+        bad = _round_trip(texts.syntax, df, syms, sub, rtol, atol, f)
+        if bad:
+            return Verification("failed", message=f"d/d{wrt.name}: {bad}", **common)
+    return verdict
+
+
+def _not_enough(wrt: sp.Symbol, sample: Sample, points: int, extra: str, method: str,
+                rtol: float) -> Verification:
+    """"Not verified": too few resolved points, in float64 and in extended precision."""
+    why = "; ".join(f"{c} {r}" for r, c in sample.reasons.items()) or "none drawn"
+    return Verification.skipped(
+        method, f"not enough evidence for d/d{wrt.name}: only {sample.resolved} of {points} "
+        f"points resolved in float64 among {sample.drawn} random candidates (rejected: "
+        f"{why}); {extra}", points=sample.resolved, rtol=rtol, rejected=sample.rejected)
 
 
 def _stats(common: dict) -> dict:

@@ -28,7 +28,7 @@ gradient is compared with differences of the objective J.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any, Callable, Iterable, Mapping
 
@@ -41,7 +41,7 @@ from .evaluate import evaluate
 from .judge import judge, tolerance
 from .printed import Printed, PrintedError, compile_numpy, eval_numpy, matrix_texts
 from .result import Verification
-from .sampling import STENCIL, richardson, rounding_error
+from .sampling import RETRY, STENCIL, resolved, richardson, rounding_error
 
 SIZES = (2, 3, 4, 5, 6)
 FULL_ENTRIES = 30
@@ -51,7 +51,10 @@ DIRECTIONS_TOTAL = 6
 ATTEMPTS = 30
 #: Size assignments tried in all (two are used at a time).
 MAX_ASSIGNMENTS = 8
-H = 1e-3
+#: Retries at a 16 times smaller step when only the truncation error is too large.
+RETRIES = 2
+#: Relative step of the directional differences (see ``_step``).
+H = 1e-4
 
 #: Evaluation failures that make a point unusable (not a verdict on the result).
 _UNUSABLE = (np.linalg.LinAlgError, FloatingPointError, OverflowError, ZeroDivisionError,
@@ -94,11 +97,31 @@ def conditioned(expr: sp.Basic) -> set[str]:
     return names
 
 
+def fan_in(exprs: Iterable[sp.Basic]) -> dict[str, int]:
+    """Matrices that are the left factor of a product (W in W @ X), with their number of
+    columns, the fan-in of the layer (Xavier/Glorot sampling draws them with standard
+    deviation 1/sqrt(fan-in), so that W @ X keeps entries of size 1 and sigmoids and
+    tanhs stay in their sensitive range at any width)."""
+    out: dict[str, int] = {}
+    for e in exprs:
+        for node in sp.preorder_traversal(e):
+            if isinstance(node, sp.MatMul):
+                for a in node.args[:-1]:
+                    if isinstance(a, MatrixSymbol):
+                        out[a.name] = max(out.get(a.name, 1), 1)
+    return out
+
+
 def draw(variables: list[sp.Basic], dims: Mapping[sp.Symbol, int], rng: np.random.Generator,
-         near_identity: set[str], positive: bool = False) -> dict[str, Any]:
-    """Random values for the variables at these sizes (entries in [0.5, 2] when
-    ``positive``: the fallback for logarithms and square roots of whole vectors)."""
+         near_identity: set[str], positive: bool = False,
+         fan: Mapping[str, int] | None = None) -> dict[str, Any]:
+    """Random values for the variables at these sizes: standard normal entries, divided
+    by sqrt(columns) for a left factor of a product (``fan``, see :func:`fan_in`); near
+    the identity for a matrix that is inverted; entries in [0.5, 2] when ``positive``
+    (the fallback for logarithms and square roots of whole vectors). The one place where
+    the checks with shapes draw their inputs."""
     values: dict[str, Any] = {}
+    fan = fan or {}
     for v in variables:
         if isinstance(v, MatrixSymbol):
             r, c = (_size(d, dims) for d in v.shape)
@@ -107,7 +130,8 @@ def draw(variables: list[sp.Basic], dims: Mapping[sp.Symbol, int], rng: np.rando
             elif positive:
                 values[v.name] = rng.uniform(0.5, 2.0, (r, c))
             else:
-                values[v.name] = rng.standard_normal((r, c))
+                scale = 1.0 / np.sqrt(c) if v.name in fan and c > 1 else 1.0
+                values[v.name] = scale * rng.standard_normal((r, c))
         else:
             values[v.name] = float(rng.uniform(0.5, 2.0))
     return respect(values, rng)                 # --assume: symmetric, SPD, sums to one
@@ -124,26 +148,49 @@ def _finite(value: Any) -> bool:
         return False
 
 
+def _step(x: Any, direction: Any) -> float:
+    """t such that t V has root-mean-square H times that of X (at least H * 1e-3 per entry):
+    the step is scaled to the point and to the direction, whatever the size of either."""
+    xs = float(np.sqrt(np.mean(np.square(x))))
+    vs = float(np.sqrt(np.mean(np.square(direction))))
+    return H * max(xs, 1e-3) / vs if vs > 0 else H
+
+
 def _directional(f: Callable[[dict], Any], values: dict, name: str, direction: Any,
                  rtol: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Richardson central difference of t -> f(values with name + t direction) at t = 0,
-    per entry of f (flattened): the estimate, its error estimate, and whether it is sharp
-    (the same acceptance test as for scalar kinds, see ``sampling``)."""
+    per entry of f (flattened): the estimate, its error estimate, and whether it is
+    resolved (the same test as for scalar kinds, see ``sampling``). Four evaluations of
+    f; four more at a 16 times smaller step (up to ``RETRIES`` times) when only the
+    truncation error was too large (f varies fast along V: sum(sin(1000 x)))."""
+    h = _step(values[name], direction)
+    fd, err, sharp, rnd = _differences(f, values, name, direction, h, rtol)
+    for _ in range(RETRIES):
+        with np.errstate(all="ignore"):
+            again = ~sharp & np.isfinite(fd) & (rnd <= 0.01 * rtol * np.abs(fd))
+        if not np.any(again):
+            break
+        h *= RETRY
+        fd2, err2, sharp2, rnd2 = _differences(f, values, name, direction, h, rtol)
+        fd, err, sharp, rnd = (np.where(again, b, a) for a, b in
+                               ((fd, fd2), (err, err2), (sharp, sharp2), (rnd, rnd2)))
+    return fd, err, sharp
+
+
+def _differences(f: Callable[[dict], Any], values: dict, name: str, direction: Any,
+                 h: float, rtol: float) -> tuple[np.ndarray, ...]:
     rows = []
     for s in STENCIL[1:]:             # the centre (STENCIL[0]) is not used by the differences
         shifted = dict(values)
-        shifted[name] = values[name] + (s * H) * direction
+        shifted[name] = values[name] + (s * h) * direction
         with np.errstate(all="ignore"):
             rows.append(np.asarray(f(shifted), dtype=float).ravel())
     fs = np.array([rows[0], *rows])   # row 0 stands in for the unused centre
-    h = np.full(fs.shape[1], H)
-    fd, trunc = richardson(fs, h)
-    rnd = rounding_error(fs, h)
-    afd = np.abs(fd)
-    with np.errstate(all="ignore"):
-        sharp = (np.all(np.isfinite(fs), axis=0) & np.isfinite(fd)
-                 & (trunc <= 0.1 * rtol * afd + rnd) & ((rnd <= rtol * afd) | (fd == 0)))
-    return fd, trunc + rnd, sharp
+    hs = np.full(fs.shape[1], h)
+    fd, trunc = richardson(fs, hs)
+    rnd = rounding_error(fs, hs)
+    sharp = np.all(np.isfinite(fs), axis=0) & resolved(fd, trunc + rnd, rtol)
+    return fd, trunc + rnd, sharp, rnd
 
 
 @dataclass
@@ -199,7 +246,7 @@ class _Points:
         """After the draws at assignment k: a usable point (True) when any comparison was
         made there, else a failed draw, recorded with its reason."""
         if not made:
-            tally.reject("finite differences unreliable")
+            tally.reject("finite differences unresolved")
             self.failed(k)
             return False
         sizes.append(_sizes_text(assignment))
@@ -339,6 +386,7 @@ def check_matrix(f_expr: sp.Basic, claims: list[Claim], dims: Iterable[sp.Symbol
     rng = np.random.default_rng(seed)
     dims = set(dims)
     near = conditioned(f_expr)
+    fan = fan_in([f_expr])
     variables = [c.var for c in claims]
     all_vars = sorted({s for s in f_expr.atoms(MatrixSymbol, sp.Symbol) | set(variables)
                        if not isinstance(s, sp.Dummy)
@@ -364,7 +412,8 @@ def check_matrix(f_expr: sp.Basic, claims: list[Claim], dims: Iterable[sp.Symbol
             break
         k, assignment = nxt
         env_dims = {d.name: v for d, v in assignment.items()}
-        values = draw(all_vars, assignment, rng, near, positive=draws.positive(k))
+        values = draw(all_vars, assignment, rng, near, positive=draws.positive(k),
+                      fan=fan)
 
         def f(vals: dict, _a=assignment) -> Any:
             return evaluate(f_expr, vals, _a)
@@ -476,6 +525,15 @@ def check_derivation(f: sp.Basic, kind: str, layout: str, variables: list[sp.Bas
     function, or a Jacobian with respect to a matrix) is the gradient of the scalar
     L = tr(G^T f), G drawn at random like any other input."""
     from ..matrix.algebra import is_matrix
+    small = _smaller(f, results, shapes, opts.points)
+    if small is not None:           # large declared sizes: the same structure, smaller
+        mapping, sizes, note = small
+        f = f.xreplace(mapping)
+        results = {k: v.xreplace(mapping) for k, v in results.items()}
+        variables = [v.xreplace(mapping) for v in variables]
+        shapes = {k: tuple(_shrunk_dim(d, sizes) for d in s) for k, s in shapes.items()}
+        v = check_derivation(f, kind, layout, variables, results, shapes, dims, opts)
+        return replace(v, method=_noted(v.method, note))
     _refuse_huge([f, *results.values()], dims, opts.seed)
     common = dict(points=opts.points, seed=opts.seed, rtol=opts.rtol, atol=opts.atol)
     if any(is_matrix(f) and (is_matrix(v) and v.shape[1] != 1 or f.shape[1] != 1)
@@ -493,6 +551,56 @@ def check_derivation(f: sp.Basic, kind: str, layout: str, variables: list[sp.Bas
                         shapes=shapes, **common)
 
 
+#: Declared sizes are replaced by these (in order) when a check at them is not cheap.
+SMALL_SIZES = (7, 8, 9, 10, 11, 12, 13)
+
+
+def _smaller(f: sp.Basic, results: Mapping[str, sp.Basic], shapes: Mapping[str, Any],
+             points: int) -> tuple[dict, dict, str] | None:
+    """When ``points`` points at the declared (numeric) sizes would cost more than
+    ``ENTRY_BUDGET`` entries, a replacement of every declared size above 6 by a small one
+    (distinct sizes stay distinct, equal ones equal, sizes up to 6 and symbols are kept):
+    the matrices, identities, ones and zeros of f and of the results are rebuilt at the
+    smaller sizes. Constants (a 1/1000 written for 1/m) stay: f and its derivative
+    keep them alike, so the derivative of the smaller f is the smaller result. None when
+    the check is cheap at the declared sizes (or nothing is numeric)."""
+    exprs = [f, *results.values()]
+    mats = {m for e in exprs for m in e.atoms(MatrixSymbol)}
+    numeric = {int(d) for m in mats for d in m.shape if isinstance(d, (int, sp.Integer))}
+    entries = sum(int(np.prod([int(d) for d in m.shape])) for m in mats
+                  if not sp.Tuple(*m.shape).free_symbols)
+    big = sorted(d for d in numeric if d > SMALL_SIZES[0] - 1)
+    if entries * points <= ENTRY_BUDGET or not big or len(big) > len(SMALL_SIZES):
+        return None
+    size_map = {sp.Integer(d): sp.Integer(n) for d, n in zip(big, SMALL_SIZES)}
+    if all(a == b for a, b in size_map.items()):
+        return None                 # already the smaller sizes
+
+    def dim(d: Any) -> Any:
+        return size_map.get(sp.Integer(d), d) if isinstance(d, (int, sp.Integer)) else d
+    mapping: dict = {}
+    for e in exprs:
+        for node in sp.preorder_traversal(e):
+            if isinstance(node, MatrixSymbol):
+                mapping[node] = MatrixSymbol(node.name, *(dim(d) for d in node.shape))
+            elif isinstance(node, (sp.Identity,)):
+                mapping[node] = sp.Identity(dim(node.shape[0]))
+            elif isinstance(node, (sp.OneMatrix, sp.ZeroMatrix)):
+                mapping[node] = type(node)(*(dim(d) for d in node.shape))
+    note = ("the declared sizes are large: checked at a smaller size of the same "
+            "structure, " + ", ".join(f"{a} -> {b}" for a, b in size_map.items()))
+    return mapping, size_map, note
+
+
+def _noted(method: str, note: str) -> str:
+    """The method line of a check made at smaller sizes: it names them."""
+    return method.replace(" at sizes the declared sizes", "") + f" ({note})"
+
+
+def _shrunk_dim(d: Any, sizes: Mapping) -> Any:
+    return sizes.get(sp.Integer(d), d) if isinstance(d, (int, sp.Integer)) else d
+
+
 def _refuse_huge(exprs: list[sp.Basic], dims: Iterable[sp.Symbol], seed: int) -> None:
     """Exit 2 before any allocation when a matrix (an input or any intermediate) would be
     too large to sample at one of the size assignments the check may draw."""
@@ -505,7 +613,10 @@ def _no_points(method: str, accepted: int, points: int, tally: _Tally, draws: _P
                rtol: float) -> Verification:
     """The "skipped" record when too few usable points were found, with the reason."""
     tried = " and ".join(_sizes_text(a) for a in draws.tried)
-    head = ("the function cannot be evaluated at the sampled points" if not accepted
+    unresolved = set(tally.reasons) <= {"finite differences unresolved"}
+    head = (f"not enough evidence: only {accepted} of {points} points where float64 "
+            "finite differences resolve f" if unresolved and tally.reasons else
+            "the function cannot be evaluated at the sampled points" if not accepted
             else f"only {accepted} of {points} usable points")
     return Verification.skipped(method, f"{head} (sizes tried: {tried}; rejected: "
                                 f"{tally.why()})", points=accepted, rtol=rtol,
@@ -520,6 +631,21 @@ def check_backprop(prog: Any, bp: Any, *, points: int = 20, seed: int = 0, rtol:
     to its equation. See the module docstring."""
     from ..matrix.backprop import adjoint_symbol
 
+    inputs = [MatrixSymbol(n, *s) for n, s in prog.shapes.items()]
+    small = _smaller(sp.Tuple(*inputs), {**{t.name: v for t, v in prog.assignments},
+                                         **bp.equations}, {}, points)
+    if small is not None:           # large declared sizes: the same program, smaller
+        mapping, sizes, note = small
+        prog = replace(prog, shapes={k: tuple(_shrunk_dim(d, sizes) for d in sh)
+                                     for k, sh in prog.shapes.items()},
+                       assignments=[(t.xreplace(mapping), v.xreplace(mapping))
+                                    for t, v in prog.assignments])
+        bp = replace(bp, equations={k: v.xreplace(mapping) for k, v in bp.equations.items()},
+                     parameters=[p.xreplace(mapping) for p in bp.parameters],
+                     order=[v.xreplace(mapping) for v in bp.order],
+                     loss=bp.loss.xreplace(mapping))
+        v = check_backprop(prog, bp, points=points, seed=seed, rtol=rtol, atol=atol)
+        return replace(v, method=_noted(v.method, note))
     rng = np.random.default_rng(seed)
     dims = prog.dims()
     targets = {t for t, _ in prog.assignments}
@@ -529,6 +655,7 @@ def check_backprop(prog: Any, bp: Any, *, points: int = 20, seed: int = 0, rtol:
                       and s.name not in prog.shapes and s not in targets},
                      key=lambda s: s.name)
     near = set().union(*[conditioned(v) for _, v in prog.assignments])
+    fan = fan_in(v for _, v in prog.assignments)
     _refuse_huge([*inputs, *(v for _, v in prog.assignments), *bp.equations.values()], dims,
                  seed)
     shapes: dict[str, Any] = dict(prog.shapes)
@@ -569,7 +696,8 @@ def check_backprop(prog: Any, bp: Any, *, points: int = 20, seed: int = 0, rtol:
             break
         k, assignment = nxt
         env_dims = {d.name: v for d, v in assignment.items()}
-        values = draw(inputs + scalars, assignment, rng, near, positive=draws.positive(k))
+        values = draw(inputs + scalars, assignment, rng, near, positive=draws.positive(k),
+                      fan=fan)
         try:
             with np.errstate(all="ignore"):
                 env = forward(values, assignment)

@@ -5,23 +5,29 @@ Candidates for all free symbols are drawn, reproducibly from a seed, from severa
 so that functions defined only for x > 0, only on (-1, 1), or finite only near 0 (deep
 compositions that blow up for |x| > 1) all get points. Half the candidates use one scale
 for every symbol, half an independent scale per symbol. Symbols declared positive /
-negative / nonnegative / nonpositive are drawn on that side only.
+negative / nonnegative / nonpositive are drawn on that side only. Every draw of the
+scalar checks goes through :func:`draw_candidates` (those with shapes: ``matrix.draw``),
+the one place to add other sampling (assumptions).
 
-For the differentiation variable x, with step h = 1e-3 * max(1, |x|), the stencil is
-x + s*h for s in ``STENCIL``. A candidate is accepted when
-
-* f is finite at every stencil point and f' is finite at x,
-* no kink argument (:func:`matcalc.verify.kernel.kinks`) changes sign or is ~0 on the
-  stencil (a difference across a kink is meaningless),
-* the finite difference is sharp: two Richardson estimates (steps h and h/2) agree to
-  ``0.1 * rtol`` (relative) beyond rounding, and the rounding bound 12 eps max|f| / h is
-  at most ``rtol * |f'|`` (unless the differences vanish exactly, as for f = y^2 in x).
-  So f = 1e8 + x, whose differences are swamped by rounding, has no usable point.
+For the differentiation variable x, with step h = 1e-4 * max(1, |x|), f is evaluated at
+x +- h and x +- h/2 (four evaluations). With D(t) = (f(x+t) - f(x-t)) / 2t
+= f' + t^2 f'''/6 + ..., the Richardson estimate is R = (4 D(h/2) - D(h)) / 3; its error
+is at most about e = |D(h) - D(h/2)| / 3 (the error of D(h/2), which R improves on) plus
+the rounding bound 4 eps max|f| / h. A candidate is *resolved*, and is evidence, when
+R != 0 and e <= 0.1 rtol |R|: the difference then fixes f' to a tenth of the tolerance,
+so a correct result always passes and one off by more than the tolerance always fails.
+When only the truncation part is too large (f varies fast), the four evaluations are
+repeated once at h/16. A candidate where R is exactly 0 is *flat*: evidence only when f
+does not depend on x at all; otherwise a comparison that is not evidence (the claim must
+be within e of 0) when the claim is ~0 there, and unresolved when it is not (float64 may
+round the changes of f away: sin(10^16 + x) is constant in float64). Unresolved
+candidates are not used; when float64 gives too few resolved points, the check is made
+in extended precision instead (:func:`find_points_mp`, :mod:`matcalc.verify.extended`).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Callable, Sequence
 
 import numpy as np
 import sympy as sp
@@ -29,7 +35,10 @@ import sympy as sp
 from .assume import respect_points
 
 #: Offsets of the stencil in units of h; column 0 is the point itself.
-STENCIL = np.array([0.0, 1.0, -1.0, 0.5, -0.5, 0.25, -0.25])
+STENCIL = np.array([0.0, 1.0, -1.0, 0.5, -0.5])
+#: Relative step, and the factor of the one retry when the truncation error is too large.
+H_REL = 1e-4
+RETRY = 1.0 / 16
 BATCH = 256
 MAX_BATCHES = 8
 EPS = np.finfo(float).eps
@@ -73,36 +82,39 @@ def draw_candidates(rng: np.random.Generator, symbols: Sequence[sp.Symbol], n: i
     return respect_points(symbols, pts)         # --assume x > 0
 
 
-def step_size(x: np.ndarray) -> np.ndarray:
-    """h = 1e-3 * max(1, |x|): relative for large |x|, absolute near 0."""
-    return 1e-3 * np.maximum(1.0, np.abs(x))
+def step_size(x: np.ndarray, rel: float = H_REL) -> np.ndarray:
+    """h = rel * max(1, |x|): relative for large |x|, absolute near 0."""
+    return rel * np.maximum(1.0, np.abs(x))
 
 
 def richardson(fs: np.ndarray, h: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Richardson-extrapolated central differences from f on the stencil.
-
-    fs has rows f(x + s h) for s in STENCIL. With D(t) = (f(x+t) - f(x-t)) / 2t
-    = f' + t^2 f'''/6 + O(t^4), R(t) = (4 D(t/2) - D(t)) / 3 = f' + O(t^4).
-    Returns R(h/2) (the estimate) and |R(h) - R(h/2)| (about its truncation error, and
-    a 16-fold overestimate of it when the O(t^4) term dominates).
-    """
+    """The Richardson-extrapolated central difference from f on the stencil (rows
+    f(x + s h) for s in STENCIL; row 0, the centre, is not used) and the bound
+    |D(h) - D(h/2)| / 3 on its truncation error (see the module docstring)."""
     with np.errstate(all="ignore"):  # inf - inf at points outside the domain: rejected later
         d1 = (fs[1] - fs[2]) / (2 * h)
         d2 = (fs[3] - fs[4]) / h
-        d4 = (fs[5] - fs[6]) / (0.5 * h)
-        r1 = (4 * d2 - d1) / 3
-        r2 = (4 * d4 - d2) / 3
-        return r2, np.abs(r1 - r2)
+        return (4 * d2 - d1) / 3, np.abs(d1 - d2) / 3
 
 
 def rounding_error(fs: np.ndarray, h: np.ndarray) -> np.ndarray:
-    """A bound on the effect of rounding in f on R(h/2): about 6 eps max|f| / h, doubled."""
+    """A bound on the effect of rounding in f on R: 3 eps max|f| / h, with a margin for
+    the rounding inside f."""
     with np.errstate(all="ignore"):
-        return 12 * EPS * np.max(np.abs(fs[1:]), axis=0) / h
+        return 4 * EPS * np.max(np.abs(fs[1:]), axis=0) / h
+
+
+def resolved(fd: np.ndarray, err: np.ndarray, rtol: float) -> np.ndarray:
+    """Where the difference fixes the derivative to a tenth of the tolerance (evidence)."""
+    with np.errstate(all="ignore"):
+        return np.isfinite(fd) & (fd != 0) & (err <= 0.1 * rtol * np.abs(fd))
 
 
 #: Why a candidate was dropped, in the order the tests are applied.
-REASONS = ("outside the domain (not finite)", "at a kink", "finite differences unreliable")
+REASONS = ("outside the domain (not finite)", "at a kink", "finite differences unresolved",
+           "flat in float64 where the claim is not 0")
+#: Verdicts besides the indices of REASONS: evidence, and a flat comparison (not evidence).
+EVIDENCE, FLAT = -1, -2
 
 
 @dataclass(frozen=True)
@@ -110,9 +122,10 @@ class Sample:
     """Accepted points and what the finite differences say there.
 
     ``points`` is (m, nsym); ``fd`` the Richardson estimate of df/dx, ``fd_error`` its
-    estimated error (truncation + rounding), ``df`` the claimed derivative, all (m,).
-    ``rejected`` counts candidates dropped before the m-th acceptance, by reason
-    (keys of ``REASONS``) in ``reasons``; ``drawn`` the candidates examined.
+    estimated error (truncation + rounding), ``df`` the claimed derivative, all (m,);
+    ``evidence`` (m,) whether the point is resolved (else flat, see the module
+    docstring). ``rejected`` counts candidates dropped, by reason (keys of ``REASONS``)
+    in ``reasons``; ``drawn`` the candidates examined.
     """
 
     points: np.ndarray
@@ -122,6 +135,12 @@ class Sample:
     rejected: int
     drawn: int
     reasons: dict[str, int]
+    evidence: np.ndarray | None = None
+
+    @property
+    def resolved(self) -> int:
+        """How many points are evidence."""
+        return int(np.sum(self.evidence)) if self.evidence is not None else len(self.fd)
 
 
 def _kink_free(ks: list[np.ndarray]) -> np.ndarray:
@@ -136,55 +155,188 @@ def _kink_free(ks: list[np.ndarray]) -> np.ndarray:
 
 
 def _verdict(f: np.ndarray, df: np.ndarray, ks: list[np.ndarray], fd: np.ndarray,
-             trunc: np.ndarray, rnd: np.ndarray, rtol: float) -> np.ndarray:
-    """Per candidate: -1 accepted, else the index in REASONS of the first failed test."""
+             err: np.ndarray, rtol: float, constant: bool) -> np.ndarray:
+    """Per candidate: EVIDENCE, FLAT, or the index in REASONS of the first failed test."""
     finite = np.all(np.isfinite(f), axis=0) & np.isfinite(df[0]) & np.isfinite(fd)
     smooth = _kink_free(ks) if ks else np.ones_like(finite)
-    # the difference must resolve f' to a tenth of the tolerance (truncation), and
-    # rounding alone must not exceed it (unless the differences vanish exactly)
-    afd = np.abs(fd)
-    sharp = (trunc <= 0.1 * rtol * afd + rnd) & ((rnd <= rtol * afd) | (fd == 0))
-    return np.select([~finite, ~smooth, ~sharp], [0, 1, 2], default=-1)
+    good = resolved(fd, err, rtol)
+    with np.errstate(all="ignore"):
+        flat = (fd == 0) & (np.abs(df[0]) <= err)
+        claim_off = (fd == 0) & ~flat
+    if constant:                       # f does not depend on x: every difference is exact
+        good |= fd == 0
+    return np.select([~finite, ~smooth, good, flat, claim_off & ~good],
+                     [0, 1, EVIDENCE, FLAT, 3], default=2)
+
+
+def _stencil(evaluate: Callable[..., list[np.ndarray]], cand: np.ndarray, wrt_index: int,
+             h: np.ndarray, nsym: int) -> tuple[np.ndarray, np.ndarray, list[np.ndarray]]:
+    nst, n = len(STENCIL), len(cand)
+    grid = np.repeat(cand[None, :, :], nst, axis=0)            # (nst, n, nsym)
+    grid[:, :, wrt_index] = cand[None, :, wrt_index] + STENCIL[:, None] * h[None, :]
+    cols = [grid[:, :, j].ravel() for j in range(nsym)]
+    f, df, *ks = (v.reshape(nst, n) for v in evaluate(*cols))
+    return f, df, ks
 
 
 def find_points(evaluate: Callable[..., list[np.ndarray]], symbols: Sequence[sp.Symbol],
                 wrt_index: int, points: int, seed: int, rtol: float,
-                batch: int = BATCH, max_batches: int = MAX_BATCHES) -> Sample:
-    """Draw batches until ``points`` candidates are accepted (or ``max_batches`` are spent).
+                batch: int = BATCH, max_batches: int = MAX_BATCHES,
+                constant: bool = False) -> Sample:
+    """Draw batches until ``points`` resolved candidates are found (or ``max_batches`` are
+    spent); flat comparisons found on the way are kept too (at most ``points``).
 
     ``evaluate(*columns)`` returns ``[f, df, *kink_args]`` evaluated at the given points
-    (a compiled :class:`~matcalc.verify.kernel.Kernel`). Returns the first accepted points,
-    at most ``points`` of them (fewer if the domain is too hard to hit).
+    (a compiled :class:`~matcalc.verify.kernel.Kernel`); ``constant``: f does not depend
+    on the variable.
     """
     rng = np.random.default_rng(seed)
-    nst = len(STENCIL)
-    got: list[tuple[np.ndarray, ...]] = []
+    nsym = len(symbols)
+    got: list[tuple[np.ndarray, float, float, float, bool]] = []
     counts = np.zeros(len(REASONS), dtype=int)
-    drawn = 0
+    drawn = evidence = flats = 0
     for _ in range(max_batches):
         cand = draw_candidates(rng, symbols, batch)
-        x = cand[:, wrt_index]
-        h = step_size(x)
-        grid = np.repeat(cand[None, :, :], nst, axis=0)            # (nst, batch, nsym)
-        grid[:, :, wrt_index] = x[None, :] + STENCIL[:, None] * h[None, :]
-        cols = [grid[:, :, j].ravel() for j in range(len(symbols))]
-        f, df, *ks = (v.reshape(nst, batch) for v in evaluate(*cols))
+        h = step_size(cand[:, wrt_index])
+        f, df, ks = _stencil(evaluate, cand, wrt_index, h, nsym)
         fd, trunc = richardson(f, h)
         rnd = rounding_error(f, h)
-        verdict = _verdict(f, df, ks, fd, trunc, rnd, rtol)
-        accepted = np.flatnonzero(verdict < 0)[: points - len(got)]
-        for i in accepted:
-            got.append((cand[i], fd[i], trunc[i] + rnd[i], df[0, i]))
-        # candidates up to the last one used count as examined
-        end = accepted[-1] + 1 if len(got) == points and len(accepted) else batch
+        verdict = _verdict(f, df, ks, fd, trunc + rnd, rtol, constant)
+        # only the truncation is too large: once more with h/16
+        with np.errstate(all="ignore"):
+            retry = np.flatnonzero((verdict == 2) & (rnd <= 0.01 * rtol * np.abs(fd)))
+        if retry.size:
+            h2 = h[retry] * RETRY
+            f2, df2, ks2 = _stencil(evaluate, cand[retry], wrt_index, h2, nsym)
+            fd2, trunc2 = richardson(f2, h2)
+            rnd2 = rounding_error(f2, h2)
+            v2 = _verdict(f2, df2, ks2, fd2, trunc2 + rnd2, rtol, constant)
+            fd[retry], trunc[retry], rnd[retry] = fd2, trunc2, rnd2
+            verdict[retry] = v2
+        end = batch
+        for i in np.flatnonzero(verdict < 0):
+            is_evidence = verdict[i] == EVIDENCE
+            if is_evidence:
+                evidence += 1
+            elif flats >= points:
+                continue
+            else:
+                flats += 1
+            got.append((cand[i], fd[i], trunc[i] + rnd[i], df[0, i], bool(is_evidence)))
+            if evidence == points:
+                end = int(i) + 1
+                break
         counts += np.bincount(verdict[:end][verdict[:end] >= 0], minlength=len(REASONS))
-        drawn += int(end)
-        if len(got) == points:
+        drawn += end
+        if evidence == points:
             break
+    return _sample(got, nsym, counts, drawn)
+
+
+def _sample(got: list, nsym: int, counts: np.ndarray, drawn: int) -> Sample:
     reasons = {r: int(c) for r, c in zip(REASONS, counts) if c}
     rejected = int(counts.sum())
     if not got:
         empty = np.zeros(0)
-        return Sample(np.zeros((0, len(symbols))), empty, empty, empty, rejected, drawn, reasons)
-    pts, fds, errs, dfs = (np.array(c) for c in zip(*got))
-    return Sample(pts.reshape(len(got), len(symbols)), fds, errs, dfs, rejected, drawn, reasons)
+        return Sample(np.zeros((0, nsym)), empty, empty, empty, rejected, drawn, reasons,
+                      np.zeros(0, dtype=bool))
+    pts, fds, errs, dfs, ev = (np.array(c) for c in zip(*got))
+    return Sample(pts.reshape(len(got), nsym), fds, errs, dfs, rejected, drawn, reasons,
+                  ev.astype(bool))
+
+
+#: Candidates examined in extended precision at most, and the relative step there.
+MP_CANDIDATES = 160
+MP_H_REL = 1e-12
+
+
+@dataclass(frozen=True)
+class MpSample:
+    """Points resolved in extended precision: the points (float64), and per point the
+    relative and absolute difference |d - R| of the claimed derivative d (the result,
+    evaluated in extended precision) and the difference R, as floats; ``claimed`` and
+    ``fd`` are d and R as floats (overflow to inf and underflow to 0 are possible)."""
+
+    points: np.ndarray
+    rel: np.ndarray
+    abs: np.ndarray
+    claimed: np.ndarray
+    fd: np.ndarray
+    rejected: int
+    drawn: int
+    reasons: dict[str, int]
+    claimed_text: list[str] = field(default_factory=list)
+    fd_text: list[str] = field(default_factory=list)
+
+
+def find_points_mp(evaluate: Callable[..., list], symbols: Sequence[sp.Symbol],
+                   wrt_index: int, points: int, seed: int, rtol: float,
+                   constant: bool = False, budget: float = 10.0) -> MpSample:
+    """Like :func:`find_points`, one candidate at a time in ``extended.DPS``-digit
+    arithmetic, with h = 1e-12 max(1, |x|) (truncation ~h^2, rounding ~1e-60 / h: both
+    far below any tolerance); ``evaluate(*mpf values)`` returns ``[f, df, *kinks]``.
+    Candidates that are not finite, sit at a kink, or stay unresolved are dropped; at
+    most ``MP_CANDIDATES`` are examined, and no more than ``budget`` seconds are spent."""
+    import time
+    import mpmath
+    from .extended import DPS, finite
+    rng = np.random.default_rng(seed + 1)
+    cands = draw_candidates(rng, symbols, MP_CANDIDATES)
+    counts = np.zeros(len(REASONS), dtype=int)
+    rows: list[tuple] = []
+    t0 = time.perf_counter()
+    drawn = flats = 0
+    with mpmath.workdps(DPS):
+        for cand in cands:
+            if len(rows) == points or time.perf_counter() - t0 > budget:
+                break
+            drawn += 1
+            x = mpmath.mpf(float(cand[wrt_index]))
+            h = mpmath.mpf(MP_H_REL) * max(1, abs(x))
+            vals = []
+            for s in STENCIL:
+                args = [mpmath.mpf(float(v)) for v in cand]
+                args[wrt_index] = x + mpmath.mpf(float(s)) * h
+                vals.append(evaluate(*args))
+            fs = [v[0] for v in vals]
+            df = vals[0][1]
+            if not all(finite(v) for v in fs) or not finite(df):
+                counts[0] += 1
+                continue
+            kinks = [[v[2 + k] for v in vals] for k in range(len(vals[0]) - 2)]
+            if any(min(abs(k) for k in ks) == 0 or len({mpmath.sign(k) for k in ks}) > 1
+                   for ks in kinks):
+                counts[1] += 1
+                continue
+            d1 = (fs[1] - fs[2]) / (2 * h)
+            d2 = (fs[3] - fs[4]) / h
+            r = (4 * d2 - d1) / 3
+            err = abs(d1 - d2) / 3 + 4 * mpmath.mpf(10) ** (-DPS) * max(abs(v) for v in fs) / h
+            if r == 0 and not constant:
+                if abs(df) <= err:
+                    flats += 1             # flat and consistent: no evidence
+                    continue
+                r = mpmath.mpf(0)          # flat, the claim is not 0: a failing comparison
+            elif r != 0 and err > 0.1 * rtol * abs(r):
+                counts[2] += 1
+                continue
+            diff = abs(df - r)
+            mag = max(abs(df), abs(r))
+            rows.append((cand, float(diff / mag) if mag else 0.0, _float(diff), _float(df),
+                         _float(r), mpmath.nstr(df, 10), mpmath.nstr(r, 10)))
+    reasons = {rr: int(c) for rr, c in zip(REASONS, counts) if c}
+    if flats:
+        reasons["flat (the difference is exactly 0)"] = flats
+    if not rows:
+        z = np.zeros(0)
+        return MpSample(np.zeros((0, len(symbols))), z, z, z, z, int(counts.sum()), drawn,
+                        reasons)
+    pts, rel, ab, cl, fd, cs, fs_ = (np.array(c) for c in zip(*rows))
+    return MpSample(pts.reshape(len(rows), len(symbols)), rel, ab, cl, fd,
+                    int(counts.sum()), drawn, reasons, list(cs), list(fs_))
+
+
+def _float(v: Any) -> float:
+    """An mpmath number as a float, clamped to the largest finite float (for the report)."""
+    x = float(v)
+    return x if np.isfinite(x) else float(np.sign(x) * np.finfo(float).max)

@@ -1,0 +1,117 @@
+"""Verification figures of issue 17 (item 1), measured in one run.
+
+1. Verification time / one evaluation at declared sizes N = 100, 1000, 2000 for five
+   identities. "One evaluation" is f and its gradient (the printed result) evaluated once
+   at random inputs of the declared size (median of 3); "verification" is the time spent
+   in the check itself (``verify.matrix.check_derivation``, timed around the call).
+   Target: <= 4x.
+2. The 2-layer sigmoid MLP (nx = n1 = m = N, numeric sizes) verified at N = 10 ... 1000:
+   the status, the method line and the time.
+
+    python bench/bench_verify.py            # N up to 2000 (a few minutes)
+    python bench/bench_verify.py --quick    # N = 100 and 1000 only
+"""
+from __future__ import annotations
+
+import sys
+import time
+
+import numpy as np
+import sympy as sp
+
+from matcalc import backprop, derive
+from matcalc.verify.evaluate import evaluate
+
+CASES = [
+    ("tr(A X B)", "tr(A @ X @ B)", ["A:{n},{n}", "B:{n},{n}", "X:{n},{n}"], "X"),
+    ("a^T inv(X) b", "a.T @ inv(X) @ b", ["a:{n}", "b:{n}", "X:{n},{n}"], "X"),
+    ("x^T A x", "x.T @ A @ x", ["x:{n}", "A:{n},{n}"], "x"),
+    ("||A x - b||^2", "norm(A @ x - b)^2", ["A:{n},{n}", "x:{n}", "b:{n}"], "x"),
+    ("sum(tanh(W x))", "sum(tanh(W @ x))", ["W:{n},{n}", "x:{n}"], "x"),
+]
+
+MLP = """X: {n}, {n}
+W1: {n}, {n}
+b1: {n}
+W2: 1, {n}
+b2: 1
+Y: 1, {n}
+Z1 = W1 @ X + b1
+A1 = sigmoid(Z1)
+Z2 = W2 @ A1 + b2
+A2 = sigmoid(Z2)
+J = -sum(Y * log(A2) + (1 - Y) * log(1 - A2)) / {n}
+"""
+
+
+def one_evaluation(d, shapes: list[str], wrt: str) -> float:
+    """Seconds to evaluate f and the result once at random inputs of the declared sizes."""
+    rng = np.random.default_rng(0)
+    values = {}
+    for s in shapes:
+        name, dims = s.split(":")
+        r, *c = (int(v) for v in dims.split(","))
+        values[name] = rng.standard_normal((r, c[0] if c else 1))
+        if name == "X" and "inv" in d.input:
+            values[name] += r * np.eye(r) ** 0 * 0 + np.sqrt(r) * np.eye(r)
+    f = d.function if hasattr(d, "function") else None
+    from matcalc.matrix.parse import parse_matrix_expression
+    from matcalc.matrix.parse import parse_dims
+    decl = {s.split(":")[0]: parse_dims(s.split(":")[1], s.split(":")[0]) for s in shapes}
+    f = parse_matrix_expression(d.input, decl)
+    g = next(iter(d.results.values()))
+    t0 = time.perf_counter()
+    evaluate(f, values, {})
+    evaluate(g, values, {})
+    return time.perf_counter() - t0
+
+
+spent: list[float] = []
+
+
+def _timed_check() -> None:
+    """Time every call of the check with shapes (the verification stage's work)."""
+    import matcalc.verify.matrix as vm
+    inner = vm.check_derivation
+
+    def timed(*args, **kwargs):
+        t0 = time.perf_counter()
+        try:
+            return inner(*args, **kwargs)
+        finally:
+            spent.append(time.perf_counter() - t0)
+    vm.check_derivation = timed
+
+
+def identities(sizes: list[int]) -> None:
+    _timed_check()
+    print("verification time / one evaluation (f and its gradient), declared sizes")
+    print(f"{'identity':<16} " + " ".join(f"{'N=' + str(n):>26}" for n in sizes))
+    for label, text, shapes, wrt in CASES:
+        row = []
+        for n in sizes:
+            sh = [s.format(n=n) for s in shapes]
+            spent.clear()
+            d = derive(text, wrt, shapes=sh)
+            ver = sum(spent)
+            one = sorted(one_evaluation(d, sh, wrt) for _ in range(3))[1]
+            row.append(f"{ver:6.2f}s/{one:7.4f}s={ver / one:6.1f}x "
+                       f"{d.verification.status[:4]}")
+        print(f"{label:<16} " + " ".join(f"{c:>26}" for c in row), flush=True)
+
+
+def mlp(sizes: list[int]) -> None:
+    print("\n2-layer sigmoid MLP, nx = n1 = m = N (numeric sizes): verification")
+    for n in sizes:
+        t0 = time.perf_counter()
+        d = backprop(MLP.format(n=n), "W1,b1,W2,b2")
+        t = time.perf_counter() - t0
+        v = d.verification
+        print(f"N={n:<5} {v.status:<8} {t:7.2f}s  max rel {v.max_rel_error:.1e}  "
+              f"{v.method}{'  ' + v.message if v.message else ''}", flush=True)
+
+
+if __name__ == "__main__":
+    quick = "--quick" in sys.argv
+    identities([100, 1000] if quick else [100, 1000, 2000])
+    mlp([10, 30, 60, 100, 300] if quick else [10, 30, 60, 100, 300, 1000])
