@@ -22,16 +22,17 @@ _LAZY = {
     "gradient": ".api",
     "jacobian": ".api",
     "backprop": ".api",
+    "check": ".api",
     "Derivation": ".derivation",
     "Limits": ".options",
     "Options": ".options",
 }
 
-__all__ = ["__version__", "derive", "gradient", "jacobian", "graph", "backprop", "Derivation",
-           "Options", "Limits"]
+__all__ = ["__version__", "derive", "gradient", "jacobian", "graph", "backprop", "check",
+           "Derivation", "Options", "Limits"]
 
 if TYPE_CHECKING:  # for type checkers and editors: the same names, imported eagerly
-    from .api import backprop, derive, gradient, graph, jacobian
+    from .api import backprop, check, derive, gradient, graph, jacobian
     from .derivation import Derivation
     from .options import Limits, Options
 

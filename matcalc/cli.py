@@ -75,9 +75,10 @@ def _render(d, fmt: str) -> str:
 
 
 def _run(action: Callable[[], object], fmt: str, output: str | None,
-         write: Callable[[str], None] | None = None) -> None:
+         write: Callable[[str], None] | None = None,
+         status: Callable[[object], int] | None = None) -> None:
     """Run an API call, print or write its rendering (or hand it to ``write``), and exit
-    with the contract's status."""
+    with the contract's status (``status(d)`` when given: a kind's own exit status)."""
     startup.loaded()
     try:
         d = action()
@@ -97,6 +98,8 @@ def _run(action: Callable[[], object], fmt: str, output: str | None,
         _write_text(text, output)
     else:
         click.echo(text)
+    if status is not None:
+        sys.exit(status(d))
     v = getattr(d, "verification", None)
     # a check that ran and could not verify (no usable point: a singular matrix, outside
     # the domain) is not a success either: the result is printed, with the reason
@@ -316,6 +319,71 @@ def backprop(program_file: str, wrt: str | None, emit: str | None, fmt: str, ste
             return api_backprop(text, wrt, options=opts)
 
     _run(act, "numpy" if emit else fmt, output)
+
+
+@main.command(cls=ExprCommand)
+@click.argument("expr", required=False)
+@click.option("--answer", metavar="ANS", help="The answer to check: is it d EXPR / d VAR?")
+@click.option("--derivation", "derivation_file", metavar="FILE|-", help="A hand derivation "
+              "to check line by line: line 1 d/dx EXPR, then one equality a line (= ... or "
+              "&= ...); with --program, the lines dZ2 = ..., dW2 = ... of a backward pass.")
+@click.option("--program", "program_file", metavar="FILE", help="A forward program (as for "
+              "`matcalc backprop`): --derivation then holds the student's backward pass.")
+@click.option("--wrt", metavar="VAR", help="Variable (may be left out when EXPR has one, or "
+              "given by d/dVAR on line 1; with --program: the parameters).")
+@click.option("--shape", "shape", multiple=True, metavar="NAME:DIMS",
+              help="Declare a vector or matrix, as for derive (x:n, A:n,n); repeatable.")
+@click.option("--format", "fmt", type=click.Choice(("text", "markdown", "json")),
+              default="text", show_default=True, help="Output format.")
+@click.option("--seed", type=SEED, default=0, show_default=True,
+              help="Seed of matcalc's own numeric check.")
+@click.option("-o", "--output", type=OUTPUT, help="Write to FILE instead of standard output.")
+def check(expr: str | None, answer: str | None, derivation_file: str | None,
+          program_file: str | None, wrt: str | None, shape: tuple[str, ...], fmt: str,
+          seed: int, output: str | None) -> None:
+    """Check an answer, or a hand derivation line by line, and name the mistake.
+
+    \b
+    Every line is compared with matcalc's derivative at random points of the
+    domain (several seeds; exactly, where SymPy can prove it) and with the line
+    before. The first wrong line gets a diagnosis from the catalogue of common
+    mistakes (`matcalc rules`, docs/check.md); lines that follow correctly from
+    a wrong one are marked "follows from line N". Exit 0 when everything is
+    right, 1 when a line is wrong, 2 for bad input.
+      matcalc check "sin(x^2)" --answer "cos(x^2)"
+      matcalc check --derivation quotient.txt
+      matcalc check "x.T @ A @ x" --shape x:n --shape A:n,n --wrt x --answer "2*A @ x"
+      matcalc check --program mlp.mc --derivation backward.txt
+    """
+    from .api import check as api_check
+    from .edge import read_input
+    from .errors import InputError
+    from .options import Options
+
+    try:
+        if derivation_file is None and answer is None:
+            raise InputError("check needs --answer ANS (with EXPR) or --derivation FILE")
+        if derivation_file is not None and answer is not None:
+            raise InputError("check takes --answer or --derivation, not both")
+        if answer is not None and expr is None:
+            raise InputError("--answer needs the expression: matcalc check EXPR --answer ANS")
+        if derivation_file is not None and expr is not None:
+            raise InputError("with --derivation, the expression is line 1 of the file "
+                             "(d/dx EXPR): leave EXPR out")
+        derivation = (read_input(derivation_file.strip(), "derivation")
+                      if derivation_file is not None else None)
+        program = read_input(program_file.strip(), "program") if program_file else None
+    except MatcalcError as exc:
+        _fail(exc)
+    opts = Options(seed=seed)
+
+    def act() -> object:
+        from .engine.simplify import simplify_budget
+        with simplify_budget(opts.simplify_timeout):
+            return api_check(expr, answer, derivation=derivation, wrt=wrt,
+                             shapes=list(shape) or None, program=program, options=opts)
+
+    _run(act, fmt, output, status=lambda d: 0 if d.attachments["check"].correct else 1)
 
 
 @main.command(cls=ExprCommand)

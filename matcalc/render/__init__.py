@@ -33,6 +33,12 @@ PRESENTATIONS: dict[str, dict[str, str]] = {
         "json": "matcalc.render.graph_json:render_graph_json",
         "dict": "matcalc.render.graph_json:graph_dict",
     },
+    "check": {
+        "text": "matcalc.render.check:render_check_text",
+        "markdown": "matcalc.render.check:render_check_markdown",
+        "json": "matcalc.render.check:render_check_json",
+        "dict": "matcalc.render.check:check_dict",
+    },
 }
 
 
