@@ -417,22 +417,29 @@ def _check_matrix(p: Problem, d: Any) -> Report:
     prev: tuple[int, str, Any, Any] | None = None
     for lineno, text, expr, _ in p.lines:
         vals = mp.values(expr)
-        same = shape(expr) == shape(true) and _same(vals, tv)
+        same = _shape_of(expr) == _shape_of(true) and _same(vals, tv)
         if same:
             out.append(Line(lineno, text, "right", expected,
                             relation="equal to matcalc's form at every sample"
                             if expr != true else "the same expression as matcalc's"))
-            prev = (lineno, "right", vals, shape(expr))
+            prev = (lineno, "right", vals, _shape_of(expr))
             continue
-        if prev is not None and prev[1] in ("wrong", "follows") and prev[3] == shape(expr) \
+        if prev is not None and prev[1] in ("wrong", "follows") and prev[3] == _shape_of(expr) \
                 and _same(vals, prev[2]):
             out.append(Line(lineno, text, "follows", expected, follows=prev[0]))
-            prev = (lineno, "follows", vals, shape(expr))
+            prev = (lineno, "follows", vals, _shape_of(expr))
             continue
         out.append(Line(lineno, text, "wrong", expected, ctx.diagnose(expr, vals)))
-        prev = (lineno, "wrong", vals, shape(expr))
+        prev = (lineno, "wrong", vals, _shape_of(expr))
     return Report(f"d/d{var} {matrix_syntax(p.f)}", p.mode, tuple(out),
                   len(mp.samples), None)
+
+
+def _shape_of(e: sp.Basic) -> tuple | None:
+    """The shape, with 1 x 1 the same as a scalar (sum(dZ2, axis=1) of a 1 x m row)."""
+    from ..matrix.algebra import shape
+    s = shape(e)
+    return None if s is not None and s[0] == 1 and s[1] == 1 else s
 
 
 def _same(a: Any, b: Any) -> bool:
@@ -465,14 +472,15 @@ class _MatrixContext:
     dims: set
     cond: set
     symmetric: bool = True          # try each square matrix symmetric (not in a backward pass)
+    what: str = ""                  # how the derivative is named ("d f/dW", "dW2")
 
     def diagnose(self, expr: sp.Basic, vals: Any) -> Diagnosis:
         from ..matrix.algebra import fmt_shape, shape
         from ..verify.compare import (MatrixPoints, dimension_factor, nice_number,
                                       ratio_per_sample, same_values)
-        s_got, s_want = shape(expr), shape(self.true)
+        s_got, s_want = _shape_of(expr), _shape_of(self.true)
         name = getattr(self.var, "name", str(self.var))
-        what = f"d f/d{name}"
+        what = self.what or f"d f/d{name}"
         if vals is None:
             return Diagnosis("not_equal", "the line could not be evaluated at the sample sizes")
         if s_got != s_want:
@@ -536,8 +544,8 @@ def _check_backprop(p: Problem, d: Any) -> Report:
     prog, bp = d.attachments["program"]
     true_exprs: dict[str, sp.Basic] = {}
     for step in bp.steps:
-        if step.equation and step.wrt is not None and step.rule != "one_hot_labels":
-            true_exprs[f"d{step.wrt.name}"] = step.result
+        if step.rule == "backprop_adjoint" and step.wrt is not None:
+            true_exprs.setdefault(f"d{step.wrt.name}", step.result)
     true_exprs.update(bp.equations)
     inputs = [sp.MatrixSymbol(n, *s) for n, s in prog.shapes.items()]
     dims = prog.dims()
@@ -548,7 +556,7 @@ def _check_backprop(p: Problem, d: Any) -> Report:
         for target, value in prog.assignments:
             env[target.name] = np.asarray(evaluate(value, env, sizes), dtype=float)
         for step in bp.steps:
-            key = f"d{step.wrt.name}" if step.wrt is not None else None
+            key = f"d{step.wrt.name}" if step.wrt is not None else ""
             if key in true_exprs and key not in env:
                 env[key] = np.asarray(evaluate(true_exprs[key], env, sizes), dtype=float)
         true_env.append(env)
@@ -565,7 +573,7 @@ def _check_backprop(p: Problem, d: Any) -> Report:
         refs = sorted(n for n in (s.name for s in expr.free_symbols | expr.atoms(sp.MatrixSymbol))
                       if n in state)
         bad_refs = [state[r][0] for r in refs if state[r][1] != "right"]
-        if shape(expr) == shape(want) and same_values(got_true, want_vals):
+        if _shape_of(expr) == _shape_of(want) and same_values(got_true, want_vals):
             status = "follows" if bad_refs else "right"
             out.append(Line(lineno, text, status, expected,
                             follows=min(bad_refs) if bad_refs else None))
@@ -573,7 +581,7 @@ def _check_backprop(p: Problem, d: Any) -> Report:
             ctx = _MatrixContext(p, sp.MatrixSymbol(name[1:], *p.shapes[name[1:]])
                                  if name[1:] in p.shapes else sp.Symbol(name[1:]),
                                  want, want_vals, _Frozen(mp.samples, true_env), inputs, dims,
-                                 set(), symmetric=False)
+                                 set(), symmetric=False, what=name)
             diag = ctx.diagnose(expr, got_true)
             out.append(Line(lineno, text, "wrong", expected, diag))
         state[name] = (lineno, out[-1].status)

@@ -152,7 +152,7 @@ def constant_ratio(s: np.ndarray | None, ref: np.ndarray) -> float | None:
     if s is None or not len(ref):
         return None
     use = np.abs(ref) > 1e-9 * max(1.0, float(np.max(np.abs(ref))))
-    if use.sum() < 3 or not np.all(np.isfinite(s)):
+    if use.sum() < 1 or not np.all(np.isfinite(s)):
         return None
     r = s[use] / ref[use]
     k = float(np.median(r))
