@@ -489,8 +489,9 @@ class _MatrixContext:
                 return Diagnosis("layout_transpose", f"the transpose of the right answer "
                                  f"(layout): {what} has the shape of {name}, "
                                  f"{fmt_shape(s_want)}, not {fmt_shape(s_got)}")
-            if s_got is not None and s_want is not None and s_got[0] == s_want[0] and \
-                    s_want[1] == 1 and s_got[1] != 1:
+            rows = 1 if s_want is None else s_want[0]
+            if s_got is not None and s_got[0] == rows and s_got[1] != 1 and \
+                    (s_want is None or s_want[1] == 1):
                 for total, how in ((lambda v: v.sum(axis=1, keepdims=True), "sum"),
                                    (lambda v: v.mean(axis=1, keepdims=True), "mean")):
                     if same_values(vals, self.tv, total):
@@ -582,11 +583,27 @@ def _check_backprop(p: Problem, d: Any) -> Report:
                                  if name[1:] in p.shapes else sp.Symbol(name[1:]),
                                  want, want_vals, _Frozen(mp.samples, true_env), inputs, dims,
                                  set(), symmetric=False, what=name)
-            diag = ctx.diagnose(expr, got_true)
+            diag = _activation_factor(prog, name, got_true, true_env) or \
+                ctx.diagnose(expr, got_true)
             out.append(Line(lineno, text, "wrong", expected, diag))
         state[name] = (lineno, out[-1].status)
     return Report(f"the backward pass of {prog.objective.name}", "backprop", tuple(out),
                   len(mp.samples), None)
+
+
+def _activation_factor(prog: Any, name: str, got: list | None, envs: list[dict]
+                       ) -> Diagnosis | None:
+    """dZ written as dA for A = g(Z): the element-wise factor g'(Z) is missing."""
+    from ..matrix.nodes import Elementwise
+    from ..verify.compare import same_values
+    for target, value in prog.assignments:
+        if isinstance(value, Elementwise) and getattr(value.arg, "name", "") == name[1:] \
+                and f"d{target.name}" in envs[0] and \
+                same_values(got, [env[f"d{target.name}"] for env in envs]):
+            return Diagnosis("missing_chain_factor", f"missing the element-wise chain factor: "
+                             f"{name} = d{target.name} * g'({name[1:]}) for {target.name} = "
+                             f"g({name[1:]})")
+    return None
 
 
 def _values(expr: sp.Basic, envs: list[dict], mp: Any) -> list | None:

@@ -58,7 +58,7 @@ MISTAKES: tuple[Mistake, ...] = (
             "d(f/g) = (f' g - f g')/g", "d(f/g) = (f' g - f g')/g^2",
             ("(x^2 + 1)/(x - 1)", "(2x(x - 1) - (x^2 + 1))/(x - 1)")),
     Mistake("power_rule_on_exponential", "power rule applied to a^x",
-            "d/dx a^x = x a^(x-1)", "d/dx a^x = a^x ln(a)", ("2^x", "x 2^(x - 1)")),
+            "d/dx a^x = x a^(x-1)", "d/dx a^x = a^x ln(a)", ("2^x", "x*2^(x - 1)")),
     Mistake("power_rule_on_variable_exponent", "power rule applied to x^x",
             "d/dx x^x = x x^(x-1)", "d/dx x^x = x^x (ln(x) + 1)", ("x^x", "x x^(x - 1)")),
     Mistake("sigmoid_sign", "sigmoid' as sigma (1 + sigma)",
@@ -87,6 +87,15 @@ MISTAKES: tuple[Mistake, ...] = (
     Mistake("shape_mismatch", "shapes that do not match",
             "an answer of another shape", "the gradient has the shape of the variable",
             ("sum(W @ x)", "x"), ("W:m,n", "x:n"), "W"),
+    Mistake("algebra_slip", "a slip of algebra",
+            "a line that does not equal the (right) line before it",
+            "each line equals the one before", ("x^2 + 2x", "2x + 2 + 1")),
+    Mistake("foreign_symbol", "a name that is not in the function",
+            "d/dx sin(x) = cos(t)", "the derivative uses the function's names",
+            ("sin(x)", "cos(t)")),
+    Mistake("not_equal", "wrong, no known mistake matches",
+            "a value that differs from the derivative", "the derivative",
+            ("x^2", "x + 1")),
 )
 
 BY_NAME: dict[str, Mistake] = {m.name: m for m in MISTAKES}
