@@ -56,10 +56,11 @@ class Line:
     diagnosis: Diagnosis | None = None
     follows: int | None = None
     relation: str = ""
+    correct_line: str = ""          # the line as it should read (the rule applied right)
 
     def to_dict(self) -> dict:
         return {"line": self.line, "text": self.text, "status": self.status,
-                "expected": self.expected,
+                "expected": self.expected, "correct_line": self.correct_line or None,
                 "diagnosis": None if self.diagnosis is None else
                 {"rule": self.diagnosis.rule, "message": self.diagnosis.message},
                 "follows": self.follows, "relation": self.relation or None}
@@ -320,7 +321,7 @@ def check(p: Problem, built: Built):
 # ----------------------------------------------------------------------------- scalar
 
 def _check_scalar(p: Problem, d: Any) -> Report:
-    from ..rules.mistakes import candidates
+    from ..rules.mistakes import candidates, d as rule_form
     from ..verify.compare import (ScalarPoints, compare_values, constant_ratio, nice_number,
                                   proved_equal, relation)
     say = _say({})
@@ -354,6 +355,7 @@ def _check_scalar(p: Problem, d: Any) -> Report:
             prev = (lineno, "follows", vals, expr)
             continue
         diag = None
+        correct_line = ""
         if foreign:
             diag = Diagnosis("foreign_symbol", f"{', '.join(foreign)} is not a name of the "
                              f"function {say(f)}")
@@ -369,6 +371,7 @@ def _check_scalar(p: Problem, d: Any) -> Report:
             for c in cands:
                 if compare_values(pts, vals, pts.values(c.expr)).equal:
                     diag = Diagnosis(c.rule, c.message)
+                    correct_line = say(rule_form(f, x))
                     break
             if diag is None:
                 k = constant_ratio(vals, pts.true)
@@ -378,7 +381,9 @@ def _check_scalar(p: Problem, d: Any) -> Report:
         if diag is None:
             diag = Diagnosis("not_equal", f"not equal to the derivative {expected}"
                              f"{_at(v.where)}")
-        out.append(Line(lineno, text, "wrong", expected, diag))
+        elif prev is not None and prev[1] == "right" and correct_line == "":
+            correct_line = say(prev[3])
+        out.append(Line(lineno, text, "wrong", expected, diag, correct_line=correct_line))
         prev = (lineno, "wrong", vals, expr)
     return Report(f"d/d{x} {say(f)}", p.mode, tuple(out), len(pts), proved)
 

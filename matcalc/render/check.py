@@ -50,8 +50,10 @@ def render_check_text(d: "Derivation") -> str:
             out += _wrap(l.relation, "         ")
         if l.diagnosis is not None:
             out += _wrap(l.diagnosis.message, "         ")
+        if l.status == "wrong" and l.correct_line and l.correct_line != l.expected:
+            out += _wrap(f"correct line: {l.correct_line}", "         ")
         if l.status == "wrong" and l.expected:
-            out += _wrap(f"correct: {l.expected}", "         ")
+            out += _wrap(f"the derivative (matcalc): {l.expected}", "         ")
     out += ["", _summary(report)]
     inner = d.attachments.get("derivation")
     if not report.correct and inner is not None:

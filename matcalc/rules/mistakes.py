@@ -80,7 +80,7 @@ MISTAKES: tuple[Mistake, ...] = (
             ("x.T @ A @ x", "2*A @ x"), ("x:n", "A:n,n")),
     Mistake("missing_mean", "a missing 1/m",
             "d((1/m) sum(r))/dW = dr/dW", "the 1/m of a mean stays in the gradient",
-            ("sum(W @ X)/m", "ones(n1, m) @ X.T"), ("W:n1,nx", "X:nx,m")),
+            ("sum(W @ X)/m", "ones(n1, m) @ X.T"), ("W:n1,nx", "X:nx,m"), "W"),
     Mistake("missing_batch_sum", "a missing sum over the batch (db)",
             "db = dZ (an n x m matrix)", "db = sum(dZ, axis=1) (one column, like b)",
             ("sum(W @ X + b)", "ones(n1, m)"), ("W:n1,nx", "X:nx,m", "b:n1"), "b"),
@@ -151,14 +151,16 @@ def d(e: sp.Basic, x: sp.Symbol, fault: Fault = None) -> sp.Expr:
     if isinstance(e, sp.Add):
         return sp.Add(*[d(a, x, fault) for a in e.args])
     if isinstance(e, sp.Mul):
-        if bad and how in ("quotient_rule_sign", "quotient_rule_square"):
-            q = _quotient(e, x)
-            if q is not None:
-                f, g = q
-                df, dg = d(f, x, fault), d(g, x, fault)
-                if how == "quotient_rule_sign":
-                    return (df * g + f * dg) / g ** 2
+        q = _quotient(e, x)
+        if q is not None and not (bad and how != "quotient_rule_sign"
+                                  and how != "quotient_rule_square"):
+            f, g = q                           # a quotient: (f' g - f g')/g^2, as written
+            df, dg = d(f, x, fault), d(g, x, fault)
+            if how == "quotient_rule_sign":
+                return (df * g + f * dg) / g ** 2
+            if how == "quotient_rule_square":
                 return (df * g - f * dg) / g
+            return (df * g - f * dg) / g ** 2
         args = list(e.args)
         terms = []
         for i, a in enumerate(args):
