@@ -341,7 +341,7 @@ def backprop(program_file: str, wrt: str | None, emit: str | None, fmt: str, ste
 def check(expr: str | None, answer: str | None, derivation_file: str | None,
           program_file: str | None, wrt: str | None, shape: tuple[str, ...], fmt: str,
           seed: int, output: str | None) -> None:
-    """Check an answer, or a hand derivation line by line, and name the mistake.
+    """Check an answer or a hand derivation, naming the mistake.
 
     \b
     Every line is compared with matcalc's derivative at random points of the
@@ -352,7 +352,8 @@ def check(expr: str | None, answer: str | None, derivation_file: str | None,
     right, 1 when a line is wrong, 2 for bad input.
       matcalc check "sin(x^2)" --answer "cos(x^2)"
       matcalc check --derivation quotient.txt
-      matcalc check "x.T @ A @ x" --shape x:n --shape A:n,n --wrt x --answer "2*A @ x"
+      matcalc check "x.T @ A @ x" --shape x:n --shape A:n,n --wrt x \\
+          --answer "2*A @ x"
       matcalc check --program mlp.mc --derivation backward.txt
     """
     from .api import check as api_check

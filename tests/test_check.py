@@ -183,7 +183,14 @@ PERTURB = [
     lambda d: d * sp.Rational(1001, 1000), lambda d: d + X, lambda d: d * X,
     lambda d: d.xreplace({X: X + sp.Rational(1, 3)}), lambda d: d + sp.sin(X) / 100,
     lambda d: sp.Add(*sp.Add.make_args(sp.expand(d))[1:]),
+    lambda d: d * (1 + sp.Rational(1, 10**10)), lambda d: d + sp.Rational(1, 10**12),
 ]
+
+
+@pytest.mark.parametrize("answer", ["exp(x)*(1 + 1e-10)", "exp(x) + 1e-12", "exp(x)*1.0000001"])
+def test_differences_below_float_precision_are_wrong(answer) -> None:
+    line = report("exp(x)", answer).lines[0]
+    assert line.status == "wrong" and line.diagnosis.rule == "not_equal"
 
 
 def _differs(a: sp.Expr, b: sp.Expr) -> bool:

@@ -24,7 +24,7 @@ Derivation of D, which the renderers show as the correct derivation).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Sequence
 
 import numpy as np
@@ -322,8 +322,8 @@ def check(p: Problem, built: Built):
 
 def _check_scalar(p: Problem, d: Any) -> Report:
     from ..rules.mistakes import candidates, d as rule_form
-    from ..verify.compare import (ScalarPoints, compare_values, constant_ratio, nice_number,
-                                  proved_equal, relation)
+    from ..verify.compare import (ScalarPoints, agree_precisely, compare_values,
+                                  constant_ratio, nice_number, proved_equal, relation)
     say = _say({})
     f, true = p.f, d.result
     x = d.wrt[0]
@@ -343,6 +343,10 @@ def _check_scalar(p: Problem, d: Any) -> Report:
         vals = pts.values(expr)
         foreign = sorted(s.name for s in expr.free_symbols - set(symbols))
         v = compare_values(pts, vals, pts.true)
+        precise = True
+        if v.equal and not proved_equal(expr, true):
+            precise = agree_precisely(expr, true, pts)
+            v = v if precise else replace(v, equal=False)
         if v.equal:
             proved = proved_equal(expr, true)
             out.append(Line(lineno, text, "right", expected,
@@ -378,6 +382,9 @@ def _check_scalar(p: Problem, d: Any) -> Report:
                 if k is not None:
                     diag = Diagnosis("constant_factor", f"off by a constant factor: this is "
                                      f"{nice_number(k)} times the derivative")
+        if diag is None and not precise:
+            diag = Diagnosis("not_equal", f"not equal to the derivative {expected}: they "
+                             "agree to 8 digits, but not at 40 digits")
         if diag is None:
             diag = Diagnosis("not_equal", f"not equal to the derivative {expected}"
                              f"{_at(v.where)}")
