@@ -525,7 +525,11 @@ def _write_document(tex: str, output: str | None, latex_seconds: float | None = 
               "marked in the document; the others are still written (exit status 1).")
 @click.option("--latex-timeout", type=FiniteFloat(1, 3600), default=60, show_default=True,
               help="Seconds pdflatex may take in all for -o FILE.pdf (past them: exit 2).")
-def notes(file: str, output: str | None, keep_going: bool, latex_timeout: float) -> None:
+@click.option("--solutions", type=OUTPUT, metavar="FILE", help="Write the worked solutions "
+              "of the exercises (entries with exercise = true) to FILE (.tex or .pdf) instead "
+              "of an appendix of the handout.")
+def notes(file: str, output: str | None, keep_going: bool, latex_timeout: float,
+          solutions: str | None) -> None:
     """Lecture notes: turn a notes FILE (TOML) into one LaTeX document.
 
     \b
@@ -544,11 +548,12 @@ def notes(file: str, output: str | None, keep_going: bool, latex_timeout: float)
     message names file, line and entry) or a derivation with bad input; 3 no rule
     applies to a derivation.
     """
-    from .notes import build, load_notes
+    from .notes import build, load_notes, render_solutions
 
     try:
         doc = load_notes(file)
-        tex, outcomes = build(doc, keep_going=keep_going)
+        tex, outcomes = build(doc, keep_going=keep_going,
+                              separate_solutions=solutions is not None)
     except MatcalcError as exc:
         _fail(exc)
     except Exception as exc:  # a bug, not bad input: still one line, never a traceback
@@ -558,6 +563,8 @@ def notes(file: str, output: str | None, keep_going: bool, latex_timeout: float)
     for o in failed:
         click.echo(o.error.format(), err=True)
     _write_document(tex, output, latex_timeout)
+    if solutions is not None:
+        _write_document(render_solutions(doc, outcomes), solutions, latex_timeout)
     unverified = [o for o in outcomes if o.derivation is not None
                   and getattr(o.derivation.verification, "status", "") == "failed"]
     if output:
