@@ -333,14 +333,15 @@ def backprop(program_file: str, wrt: str | None, emit: str | None, fmt: str, ste
               "given by d/dVAR on line 1; with --program: the parameters).")
 @click.option("--shape", "shape", multiple=True, metavar="NAME:DIMS",
               help="Declare a vector or matrix, as for derive (x:n, A:n,n); repeatable.")
-@click.option("--format", "fmt", type=click.Choice(("text", "markdown", "json")),
+@click.option("--format", "fmt", type=click.Choice(("text", "latex", "markdown", "json")),
               default="text", show_default=True, help="Output format.")
+@click.option("--standalone", is_flag=True, help="LaTeX: a complete document for pdflatex.")
 @click.option("--seed", type=SEED, default=0, show_default=True,
               help="Seed of matcalc's own numeric check.")
 @click.option("-o", "--output", type=OUTPUT, help="Write to FILE instead of standard output.")
 def check(expr: str | None, answer: str | None, derivation_file: str | None,
           program_file: str | None, wrt: str | None, shape: tuple[str, ...], fmt: str,
-          seed: int, output: str | None) -> None:
+          standalone: bool, seed: int, output: str | None) -> None:
     """Check an answer or a hand derivation, naming the mistake.
 
     \b
@@ -376,7 +377,7 @@ def check(expr: str | None, answer: str | None, derivation_file: str | None,
         program = read_input(program_file.strip(), "program") if program_file else None
     except MatcalcError as exc:
         _fail(exc)
-    opts = Options(seed=seed)
+    opts = Options(seed=seed, standalone=standalone)
 
     def act() -> object:
         from .engine.simplify import simplify_budget

@@ -57,6 +57,7 @@ class Line:
     follows: int | None = None
     relation: str = ""
     correct_line: str = ""          # the line as it should read (the rule applied right)
+    expr: Any = field(default=None, compare=False, repr=False)   # the parsed line
 
     def to_dict(self) -> dict:
         return {"line": self.line, "text": self.text, "status": self.status,
@@ -335,7 +336,7 @@ def _check_scalar(p: Problem, d: Any) -> Report:
     expected = say(true)
     out: list[Line] = []
     if p.mode == "derivation":
-        out.append(Line(_first_lineno(p), p.f_text, "given"))
+        out.append(Line(_first_lineno(p), p.f_text, "given", expr=f))
     cands: list | None = None
     prev: tuple[int, str, np.ndarray | None, sp.Basic] | None = None   # lineno, status, vals
     proved: bool | None = None
@@ -350,12 +351,12 @@ def _check_scalar(p: Problem, d: Any) -> Report:
         if v.equal:
             proved = proved_equal(expr, true)
             out.append(Line(lineno, text, "right", expected,
-                            relation=relation(expr, true)))
+                            relation=relation(expr, true), expr=expr))
             prev = (lineno, "right", vals, expr)
             continue
         if prev is not None and prev[1] in ("wrong", "follows") and \
                 compare_values(pts, vals, prev[2]).equal:
-            out.append(Line(lineno, text, "follows", expected, follows=prev[0]))
+            out.append(Line(lineno, text, "follows", expected, follows=prev[0], expr=expr))
             prev = (lineno, "follows", vals, expr)
             continue
         diag = None
@@ -390,7 +391,8 @@ def _check_scalar(p: Problem, d: Any) -> Report:
                              f"{_at(v.where)}")
         elif prev is not None and prev[1] == "right" and correct_line == "":
             correct_line = say(prev[3])
-        out.append(Line(lineno, text, "wrong", expected, diag, correct_line=correct_line))
+        out.append(Line(lineno, text, "wrong", expected, diag, correct_line=correct_line,
+                        expr=expr))
         prev = (lineno, "wrong", vals, expr)
     return Report(f"d/d{x} {say(f)}", p.mode, tuple(out), len(pts), proved)
 
@@ -424,7 +426,7 @@ def _check_matrix(p: Problem, d: Any) -> Report:
     ctx = _MatrixContext(p, var, true, tv, mp, variables, dims, cond)
     out: list[Line] = []
     if p.mode == "derivation":
-        out.append(Line(_first_lineno(p), p.f_text, "given"))
+        out.append(Line(_first_lineno(p), p.f_text, "given", expr=p.f))
     expected = matrix_syntax(true)
     prev: tuple[int, str, Any, Any] | None = None
     for lineno, text, expr, _ in p.lines:
@@ -433,15 +435,15 @@ def _check_matrix(p: Problem, d: Any) -> Report:
         if same:
             out.append(Line(lineno, text, "right", expected,
                             relation="equal to matcalc's form at every sample"
-                            if expr != true else "the same expression as matcalc's"))
+                            if expr != true else "the same expression as matcalc's", expr=expr))
             prev = (lineno, "right", vals, _shape_of(expr))
             continue
         if prev is not None and prev[1] in ("wrong", "follows") and prev[3] == _shape_of(expr) \
                 and _same(vals, prev[2]):
-            out.append(Line(lineno, text, "follows", expected, follows=prev[0]))
+            out.append(Line(lineno, text, "follows", expected, follows=prev[0], expr=expr))
             prev = (lineno, "follows", vals, _shape_of(expr))
             continue
-        out.append(Line(lineno, text, "wrong", expected, ctx.diagnose(expr, vals)))
+        out.append(Line(lineno, text, "wrong", expected, ctx.diagnose(expr, vals), expr=expr))
         prev = (lineno, "wrong", vals, _shape_of(expr))
     return Report(f"d/d{var} {matrix_syntax(p.f)}", p.mode, tuple(out),
                   len(mp.samples), None)

@@ -35,6 +35,7 @@ PRESENTATIONS: dict[str, dict[str, str]] = {
     },
     "check": {
         "text": "matcalc.render.check:render_check_text",
+        "latex": "matcalc.render.check:render_check_latex",
         "markdown": "matcalc.render.check:render_check_markdown",
         "json": "matcalc.render.check:render_check_json",
         "dict": "matcalc.render.check:check_dict",

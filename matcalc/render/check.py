@@ -78,6 +78,67 @@ def render_check_markdown(d: "Derivation") -> str:
     return "\n".join(out) + "\n"
 
 
+def _line_latex(l: Any, shapes: bool, var: str, mode: str) -> str:
+    from .latex import tex
+    if l.expr is None:
+        return r"\texttt{%s}" % _escape(l.text.strip())
+    if shapes:
+        from ..matrix.printing import matrix_latex
+        body = matrix_latex(l.expr)
+    else:
+        body = tex(l.expr)
+    if l.status == "given":
+        return r"$\displaystyle \frac{d}{d%s} %s$" % (var, body)
+    if mode == "backprop":
+        return r"$\mathrm{%s} = %s$" % (_escape(l.text.split("=")[0].strip()), body)
+    return r"$\displaystyle = %s$" % body
+
+
+def _escape(text: str) -> str:
+    from .latex import escape
+    return escape(text)
+
+
+def render_check_latex(d: "Derivation", standalone: bool = False, notation: Any = None,
+                       **kw: Any) -> str:
+    """The verdict as a LaTeX list (each line in math, its status and diagnosis), then
+    matcalc's derivation (the usual LaTeX renderer)."""
+    from .latex import render_latex
+    report = d.attachments["check"]
+    inner = d.attachments["derivation"]
+    var = str(inner.wrt[0]) if inner.wrt else "x"
+    shapes = bool(inner.shapes) and report.mode != "backprop"
+    out = [r"\noindent\textbf{Check:} %s" % _escape(report.problem), "",
+           r"\begin{description}"]
+    for l in report.lines:
+        label = "answer" if report.mode == "answer" else f"line {l.line}"
+        status = {"given": "the derivative to take", "right": "right",
+                  "wrong": r"\textbf{wrong}",
+                  "follows": f"follows from line {l.follows}"}[l.status]
+        out.append(r"\item[%s] %s \hfill %s" % (label, _line_latex(l, shapes or
+                                                                   report.mode == "backprop",
+                                                                   var, report.mode), status))
+        if l.diagnosis is not None:
+            out.append(r"\\ \emph{%s} (\texttt{%s})" % (_escape(l.diagnosis.message),
+                                                          _escape(l.diagnosis.rule)))
+    out += [r"\end{description}", "", r"\noindent " + _escape(_summary(report)), "",
+            r"\medskip", ""]
+    if report.correct:
+        verdict = "\n".join(out)
+        if not standalone:
+            return verdict + "\n"
+        doc = render_latex(inner, standalone=True, notation=notation)
+        head, _, _ = doc.partition("\\begin{document}")
+        return head + "\\begin{document}\n" + verdict + "\n\\end{document}\n"
+    out += [r"\medskip", r"\noindent The correct derivation:", ""]
+    verdict = "\n".join(out)
+    body = render_latex(inner, standalone=standalone, notation=notation)
+    if not standalone:
+        return verdict + "\n" + body
+    head, marker, rest = body.partition("\\begin{document}")
+    return head + marker + "\n" + verdict + "\n" + rest
+
+
 def check_dict(d: "Derivation") -> dict:
     """The contract's JSON: the usual fields of matcalc's derivation, kind "check",
     ``correct``, ``first_wrong_line``, ``lines``, ``problem``, ``mode``."""
