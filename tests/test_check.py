@@ -301,3 +301,16 @@ def test_notes_exercise_must_be_a_boolean() -> None:
     from matcalc.notes.model import NotesError
     with pytest.raises(NotesError, match="'exercise' must be true or false"):
         parse_notes(NOTES.replace("exercise = true", 'exercise = "yes"'))
+
+
+def test_a_line_whose_shapes_do_not_fit_is_a_named_mistake() -> None:
+    r = report(derivation="d/dW sum(W @ x)\n= x @ W\n= ones(m, 1) @ x.T\n",
+               shapes=["W:m,n", "x:n"])
+    assert [l.status for l in r.lines[1:]] == ["wrong", "right"]
+    msg = r.lines[1].diagnosis.message
+    assert r.lines[1].diagnosis.rule == "shape_mismatch" and "(n, 1)" in msg and "(m, n)" in msg
+
+
+def test_too_many_lines_are_refused() -> None:
+    r = cli("--derivation", "-", input="d/dx x^2\n" + "= 2x\n" * 201)
+    assert r.exit_code == 2 and "at most 200" in r.output

@@ -100,9 +100,29 @@ def _clean(text: str) -> tuple[str, int]:
     return body, 0
 
 
+#: At most this many lines are checked (each costs a comparison at 72 points).
+MAX_LINES = 200
+
+#: A parser message about two operands whose shapes do not fit (it names both shapes).
+_SHAPES_MESSAGE = re.compile(r"\([^()]*,[^()]*\).*\([^()]*,[^()]*\)")
+
+
+@dataclass(frozen=True)
+class ShapeProblem:
+    """A line whose operands' shapes do not fit (W @ x with W m x n and x k x 1): in a
+    student's line a mistake (diagnosis ``shape_mismatch``), not bad input."""
+
+    message: str
+    free_symbols: frozenset = frozenset()
+
+    def atoms(self, *types: Any) -> set:
+        return set()
+
+
 def _read(body: str, offset: int, lineno: int, line: str,
-          reader: Callable[[str], sp.Basic]) -> sp.Basic:
-    """``reader(body)``; a ParseError is re-located in the whole line and names it."""
+          reader: Callable[[str], sp.Basic], shapes_ok: bool = False) -> Any:
+    """``reader(body)``; a ParseError is re-located in the whole line and names it. With
+    ``shapes_ok``, a shape mismatch is returned as a :class:`ShapeProblem`."""
     if "\\" in body:
         from .. import parse as parse_module
         latex = getattr(parse_module, "parse_latex", None)
@@ -114,12 +134,14 @@ def _read(body: str, offset: int, lineno: int, line: str,
     try:
         return reader(body)
     except ParseError as exc:
+        if shapes_ok and _SHAPES_MESSAGE.search(exc.message):
+            return ShapeProblem(exc.message)
         pos = None if exc.position is None else exc.position + offset
         raise ParseError(f"line {lineno}: {exc.message}", line, pos) from None
 
 
 def parse_line(text: str, lineno: int, reader: Callable[[str], sp.Basic], *,
-               first: bool = False) -> tuple[sp.Basic, str | None]:
+               first: bool = False, shapes_ok: bool = False) -> tuple[Any, str | None]:
     """One line of a derivation -> (expression, variable of ``d/dx`` or None).
 
     Line 1 (``first``) must be ``d/dx EXPR`` (or ``\\frac{d}{dx} EXPR``, ``d/dW ...``);
@@ -155,7 +177,7 @@ def parse_line(text: str, lineno: int, reader: Callable[[str], sp.Basic], *,
     rest = body[start:]
     if not rest.strip():
         raise ParseError(f"line {lineno}: nothing after '='", text, start)
-    return _read(rest, start, lineno, text, reader), None
+    return _read(rest, start, lineno, text, reader, shapes_ok), None
 
 
 def _lines(text: str) -> list[tuple[int, str]]:
@@ -222,7 +244,11 @@ def read(request: Request) -> Problem:
         raise InputError(f"line {n0} differentiates by {var}, but --wrt is {wrt}")
     if len(rows) < 2:
         raise InputError(f"the derivation has no line after line {n0}: write = ... lines")
-    parsed = tuple((n, t, parse_line(t, n, reader)[0], None) for n, t in rows[1:])
+    if len(rows) > MAX_LINES:
+        raise InputError(f"the derivation has {len(rows)} lines; at most {MAX_LINES} are "
+                         "checked")
+    parsed = tuple((n, t, parse_line(t, n, reader, shapes_ok=bool(shapes))[0], None)
+                   for n, t in rows[1:])
     f_text = t0.strip()
     return Problem("derivation", derivation, f, f_text, var, parsed, shapes, None, opts)
 
@@ -260,8 +286,11 @@ def _read_backprop(program: str, derivation: Any, wrt: Any, opts: Options) -> Pr
         if name[1:] not in shapes and name[1:] not in {s.name for s, _ in prog.assignments}:
             raise ParseError(f"line {n}: '{name[1:]}' is not a variable of the program", t,
                              m.start(1))
-        expr = _read(t[m.end():], m.end(), n, t, reader)
+        expr = _read(t[m.end():], m.end(), n, t, reader, shapes_ok=True)
         parsed.append((n, t, expr, name))
+    if len(parsed) > MAX_LINES:
+        raise InputError(f"the backward pass has {len(parsed)} lines; at most {MAX_LINES} "
+                         "are checked")
     if not parsed:
         raise InputError("the backward pass is empty: write dNAME = EXPR lines")
     return Problem("backprop", derivation, None, program, wrt, tuple(parsed), shapes, program,
@@ -430,6 +459,11 @@ def _check_matrix(p: Problem, d: Any) -> Report:
     expected = matrix_syntax(true)
     prev: tuple[int, str, Any, Any] | None = None
     for lineno, text, expr, _ in p.lines:
+        if isinstance(expr, ShapeProblem):
+            out.append(Line(lineno, text, "wrong", expected,
+                            Diagnosis("shape_mismatch", f"shapes do not match: {expr.message}")))
+            prev = (lineno, "wrong", None, None)
+            continue
         vals = mp.values(expr)
         same = _shape_of(expr) == _shape_of(true) and _same(vals, tv)
         if same:
@@ -464,9 +498,10 @@ def _same(a: Any, b: Any) -> bool:
 def _variables(p: Problem) -> list[sp.Basic]:
     from sympy import MatrixSymbol
     found = {m.name: m for m in p.f.atoms(MatrixSymbol)}
-    for _, _, e, _ in p.lines:
+    exprs = [l[2] for l in p.lines if not isinstance(l[2], ShapeProblem)]
+    for e in exprs:
         found.update({m.name: m for m in e.atoms(MatrixSymbol)})
-    scalars = {s.name: s for e in [p.f, *(l[2] for l in p.lines)] for s in e.free_symbols
+    scalars = {s.name: s for e in [p.f, *exprs] for s in e.free_symbols
                if isinstance(s, sp.Symbol) and not isinstance(s, sp.Dummy)}
     dims = {str(x) for sh in p.shapes.values() for x in sh}
     for name, s in scalars.items():
@@ -583,6 +618,11 @@ def _check_backprop(p: Problem, d: Any) -> Report:
             raise InputError(f"line {lineno}: matcalc's backward pass has no {name} (its "
                              f"adjoints: {', '.join(true_exprs)})")
         expected = matrix_syntax(want)
+        if isinstance(expr, ShapeProblem):
+            out.append(Line(lineno, text, "wrong", expected,
+                            Diagnosis("shape_mismatch", f"shapes do not match: {expr.message}")))
+            state[name] = (lineno, "wrong")
+            continue
         got_true = _values(expr, true_env, mp)
         want_vals = [env[name] for env in true_env]
         refs = sorted(n for n in (s.name for s in expr.free_symbols | expr.atoms(sp.MatrixSymbol))
