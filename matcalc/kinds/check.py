@@ -374,11 +374,12 @@ def _check_scalar(p: Problem, d: Any) -> Report:
         foreign = sorted(s.name for s in expr.free_symbols - set(symbols))
         v = compare_values(pts, vals, pts.true)
         precise = True
-        if v.equal and not proved_equal(expr, true):
+        is_proved = bool(v.equal) and proved_equal(expr, true)
+        if v.equal and not is_proved:
             precise = agree_precisely(expr, true, pts)
             v = v if precise else replace(v, equal=False)
         if v.equal:
-            proved = proved_equal(expr, true)
+            proved = is_proved
             out.append(Line(lineno, text, "right", expected,
                             relation=relation(expr, true), expr=expr))
             prev = (lineno, "right", vals, expr)
