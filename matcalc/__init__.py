@@ -23,16 +23,17 @@ _LAZY = {
     "jacobian": ".api",
     "hessian": ".api",
     "backprop": ".api",
+    "check": ".api",
     "Derivation": ".derivation",
     "Limits": ".options",
     "Options": ".options",
 }
 
 __all__ = ["__version__", "derive", "gradient", "jacobian", "hessian", "graph", "backprop",
-           "Derivation", "Options", "Limits"]
+           "check", "Derivation", "Options", "Limits"]
 
 if TYPE_CHECKING:  # for type checkers and editors: the same names, imported eagerly
-    from .api import backprop, derive, gradient, graph, hessian, jacobian
+    from .api import backprop, check, derive, gradient, graph, hessian, jacobian
     from .derivation import Derivation
     from .options import Limits, Options
 

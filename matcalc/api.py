@@ -21,7 +21,8 @@ from .pipeline import run
 #: --at: "a=5, b=3, c=2" or a mapping name -> number.
 Point = Union[str, Mapping[Union[str, sp.Symbol], Any]]
 
-__all__ = ["derive", "gradient", "jacobian", "hessian", "graph", "backprop", "Where", "Shapes", "Dims"]
+__all__ = ["derive", "gradient", "jacobian", "hessian", "graph", "backprop", "check", "Where",
+           "Shapes", "Dims"]
 
 
 def _run(kind: str, subject: Any, opts: Options, **args: Any) -> Derivation:
@@ -149,3 +150,20 @@ def backprop(program: str, wrt: str | list[str] | None = None, *,
     order; ``to_numpy()`` is a runnable module with forward() and backward()."""
     opts = as_options(options, overrides)
     return _run("backprop", program, opts, wrt=wrt)
+
+
+def check(expr: str | None = None, answer: str | None = None, *, derivation: str | None = None,
+          wrt: str | None = None, shapes: Shapes | None = None, program: str | None = None,
+          options: Options | None = None, **overrides: Any) -> Derivation:
+    """Check a student's work against matcalc's derivative (kind ``check``).
+
+    ``check("sin(x^2)", "cos(x^2)")``: is the answer d/dx sin(x^2)? ``check(derivation=text)``:
+    line 1 ``d/dx EXPR``, then one ``= ...`` line each. ``shapes`` (``["x:n", "A:n,n"]``) and
+    ``wrt`` for vectors and matrices; ``program`` with ``derivation`` of ``dW1 = ...``
+    lines: a backward pass checked equation by equation. The Derivation's steps and
+    results are matcalc's derivation; ``attachments["check"]`` is the verdict, and
+    ``to_dict()`` has ``correct``, ``first_wrong_line`` and ``lines`` (CONTRACTS.md).
+    """
+    opts = as_options(options, overrides)
+    return _run("check", expr, opts, answer=answer, derivation=derivation, wrt=wrt,
+                shapes=shapes, program=program)

@@ -77,10 +77,12 @@ def _render(d, fmt: str) -> str:
 
 
 def _run(action: Callable[[], object], fmt: str, output: str | None,
-         write: Callable[[str], None] | None = None, force: bool = False) -> None:
+         write: Callable[[str], None] | None = None, force: bool = False,
+         status: Callable[[object], int] | None = None) -> None:
     """Run an API call, print or write its rendering (or hand it to ``write``), and exit
-    with the contract's status. Code (``--format numpy``, ``--emit numpy``) that failed
-    the numeric check is not written, unless ``force``."""
+    with the contract's status (``status(d)`` when given: a kind's own exit status). Code
+    (``--format numpy``, ``--emit numpy``) that failed the numeric check is not written,
+    unless ``force``."""
     startup.loaded()
     try:
         d = action()
@@ -106,6 +108,8 @@ def _run(action: Callable[[], object], fmt: str, output: str | None,
         _write_text(text, output)
     else:
         click.echo(text)
+    if status is not None:
+        sys.exit(status(d))
     # "Not verified" (too little evidence: no usable point, float64 and 60 digits unable
     # to resolve f) is stated in the output and is not a failure: exit 0 (issue 18)
     sys.exit(1 if failed else 0)
@@ -379,6 +383,73 @@ def backprop(program_file: str, wrt: str | None, emit: str | None, fmt: str, ste
 
 
 @main.command(cls=ExprCommand)
+@click.argument("expr", required=False)
+@click.option("--answer", metavar="ANS", help="The answer to check: is it d EXPR / d VAR?")
+@click.option("--derivation", "derivation_file", metavar="FILE|-", help="A hand derivation "
+              "to check line by line: line 1 d/dx EXPR, then one equality a line (= ... or "
+              "&= ...); with --program, the lines dZ2 = ..., dW2 = ... of a backward pass.")
+@click.option("--program", "program_file", metavar="FILE", help="A forward program (as for "
+              "`matcalc backprop`): --derivation then holds the student's backward pass.")
+@click.option("--wrt", metavar="VAR", help="Variable (may be left out when EXPR has one, or "
+              "given by d/dVAR on line 1; with --program: the parameters).")
+@click.option("--shape", "shape", multiple=True, metavar="NAME:DIMS",
+              help="Declare a vector or matrix, as for derive (x:n, A:n,n); repeatable.")
+@click.option("--format", "fmt", type=click.Choice(("text", "latex", "markdown", "json")),
+              default="text", show_default=True, help="Output format.")
+@click.option("--standalone", is_flag=True, help="LaTeX: a complete document for pdflatex.")
+@click.option("--seed", type=SEED, default=0, show_default=True,
+              help="Seed of matcalc's own numeric check.")
+@click.option("-o", "--output", type=OUTPUT, help="Write to FILE instead of standard output.")
+def check(expr: str | None, answer: str | None, derivation_file: str | None,
+          program_file: str | None, wrt: str | None, shape: tuple[str, ...], fmt: str,
+          standalone: bool, seed: int, output: str | None) -> None:
+    """Check an answer or a hand derivation, naming the mistake.
+
+    \b
+    Every line is compared with matcalc's derivative at random points of the
+    domain (several seeds; exactly, where SymPy can prove it) and with the line
+    before. The first wrong line gets a diagnosis from the catalogue of common
+    mistakes (`matcalc rules`, docs/check.md); lines that follow correctly from
+    a wrong one are marked "follows from line N". Exit 0 when everything is
+    right, 1 when a line is wrong, 2 for bad input.
+      matcalc check "sin(x^2)" --answer "cos(x^2)"
+      matcalc check --derivation quotient.txt
+      matcalc check "x.T @ A @ x" --shape x:n --shape A:n,n --wrt x \\
+          --answer "2*A @ x"
+      matcalc check --program mlp.mc --derivation backward.txt
+    """
+    from .api import check as api_check
+    from .edge import read_input
+    from .errors import InputError
+    from .options import Options
+
+    try:
+        if derivation_file is None and answer is None:
+            raise InputError("check needs --answer ANS (with EXPR) or --derivation FILE")
+        if derivation_file is not None and answer is not None:
+            raise InputError("check takes --answer or --derivation, not both")
+        if answer is not None and expr is None:
+            raise InputError("--answer needs the expression: matcalc check EXPR --answer ANS")
+        if derivation_file is not None and expr is not None:
+            raise InputError("with --derivation, the expression is line 1 of the file "
+                             "(d/dx EXPR): leave EXPR out")
+        derivation = (read_input(derivation_file.strip(), "derivation")
+                      if derivation_file is not None else None)
+        program = read_input(program_file.strip(), "program") if program_file else None
+    except MatcalcError as exc:
+        _fail(exc)
+    opts = Options(seed=seed, standalone=standalone)
+
+    def act() -> object:
+        from .engine.simplify import simplify_budget
+        with simplify_budget(opts.simplify_timeout):
+            return api_check(expr, answer, derivation=derivation, wrt=wrt,
+                             shapes=list(shape) or None, program=program, options=opts)
+
+    _run(act, fmt, output, status=lambda d: 0 if d.attachments["check"].correct else 1)
+
+
+@main.command(cls=ExprCommand)
 @click.argument("expr")
 @click.option("--at", metavar="NAME=VALUE,...", help="Evaluate the graph at this point, "
               "e.g. a=5,b=3,c=2 (every input needs a value; exact numbers stay exact). "
@@ -559,7 +630,11 @@ def _write_document(tex: str, output: str | None, latex_seconds: float | None = 
               "marked in the document; the others are still written (exit status 1).")
 @click.option("--latex-timeout", type=FiniteFloat(1, 3600), default=60, show_default=True,
               help="Seconds pdflatex may take in all for -o FILE.pdf (past them: exit 2).")
-def notes(file: str, output: str | None, keep_going: bool, latex_timeout: float) -> None:
+@click.option("--solutions", type=OUTPUT, metavar="FILE", help="Write the worked solutions "
+              "of the exercises (entries with exercise = true) to FILE (.tex or .pdf) instead "
+              "of an appendix of the handout.")
+def notes(file: str, output: str | None, keep_going: bool, latex_timeout: float,
+          solutions: str | None) -> None:
     """Lecture notes: turn a notes FILE (TOML) into one LaTeX document.
 
     \b
@@ -578,11 +653,12 @@ def notes(file: str, output: str | None, keep_going: bool, latex_timeout: float)
     message names file, line and entry) or a derivation with bad input; 3 no rule
     applies to a derivation.
     """
-    from .notes import build, load_notes
+    from .notes import build, load_notes, render_solutions
 
     try:
         doc = load_notes(file)
-        tex, outcomes = build(doc, keep_going=keep_going)
+        tex, outcomes = build(doc, keep_going=keep_going,
+                              separate_solutions=solutions is not None)
     except MatcalcError as exc:
         _fail(exc)
     except Exception as exc:  # a bug, not bad input: still one line, never a traceback
@@ -592,6 +668,8 @@ def notes(file: str, output: str | None, keep_going: bool, latex_timeout: float)
     for o in failed:
         click.echo(o.error.format(), err=True)
     _write_document(tex, output, latex_timeout)
+    if solutions is not None:
+        _write_document(render_solutions(doc, outcomes), solutions, latex_timeout)
     unverified = [o for o in outcomes if o.derivation is not None
                   and getattr(o.derivation.verification, "status", "") == "failed"]
     if output:

@@ -67,7 +67,7 @@ def _steps(items):
 def test_json_steps_have_the_same_fields_for_every_kind(name: str) -> None:
     data = json.loads(derivation(name).to_json())
     assert data["kind"] in {"derivative", "gradient", "jacobian", "hessian", "graph",
-                            "backprop"}
+                            "backprop", "check"}
     for step in _steps(data["steps"]):
         assert STEP_FIELDS <= set(step), (step.get("rule"), STEP_FIELDS - set(step))
         assert step["kind"] in STEP_KINDS, step["rule"]

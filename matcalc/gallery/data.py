@@ -244,4 +244,10 @@ GALLERY: dict[str, tuple[GalleryExample, ...]] = {
         GalleryExample("backprop_logistic_regression", "backprop", LOGISTIC_REGRESSION,
                        {"wrt": "w,b"}, "002 (vectorized logistic regression)"),
     ),
+    # a student's answer checked against the derivation (matcalc check)
+    "check": (
+        GalleryExample("check_chain_rule_answer", "check", "ln(sin(x^3)^2)",
+                       {"answer": "6x^2 cos(x^3)/sin(x^3)"},
+                       "000 (the chain rule: an answer in another form, checked)"),
+    ),
 }

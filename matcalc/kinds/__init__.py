@@ -98,6 +98,10 @@ KINDS: dict[str, Kind] = {k.name: k for k in (
     Kind("backprop", "matcalc.api:backprop", "program", {"wrt": _VARS},
          summary="the backward-pass equations of a forward program",
          plugin="matcalc.kinds.backprop:PLUGIN"),
+    Kind("check", "matcalc.api:check", "expr",
+         {"answer": str, "derivation": str, "program": str, "wrt": str, **_SHAPES},
+         summary="check an answer or a hand derivation line by line, naming the mistake",
+         plugin="matcalc.kinds.check:PLUGIN"),
 )}
 
 #: Plug-ins without a row of their own: name -> "module:NAME".

@@ -5,10 +5,11 @@
 
 See docs/notes-format.md for the file format and ``matcalc notes`` for the command.
 """
-from .assemble import Outcome, build, derive_all, render_document
+from .assemble import Outcome, build, derive_all, render_document, render_solutions
 from .loader import load_notes, parse_notes
 from .model import Entry, Notes, NotesError, Section, Where
 from .pdf import LatexError, compile_pdf
 
-__all__ = ["load_notes", "parse_notes", "build", "derive_all", "render_document", "Outcome",
+__all__ = ["load_notes", "parse_notes", "build", "derive_all", "render_document",
+           "render_solutions", "Outcome",
            "Notes", "Section", "Entry", "NotesError", "Where", "compile_pdf", "LatexError"]

@@ -112,11 +112,46 @@ def _conventions(notes: Notes) -> str:
     return " ".join(words)
 
 
-def _heading(entry: Entry) -> list[str]:
+def _heading(entry: Entry, name: str = "Derivation", label: str = "") -> list[str]:
     title = (r"\quad " + entry.title) if entry.title else ""
-    label = r"\label{%s}" % entry.label if entry.label else ""
+    label = r"\label{%s}" % (entry.label or label) if entry.label or label else ""
     return ["", r"\par\medskip\noindent\refstepcounter{derivation}"
-                r"\textbf{Derivation~\thederivation}%s%s" % (label, title), "", r"\medskip"]
+                r"\textbf{%s~\thederivation}%s%s" % (name, label, title), "", r"\medskip"]
+
+
+def _exercise_label(entry: Entry, index: str) -> str:
+    return entry.label or f"exercise-{index}"
+
+
+def render_exercise(outcome: Outcome, index: str, caches: dict | None = None,
+                    separate: bool = False) -> list[str]:
+    """An exercise in the handout: its heading, prose and the task, without the steps."""
+    entry = outcome.entry
+    out = _heading(entry, "Exercise", _exercise_label(entry, index))
+    if entry.text:
+        out += [r"\noindent " + entry.text.strip(), ""]
+    if outcome.error is not None:
+        return out + _failure(outcome)
+    cache = caches.setdefault(entry.notation, {}) if caches is not None else None
+    sentence, _ = latex_parts(outcome.derivation, entry.notation, cache)
+    task = sentence or r"Derive it step by step."
+    return out + [r"\noindent " + task, "",
+                  r"\noindent\emph{(Solution: page~\pageref{solution-%s}.)}" % index
+                  if not separate else r"\noindent\emph{(Solution: in the "
+                  r"solutions document.)}", ""]
+
+
+def render_solution(outcome: Outcome, index: str, caches: dict | None = None,
+                    here: bool = True) -> list[str]:
+    """The worked solution of an exercise: the whole derivation, referring back."""
+    entry = outcome.entry
+    ref = (r"Exercise~\ref{%s}" % _exercise_label(entry, index)) if here else \
+        r"Exercise~%s" % index
+    body = render_entry(outcome, caches)
+    start = len(_heading(entry))
+    return ["", r"\par\medskip\noindent\textbf{Solution to %s}\label{solution-%s}%s"
+            % (ref, index, (r"\quad " + entry.title) if entry.title else ""), "", r"\medskip",
+            *body[start:]]
 
 
 #: Kinds of Derivation the step renderer (with its Notation) draws - with or without
@@ -139,6 +174,11 @@ def latex_parts(d: Any, notation: Any, cache: dict | None) -> tuple[str, str]:
     return "", fragment
 
 
+def _failure(outcome: Outcome) -> list[str]:
+    return [r"\noindent\fbox{\parbox{\dimexpr\linewidth-2\fboxsep-2\fboxrule\relax}{"
+            r"\textbf{This derivation failed:} %s}}" % escape(outcome.error.message), ""]
+
+
 def render_entry(outcome: Outcome, caches: dict | None = None) -> list[str]:
     """The lines of one numbered derivation (or of its failure). ``caches``: printed
     expressions by notation, shared across the document."""
@@ -147,9 +187,7 @@ def render_entry(outcome: Outcome, caches: dict | None = None) -> list[str]:
     if entry.text:
         out += [r"\noindent " + entry.text.strip(), ""]
     if outcome.error is not None:
-        out += [r"\noindent\fbox{\parbox{\dimexpr\linewidth-2\fboxsep-2\fboxrule\relax}{"
-                r"\textbf{This derivation failed:} %s}}" % escape(outcome.error.message), ""]
-        return out
+        return out + _failure(outcome)
     cache = caches.setdefault(entry.notation, {}) if caches is not None else None
     sentence, fragment = latex_parts(outcome.derivation, entry.notation, cache)
     if sentence:
@@ -161,12 +199,9 @@ def render_entry(outcome: Outcome, caches: dict | None = None) -> list[str]:
     return out
 
 
-def render_document(notes: Notes, outcomes: list[Outcome]) -> str:
-    """The whole document (a string pdflatex compiles)."""
+def _preamble(notes: Notes, title: str) -> list[str]:
     extra = sorted({p for e in notes.entries for p in KINDS[e.kind].packages} - set(PACKAGES))
-    by_entry = {id(o.entry): o for o in outcomes}
-    caches: dict = {}
-    lines = [
+    return [
         r"\documentclass{article}",
         *(r"\usepackage{%s}" % p for p in (*PACKAGES, *extra)),
         r"\setlength{\oddsidemargin}{0pt}",
@@ -176,13 +211,52 @@ def render_document(notes: Notes, outcomes: list[Outcome]) -> str:
         r"\setcounter{MaxMatrixCols}{40}",
         r"\newcounter{derivation}[section]",
         r"\renewcommand{\thederivation}{\thesection.\arabic{derivation}}",
-        r"\title{%s}" % notes.title,
+        r"\title{%s}" % title,
         r"\author{%s}" % notes.author,
         r"\date{%s}" % notes.date,
         r"\begin{document}",
         r"\maketitle",
         "",
     ]
+
+
+def render_solutions(notes: Notes, outcomes: list[Outcome]) -> str:
+    """The separate solutions document: the worked solution of every exercise."""
+    by_entry = {id(o.entry): o for o in outcomes}
+    caches: dict = {}
+    lines = _preamble(notes, f"{notes.title}: solutions")
+    index = 0
+    for k, section in enumerate(notes.sections, start=1):
+        for entry in section.entries:
+            outcome = by_entry.get(id(entry))
+            if entry.exercise:
+                index += 1
+                if outcome is not None:
+                    lines += render_solution(outcome, _number(notes, entry), caches, here=False)
+    if index == 0:
+        lines += [r"\noindent This handout has no exercises.", ""]
+    lines += [r"\end{document}", ""]
+    return "\n".join(lines)
+
+
+def _number(notes: Notes, target: Entry) -> str:
+    """The printed number of an entry (section.position), as \\thederivation writes it."""
+    for k, section in enumerate(notes.sections, start=1):
+        for j, entry in enumerate(section.entries, start=1):
+            if entry is target:
+                return f"{k}.{j}"
+    return "?"
+
+
+def render_document(notes: Notes, outcomes: list[Outcome], separate_solutions: bool = False
+                    ) -> str:
+    """The whole document (a string pdflatex compiles). Exercises state the problem; their
+    worked solutions follow in an appendix, or (``separate_solutions``) are left to
+    :func:`render_solutions`."""
+    by_entry = {id(o.entry): o for o in outcomes}
+    caches: dict = {}
+    lines = _preamble(notes, notes.title)
+    solutions: list[tuple[Outcome, str]] = []
     if notes.intro:
         lines += [notes.intro.strip(), ""]
     lines += [_conventions(notes), ""]
@@ -192,13 +266,25 @@ def render_document(notes: Notes, outcomes: list[Outcome]) -> str:
             lines += [section.text.strip(), ""]
         for entry in section.entries:
             outcome = by_entry.get(id(entry))
-            if outcome is not None:
+            if outcome is None:
+                continue
+            if entry.exercise:
+                number = _number(notes, entry)
+                lines += render_exercise(outcome, number, caches, separate_solutions)
+                solutions.append((outcome, number))
+            else:
                 lines += render_entry(outcome, caches)
+    if solutions and not separate_solutions:
+        lines += [r"\appendix", r"\section*{Solutions}", ""]
+        for outcome, number in solutions:
+            lines += render_solution(outcome, number, caches)
     lines += [r"\end{document}", ""]
     return "\n".join(lines)
 
 
-def build(notes: Notes, keep_going: bool = False) -> tuple[str, list[Outcome]]:
-    """Derive everything, then render: (the LaTeX document, the outcomes)."""
+def build(notes: Notes, keep_going: bool = False, separate_solutions: bool = False
+          ) -> tuple[str, list[Outcome]]:
+    """Derive everything, then render: (the LaTeX document, the outcomes). With
+    ``separate_solutions``, exercises' solutions are left out (:func:`render_solutions`)."""
     outcomes = derive_all(notes, keep_going)
-    return render_document(notes, outcomes), outcomes
+    return render_document(notes, outcomes, separate_solutions), outcomes

@@ -26,7 +26,7 @@ from .model import Entry, Notes, NotesError, Section, Where
 
 TOP_KEYS = ("title", "author", "date", "intro", "notation", "options", "section")
 SECTION_KEYS = ("title", "text", "derivation")
-ENTRY_KEYS = ("kind", "title", "text", "label", "notation")
+ENTRY_KEYS = ("kind", "title", "text", "label", "notation", "exercise")
 NOTATION_KEYS = (*CHOICES, "layout")
 LAYOUTS = ("numerator", "denominator")
 
@@ -348,8 +348,11 @@ class _Checker:
         if strings["label"] and not re.fullmatch(r"[A-Za-z0-9:._\-]+", strings["label"]):
             raise self.fail("'label' may only use letters, digits and : . _ -", where("label"), label)
         lines = {k: n for k in data if (n := where(k)) is not None and n != line}
+        exercise = data.get("exercise", False)
+        if not isinstance(exercise, bool):
+            raise self.fail("'exercise' must be true or false", where("exercise"), label)
         return Entry(kind_name, subject, options, own, own_notation, Where(self.file, line, label),
-                     strings["title"], strings["text"], strings["label"], lines)
+                     strings["title"], strings["text"], strings["label"], lines, exercise)
 
 
 def _tuple(types: Any) -> tuple:

@@ -51,6 +51,9 @@ class Entry:
     text: str = ""
     label: str = ""
     lines: Mapping[str, int] = field(default_factory=dict)   # key -> its line in the file
+    #: an exercise: the handout states the problem, the worked solution goes to the
+    #: appendix (or to the separate solutions document, ``matcalc notes --solutions``)
+    exercise: bool = False
 
     def at(self, key: str) -> Where:
         """This entry's place, at the line of ``key`` when known."""

@@ -33,6 +33,13 @@ PRESENTATIONS: dict[str, dict[str, str]] = {
         "json": "matcalc.render.graph_json:render_graph_json",
         "dict": "matcalc.render.graph_json:graph_dict",
     },
+    "check": {
+        "text": "matcalc.render.check:render_check_text",
+        "latex": "matcalc.render.check:render_check_latex",
+        "markdown": "matcalc.render.check:render_check_markdown",
+        "json": "matcalc.render.check:render_check_json",
+        "dict": "matcalc.render.check:check_dict",
+    },
 }
 
 

@@ -19,6 +19,33 @@ def catalogue_markdown() -> str:
     for r in RULES.values():
         latex = r.latex.replace("|", r"\vert ")
         lines.append(f"| `{r.name}` | {r.title} | ${latex}$ | `{r.example}` | {r.note} |")
+    return "\n".join(lines) + "\n" + mistakes_markdown()
+
+
+def mistakes_markdown() -> str:
+    """The catalogue of common mistakes that ``matcalc check`` names (rules/mistakes.py)."""
+    from ..rules.mistakes import MISTAKES
+
+    def cell(text: str) -> str:
+        return text.replace("|", "\\|")
+
+    lines = [
+        "",
+        "## Common mistakes (`matcalc check`)",
+        "",
+        "Generated from `matcalc.rules.mistakes.MISTAKES`. The name is the stable",
+        "`lines[].diagnosis.rule` field of `matcalc check --format json`; each example",
+        "is a test (the checker must name it). See [check.md](check.md).",
+        "",
+        "| diagnosis | mistake | written | right | example (function, wrong answer) |",
+        "|---|---|---|---|---|",
+    ]
+    for m in MISTAKES:
+        f, wrong = m.example
+        shapes = "".join(f" --shape {s}" for s in m.shapes)
+        wrt = f" --wrt {m.wrt}" if m.shapes else ""
+        lines.append(f"| `{m.name}` | {cell(m.title)} | {cell(m.wrong)} | {cell(m.right)} | "
+                     f"`{cell(f)}`{cell(shapes + wrt)}, `{cell(wrong)}` |")
     return "\n".join(lines) + "\n"
 
 
