@@ -10,9 +10,66 @@ import sympy as sp
 from sympy import Function, Heaviside, S, exp, log
 
 
+#: Per-walk memo of :func:`is_constant`: id(node) -> (node, answer); the node is kept so
+#: that its id stays its own while the memo lives.
+ConstantMemo = dict[int, tuple[sp.Basic, bool]]
+
+
+def is_constant(expr: sp.Basic, memo: ConstantMemo | None = None) -> bool:
+    """True when ``expr`` has no symbol.
+
+    Without ``memo`` a depth-first search that stops at the first symbol; with one, every
+    distinct node's answer is kept, so building a tree bottom-up and asking at each node
+    costs the number of distinct nodes in all (no recursion either way)."""
+    if memo is None:
+        stack, seen = [expr], set()
+        while stack:
+            node = stack.pop()
+            if isinstance(node, sp.Symbol):
+                return False
+            if node.args and id(node) not in seen:
+                seen.add(id(node))
+                stack.extend(node.args)
+        return True
+    known = memo.get(id(expr))
+    if known is not None:
+        return known[1]
+    work: list[tuple[sp.Basic, bool]] = [(expr, False)]
+    while work:
+        node, ready = work.pop()
+        if id(node) in memo:
+            continue
+        if isinstance(node, sp.Symbol):
+            memo[id(node)] = (node, False)
+        elif not node.args:
+            memo[id(node)] = (node, True)
+        elif ready:
+            memo[id(node)] = (node, all(memo[id(a)][1] for a in node.args))
+        else:
+            work.append((node, True))
+            work.extend((a, False) for a in node.args if id(a) not in memo)
+    return memo[id(expr)][1]
+
+
+def as_typed(func: type, args: tuple[sp.Basic, ...] | list[sp.Basic],
+             memo: ConstantMemo | None = None) -> sp.Expr:
+    """``func(*args)``, a function application kept as written.
+
+    SymPy's automatic evaluation rewrites applications: sin(atan(u)) becomes
+    u/sqrt(u^2 + 1), abs(e^sqrt(x)) becomes e^(sqrt(|x|) cos(atan2(0, x)/2)). matcalc derives
+    the expression as typed, so an application is built unevaluated unless every argument
+    is a number (sin(0) = 0, ln(e) = 1, sigmoid(0) = 1/2 are still evaluated). The
+    arithmetic operators (Add, Mul, Pow) keep SymPy's evaluation: x + x = 2x, e^x = exp(x).
+    ``memo`` is passed to :func:`is_constant` (one per bottom-up build).
+    """
+    if all(is_constant(a, memo) for a in args):
+        return func(*args)
+    return func(*args, evaluate=False)
+
+
 def step(x: sp.Expr) -> sp.Expr:
     """The unit step with step(0) = 0: the derivative of relu (PyTorch/JAX convention)."""
-    return Heaviside(x, 0)
+    return as_typed(Heaviside, (x, S.Zero))
 
 
 class _Activation(Function):

@@ -33,7 +33,7 @@ from typing import Any, Callable, Iterator, Literal, Union
 
 import sympy as sp
 
-from .functions import logb, relu, sigmoid, softplus, step
+from .functions import ConstantMemo, as_typed, logb, relu, sigmoid, softplus, step
 
 #: The emitter's text: a NumPy name applied to the arguments ("np.arcsinh"), a
 #: ``str.format`` template over them ("(1/np.cos({0}))"), or a function of the printed
@@ -184,12 +184,27 @@ def numpy_callable(op: Op, np: Any) -> Callable[..., Any]:
 # ------------------------------------------------------------------ constructors
 def log_any_base(x: sp.Expr, base: sp.Expr | None = None) -> sp.Expr:
     """``log(x)`` is ln x; ``log(x, b)`` is log_b x (kept as its own node, ``logb``)."""
-    return sp.log(x) if base is None else logb(x, base)
+    if base is None or base == sp.E:
+        return as_typed(sp.log, (x,))
+    return as_typed(logb, (x, base))
 
 
 def step_at(x: sp.Expr, at_zero: sp.Expr | None = None) -> sp.Expr:
     """step(x) is 1 for x > 0 and 0 otherwise; step(x, h) takes the value h at x = 0."""
-    return step(x) if at_zero is None else sp.Heaviside(x, at_zero)
+    return step(x) if at_zero is None else as_typed(sp.Heaviside, (x, at_zero))
+
+
+def apply(op: "Op", args: list[sp.Expr] | tuple[sp.Expr, ...],
+          memo: "ConstantMemo | None" = None) -> sp.Expr:
+    """The row ``op`` applied to ``args`` as typed (see ``functions.as_typed``): a SymPy
+    function class unevaluated unless every argument is a number; a constructor (log with
+    a base, sqrt, step with a value at 0) builds its own node the same way."""
+    if op.constructor is not None:
+        return op.constructor(*args)
+    assert op.func is not None
+    if isinstance(op.func, type) and issubclass(op.func, (sp.Function, sp.Max, sp.Min)):
+        return as_typed(op.func, tuple(args), memo)
+    return op.func(*args)
 
 
 # ------------------------------------------------------------------ NumPy helpers

@@ -44,7 +44,8 @@ from sympy import S
 
 from ..engine.dag import free_symbols
 from ..errors import LimitError, ParseError
-from ..ops import BARE_SYMBOLS, BY_NAME, Op, log_any_base, step_at
+from ..functions import ConstantMemo, as_typed, is_constant
+from ..ops import BARE_SYMBOLS, BY_NAME, Op, apply, log_any_base, step_at
 from ..limits import within
 from ..options import Limits
 from .lexer import END, ERROR, NAME, NEWLINE, NUMBER, Token, describe, tokenize
@@ -123,6 +124,7 @@ class Parser:
         self.index = 0
         self.depth = 0
         self.deadline = time.monotonic() + PARSE_TIME_BUDGET
+        self.constants: ConstantMemo = {}    # is_constant answers of the nodes built
 
     # ----------------------------------------------------------------- token helpers
     def peek(self) -> Token:
@@ -393,12 +395,12 @@ class Parser:
                       "symbols, numbers and operations in all)", name.pos)
         if spec.build is sp.sqrt:
             return self.power(args[0], S.Half, name.pos)
-        result = self.build(spec.build, args, name.pos)
+        result = self.build(lambda *a: apply(spec, a, self.constants), args, name.pos)
         result = self.settle(result, name.pos)
         # asin(2), cos(asin(e)) = sqrt(1 - e^2): only constants are asked (variables are
         # real by convention; SymPy's realness test of tanh(x^1000) expands (a + bi)^1000),
         # and a constant SymPy cannot decide in half a second counts as real
-        if not free_symbols(result) and within(0.5, lambda: result.is_extended_real,
+        if is_constant(result, self.constants) and within(0.5, lambda: result.is_extended_real,
                                                 None) is False:
             self.fail(f"{name.text}(...) here is not a real number", name.pos)
         return result
@@ -410,7 +412,8 @@ class Parser:
         sqrt(10)/100 to the power -1/2 gives 10^(1/4)*sqrt(10)); one more evaluation
         settles it, so that printed output parses back to the same tree."""
         if not result.is_Atom and result.args:
-            result = self.build(result.func, list(result.args), pos)
+            result = self.build(lambda *a: rebuild_node(result, a, self.constants),
+                                list(result.args), pos)
         # The operands were checked already, so new trouble sits near the top (zoo^x,
         # I*sqrt(abs(x)), log(1 + abs(x)) + I*pi); _finish checks the whole tree at the end.
         near_top = _near_top(result)
@@ -543,6 +546,15 @@ def _root_bits(expr: sp.Expr, every_factor: bool = False) -> float:
     return total
 
 
+def rebuild_node(node: sp.Basic, args: tuple[sp.Basic, ...] | list[sp.Basic],
+                 memo: ConstantMemo | None = None) -> sp.Basic:
+    """``node`` with ``args``: a function application as typed (``functions.as_typed``),
+    anything else (sums, products, powers) with SymPy's evaluation."""
+    if isinstance(node, (sp.Function, sp.Max, sp.Min)):
+        return as_typed(node.func, tuple(args), memo)
+    return node.func(*args)
+
+
 def canonical(expr: sp.Expr, deadline: float = math.inf) -> sp.Expr:
     """Rebuild ``expr`` bottom-up once, iteratively (no recursion), evaluating every node.
 
@@ -555,6 +567,7 @@ def canonical(expr: sp.Expr, deadline: float = math.inf) -> sp.Expr:
     (abs(e^x) -> exp(re(x))); matcalc's variables are real, so re(u) -> u, im(u) -> 0
     and conjugate(u) -> u here."""
     done: dict[sp.Basic, sp.Basic] = {}
+    memo: ConstantMemo = {}
     stack: list[tuple[sp.Basic, bool]] = [(expr, False)]
     while stack:
         node, ready = stack.pop()
@@ -571,7 +584,7 @@ def canonical(expr: sp.Expr, deadline: float = math.inf) -> sp.Expr:
             done[node] = S.Zero
         else:
             try:
-                done[node] = node.func(*(done[arg] for arg in node.args))
+                done[node] = rebuild_node(node, tuple(done[arg] for arg in node.args), memo)
             except (ArithmeticError, ValueError, TypeError):
                 done[node] = node
             if time.monotonic() > deadline:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Callable
 
 import sympy as sp
 
-from ..engine.dag import substitute
+from ..engine.dag import product as multiply, substitute_all
 from ..engine.solver import short
 from ..engine.step import Step
 from .elementary import lookup
@@ -129,8 +129,8 @@ def chain_rule(solver: "Solver", expr: sp.Expr, var: sp.Symbol) -> Step:
     factors = [s.result for s in reversed(local_steps)] + [inner_step.result]
     product = Step("chain_product", "rewrite", sp.Mul(*factors, evaluate=False), sp.Mul(*factors),
                    "Chain rule: multiply the local derivatives, outermost first.", var)
-    substituted = sp.Mul(*[substitute(s.result, actual) for s in reversed(local_steps)],
-                         inner_step.result)
+    substituted = multiply([*substitute_all((s.result for s in reversed(local_steps)), actual),
+                            inner_step.result])
     back = Step("substitute", "rewrite", product.result, substituted,
                 f"Substitute back {names} in terms of {var}.", var)
     children = (define, inner_step, *local_steps, product, back)
