@@ -203,5 +203,61 @@ class logb(Function):
         return body if exp is None else r"\left(%s\right)^{%s}" % (body, exp)
 
 
+
+#: The constant of the tanh approximation of GELU (Hendrycks and Gimpel): 0.044715.
+GELU_C = sp.Rational(44715, 1_000_000)
+
+
+def gelu_tanh_inner(x: sp.Expr) -> sp.Expr:
+    """k(x) = sqrt(2/pi) (x + 0.044715 x^3), the argument of tanh in gelu_tanh."""
+    return sp.sqrt(2 / sp.pi) * (x + GELU_C * x ** 3)
+
+
+class gelu(_Activation):
+    r"""The exact GELU, gelu(x) = x Phi(x) = x/2 (1 + erf(x/sqrt(2)));
+    gelu'(x) = Phi(x) + x phi(x) = (1 + erf(x/sqrt(2)))/2 + x e^{-x^2/2}/sqrt(2 pi)."""
+
+    latex_name = r"\operatorname{GELU}"
+
+    @classmethod
+    def eval(cls, arg):  # type: ignore[override]
+        if arg.is_zero:
+            return S.Zero
+
+    def fdiff(self, argindex: int = 1) -> sp.Expr:
+        x = self.args[0]
+        return (1 + sp.erf(x / sp.sqrt(2))) / 2 + x * exp(-x ** 2 / 2) / sp.sqrt(2 * sp.pi)
+
+    def _eval_rewrite_as_erf(self, arg, **kwargs):
+        return arg / 2 * (1 + sp.erf(arg / sp.sqrt(2)))
+
+    def _eval_evalf(self, prec):
+        return self._eval_rewrite_as_erf(self.args[0])._eval_evalf(prec)
+
+
+class gelu_tanh(_Activation):
+    r"""GELU's tanh approximation, gelu_tanh(x) = x/2 (1 + tanh(k)), k = sqrt(2/pi)(x + 0.044715
+    x^3); gelu_tanh'(x) = (1 + tanh k)/2 + x/2 (1 - tanh^2 k) k'(x)."""
+
+    latex_name = r"\operatorname{GELU}_{\tanh}"
+
+    @classmethod
+    def eval(cls, arg):  # type: ignore[override]
+        if arg.is_zero:
+            return S.Zero
+
+    def fdiff(self, argindex: int = 1) -> sp.Expr:
+        x = self.args[0]
+        t = sp.tanh(gelu_tanh_inner(x))
+        return (1 + t) / 2 + x / 2 * (1 - t ** 2) * sp.sqrt(2 / sp.pi) * (1 + 3 * GELU_C * x ** 2)
+
+    def _eval_rewrite_as_tanh(self, arg, **kwargs):
+        return arg / 2 * (1 + sp.tanh(gelu_tanh_inner(arg)))
+
+    def _eval_evalf(self, prec):
+        return self._eval_rewrite_as_tanh(self.args[0])._eval_evalf(prec)
+
+
 #: Functions matcalc defines, by the name users type.
-CUSTOM_FUNCTIONS = {"sigmoid": sigmoid, "relu": relu, "softplus": softplus, "logb": logb}
+CUSTOM_FUNCTIONS = {"sigmoid": sigmoid, "relu": relu, "softplus": softplus, "logb": logb,
+                    "gelu": gelu, "gelu_tanh": gelu_tanh}

@@ -150,7 +150,34 @@ def multi_argument_rule(solver: "Solver", expr: sp.Function, var: sp.Symbol) -> 
                     f"{'largest' if name == 'max' else 'smallest'} argument; at a tie the "
                     "derivative is split evenly (the convention of torch.maximum and jnp.maximum).",
                     var, children)
+    partials = _partials(expr)
+    if partials is not None:
+        return multivariable_chain(solver, expr, var, partials)
     raise NoRuleError(f"no rule for {type(expr).__name__}", expr)
+
+
+def _partials(expr: sp.Function) -> tuple[sp.Expr, ...] | None:
+    """The partial derivatives of a function of several arguments in the operator table."""
+    from .. import ops
+    op = ops.lookup(type(expr))
+    if op is None or op.partials is None:
+        return None
+    return op.partials(*expr.args)
+
+
+def multivariable_chain(solver: "Solver", expr: sp.Function, var: sp.Symbol,
+                        partials: tuple[sp.Expr, ...]) -> Step:
+    """d/dx f(a_1, ..., a_k) = sum_i (df/da_i)(a_1, ..., a_k) da_i/dx, over the arguments
+    that depend on x (atan2(y, x): (x dy - y dx)/(x^2 + y^2))."""
+    args = list(expr.args)
+    dependent = [i for i, a in enumerate(args) if solver.depends(a, var)]
+    children = tuple(solver.derive(args[i], var) for i in dependent)
+    result = sp.Add(*[partials[i] * c.result for i, c in zip(dependent, children)])
+    name = getattr(type(expr), "__name__", "f")
+    return Step("multivariable_chain", "derivative", expr, result,
+                f"Multivariable chain rule: d/d{var} {name}(...) is the sum over its "
+                f"arguments of the partial derivative times the argument's derivative.",
+                var, children)
 
 
 #: Dispatch by node type (functions are looked up in the elementary table).
