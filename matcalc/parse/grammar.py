@@ -125,6 +125,8 @@ class Parser:
         self.depth = 0
         self.deadline = time.monotonic() + PARSE_TIME_BUDGET
         self.constants: ConstantMemo = {}    # is_constant answers of the nodes built
+        self.bars = 0                        # open '|' of absolute values
+        self.shorthand_argument = False      # inside the argument of "sin x"
 
     # ----------------------------------------------------------------- token helpers
     def peek(self) -> Token:
@@ -236,7 +238,11 @@ class Parser:
                     operand = -operand if neg else operand
                     if token.text == "/":
                         operand = self.power(operand, S.NegativeOne, token.pos)
-                elif token.kind == NAME or token.is_op("("):
+                elif token.kind == NAME or token.is_op("(") \
+                        or (token.is_op("|") and not self.bars):
+                    if self.shorthand_argument and token.kind == NAME \
+                            and self._is_function_name(token):
+                        break                        # sin x cos x: the argument ends here
                     operand = self.power_chain()     # juxtaposition: implicit '*'
                 elif token.kind == NUMBER:
                     self.fail(f"missing operator before number '{token.text}' "
@@ -307,6 +313,10 @@ class Parser:
                 self.advance()
                 return CONSTANTS.get(token.text) or make_symbol(token.text)
             self.advance()
+            if not self.peek().is_op("("):
+                return self.shorthand_call(token, spec)
+        elif token.is_op("|"):
+            return self.absolute_value(token)
         elif not token.is_op("("):
             if token.kind in (END, NEWLINE):
                 self.fail("expected an expression, found end of input", token.pos)
@@ -329,6 +339,53 @@ class Parser:
             return args[0]
         return self.call(token, spec, args)
 
+    def _is_function_name(self, token: Token) -> bool:
+        return token.text in FUNCTIONS and (token.text not in SYMBOL_WHEN_BARE
+                                             or self.tokens[self.index + 1].is_op("("))
+
+    def shorthand_call(self, name: Token, spec: FunctionSpec) -> sp.Expr:
+        """``sin x``, ``ln 2x``, ``sin x^2``: a one-argument function written without
+        parentheses. The argument is the implicit product that follows (numbers, names,
+        powers, parentheses, ``|...|``), up to the next operator (``+ - * /``, ``,``, a
+        closing bracket) or the next function name: ``sin x cos x`` is sin(x) cos(x),
+        ``2x sin x`` is 2x sin(x), ``ln x + 1`` is ln(x) + 1, ``sin 2x`` is sin(2x)."""
+        self.enter(name.pos)
+        outer = self.shorthand_argument
+        self.shorthand_argument = True
+        factors = [self.power_chain()]
+        while True:
+            token = self.peek()
+            if token.kind == NAME and not self._is_function_name(token) or token.is_op("(") \
+                    or (token.is_op("|") and not self.bars):
+                factors.append(self.power_chain())
+            else:
+                break
+        self.shorthand_argument = outer
+        self.depth -= 1
+        arg = self.build(sp.Mul, factors, name.pos) if len(factors) > 1 else factors[0]
+        return self.call(name, spec, [arg])
+
+    def absolute_value(self, opener: Token) -> sp.Expr:
+        """``|expr|``: abs(expr). Inside bars the next '|' where an operator may stand
+        closes them; where an operand must stand it opens a nested pair (``||x| - 1|``)."""
+        self.advance()
+        self.enter(opener.pos)
+        self.bars += 1
+        outer = self.shorthand_argument
+        self.shorthand_argument = False
+        inner = self.expression()
+        self.shorthand_argument = outer
+        self.bars -= 1
+        token = self.peek()
+        if not token.is_op("|"):
+            if token.kind in (END, NEWLINE):
+                self.fail(f"missing '|' to close '|' opened at column {opener.pos + 1}",
+                          token.pos)
+            self.unexpected(token, f"'|' to close '|' opened at column {opener.pos + 1}")
+        self.advance()
+        self.depth -= 1
+        return self.call(opener, FUNCTIONS["abs"], [inner])
+
     def _callee(self, token: Token) -> FunctionSpec | None:
         """The function that ``token`` (a name) calls, or None when it is a value."""
         name = token.text
@@ -339,10 +396,18 @@ class Parser:
                 return FUNCTIONS[name]
             if name in SYMBOL_WHEN_BARE:
                 return None
+            spec = FUNCTIONS[name]
+            if spec.min_args == 1 and _starts_operand(following):
+                return spec                         # sin x: shorthand application
             if following.is_op("^", "**"):
                 self.fail(f"function '{name}' needs parentheses: write {name}(x)^2, "
                           f"not {name}^2(x)", token.pos)
             self.fail(f"function '{name}' needs parentheses: {name}(...)", token.pos)
+        glued = None if called else _glued_function(name)
+        if glued is not None:
+            f, rest = glued
+            self.fail(f"'{name}' reads as one name: write {f}({rest}) for the function "
+                      f"{f} of {rest} (or {f} {rest})", token.pos)
         if called and name not in CONSTANTS and not _SHORT_NAME.fullmatch(name):
             close = difflib.get_close_matches(name, list(FUNCTIONS), n=1)
             hint = f"did you mean '{close[0]}'?" if close else f"for a product write {name}*(...)"
@@ -468,6 +533,26 @@ class _ProductSize:
         if self.count > 1 and self.root_bits > MAX_ROOT_BITS:
             self.parser.fail(f"product of roots of numbers with more than {MAX_ROOT_BITS} "
                              "bits", pos)
+
+
+def _starts_operand(token: Token) -> bool:
+    """Whether ``token`` can begin the argument of a shorthand call (``sin x``)."""
+    return token.kind in (NAME, NUMBER) or token.is_op("|")
+
+
+#: A name glued to a function name: the rest is one letter with optional digits, or
+#: digits and one letter (sinx, lnx, cosx1, sin2x); relu1 or cost2 stay names.
+_GLUED_REST = re.compile(r"[A-Za-z][0-9]*|[0-9]+[A-Za-z]")
+
+
+def _glued_function(name: str) -> tuple[str, str] | None:
+    """``sinx`` -> ("sin", "x"): a known function followed by a variable, without a space
+    (never read silently as one variable named sinx)."""
+    for k in range(len(name) - 1, 1, -1):
+        head, rest = name[:k], name[k:]
+        if head in FUNCTIONS and head not in SYMBOL_WHEN_BARE and _GLUED_REST.fullmatch(rest):
+            return head, rest
+    return None
 
 
 def _has_more_nodes(exprs: list[sp.Expr], limit: int) -> bool:
