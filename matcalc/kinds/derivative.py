@@ -38,11 +38,20 @@ class Problem:
 
 def read(request: Request) -> Problem:
     opts = request.options
-    f, text = as_expr(request.subject, opts)
+    subject, wrt = request.subject, request.get("wrt")
+    if isinstance(subject, str):               # d/dx x^2: the prefix names the variable
+        from ..parse.prefix import split_prefix
+        prefix = split_prefix(subject)
+        if prefix.var is not None:
+            if wrt is not None and str(wrt).strip() != prefix.var:
+                raise InputError(f"the expression says d/d{prefix.var} but --wrt is {wrt}")
+            subject, wrt = prefix.body, prefix.var
+    f, text = as_expr(subject, opts)
+    text = request.subject if isinstance(request.subject, str) else text
     where = request.get("where")
     if where is None:
-        return Problem(f, f, text, as_var(request.get("wrt"), f), None, opts)
-    explicit = explicit_vars(request.get("wrt"), opts)
+        return Problem(f, f, text, as_var(wrt, f), None, opts)
+    explicit = explicit_vars(wrt, opts)
     if explicit is not None and len(explicit) != 1:
         raise InputError("derive takes one variable; use grad for several")
     inter = order_intermediates(as_where(where, opts), [f], explicit or ())
