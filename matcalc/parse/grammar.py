@@ -48,6 +48,7 @@ from ..functions import ConstantMemo, as_typed, is_constant
 from ..ops import BARE_SYMBOLS, BY_NAME, Op, apply, log_any_base, step_at
 from ..limits import within
 from ..options import Limits
+from .latex import is_latex, latex_tokens
 from .lexer import END, ERROR, NAME, NEWLINE, NUMBER, Token, describe, tokenize
 
 #: A numeric base of a fractional power (a root) may have at most this many bits:
@@ -120,7 +121,11 @@ class Parser:
         self.text = text
         self.limits = limits
         self.statements = newlines  # parsing assignment statements, not one expression
-        self.tokens = tokenize(text, limits, newlines=newlines)
+        self.latex = is_latex(text)
+        if self.latex:                       # a backslash: LaTeX (parse/latex.py)
+            self.tokens = latex_tokens(text, set(FUNCTIONS))
+        else:
+            self.tokens = tokenize(text, limits, newlines=newlines)
         self.index = 0
         self.depth = 0
         self.deadline = time.monotonic() + PARSE_TIME_BUDGET
