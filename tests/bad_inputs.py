@@ -20,7 +20,7 @@ BAD_INPUTS: list[str] = [
     "[x, y",
     "x]",
     "()",
-    "{x}",
+    "{x",
     # unknown functions and Python
     "foo(x)",
     "sinn(x)",
@@ -93,7 +93,7 @@ BAD_INPUTS: list[str] = [
     "x & y",
     "x | y",
     "$x",
-    "\\sin(x)",
+    "\\sin(x",
     "x ^",
     "x ** ** 2",
     "x 2",

@@ -12,7 +12,8 @@ What it reads:
 * ``\\frac{a}{b}``, ``\\dfrac``, ``\\tfrac``: (a)/(b); ``\\sqrt{x}``, ``\\sqrt[3]{x}``;
   braces group: ``x^{2}``, ``e^{x}``;
 * letters are separate symbols (``xy`` is x y, as in LaTeX); names with subscripts
-  ``\\theta_1``, ``w_{12}``, ``x_i`` are one symbol; Greek letters (``\\alpha`` ...);
+  are one symbol: ``\\theta_1`` is theta1, ``w_{12}`` is w12 (a number subscript joins the
+  name, as matcalc prints w12), ``x_i`` is x_i; Greek letters (``\\alpha`` ...);
   ``\\mathbf{x}``, ``\\boldsymbol{x}``, ``\\mathrm{x}`` are the symbol x (words in
   ``\\mathrm{tr}`` and ``\\operatorname{relu}`` are a function name);
 * ``\\ln``, ``\\log``, ``\\log_{b}``, ``\\exp``, ``\\sin`` ... ``\\arctan``, ``\\sinh`` ...,
@@ -68,8 +69,9 @@ _SUBSCRIPT = re.compile(r"_(?:\{\s*([A-Za-z0-9]+)\s*\}|([A-Za-z0-9]))")
 
 
 def is_latex(text: str) -> bool:
-    """An expression is LaTeX when it contains a backslash (``--from latex`` forces it)."""
-    return "\\" in text
+    """An expression is LaTeX when it contains a backslash or a brace (neither is part of
+    the plain syntax)."""
+    return "\\" in text or "{" in text
 
 
 class _Reader:
@@ -182,11 +184,14 @@ class _Reader:
         self.emit(NAME, name, pos)
 
     def subscript(self) -> str:
+        """A subscript joins the name: digits directly (w_{12} is w12, \\theta_1 is theta1,
+        as matcalc prints those names), letters with '_' (x_i is x_i)."""
         m = _SUBSCRIPT.match(self.text, self.i)
         if m is None:
             return ""
         self.i = m.end()
-        return "_" + (m.group(1) or m.group(2))
+        index = m.group(1) or m.group(2)
+        return index if index.isdigit() else "_" + index
 
     def superscript(self, pos: int) -> None:
         """'^' already consumed: ^\\top and ^T are the transpose, anything else a power."""
@@ -246,8 +251,9 @@ class _Reader:
                 if close < 0:
                     self.fail("missing ']' of \\sqrt[n]", self.i)
                 index = text[self.i + 1:close].strip()
-                if not index.isdigit():
-                    self.fail("the index of \\sqrt[n]{...} must be a whole number", self.i)
+                if not index.isdigit() or not 2 <= int(index[:6]) <= 1000 or len(index) > 4:
+                    self.fail("the index of \\sqrt[n]{...} must be a whole number from 2 "
+                              "to 1000", self.i)
                 self.i = close + 1
                 self.op("(", pos)
                 self.open_group(pos, closer=f"\1{index}", opener="(")
