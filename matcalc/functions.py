@@ -6,8 +6,11 @@ relu'(0) = 0, written with the Heaviside step H(x) taking H(0) = 0.
 """
 from __future__ import annotations
 
+import re
+
 import sympy as sp
 from sympy import Function, Heaviside, S, exp, log
+from sympy.core.function import AppliedUndef
 
 
 #: Per-walk memo of :func:`is_constant`: id(node) -> (node, answer); the node is kept so
@@ -256,6 +259,26 @@ class gelu_tanh(_Activation):
 
     def _eval_evalf(self, prec):
         return self._eval_rewrite_as_tanh(self.args[0])._eval_evalf(prec)
+
+
+#: Names that are unknown (abstract) functions when applied: f(x), g(x, y), h1(t), and
+#: their derivatives written with primes, f'(x), f''(x).
+ABSTRACT_NAME = re.compile(r"[fghFGH][0-9]*'*")
+
+
+def abstract(name: str) -> type:
+    """The unknown function ``name`` (a SymPy UndefinedFunction, no assumptions)."""
+    return sp.Function(name)
+
+
+def is_abstract(expr: sp.Basic) -> bool:
+    """True for an application of an unknown function, f(x) or f'(x)."""
+    return isinstance(expr, AppliedUndef)
+
+
+def prime(func: type) -> type:
+    """f -> f', f' -> f'': the derivative of an unknown function of one argument."""
+    return abstract(func.__name__ + "'")
 
 
 #: Functions matcalc defines, by the name users type.

@@ -53,6 +53,8 @@ FORMS: list[tuple[str, str]] = [
     ("sin(atan(u))", "sin(atan(u))"), ("cos(atan(u))", "cos(atan(u))"),
     ("abs(exp(sqrt(x)))", "abs(exp(sqrt(x)))"), ("exp(log(x))", "exp(log(x))"),
     ("sin(-x)", "sin(-x)"), ("abs(-x)", "abs(-x)"),
+    # unknown (abstract) functions: f, g, h applied to arguments
+    ("f(x)*g(x)*h(x)", "f(x)*g(x)*h(x)"), ("f(g(x))", "f(g(x))"), ("f x", "f*x"),
     # LaTeX
     (r"\frac{a}{b}", "a/b"), (r"\dfrac{x^2}{2}", "x^2/2"), (r"\tfrac{1}{x}", "1/x"),
     (r"\sqrt{x}", "sqrt(x)"), (r"\sqrt[3]{x}", "x^(1/3)"), (r"\sqrt{x^{2} + 1}", "sqrt(x^2 + 1)"),
@@ -187,3 +189,35 @@ def test_latex_round_trip_of_every_scalar_example(example) -> None:
             at = {s: sp.Float(rng.uniform(0.3, 2.0), 30) for s in syms}
             a, b = complex(e.xreplace(at).evalf(20)), complex(back.xreplace(at).evalf(20))
             assert abs(a - b) <= 1e-12 * max(1.0, abs(a)), (tex(e), back)
+
+
+def test_unknown_functions_are_functions_not_letters() -> None:
+    x = sp.Symbol("x")
+    f, g = sp.Function("f"), sp.Function("g")
+    assert parse("f(x)*g(x)") == f(x) * g(x)
+    assert parse("x(y + 1)") == x * (sp.Symbol("y") + 1)           # one letter: a product
+    assert parse("f'(x)") == sp.Function("f'")(x)
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("f(x)*g(x)", "f'(x)*g(x) + f(x)*g'(x)"),                        # product rule
+    ("f(x)/g(x)", "(f'(x)*g(x) - f(x)*g'(x))/g(x)^2"),               # quotient rule
+    ("f(g(x))", "f'(g(x))*g'(x)"),                                   # chain rule
+    ("f(x)*g(x)*h(x)", "f'(x)*g(x)*h(x) + f(x)*g'(x)*h(x) + f(x)*g(x)*h'(x)"),
+    ("sin(f(x))", "cos(f(x))*f'(x)"), ("f(x^2)", "2*x*f'(x^2)"),
+])
+def test_rules_read_as_taught_with_unknown_functions(text: str, expected: str) -> None:
+    d = derive(text, "x")
+    assert sp.expand(d.result - parse(expected)) == 0
+    assert d.verification.status == "passed"
+    assert "random smooth functions" in d.verification.method and "3 draws" in d.verification.method
+
+
+def test_a_wrong_rule_with_unknown_functions_fails_the_check() -> None:
+    """The substitution really compares: (f g)' = f' g' is caught."""
+    from matcalc.verify import check_derivative
+    from matcalc.verify.abstract import check_with_functions
+    x = sp.Symbol("x")
+    f, wrong = parse("f(x)*g(x)"), parse("f'(x)*g'(x)")
+    v = check_with_functions(lambda a, b: check_derivative(a, b, x), f, wrong)
+    assert v.status == "failed"

@@ -44,7 +44,7 @@ from sympy import S
 
 from ..engine.dag import free_symbols
 from ..errors import LimitError, ParseError
-from ..functions import ConstantMemo, as_typed, is_constant
+from ..functions import ABSTRACT_NAME, ConstantMemo, abstract, as_typed, is_constant
 from ..ops import BARE_SYMBOLS, BY_NAME, Op, apply, log_any_base, step_at
 from ..limits import within
 from ..options import Limits
@@ -408,6 +408,11 @@ class Parser:
                 self.fail(f"function '{name}' needs parentheses: write {name}(x)^2, "
                           f"not {name}^2(x)", token.pos)
             self.fail(f"function '{name}' needs parentheses: {name}(...)", token.pos)
+        if called and ABSTRACT_NAME.fullmatch(name) and name not in CONSTANTS:
+            return _ABSTRACT                        # f(x): an unknown function
+        if "'" in name:
+            self.fail(f"'{name}': only f, g, h (and F, G, H, with digits) are unknown "
+                      "functions that take primes", token.pos)
         glued = None if called else _glued_function(name)
         if glued is not None:
             f, rest = glued
@@ -445,6 +450,10 @@ class Parser:
     def call(self, name: Token, spec: FunctionSpec, args: list[sp.Expr]) -> sp.Expr:
         """Check the argument count and domain of a call, then build it."""
         n = len(args)
+        if spec is _ABSTRACT:
+            if not args:
+                self.fail(f"{name.text}() needs an argument", name.pos)
+            return self.build(lambda *a: abstract(name.text)(*a), args, name.pos)
         if n < spec.min_args or (spec.max_args is not None and n > spec.max_args):
             if spec.max_args is None:
                 wanted = f"at least {spec.min_args}"
@@ -538,6 +547,10 @@ class _ProductSize:
         if self.count > 1 and self.root_bits > MAX_ROOT_BITS:
             self.parser.fail(f"product of roots of numbers with more than {MAX_ROOT_BITS} "
                              "bits", pos)
+
+
+#: The callee of an unknown function f(x) (parsed like a call; built by ``abstract``).
+_ABSTRACT = Op("abstract_function", None, (), (1, 10), rule="abstract_function")
 
 
 def _starts_operand(token: Token) -> bool:

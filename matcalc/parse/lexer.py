@@ -155,9 +155,14 @@ def _read_name(text: str, start: int) -> Token:
     i = start
     while i < len(text) and _is_name_char(text[i]):
         i += 1
+    while i < len(text) and text[i] == "'" and i + 1 <= len(text):
+        i += 1                          # f'(x), f''(x): the derivative of a function
     name = text[start:i]
     if name.startswith("__"):
         return _error(start, "names may not begin with '__'")
+    if "'" in name and not (i < len(text) and text[i] == "("):
+        return _error(start + name.index("'"), "a prime belongs to a function applied to "
+                                               "its argument, as in f'(x)")
     return Token(NAME, name, start)
 
 

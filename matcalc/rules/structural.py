@@ -153,6 +153,10 @@ def multi_argument_rule(solver: "Solver", expr: sp.Function, var: sp.Symbol) -> 
     partials = _partials(expr)
     if partials is not None:
         return multivariable_chain(solver, expr, var, partials)
+    from ..functions import is_abstract
+    if is_abstract(expr):
+        raise NoRuleError(f"partial derivatives of the unknown function {type(expr).__name__} "
+                          "of several arguments are not supported yet", expr)
     raise NoRuleError(f"no rule for {type(expr).__name__}", expr)
 
 
@@ -194,6 +198,9 @@ def find_rule(expr: sp.Basic) -> RuleFn | None:
     if fn is not None:
         return fn
     if isinstance(expr, (sp.Max, sp.Min)):
+        return function_rule
+    from ..functions import is_abstract
+    if is_abstract(expr):
         return function_rule
     if isinstance(expr, sp.Function) and lookup(type(expr)) is not None:
         return function_rule
