@@ -26,6 +26,7 @@ names such as ``"np.arcsinh"`` are resolved by the kernel (:func:`numpy_callable
 """
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from functools import reduce
@@ -33,7 +34,8 @@ from typing import Any, Callable, Iterator, Literal, Union
 
 import sympy as sp
 
-from .functions import logb, relu, sigmoid, softplus, step
+from .functions import (GELU_C, ConstantMemo, as_typed, gelu, gelu_tanh, gelu_tanh_inner, logb, relu,
+                        sigmoid, softplus, step)
 
 #: The emitter's text: a NumPy name applied to the arguments ("np.arcsinh"), a
 #: ``str.format`` template over them ("(1/np.cos({0}))"), or a function of the printed
@@ -55,7 +57,9 @@ class Op:
     """One function or operator (see the module docstring for the fields' roles).
 
     ``derivative(u, *params)`` is d f(u, *params)/du: only the first argument is
-    differentiated, the others (the base of log_b) must be constant. ``rule`` is the
+    differentiated, the others (the base of log_b) must be constant. A function of several
+    arguments that may all vary (atan2) gives ``partials(*args)``, one partial derivative
+    per argument, for the multivariable chain rule. ``rule`` is the
     catalogue name of the rule that differentiates the node (``name`` for an elementary
     row). ``sample`` gives, per argument, an open interval inside the domain where f is
     defined and (away from kinks) smooth.
@@ -81,6 +85,7 @@ class Op:
     kernel: Callable[..., Any] | None = None
     latex_name: str | None = None
     bare_symbols: tuple[str, ...] = ()
+    partials: Callable[..., tuple[sp.Expr, ...]] | None = None
 
     @property
     def build(self) -> Callable[..., sp.Expr]:
@@ -184,12 +189,27 @@ def numpy_callable(op: Op, np: Any) -> Callable[..., Any]:
 # ------------------------------------------------------------------ constructors
 def log_any_base(x: sp.Expr, base: sp.Expr | None = None) -> sp.Expr:
     """``log(x)`` is ln x; ``log(x, b)`` is log_b x (kept as its own node, ``logb``)."""
-    return sp.log(x) if base is None else logb(x, base)
+    if base is None or base == sp.E:
+        return as_typed(sp.log, (x,))
+    return as_typed(logb, (x, base))
 
 
 def step_at(x: sp.Expr, at_zero: sp.Expr | None = None) -> sp.Expr:
     """step(x) is 1 for x > 0 and 0 otherwise; step(x, h) takes the value h at x = 0."""
-    return step(x) if at_zero is None else sp.Heaviside(x, at_zero)
+    return step(x) if at_zero is None else as_typed(sp.Heaviside, (x, at_zero))
+
+
+def apply(op: "Op", args: list[sp.Expr] | tuple[sp.Expr, ...],
+          memo: "ConstantMemo | None" = None) -> sp.Expr:
+    """The row ``op`` applied to ``args`` as typed (see ``functions.as_typed``): a SymPy
+    function class unevaluated unless every argument is a number; a constructor (log with
+    a base, sqrt, step with a value at 0) builds its own node the same way."""
+    if op.constructor is not None:
+        return op.constructor(*args)
+    assert op.func is not None
+    if isinstance(op.func, type) and issubclass(op.func, (sp.Function, sp.Max, sp.Min)):
+        return as_typed(op.func, tuple(args), memo)
+    return op.func(*args)
 
 
 # ------------------------------------------------------------------ NumPy helpers
@@ -327,6 +347,105 @@ _elementary("step", sp.Heaviside, ("step",), "unit step", "d/du [u > 0] = 0",
             note=KINK.format(value="0", where="u = 0 (where the step jumps)"), kink="argument",
             sample=(WIDE, (0.0, 1.0)), kernel=lambda np, x, h0=0.5: np.heaviside(x, h0))
 
+# Issue 14: the remaining inverse trigonometric and hyperbolic functions, erf, GELU, atan2,
+# sinc (each one row: rule, LaTeX, NumPy).
+GE1 = ((1.05, 4.0),)
+AWAY = ((0.1, 3.0),)
+
+_elementary("acot", sp.acot, ("acot", "arccot"), "inverse cotangent",
+            "d/du acot(u) = -1/(1 + u^2)", r"\operatorname{arccot} u = -\frac{1}{1 + u^{2}}",
+            "acot(2x)", lambda u: -1 / (1 + u ** 2), "(np.arctan(1/({0})))",
+            "inverse cotangent, atan(1/x) (values in (-pi/2, pi/2], a jump at 0)",
+            domain="x != 0", sample=AWAY, kernel=lambda np, x: np.arctan(1.0 / x))
+_elementary("asec", sp.asec, ("asec", "arcsec"), "inverse secant",
+            "d/du asec(u) = 1/(u^2 sqrt(1 - 1/u^2))",
+            r"\operatorname{arcsec} u = \frac{1}{u^{2} \sqrt{1 - \frac{1}{u^{2}}}}", "asec(x^2)",
+            lambda u: 1 / (u ** 2 * sp.sqrt(1 - 1 / u ** 2)), "(np.arccos(1/({0})))",
+            "inverse secant, acos(1/x)", domain="abs(x) >= 1 (derivative for abs(x) > 1)",
+            sample=GE1, kernel=lambda np, x: np.arccos(1.0 / x))
+_elementary("acsc", sp.acsc, ("acsc", "arccsc"), "inverse cosecant",
+            "d/du acsc(u) = -1/(u^2 sqrt(1 - 1/u^2))",
+            r"\operatorname{arccsc} u = -\frac{1}{u^{2} \sqrt{1 - \frac{1}{u^{2}}}}", "acsc(2x)",
+            lambda u: -1 / (u ** 2 * sp.sqrt(1 - 1 / u ** 2)), "(np.arcsin(1/({0})))",
+            "inverse cosecant, asin(1/x)", domain="abs(x) >= 1 (derivative for abs(x) > 1)",
+            sample=GE1, kernel=lambda np, x: np.arcsin(1.0 / x))
+_elementary("coth", sp.coth, ("coth",), "hyperbolic cotangent", "d/du coth(u) = 1 - coth(u)^2",
+            r"\coth u = 1 - \coth^{2} u", "coth(2x)", lambda u: 1 - sp.coth(u) ** 2,
+            "(1/np.tanh({0}))", "hyperbolic cotangent, 1/tanh(x)", domain="x != 0",
+            sample=AWAY, kernel=lambda np, x: 1.0 / np.tanh(x))
+_elementary("sech", sp.sech, ("sech",), "hyperbolic secant", "d/du sech(u) = -sech(u) tanh(u)",
+            r"\operatorname{sech} u = -\operatorname{sech} u \tanh u", "sech(x^2)",
+            lambda u: -sp.sech(u) * sp.tanh(u), "(1/np.cosh({0}))",
+            "hyperbolic secant, 1/cosh(x)", kernel=lambda np, x: 1.0 / np.cosh(x))
+_elementary("csch", sp.csch, ("csch",), "hyperbolic cosecant",
+            "d/du csch(u) = -csch(u) coth(u)",
+            r"\operatorname{csch} u = -\operatorname{csch} u \coth u", "csch(3x)",
+            lambda u: -sp.csch(u) * sp.coth(u), "(1/np.sinh({0}))",
+            "hyperbolic cosecant, 1/sinh(x)", domain="x != 0", sample=AWAY,
+            kernel=lambda np, x: 1.0 / np.sinh(x))
+
+
+def _erf(np: Any, x: Any) -> Any:
+    """erf through Python's math.erf as a NumPy ufunc (NumPy has no erf; no SciPy needed)."""
+    return np.vectorize(math.erf, otypes=[float])(x)
+
+
+#: The emitter's text of erf: NumPy has no erf, so math.erf is vectorised in the text
+#: itself (it evaluates with {"np": numpy} alone, the documented way).
+ERF_TEXT = "np.vectorize(__import__('math').erf, otypes=[float])({0})"
+
+_elementary("erf", sp.erf, ("erf",), "error function", "d/du erf(u) = 2/sqrt(pi) e^(-u^2)",
+            r"\operatorname{erf} u = \frac{2}{\sqrt{\pi}} e^{-u^{2}}", "erf(2x)",
+            lambda u: 2 / sp.sqrt(sp.pi) * sp.exp(-u ** 2), ERF_TEXT,
+            "error function, 2/sqrt(pi) times the integral of e^(-t^2) from 0 to x "
+            "(NumPy: math.erf vectorised, no SciPy needed)", kernel=_erf)
+_elementary("gelu", gelu, ("gelu",), "GELU (exact)",
+            "d/du gelu(u) = (1 + erf(u/sqrt(2)))/2 + u e^(-u^2/2)/sqrt(2 pi)",
+            r"\operatorname{GELU}(u) = \frac{1 + \operatorname{erf}(u/\sqrt{2})}{2} + "
+            r"\frac{u e^{-u^{2}/2}}{\sqrt{2\pi}}", "gelu(2x)",
+            lambda u: (1 + sp.erf(u / sp.sqrt(2))) / 2 + u * sp.exp(-u ** 2 / 2)
+            / sp.sqrt(2 * sp.pi),
+            "(0.5*({0})*(1 + " + ERF_TEXT.replace("{0}", "({0})/np.sqrt(2)") + "))",
+            "x Phi(x) = x/2 (1 + erf(x/sqrt(2))), the exact Gaussian error linear unit",
+            kernel=lambda np, x: 0.5 * x * (1.0 + _erf(np, x / np.sqrt(2.0))))
+
+
+def _gelu_tanh_derivative(u: sp.Expr) -> sp.Expr:
+    t = sp.tanh(gelu_tanh_inner(u))
+    return (1 + t) / 2 + u / 2 * (1 - t ** 2) * sp.sqrt(2 / sp.pi) * (1 + 3 * GELU_C * u ** 2)
+
+
+_elementary("gelu_tanh", gelu_tanh, ("gelu_tanh",), "GELU (tanh approximation)",
+            "d/du gelu_tanh(u) = (1 + tanh k)/2 + u/2 (1 - tanh(k)^2) k', "
+            "k = sqrt(2/pi) (u + 0.044715 u^3)",
+            r"\operatorname{GELU}_{\tanh}(u) = \frac{1 + \tanh k}{2} + \frac{u}{2}"
+            r"\left(1 - \tanh^{2} k\right) k'", "gelu_tanh(x^2)", _gelu_tanh_derivative,
+            "(0.5*({0})*(1 + np.tanh(np.sqrt(2/np.pi)*(({0}) + 0.044715*({0})**3))))",
+            "x/2 (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))), GELU's tanh approximation",
+            kernel=lambda np, x: 0.5 * x * (1.0 + np.tanh(np.sqrt(2.0 / np.pi)
+                                                           * (x + 0.044715 * x ** 3))))
+
+
+def _atan2_partials(y: sp.Expr, x: sp.Expr) -> tuple[sp.Expr, sp.Expr]:
+    """d atan2(y, x)/dy = x/(x^2 + y^2), d atan2(y, x)/dx = -y/(x^2 + y^2)."""
+    return x / (x ** 2 + y ** 2), -y / (x ** 2 + y ** 2)
+
+
+_elementary("atan2", sp.atan2, ("atan2", "arctan2"), "two-argument inverse tangent",
+            "d atan2(u, v) = (v du - u dv)/(u^2 + v^2)",
+            r"\operatorname{atan2}(u, v) = \frac{v}{u^{2} + v^{2}} \text{ (in } u\text{)}, "
+            r"-\frac{u}{u^{2} + v^{2}} \text{ (in } v\text{)}", "atan2(x, 2)",
+            lambda u, v: v / (u ** 2 + v ** 2), "np.arctan2",
+            "`atan2(y, x)`: the angle of the point (x, y), in (-pi, pi]; both arguments may "
+            "vary (partials x/(x^2 + y^2) and -y/(x^2 + y^2))", arity=(2, 2),
+            domain="(x, y) != (0, 0)", sample=(WIDE, (0.1, 3.0)), partials=_atan2_partials)
+_elementary("sinc", sp.sinc, ("sinc",), "sinc", "d/du sinc(u) = (u cos(u) - sin(u))/u^2",
+            r"\operatorname{sinc} u = \frac{u \cos u - \sin u}{u^{2}}", "sinc(2x)",
+            lambda u: (u * sp.cos(u) - sp.sin(u)) / u ** 2, "np.sinc(({0})/np.pi)",
+            "sin(x)/x, 1 at 0 (unnormalised, as in SymPy; NumPy's np.sinc is sin(pi x)/(pi x))",
+            domain="all x (the derivative formula for x != 0; sinc'(0) = 0)", sample=AWAY,
+            kernel=lambda np, x: np.sinc(x / np.pi))
+
 # SymPy writes these when it cannot assume a value is real; matcalc's variables are real
 # (the parser rewrites them away), so they have no names users type.
 REAL = "matcalc's variables are real, so re(u) = conjugate(u) = u and im(u) = 0."
@@ -343,6 +462,12 @@ _elementary("conjugate", sp.conjugate, (), "complex conjugate", "d/du conj(u) = 
 # Operators and notations whose derivative is a structural rule (rules/structural.py).
 add(Op("sqrt", None, ("sqrt",), constructor=sp.sqrt, rule="sqrt",
        meaning="square root, the same as `^(1/2)`", domain="x >= 0", sample=POSITIVE))
+add(Op("log2", None, ("log2",), constructor=lambda x: log_any_base(x, sp.Integer(2)),
+       rule="log_base", meaning="logarithm to base 2, the same as `log(x, 2)`",
+       domain="x > 0", sample=POSITIVE))
+add(Op("log10", None, ("log10",), constructor=lambda x: log_any_base(x, sp.Integer(10)),
+       rule="log_base", meaning="logarithm to base 10, the same as `log(x, 10)`",
+       domain="x > 0", sample=POSITIVE))
 add(Op("max", sp.Max, ("max",), (2, 10), rule="max", meaning="largest argument", kink="pairs",
        sample=(WIDE, WIDE), numpy=_fold("np.maximum"), kernel=_nary("maximum")))
 add(Op("min", sp.Min, ("min",), (2, 10), rule="min", meaning="smallest argument",

@@ -4,6 +4,8 @@ This module is test-only: matcalc itself never calls sympy.diff.
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import sympy as sp
 
@@ -16,6 +18,9 @@ NUMPY_EXTRAS = {
     "Heaviside": lambda x, h0=0.5: np.heaviside(x, h0),
     "DiracDelta": lambda x, k=0: np.zeros_like(x),
     "sign": np.sign,
+    "erf": np.vectorize(math.erf, otypes=[float]),
+    "gelu": lambda x: 0.5 * x * (1 + np.vectorize(math.erf, otypes=[float])(x / np.sqrt(2))),
+    "gelu_tanh": lambda x: 0.5 * x * (1 + np.tanh(np.sqrt(2 / np.pi) * (x + 0.044715 * x ** 3))),
 }
 
 

@@ -76,7 +76,8 @@ SHOWS_AN_ERROR = frozenset({
     'matcalc derive "x*g1" --where "g1 = x^2; g2 = 3x"',       # guide: an unused --where
     'matcalc derive "3x^2(2y+7"',                              # input language: the caret
     'matcalc derive "2^-x^"',
-    'matcalc derive "y + θ"',
+    'matcalc derive "y + sinx"',                               # a glued function name
+    'matcalc derive "\\frac{1}{x + \\input{/etc/passwd}}"',     # hostile LaTeX
     'matcalc derive "W @ x" --shape W:m,n --shape x:k --wrt W',  # matrix: a shape error
 })
 

@@ -49,6 +49,13 @@ REFERENCE = {
     "real_part": lambda x: x, "imaginary_part": lambda x: 0.0, "conjugate": lambda x: x,
     "sqrt": mp.sqrt, "max": max, "min": min,
     "add": lambda a, b: a + b, "mul": lambda a, b: a * b, "pow": lambda a, b: mp.power(a, b),
+    # issue 14
+    "acot": lambda x: mp.atan(1 / x), "asec": mp.asec, "acsc": mp.acsc,
+    "coth": mp.coth, "sech": mp.sech, "csch": mp.csch, "erf": mp.erf,
+    "gelu": lambda x: x / 2 * (1 + mp.erf(x / mp.sqrt(2))),
+    "gelu_tanh": lambda x: x / 2 * (1 + mp.tanh(mp.sqrt(2 / mp.pi) * (x + mp.mpf("0.044715") * x ** 3))),
+    "atan2": mp.atan2, "sinc": lambda x: mp.sin(x) / x,
+    "log2": lambda x: mp.log(x, 2), "log10": lambda x: mp.log(x, 10),
 }
 
 #: Rows users do not type: SymPy's re/im/conjugate (rewritten away by the parser) and the
@@ -146,6 +153,46 @@ def test_numpy_agrees_with_the_reference(row: ops.Op) -> None:
     assert np.allclose(np.broadcast_to(got, values[0].shape), expected, rtol=1e-12, atol=0)
 
 
+ISSUE_14 = ["acot", "arccot", "asec", "arcsec", "acsc", "arccsc", "coth", "sech", "csch", "erf",
+            "gelu", "gelu_tanh", "atan2", "arctan2", "log2", "log10", "sinc"]
+
+
+def test_the_table_has_the_functions_issue_14_asks_for() -> None:
+    for name in ISSUE_14:
+        assert name in FUNCTIONS, name
+
+
+def test_atan2_partials_agree_with_sympy_diff() -> None:
+    """Both partial derivatives of atan2, against sympy.diff, at points off the origin."""
+    y, x = sp.symbols("y x")
+    claimed = ops.OPS["atan2"].partials(y, x)
+    for var, mine in zip((y, x), claimed):
+        oracle = oracle_diff(sp.atan2(y, x), var)
+        for yv, xv in [(0.3, 1.2), (-2.0, 0.5), (1.5, -0.7), (-0.4, -2.2)]:
+            at = {y: sp.Float(yv, 30), x: sp.Float(xv, 30)}
+            assert abs(complex(mine.xreplace(at).evalf(20))
+                       - complex(oracle.xreplace(at).evalf(20))) < 1e-14
+
+
+@pytest.mark.parametrize("text", ["acot(x)", "asec(x^2 + 1)", "acsc(x^2 + 2)", "coth(x + 4)",
+                                  "sech(x)", "csch(x^2 + 1)", "erf(x)", "gelu(x)",
+                                  "gelu_tanh(x)", "atan2(x^2 + 1, x)", "sinc(x)", "log2(x^2 + 1)",
+                                  "log10(x^2 + 1)", "x*erf(x)^2", "gelu(sin(x))"])
+def test_issue_14_functions_derive_against_sympy_and_verify(text: str) -> None:
+    """matcalc's derivative of each new function against sympy.diff at random points, and
+    the numeric check passes with all 20 points."""
+    d = derive(text, "x")
+    assert d.verification.status == "passed", (text, d.verification.message)
+    x = sp.Symbol("x")
+    oracle = oracle_diff(parse(text), x)
+    rng = np.random.default_rng(3)
+    for xv in rng.uniform(0.2, 2.5, 6):
+        at = {x: sp.Float(float(xv), 30)}
+        a = complex(d.result.xreplace(at).evalf(20))
+        b = complex(oracle.xreplace(at).evalf(20))
+        assert abs(a - b) <= 1e-10 * max(1.0, abs(b)), (text, xv, a, b)
+
+
 def test_every_row_has_a_reference() -> None:
     assert set(REFERENCE) == set(ops.OPS)
 
@@ -203,7 +250,7 @@ def test_ops_imports_downward_only_and_no_numpy() -> None:
     assert out == "[]"
     source = (ROOT / "matcalc" / "ops.py").read_text(encoding="utf-8")
     imports = set(re.findall(r"^(?:from|import) (\S+)", source, re.M))
-    assert imports <= {"__future__", "re", "dataclasses", "functools", "typing", "sympy",
+    assert imports <= {"__future__", "math", "re", "dataclasses", "functools", "typing", "sympy",
                        ".functions"}, imports
 
 

@@ -129,9 +129,12 @@ def test_symbols_come_from_make_symbol() -> None:
 
 
 def test_variables_are_real() -> None:
-    """Symbols carry no SymPy assumptions, but matcalc's variables are real: what SymPy
-    answers for complex ones (abs(e^x) = exp(re(x))) is read for real ones."""
-    assert parse("abs(e^x)") == sp.exp(x)
+    """Symbols carry no SymPy assumptions, but matcalc's variables are real: the parser
+    keeps abs(e^x) as typed (SymPy's evaluation would answer exp(re(x)) for a complex x),
+    and never writes re, im or conjugate."""
+    expr = parse("abs(e^x)")
+    assert expr.func is sp.Abs and expr.args == (sp.exp(x),)
+    assert not expr.has(sp.re, sp.im, sp.conjugate)
 
 
 def test_log_base_is_its_own_node() -> None:
@@ -200,7 +203,9 @@ def test_parse_symbol_list() -> None:
     ("x.real", 1, "attribute access"),
     ("x @ y", 2, "'@' needs declared matrices (--shape)"),
     ("A.T", 1, "'.T' (transpose) needs declared matrices"),
-    ("y + \u03b8", 4, "'theta'"),
+    ("y + \u03c9\u0305", 5, "not part of the input language"),
+    ("2 + lnx", 4, "write ln(x)"),
+    ("|x + 1", 6, "missing '|' to close '|' opened at column 1"),
     ("__import__('os')", 0, "names may not begin with '__'"),
     ("x^2 3", 4, "missing operator"),
     ("1/0", 1, "division by zero"),

@@ -62,17 +62,26 @@ def as_order(order: object) -> int:
 
 def read(request: Request) -> Problem:
     opts = request.options
-    f, text = as_expr(request.subject, opts)
+    subject, wrt = request.subject, request.get("wrt")
+    if isinstance(subject, str):               # d/dx x^2: the prefix names the variable
+        from ..parse.prefix import split_prefix
+        prefix = split_prefix(subject)
+        if prefix.var is not None:
+            if wrt is not None and str(wrt).strip() != prefix.var:
+                raise InputError(f"the expression says d/d{prefix.var} but --wrt is {wrt}")
+            subject, wrt = prefix.body, prefix.var
+    f, text = as_expr(subject, opts)
+    text = request.subject if isinstance(request.subject, str) else text
     where = request.get("where")
     order = as_order(request.get("order"))
     if where is None:
         check_assumptions(opts, [f])
-        var = (as_var(request.get("wrt"), f) if order != 0 or request.get("wrt") is not None
+        var = (as_var(wrt, f) if order != 0 or wrt is not None
                or len(free_symbols(f)) == 1 else _any_var(f))
         return Problem(f, f, text, var, None, opts, order)
     if order != 1:
         raise InputError("--order is not supported together with --where yet")
-    explicit = explicit_vars(request.get("wrt"), opts)
+    explicit = explicit_vars(wrt, opts)
     if explicit is not None and len(explicit) != 1:
         raise InputError("derive takes one variable; use grad for several")
     inter = order_intermediates(as_where(where, opts), [f], explicit or ())
@@ -193,8 +202,15 @@ def check(p: Problem, built: Built):
     if p.order == 0:
         return None                 # the function itself: nothing was differentiated
     kernel = built.attachments.get("previous", p.full) if p.order != 1 else p.full
-    return check_derivative(kernel, built.result, p.var, points=o.points, rtol=o.rtol,
-                            atol=o.atol, seed=o.seed)
+
+    def run(f: sp.Basic, df: sp.Basic):
+        return check_derivative(f, df, p.var, points=o.points, rtol=o.rtol, atol=o.atol,
+                                seed=o.seed)
+
+    from ..verify.abstract import check_with_functions, unknown_functions
+    if unknown_functions([kernel, built.result]):    # f(x): random smooth functions
+        return check_with_functions(run, kernel, built.result, o.seed)
+    return run(kernel, built.result)
 
 
 PLUGIN = Plugin("derive", read, build, check, simplify)

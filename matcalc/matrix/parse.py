@@ -176,7 +176,9 @@ class MatrixParser(Parser):
                 right_start = token.pos
                 right = self.postfix_chain()
                 op = "*"
-                if is_matrix(result) and is_matrix(right):
+                if is_matrix(result) and is_matrix(right) and self.latex:
+                    op = "@"                          # LaTeX: x^T A x is a matrix product
+                elif is_matrix(result) and is_matrix(right):
                     self.fail("two matrices side by side: write '@' for the matrix product "
                               "or '*' for the element-wise product", token.pos)
             elif token.kind == NUMBER:

@@ -44,9 +44,11 @@ from sympy import S
 
 from ..engine.dag import free_symbols
 from ..errors import LimitError, ParseError
-from ..ops import BARE_SYMBOLS, BY_NAME, Op, log_any_base, step_at
+from ..functions import ABSTRACT_NAME, ConstantMemo, abstract, as_typed, is_constant
+from ..ops import BARE_SYMBOLS, BY_NAME, Op, apply, log_any_base, step_at
 from ..limits import within
 from ..options import Limits
+from .latex import is_latex, latex_tokens
 from .lexer import END, ERROR, NAME, NEWLINE, NUMBER, Token, describe, tokenize
 
 #: A numeric base of a fractional power (a root) may have at most this many bits:
@@ -119,10 +121,17 @@ class Parser:
         self.text = text
         self.limits = limits
         self.statements = newlines  # parsing assignment statements, not one expression
-        self.tokens = tokenize(text, limits, newlines=newlines)
+        self.latex = is_latex(text)
+        if self.latex:                       # a backslash: LaTeX (parse/latex.py)
+            self.tokens = latex_tokens(text, set(FUNCTIONS))
+        else:
+            self.tokens = tokenize(text, limits, newlines=newlines)
         self.index = 0
         self.depth = 0
         self.deadline = time.monotonic() + PARSE_TIME_BUDGET
+        self.constants: ConstantMemo = {}    # is_constant answers of the nodes built
+        self.bars = 0                        # open '|' of absolute values
+        self.shorthand_argument = False      # inside the argument of "sin x"
 
     # ----------------------------------------------------------------- token helpers
     def peek(self) -> Token:
@@ -234,7 +243,11 @@ class Parser:
                     operand = -operand if neg else operand
                     if token.text == "/":
                         operand = self.power(operand, S.NegativeOne, token.pos)
-                elif token.kind == NAME or token.is_op("("):
+                elif token.kind == NAME or token.is_op("(") \
+                        or (token.is_op("|") and not self.bars):
+                    if self.shorthand_argument and token.kind == NAME \
+                            and self._is_function_name(token):
+                        break                        # sin x cos x: the argument ends here
                     operand = self.power_chain()     # juxtaposition: implicit '*'
                 elif token.kind == NUMBER:
                     self.fail(f"missing operator before number '{token.text}' "
@@ -305,6 +318,10 @@ class Parser:
                 self.advance()
                 return CONSTANTS.get(token.text) or make_symbol(token.text)
             self.advance()
+            if not self.peek().is_op("("):
+                return self.shorthand_call(token, spec)
+        elif token.is_op("|"):
+            return self.absolute_value(token)
         elif not token.is_op("("):
             if token.kind in (END, NEWLINE):
                 self.fail("expected an expression, found end of input", token.pos)
@@ -327,6 +344,53 @@ class Parser:
             return args[0]
         return self.call(token, spec, args)
 
+    def _is_function_name(self, token: Token) -> bool:
+        return token.text in FUNCTIONS and (token.text not in SYMBOL_WHEN_BARE
+                                             or self.tokens[self.index + 1].is_op("("))
+
+    def shorthand_call(self, name: Token, spec: FunctionSpec) -> sp.Expr:
+        """``sin x``, ``ln 2x``, ``sin x^2``: a one-argument function written without
+        parentheses. The argument is the implicit product that follows (numbers, names,
+        powers, parentheses, ``|...|``), up to the next operator (``+ - * /``, ``,``, a
+        closing bracket) or the next function name: ``sin x cos x`` is sin(x) cos(x),
+        ``2x sin x`` is 2x sin(x), ``ln x + 1`` is ln(x) + 1, ``sin 2x`` is sin(2x)."""
+        self.enter(name.pos)
+        outer = self.shorthand_argument
+        self.shorthand_argument = True
+        factors = [self.power_chain()]
+        while True:
+            token = self.peek()
+            if token.kind == NAME and not self._is_function_name(token) or token.is_op("(") \
+                    or (token.is_op("|") and not self.bars):
+                factors.append(self.power_chain())
+            else:
+                break
+        self.shorthand_argument = outer
+        self.depth -= 1
+        arg = self.build(sp.Mul, factors, name.pos) if len(factors) > 1 else factors[0]
+        return self.call(name, spec, [arg])
+
+    def absolute_value(self, opener: Token) -> sp.Expr:
+        """``|expr|``: abs(expr). Inside bars the next '|' where an operator may stand
+        closes them; where an operand must stand it opens a nested pair (``||x| - 1|``)."""
+        self.advance()
+        self.enter(opener.pos)
+        self.bars += 1
+        outer = self.shorthand_argument
+        self.shorthand_argument = False
+        inner = self.expression()
+        self.shorthand_argument = outer
+        self.bars -= 1
+        token = self.peek()
+        if not token.is_op("|"):
+            if token.kind in (END, NEWLINE):
+                self.fail(f"missing '|' to close '|' opened at column {opener.pos + 1}",
+                          token.pos)
+            self.unexpected(token, f"'|' to close '|' opened at column {opener.pos + 1}")
+        self.advance()
+        self.depth -= 1
+        return self.call(opener, FUNCTIONS["abs"], [inner])
+
     def _callee(self, token: Token) -> FunctionSpec | None:
         """The function that ``token`` (a name) calls, or None when it is a value."""
         name = token.text
@@ -337,10 +401,23 @@ class Parser:
                 return FUNCTIONS[name]
             if name in SYMBOL_WHEN_BARE:
                 return None
+            spec = FUNCTIONS[name]
+            if spec.min_args == 1 and _starts_operand(following):
+                return spec                         # sin x: shorthand application
             if following.is_op("^", "**"):
                 self.fail(f"function '{name}' needs parentheses: write {name}(x)^2, "
                           f"not {name}^2(x)", token.pos)
             self.fail(f"function '{name}' needs parentheses: {name}(...)", token.pos)
+        if called and ABSTRACT_NAME.fullmatch(name) and name not in CONSTANTS:
+            return _ABSTRACT                        # f(x): an unknown function
+        if "'" in name:
+            self.fail(f"'{name}': only f, g, h (and F, G, H, with digits) are unknown "
+                      "functions that take primes", token.pos)
+        glued = None if called else _glued_function(name)
+        if glued is not None:
+            f, rest = glued
+            self.fail(f"'{name}' reads as one name: write {f}({rest}) for the function "
+                      f"{f} of {rest} (or {f} {rest})", token.pos)
         if called and name not in CONSTANTS and not _SHORT_NAME.fullmatch(name):
             close = difflib.get_close_matches(name, list(FUNCTIONS), n=1)
             hint = f"did you mean '{close[0]}'?" if close else f"for a product write {name}*(...)"
@@ -373,6 +450,10 @@ class Parser:
     def call(self, name: Token, spec: FunctionSpec, args: list[sp.Expr]) -> sp.Expr:
         """Check the argument count and domain of a call, then build it."""
         n = len(args)
+        if spec is _ABSTRACT:
+            if not args:
+                self.fail(f"{name.text}() needs an argument", name.pos)
+            return self.build(lambda *a: abstract(name.text)(*a), args, name.pos)
         if n < spec.min_args or (spec.max_args is not None and n > spec.max_args):
             if spec.max_args is None:
                 wanted = f"at least {spec.min_args}"
@@ -393,12 +474,12 @@ class Parser:
                       "symbols, numbers and operations in all)", name.pos)
         if spec.build is sp.sqrt:
             return self.power(args[0], S.Half, name.pos)
-        result = self.build(spec.build, args, name.pos)
+        result = self.build(lambda *a: apply(spec, a, self.constants), args, name.pos)
         result = self.settle(result, name.pos)
         # asin(2), cos(asin(e)) = sqrt(1 - e^2): only constants are asked (variables are
         # real by convention; SymPy's realness test of tanh(x^1000) expands (a + bi)^1000),
         # and a constant SymPy cannot decide in half a second counts as real
-        if not free_symbols(result) and within(0.5, lambda: result.is_extended_real,
+        if is_constant(result, self.constants) and within(0.5, lambda: result.is_extended_real,
                                                 None) is False:
             self.fail(f"{name.text}(...) here is not a real number", name.pos)
         return result
@@ -410,7 +491,8 @@ class Parser:
         sqrt(10)/100 to the power -1/2 gives 10^(1/4)*sqrt(10)); one more evaluation
         settles it, so that printed output parses back to the same tree."""
         if not result.is_Atom and result.args:
-            result = self.build(result.func, list(result.args), pos)
+            result = self.build(lambda *a: rebuild_node(result, a, self.constants),
+                                list(result.args), pos)
         # The operands were checked already, so new trouble sits near the top (zoo^x,
         # I*sqrt(abs(x)), log(1 + abs(x)) + I*pi); _finish checks the whole tree at the end.
         near_top = _near_top(result)
@@ -465,6 +547,30 @@ class _ProductSize:
         if self.count > 1 and self.root_bits > MAX_ROOT_BITS:
             self.parser.fail(f"product of roots of numbers with more than {MAX_ROOT_BITS} "
                              "bits", pos)
+
+
+#: The callee of an unknown function f(x) (parsed like a call; built by ``abstract``).
+_ABSTRACT = Op("abstract_function", None, (), (1, 10), rule="abstract_function")
+
+
+def _starts_operand(token: Token) -> bool:
+    """Whether ``token`` can begin the argument of a shorthand call (``sin x``)."""
+    return token.kind in (NAME, NUMBER) or token.is_op("|")
+
+
+#: A name glued to a function name: the rest is one letter with optional digits, or
+#: digits and one letter (sinx, lnx, cosx1, sin2x); relu1 or cost2 stay names.
+_GLUED_REST = re.compile(r"[A-Za-z][0-9]*|[0-9]+[A-Za-z]")
+
+
+def _glued_function(name: str) -> tuple[str, str] | None:
+    """``sinx`` -> ("sin", "x"): a known function followed by a variable, without a space
+    (never read silently as one variable named sinx)."""
+    for k in range(len(name) - 1, 1, -1):
+        head, rest = name[:k], name[k:]
+        if head in FUNCTIONS and head not in SYMBOL_WHEN_BARE and _GLUED_REST.fullmatch(rest):
+            return head, rest
+    return None
 
 
 def _has_more_nodes(exprs: list[sp.Expr], limit: int) -> bool:
@@ -543,6 +649,15 @@ def _root_bits(expr: sp.Expr, every_factor: bool = False) -> float:
     return total
 
 
+def rebuild_node(node: sp.Basic, args: tuple[sp.Basic, ...] | list[sp.Basic],
+                 memo: ConstantMemo | None = None) -> sp.Basic:
+    """``node`` with ``args``: a function application as typed (``functions.as_typed``),
+    anything else (sums, products, powers) with SymPy's evaluation."""
+    if isinstance(node, (sp.Function, sp.Max, sp.Min)):
+        return as_typed(node.func, tuple(args), memo)
+    return node.func(*args)
+
+
 def canonical(expr: sp.Expr, deadline: float = math.inf) -> sp.Expr:
     """Rebuild ``expr`` bottom-up once, iteratively (no recursion), evaluating every node.
 
@@ -555,6 +670,7 @@ def canonical(expr: sp.Expr, deadline: float = math.inf) -> sp.Expr:
     (abs(e^x) -> exp(re(x))); matcalc's variables are real, so re(u) -> u, im(u) -> 0
     and conjugate(u) -> u here."""
     done: dict[sp.Basic, sp.Basic] = {}
+    memo: ConstantMemo = {}
     stack: list[tuple[sp.Basic, bool]] = [(expr, False)]
     while stack:
         node, ready = stack.pop()
@@ -571,7 +687,7 @@ def canonical(expr: sp.Expr, deadline: float = math.inf) -> sp.Expr:
             done[node] = S.Zero
         else:
             try:
-                done[node] = node.func(*(done[arg] for arg in node.args))
+                done[node] = rebuild_node(node, tuple(done[arg] for arg in node.args), memo)
             except (ArithmeticError, ValueError, TypeError):
                 done[node] = node
             if time.monotonic() > deadline:

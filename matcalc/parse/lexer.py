@@ -21,8 +21,17 @@ from ..options import Limits
 
 NUMBER, NAME, OP, NEWLINE, END, ERROR = "number", "name", "op", "newline", "end", "error"
 
-#: Operator tokens, longest first (``**`` before ``*``).
-OPERATORS = ("**", "+", "-", "*", "/", "^", "(", ")", ",", "[", "]", "=", ";", "@", ".")
+#: Operator tokens, longest first (``**`` before ``*``). ``|`` delimits an absolute value.
+OPERATORS = ("**", "+", "-", "*", "/", "^", "(", ")", ",", "[", "]", "=", ";", "@", ".", "|")
+
+#: Unicode that people paste, read as the ASCII operator it stands for.
+UNICODE_OPERATORS = {"\u00b7": "*", "\u22c5": "*", "\u2219": "*", "\u00d7": "*", "\u2217": "*",
+                     "\u2212": "-", "\u2013": "-", "\u00f7": "/", "\u2215": "/"}
+
+#: Superscript characters: x\u00b2 is x^2, x\u207b\u00b9 is x^-1.
+SUPERSCRIPTS = {"\u2070": "0", "\u00b9": "1", "\u00b2": "2", "\u00b3": "3", "\u2074": "4",
+                "\u2075": "5", "\u2076": "6", "\u2077": "7", "\u2078": "8", "\u2079": "9",
+                "\u207b": "-"}
 
 #: Blanks between tokens. A carriage return is not one: it is refused with its code
 #: (an expression "x\r+1" pasted from a file would otherwise read as something else).
@@ -32,7 +41,8 @@ _SPACES = " \t\n"
 _ASCII_HINTS = {
     "'": "strings are not allowed (found a quote ')",
     '"': 'strings are not allowed (found a quote ")',
-    "{": "braces are not allowed; use parentheses",
+    "{": "braces are not allowed; use parentheses (LaTeX input needs a backslash command "
+         "or --from latex)",
     "}": "braces are not allowed; use parentheses",
     "!": "'!' is not supported (no factorials or negation)",
     ":": "unexpected ':'",
@@ -43,10 +53,7 @@ _ASCII_HINTS = {
 
 #: Non-ASCII look-alikes of operators, with the ASCII to type instead.
 _LOOKALIKES = {
-    "\u00b7": "*", "\u00d7": "*", "\u2219": "*", "\u22c5": "*", "\u2217": "*",
-    "\u00f7": "/", "\u2215": "/",
-    "\u2212": "-", "\u2013": "-", "\u2014": "-",
-    "\u221a": "sqrt(...)",
+    "\u2014": "-",
     "\u2018": "no quotes", "\u2019": "no quotes", "\u201c": "no quotes", "\u201d": "no quotes",
 }
 
@@ -61,6 +68,7 @@ class Token:
     pos: int
     value: sp.Rational | None = None
     message: str = ""
+    width: int = -1              # characters read, when not len(text) (Unicode: \u03c0 is 'pi')
 
     def is_op(self, *ops: str) -> bool:
         """True when this is one of the operators ``ops``."""
@@ -105,12 +113,31 @@ def tokenize(text: str, limits: Limits = Limits(), *, newlines: bool = False) ->
             token = _error(i, "a number must start with a digit (write 0.5, not .5)")
         elif ch in OPERATORS:
             token = Token(OP, ch, i)
+        elif ch in UNICODE_OPERATORS:
+            token = Token(OP, UNICODE_OPERATORS[ch], i, width=1)
+        elif ch in SUPERSCRIPTS:
+            j = i
+            while j < n and text[j] in SUPERSCRIPTS:
+                j += 1
+            digits = "".join(SUPERSCRIPTS[c] for c in text[i:j])
+            if not digits.lstrip("-").isdigit() or digits.count("-") > 1:
+                token = _error(i, f"superscript '{text[i:j]}' is not a number")
+            else:
+                tokens.append(Token(OP, "^", i, width=0))
+                if digits.startswith("-"):
+                    tokens.append(Token(OP, "-", i, width=0))
+                    digits = digits[1:]
+                token = Token(NUMBER, digits, i, value=sp.Integer(int(digits)), width=j - i)
+        elif ch == "\u221a":                      # \u221ax is sqrt(x), \u221a(x + 1) sqrt(x + 1)
+            token = Token(NAME, "sqrt", i, width=1)
+        elif unicode_name(ch):
+            token = Token(NAME, unicode_name(ch), i, width=1)
         else:
             token = _error(i, _bad_character_message(ch))
         tokens.append(token)
         if token.kind == ERROR:
             return tokens
-        i = token.pos + len(token.text)
+        i = token.pos + (len(token.text) if token.width < 0 else token.width)
     tokens.append(Token(END, "", n))
     return tokens
 
@@ -128,9 +155,14 @@ def _read_name(text: str, start: int) -> Token:
     i = start
     while i < len(text) and _is_name_char(text[i]):
         i += 1
+    while i < len(text) and text[i] == "'" and i + 1 <= len(text):
+        i += 1                          # f'(x), f''(x): the derivative of a function
     name = text[start:i]
     if name.startswith("__"):
         return _error(start, "names may not begin with '__'")
+    if "'" in name and not (i < len(text) and text[i] == "("):
+        return _error(start + name.index("'"), "a prime belongs to a function applied to "
+                                               "its argument, as in f'(x)")
     return Token(NAME, name, start)
 
 
@@ -206,7 +238,18 @@ def _bad_character_message(ch: str) -> str:
     if name.startswith("SUPERSCRIPT") or name.startswith("SUBSCRIPT"):
         return f"non-ASCII '{ch}' ({name.lower()}): write ^2 for powers, x_1 or x1 for indices"
     shown = ch if ch.isprintable() else code
-    return f"non-ASCII character '{shown}' ({code}) is not allowed: matcalc reads ASCII only"
+    return f"non-ASCII character '{shown}' ({code}) is not part of the input language"
+
+
+def unicode_name(ch: str) -> str:
+    """The ASCII name of a letter people paste: \u03c0 -> 'pi', \u03b8 -> 'theta',
+    \u0394 -> 'Delta' (Greek letters only; '' for anything else)."""
+    if ch.isascii() or not ch.isalpha():
+        return ""
+    name = unicodedata.name(ch, "")
+    if not name.startswith("GREEK") or "WITH" in name or "SYMBOL" in name:
+        return ""
+    return _greek_name(name)
 
 
 def _greek_name(unicode_name: str) -> str:

@@ -124,6 +124,12 @@ for _r in [
          r"\frac{d}{dx}\min(f, g) = [f < g]\,\frac{df}{dx} + [g < f]\,\frac{dg}{dx}", "min(x, 1)",
          note="As for max: 0 at the kink of min(c, u); a tie of two varying arguments "
               "splits evenly."),
+    Rule("abstract_function", "unknown function", "d/du f(u) = f'(u)",
+         r"\frac{d}{du} f(u) = f'(u)", "f(x)"),
+    Rule("multivariable_chain", "multivariable chain rule",
+         "d/dx f(u, v) = f_u(u, v) du/dx + f_v(u, v) dv/dx",
+         r"\frac{d}{dx} f(u, v) = \frac{\partial f}{\partial u}\frac{du}{dx} + "
+         r"\frac{\partial f}{\partial v}\frac{dv}{dx}", "atan2(x^2, x)"),
     Rule("change_of_base", "change of base", "log_b(f) = ln(f) / ln(b)",
          r"\log_{b} f = \frac{\ln f}{\ln b}", "log(x, x + 1)", kind="rewrite"),
     Rule("reuse", "already derived", "a repeated sub-expression is differentiated once",

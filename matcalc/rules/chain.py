@@ -13,9 +13,10 @@ from typing import TYPE_CHECKING, Callable
 
 import sympy as sp
 
-from ..engine.dag import substitute
+from ..engine.dag import product as multiply, substitute_all
 from ..engine.solver import short
 from ..engine.step import Step
+from ..functions import is_abstract, prime
 from .elementary import lookup
 
 if TYPE_CHECKING:
@@ -61,6 +62,14 @@ def as_link(solver: "Solver", node: sp.Basic, var: sp.Symbol) -> Link | None:
         others = [a for a in node.args if a is not g]
         func = type(node)
         return Link(node, g, lambda u: func(u, *others), lambda u: _maxmin_local(func, u, others))
+    if is_abstract(node) and len(node.args) == 1:
+        if not solver.depends(node.args[0], var):
+            return None
+        func, derived = type(node), prime(type(node))
+        name = func.__name__
+        return Link(node, node.args[0], lambda u: func(u),
+                    lambda u: ("abstract_function", derived(u),
+                               f"Unknown function: d/d{u} {name}({u}) = {name}'({u})."))
     entry = lookup(type(node)) if isinstance(node, sp.Function) else None
     if entry is None or not node.args:
         return None
@@ -129,8 +138,8 @@ def chain_rule(solver: "Solver", expr: sp.Expr, var: sp.Symbol) -> Step:
     factors = [s.result for s in reversed(local_steps)] + [inner_step.result]
     product = Step("chain_product", "rewrite", sp.Mul(*factors, evaluate=False), sp.Mul(*factors),
                    "Chain rule: multiply the local derivatives, outermost first.", var)
-    substituted = sp.Mul(*[substitute(s.result, actual) for s in reversed(local_steps)],
-                         inner_step.result)
+    substituted = multiply([*substitute_all((s.result for s in reversed(local_steps)), actual),
+                            inner_step.result])
     back = Step("substitute", "rewrite", product.result, substituted,
                 f"Substitute back {names} in terms of {var}.", var)
     children = (define, inner_step, *local_steps, product, back)

@@ -150,7 +150,38 @@ def multi_argument_rule(solver: "Solver", expr: sp.Function, var: sp.Symbol) -> 
                     f"{'largest' if name == 'max' else 'smallest'} argument; at a tie the "
                     "derivative is split evenly (the convention of torch.maximum and jnp.maximum).",
                     var, children)
+    partials = _partials(expr)
+    if partials is not None:
+        return multivariable_chain(solver, expr, var, partials)
+    from ..functions import is_abstract
+    if is_abstract(expr):
+        raise NoRuleError(f"partial derivatives of the unknown function {type(expr).__name__} "
+                          "of several arguments are not supported yet", expr)
     raise NoRuleError(f"no rule for {type(expr).__name__}", expr)
+
+
+def _partials(expr: sp.Function) -> tuple[sp.Expr, ...] | None:
+    """The partial derivatives of a function of several arguments in the operator table."""
+    from .. import ops
+    op = ops.lookup(type(expr))
+    if op is None or op.partials is None:
+        return None
+    return op.partials(*expr.args)
+
+
+def multivariable_chain(solver: "Solver", expr: sp.Function, var: sp.Symbol,
+                        partials: tuple[sp.Expr, ...]) -> Step:
+    """d/dx f(a_1, ..., a_k) = sum_i (df/da_i)(a_1, ..., a_k) da_i/dx, over the arguments
+    that depend on x (atan2(y, x): (x dy - y dx)/(x^2 + y^2))."""
+    args = list(expr.args)
+    dependent = [i for i, a in enumerate(args) if solver.depends(a, var)]
+    children = tuple(solver.derive(args[i], var) for i in dependent)
+    result = sp.Add(*[partials[i] * c.result for i, c in zip(dependent, children)])
+    name = getattr(type(expr), "__name__", "f")
+    return Step("multivariable_chain", "derivative", expr, result,
+                f"Multivariable chain rule: d/d{var} {name}(...) is the sum over its "
+                f"arguments of the partial derivative times the argument's derivative.",
+                var, children)
 
 
 #: Dispatch by node type (functions are looked up in the elementary table).
@@ -167,6 +198,9 @@ def find_rule(expr: sp.Basic) -> RuleFn | None:
     if fn is not None:
         return fn
     if isinstance(expr, (sp.Max, sp.Min)):
+        return function_rule
+    from ..functions import is_abstract
+    if is_abstract(expr):
         return function_rule
     if isinstance(expr, sp.Function) and lookup(type(expr)) is not None:
         return function_rule

@@ -472,6 +472,25 @@ add("no-expr", "derive")
 add("two-exprs", "derive", "x", "y")
 add("rules-format-bad", "rules", "--format", "json")
 
+# ------------------------------------------------------------------ LaTeX input (issue 14)
+#: hostile LaTeX: never expanded, no file read, exit 2 with one line, fast
+HOSTILE_LATEX = [
+    "\\input{/etc/passwd}", "\\include{/etc/passwd}", "x + \\input /etc/passwd",
+    "\\def\\a{\\a}\\a", "\\edef\\x{1}", "\\let\\x\\y", "\\csname input\\endcsname{/etc/passwd}",
+    "\\catcode`\\{=12", "\\newcommand{\\x}{1}", "\\write18{touch pwned}",
+    "\\immediate\\write18{ls}", "\\openin1=/etc/passwd", "\\usepackage{x}",
+    "\\begin{document}", "\\verb|x|", "\\frac{1}{", "\\frac{1}{x}}", "{{{{x", "x}}}}",
+    "\\frac" * 10_000 + "{1}{2}" * 10_000, "\\frac{" * 5_000 + "x" + "}{2}" * 5_000,
+    "\\sqrt[" + "9" * 60 + "]{x}", "\\sqrt[x]{2}", "\\left(" * 3000 + "x" + "\\right)" * 3000,
+    "\\sum_i x_i", "\\infty", "\\nabla f", "\\unknowncommand{x}", "\\", "x \\", "\\sin",
+    "\\sin^{-2} x", "\\|x", "\\mathbf{}", "\\mathbf{x", "\\log_{x} y", "\\x00",
+    "e^{" * 200 + "x" + "}" * 200,
+]
+for i, text in enumerate(HOSTILE_LATEX):
+    add(f"latex-hostile-{i}", "derive", text, seconds=10.0)
+    add(f"latex-hostile-shape-{i}", "derive", text, "--shape", "x:n", "--wrt", "x",
+        seconds=10.0)
+
 #: the operating system's limit on one argument (MAX_ARG_STRLEN)
 MAX_ARGUMENT = 131_072
 assert all(len(a.encode("utf-8", "surrogatepass")) < MAX_ARGUMENT and "\x00" not in a
