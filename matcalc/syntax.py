@@ -78,7 +78,8 @@ class SyntaxPrinter(StrPrinter):
         below: list[sp.Expr] = []
         for factor in rest.as_ordered_factors():
             if factor.is_Pow and factor.exp.is_Rational and factor.exp.is_negative \
-                    and not factor.base.is_Number:
+                    and (not factor.base.is_Number or factor.exp is S.NegativeOne):
+                # (x^2*2^-1 occurs only unevaluated, as typed: x^2/2)
                 below.append(factor.base if factor.exp is S.NegativeOne
                              else sp.Pow(factor.base, -factor.exp, evaluate=False))
             else:

@@ -520,9 +520,10 @@ class Parser:
             if not exponent.is_Integer:
                 if _root_bits(base, every_factor=True) > MAX_ROOT_BITS:
                     self.fail(f"root of a number with more than {MAX_ROOT_BITS} bits", pos)
-            k = abs(exponent)
-            if base.is_Pow and base.exp.is_Rational and not base.base.is_Number:
-                k = k * abs(base.exp)
+            with sp.evaluate(True):          # a number, also under parse_structure
+                k = abs(exponent)
+                if base.is_Pow and base.exp.is_Rational and not base.base.is_Number:
+                    k = k * abs(base.exp)
             if not base.is_Number and base is not S.Exp1 and k > self.limits.max_exponent:
                 self.fail(f"exponent too large (the limit is {self.limits.max_exponent})", pos)
         return self.settle(self.build(sp.Pow, [base, exponent], pos), pos)

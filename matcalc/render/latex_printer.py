@@ -18,6 +18,14 @@ class MatcalcLatexPrinter(LatexPrinter):
     r"""SymPy's LaTeX printer with ``\ln`` and the unit step as an Iverson bracket [u > 0];
     it follows the notation in force (sigmoid's name, bold vectors, renamed symbols)."""
 
+    def _hprint_Function(self, func: str) -> str:
+        r"""An unknown function's derivative f' (f'' ...) is written with primes, like f;
+        other names as SymPy writes them (\operatorname for several letters)."""
+        base = func.rstrip("'")
+        if base != func and len(base) == 1:
+            return func
+        return super()._hprint_Function(func)
+
     def _as_ordered_terms(self, expr, order=None):
         from ..syntax import positive_first
         return positive_first(list(super()._as_ordered_terms(expr, order=order)))

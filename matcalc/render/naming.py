@@ -329,8 +329,10 @@ def expressions(d: "Derivation") -> list[sp.Basic]:
 
 
 def free_names(exprs: Iterable[sp.Basic]) -> set[str]:
-    """Names of all symbols in ``exprs`` (DAG-aware)."""
-    return {n.name for n in postorder(exprs) if isinstance(n, sp.Symbol)}
+    """Names of all symbols and unknown functions (f in f(x)) in ``exprs`` (DAG-aware)."""
+    from sympy.core.function import AppliedUndef
+    return {n.name if isinstance(n, sp.Symbol) else type(n).__name__
+            for n in postorder(exprs) if isinstance(n, (sp.Symbol, AppliedUndef))}
 
 
 def symbols_of(expr: sp.Basic) -> tuple[sp.Symbol, ...]:
