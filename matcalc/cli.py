@@ -148,14 +148,15 @@ SHARED_OPTIONS = (
     click.option("--verify/--no-verify", default=True, show_default=True,
                  help="Check the result by finite differences at random points."),
     click.option("--simplify/--no-simplify", default=True, show_default=True,
-                 help="Finish with a (time-boxed) simplification step."),
+                 help="Finish with a (work-budgeted) simplification step."),
     click.option("--standalone", is_flag=True, help="LaTeX: a complete document for pdflatex."),
     click.option("--points", type=click.IntRange(1, MAX_POINTS), default=20, show_default=True,
                  help="Sample points for the numeric check."),
     click.option("--seed", type=SEED, default=0, show_default=True,
                  help="Seed for the sample points."),
-    click.option("--timeout", type=TIMEOUT, default=3.0, show_default=True,
-                 help="Seconds allowed for simplification."),
+    click.option("--timeout", type=TIMEOUT, default=10.0, show_default=True,
+                 help="Seconds after which simplification stops (a safety net: its budget "
+                      "is work, the same on a busy machine)."),
     click.option("-o", "--output", type=OUTPUT,
                  help="Write to FILE instead of standard output."),
 )

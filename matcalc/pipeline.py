@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, Callable, Mapping
 import sympy as sp
 
 from .derivation import Derivation
+from .engine.simplify import simplify_budget
 from .engine.step import Step
 from .limits import budget
 from .kinds.request import Request
@@ -75,9 +76,10 @@ def run(plugin: Plugin, request: Request) -> Derivation:
     opts: Options = request.options
     limits = opts.limits
     problem = _stage("read", limits.read_seconds, plugin.read, request)
-    built = _stage("build", limits.build_seconds, plugin.build, problem)
-    if plugin.simplify is not None and opts.simplify:
-        built = plugin.simplify(problem, built)      # its own budget: Options.simplify_timeout
+    with simplify_budget(opts.simplify_timeout):     # shared by every simplify step of it
+        built = _stage("build", limits.build_seconds, plugin.build, problem)
+        if plugin.simplify is not None and opts.simplify:
+            built = plugin.simplify(problem, built)  # its own budget: engine.simplify
     verification = (_stage("verify", limits.verify_seconds, plugin.check, problem, built)
                     if opts.verify else None)
     return Derivation(kind=built.kind, input=built.input, expr=built.expr, wrt=built.wrt,
