@@ -123,10 +123,11 @@ def choose(raw: sp.Expr, simplified: sp.Expr) -> sp.Expr:
     return simplified
 
 
-#: The deadline (time.monotonic()) shared by every simplify step of one command or notes
-#: entry, and its length: a gradient over 80 inputs shares one --timeout, it does not get
-#: 80 of them. None: each step has its own timeout only.
-_SHARED: contextvars.ContextVar[tuple[float, float] | None] = \
+#: The safety net's seconds left to every simplify step of one command or notes entry and
+#: its length, [left, total]: a gradient over 80 inputs shares one --timeout, it does not
+#: get 80 of them. Only time spent simplifying counts (not deriving, not verifying).
+#: None: each step has its own timeout only.
+_SHARED: contextvars.ContextVar[list[float] | None] = \
     contextvars.ContextVar("matcalc_simplify_budget", default=None)
 
 
@@ -144,8 +145,7 @@ def simplify_budget(seconds: float, shared_work: int | None = None) -> Iterator[
     if _WORK.get() is not None:
         yield
         return
-    import time
-    token = _SHARED.set((time.monotonic() + seconds, seconds))
+    token = _SHARED.set([seconds, seconds])
     work_token = _WORK.set([SHARED_WORK if shared_work is None else shared_work])
     try:
         yield
@@ -160,8 +160,7 @@ def spare_time(at_most: float) -> float:
     shared = _SHARED.get()
     if shared is None:
         return at_most
-    import time
-    return max(0.0, min(at_most, shared[0] - time.monotonic()))
+    return max(0.0, min(at_most, shared[0]))
 
 
 #: Work (see ``work``) up to which SymPy's full ``simplify`` runs on a result, ...
@@ -227,8 +226,7 @@ def simplify_step(raw: sp.Expr, var: sp.Symbol | None, timeout: float = 3.0,
         return Step("simplify", "rewrite", raw, raw, "Already in simplest form.", var)
     shared = _SHARED.get()
     if shared is not None:
-        import time
-        left = shared[0] - time.monotonic()
+        left = shared[0]
         if left <= 0.05:
             return Step("simplify", "rewrite", raw, raw,
                         f"Simplification skipped: the {shared[1]:g} s allowed for simplifying "
@@ -247,23 +245,29 @@ def simplify_step(raw: sp.Expr, var: sp.Symbol | None, timeout: float = 3.0,
                     f"{cost:,} over the budget of {LIGHT_WORK:,}); it is kept as derived "
                     "(verified just the same).", var)
     full = cost <= FULL_WORK and _draw(cost)
+    import time
+    start = time.monotonic()
     try:
-        with time_budget(timeout), without_units():
-            candidate = sp.simplify(raw) if full else _light(raw)
-            best = choose(raw, candidate)
-    except _Timeout:
-        return Step("simplify", "rewrite", raw, raw,
-                    f"Simplification stopped after {timeout:g} s; the unsimplified result "
-                    "(verified just the same) is kept.", var)
-    except RecursionError:
-        return Step("simplify", "rewrite", raw, raw,
-                    "Simplification gave up (expression too deep); the result is kept as derived.",
-                    var)
-    except (ValueError, TypeError, ArithmeticError, NotImplementedError, AttributeError) as exc:
-        # SymPy's simplify raises on some valid inputs (e.g. Max under trig rewriting).
-        return Step("simplify", "rewrite", raw, raw,
-                    f"SymPy's simplify failed ({type(exc).__name__}); the result is kept as derived.",
-                    var)
+        try:
+            with time_budget(timeout), without_units():
+                candidate = sp.simplify(raw) if full else _light(raw)
+                best = choose(raw, candidate)
+        except _Timeout:
+            return Step("simplify", "rewrite", raw, raw,
+                        f"Simplification stopped after {timeout:g} s; the unsimplified result "
+                        "(verified just the same) is kept.", var)
+        except RecursionError:
+            return Step("simplify", "rewrite", raw, raw,
+                        "Simplification gave up (expression too deep); the result is kept as derived.",
+                        var)
+        except (ValueError, TypeError, ArithmeticError, NotImplementedError, AttributeError) as exc:
+            # SymPy's simplify raises on some valid inputs (e.g. Max under trig rewriting).
+            return Step("simplify", "rewrite", raw, raw,
+                        f"SymPy's simplify failed ({type(exc).__name__}); the result is kept as derived.",
+                        var)
+    finally:
+        if shared is not None:
+            shared[0] -= time.monotonic() - start
     if not full:
         why = (f"its work {cost:,} is over the {FULL_WORK} a full simplification may take"
                if cost > FULL_WORK else "the simplification budget of this command is spent")

@@ -200,6 +200,30 @@ def hold_constant(step: "Step", held: Sequence[sp.Symbol]) -> "Step":
     return replace(step, held_constant=held, description=note)
 
 
+def _with_slots(cls: type) -> type:
+    """The dataclass ``cls`` rebuilt with ``__slots__`` (as ``dataclass(slots=True)`` does),
+    its ``description`` kept as the :class:`_Description` over the slot ``_description``:
+    a Jacobian holds one Step per entry, and a slotted one is a third smaller."""
+    from dataclasses import fields
+    names = tuple("_description" if f.name == "description" else f.name for f in fields(cls))
+    body = {k: v for k, v in cls.__dict__.items()
+            if k not in names and k not in ("__dict__", "__weakref__")}
+    body["__slots__"] = names
+
+    def __getstate__(self: object) -> list:                # copy and pickle, as frozen
+        return [getattr(self, n) for n in names]
+
+    def __setstate__(self: object, state: list) -> None:
+        for n, v in zip(names, state):
+            object.__setattr__(self, n, v)
+
+    body["__getstate__"], body["__setstate__"] = __getstate__, __setstate__
+    new = type(cls)(cls.__name__, cls.__bases__, body)
+    new.__qualname__ = cls.__qualname__
+    return new
+
+
+@_with_slots
 @dataclass(frozen=True, eq=False)
 class Step:
     """One named move of a derivation (see the module docstring for the four kinds)."""
