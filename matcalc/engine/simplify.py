@@ -258,13 +258,13 @@ def simplify_step(raw: sp.Expr, var: sp.Symbol | None, timeout: float = 3.0,
                         "(verified just the same) is kept.", var)
         except RecursionError:
             return Step("simplify", "rewrite", raw, raw,
-                        "Simplification gave up (expression too deep); the result is kept as derived.",
-                        var)
+                        "Simplification gave up (expression too deep); the result is kept "
+                        "as derived.", var)
         except (ValueError, TypeError, ArithmeticError, NotImplementedError, AttributeError) as exc:
             # SymPy's simplify raises on some valid inputs (e.g. Max under trig rewriting).
             return Step("simplify", "rewrite", raw, raw,
-                        f"SymPy's simplify failed ({type(exc).__name__}); the result is kept as derived.",
-                        var)
+                        f"SymPy's simplify failed ({type(exc).__name__}); the result is kept "
+                        "as derived.", var)
     finally:
         if shared is not None:
             shared[0] -= time.monotonic() - start
