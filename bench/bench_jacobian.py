@@ -27,11 +27,13 @@ UNTIMED = Limits(read_seconds=0, build_seconds=0, verify_seconds=0)
 def measure(fn):
     """(result, seconds, peak MiB): seconds from an untraced run, memory from a traced one
     (tracemalloc slows SymPy down several times)."""
-    gc.collect()
+    sp.core.cache.clear_cache()     # each run from an empty SymPy cache: the second,
+    gc.collect()                    # traced run would otherwise reuse the first's diffs
     t0 = time.perf_counter()
     out = fn()
     dt = time.perf_counter() - t0
     del out
+    sp.core.cache.clear_cache()
     gc.collect()
     tracemalloc.start()
     out = fn()
