@@ -27,7 +27,7 @@ class Options:
 
     steps: bool = True                          # show steps (renderers); the engine always records them
     simplify: bool = True                       # run the named, budgeted simplify step
-    simplify_timeout: float = 3.0               # seconds; past it the unsimplified result is kept
+    simplify_timeout: float = 10.0              # seconds: the safety net (the budget is work)
     simplify_max_size: int = 4_000              # tree size above which simplify is skipped outright
     verify: bool = True                         # numeric check by finite differences
     points: int = 20                            # points the check must use

@@ -21,6 +21,7 @@ import sympy as sp
 
 from .assume import assuming
 from .derivation import Derivation
+from .engine.simplify import simplify_budget
 from .engine.step import Step
 from .limits import budget
 from .kinds.request import Request
@@ -77,9 +78,10 @@ def run(plugin: Plugin, request: Request) -> Derivation:
     limits = opts.limits
     with assuming(opts.assumptions):                # --assume: every stage sees the same facts
         problem = _stage("read", limits.read_seconds, plugin.read, request)
-        built = _stage("build", limits.build_seconds, plugin.build, problem)
-        if plugin.simplify is not None and opts.simplify:
-            built = plugin.simplify(problem, built)  # its own budget: Options.simplify_timeout
+        with simplify_budget(opts.simplify_timeout):  # shared by every simplify step of it
+            built = _stage("build", limits.build_seconds, plugin.build, problem)
+            if plugin.simplify is not None and opts.simplify:
+                built = plugin.simplify(problem, built)  # its own budget: engine.simplify
         verification = (_stage("verify", limits.verify_seconds, plugin.check, problem, built)
                         if opts.verify else None)
     return Derivation(kind=built.kind, input=built.input, expr=built.expr, wrt=built.wrt,

@@ -171,14 +171,25 @@ def test_a_budget_names_its_stage() -> None:
     assert within(0, lambda: 7, None) is None
 
 
-def test_simplify_steps_share_one_budget() -> None:
+def test_simplify_steps_share_one_budget(monkeypatch: pytest.MonkeyPatch) -> None:
+    from matcalc.engine import simplify as simp
     from matcalc.engine.simplify import simplify_budget, simplify_step
 
+    real = simp.sp.simplify
+
+    def slow(expr):
+        time.sleep(0.06)
+        return real(expr)
+
+    monkeypatch.setattr(simp.sp, "simplify", slow)
     x = sp.Symbol("x")
-    with simplify_budget(0.01):
-        time.sleep(0.05)
-        step = simplify_step(sp.sin(x) ** 2 + sp.cos(x) ** 2, x)
-    assert "skipped" in step.description and step.result == step.expr
+    with simplify_budget(0.15):
+        time.sleep(0.3)                       # only time spent simplifying counts
+        first = simplify_step(sp.sin(x) ** 2 + sp.cos(x) ** 2 + x, x)
+        simplify_step(sp.sin(x) ** 2 + sp.cos(x) ** 2 + 2 * x, x)
+        second = simplify_step(sp.sin(x) ** 2 + sp.cos(x) ** 2, x)
+    assert "skipped" not in first.description
+    assert "skipped" in second.description and second.result == second.expr
 
 
 def test_tanh_of_a_huge_power_parses_quickly() -> None:

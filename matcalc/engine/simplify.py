@@ -1,9 +1,19 @@
-"""Simplification as a visible, named, time-boxed last step.
+"""Simplification as a visible, named, budgeted last step.
 
 The engine's raw result is already correct (and is what the verifier checks first); this
-step only looks for a simpler equivalent form. It never hangs: results whose tree is too
-large are left alone, and SymPy's simplify runs under a wall-clock budget (SIGALRM in the
-main thread). On time-out the unsimplified result is kept and the step says so.
+step only looks for a simpler equivalent form. Its budget is *work*, not time, so the
+same input gives the same output on an idle or a loaded machine:
+
+* ``work(raw)`` weighs the expression's tree (each node 1, functions more, the piecewise
+  ones - Abs, Max, relu ... - and functions of numbers such as tan(tanh(1/2)), which send
+  SymPy into long assumption queries, most). It depends only on the expression.
+* Up to FULL_WORK, SymPy's ``simplify``; up to LIGHT_WORK, a light pass (common factors,
+  powers combined); above it, or above ``max_size`` tree nodes, the step is skipped.
+* The steps of one command or notes entry share SHARED_WORK (simplify_budget): a step
+  whose work would overdraw it gets the light pass or none.
+
+A wall-clock alarm (``timeout``, SIGALRM in the main thread) stays as a safety net
+against a hang inside SymPy only; the work limits keep real inputs far below it.
 """
 from __future__ import annotations
 
@@ -114,21 +124,34 @@ def choose(raw: sp.Expr, simplified: sp.Expr) -> sp.Expr:
     return simplified
 
 
-#: The deadline (time.monotonic()) shared by every simplify step of one command or notes
-#: entry, and its length: a gradient over 80 inputs shares one --timeout, it does not get
-#: 80 of them. None: each step has its own timeout only.
-_SHARED: contextvars.ContextVar[tuple[float, float] | None] = \
+#: The safety net's seconds left to every simplify step of one command or notes entry and
+#: its length, [left, total]: a gradient over 80 inputs shares one --timeout, it does not
+#: get 80 of them. Only time spent simplifying counts (not deriving, not verifying).
+#: None: each step has its own timeout only.
+_SHARED: contextvars.ContextVar[list[float] | None] = \
     contextvars.ContextVar("matcalc_simplify_budget", default=None)
 
 
+#: The work left to the full simplifications of one command or notes entry (a one-item
+#: list, drawn from by every step), or None: each step has its own limits only.
+_WORK: contextvars.ContextVar[list[int] | None] = \
+    contextvars.ContextVar("matcalc_simplify_work", default=None)
+
+
 @contextmanager
-def simplify_budget(seconds: float) -> Iterator[None]:
-    """Every simplify step inside the block shares ``seconds`` in all (docs/limits.md)."""
-    import time
-    token = _SHARED.set((time.monotonic() + seconds, seconds))
+def simplify_budget(seconds: float, shared_work: int | None = None) -> Iterator[None]:
+    """Every simplify step inside the block shares ``shared_work`` (SHARED_WORK) of work
+    and, as the safety net, ``seconds`` of wall-clock time in all (docs/limits.md). Inside
+    an enclosing budget the block shares that one."""
+    if _WORK.get() is not None:
+        yield
+        return
+    token = _SHARED.set([seconds, seconds])
+    work_token = _WORK.set([SHARED_WORK if shared_work is None else shared_work])
     try:
         yield
     finally:
+        _WORK.reset(work_token)
         _SHARED.reset(token)
 
 
@@ -138,17 +161,73 @@ def spare_time(at_most: float) -> float:
     shared = _SHARED.get()
     if shared is None:
         return at_most
-    import time
-    return max(0.0, min(at_most, shared[0] - time.monotonic()))
+    return max(0.0, min(at_most, shared[0]))
+
+
+#: Work (see ``work``) up to which SymPy's full ``simplify`` runs on a result, ...
+FULL_WORK = 80
+#: ... up to which the light pass (factor_terms, powsimp) runs instead ...
+LIGHT_WORK = 2_000
+#: ... and the work all the full simplifications of one command or notes entry share
+#: (a gradient over 80 inputs shares it; past it, steps get the light pass).
+SHARED_WORK = 600
+
+#: Node weights of ``work`` (1 for any other node).
+_FUNCTION_WEIGHT = 3          # sin, exp, log, sigmoid ...: trigsimp, exptrigsimp, logcombine
+_PIECEWISE_WEIGHT = 12        # Abs, Max, Min, relu, step ...: sign and Piecewise handling
+_CONSTANT_WEIGHT = 12         # a function of numbers only (tan(tanh(1/2))): assumption queries
+_PIECEWISE = ("Abs", "Max", "Min", "Heaviside", "sign", "Piecewise", "relu", "step",
+              "softplus", "re", "im", "arg", "floor", "ceiling", "Mod")
+
+
+def work(expr: sp.Basic, memo: dict[int, int] | None = None) -> int:
+    """The work budget a simplification of ``expr`` is charged: the weighted size of its
+    tree (counted in DAG time; a node shared by k paths counts k times, as SymPy's
+    simplify sees it). Deterministic: it depends only on the expression."""
+    memo = {} if memo is None else memo
+    for node in postorder([expr]):
+        if id(node) in memo:
+            continue
+        weight = 1
+        if isinstance(node, sp.Function) or isinstance(node, sp.Pow) and not node.exp.is_Integer:
+            name = type(node).__name__
+            if name in _PIECEWISE:
+                weight = _PIECEWISE_WEIGHT
+            elif not node.free_symbols and node.args:
+                weight = _CONSTANT_WEIGHT
+            else:
+                weight = _FUNCTION_WEIGHT
+        memo[id(node)] = weight + sum(memo[id(a)] for a in node.args)
+    return memo[id(expr)]
+
+
+def _light(raw: sp.Expr) -> sp.Expr:
+    """The light pass: common factors taken out, powers combined; the shorter (count_ops)
+    of the two, or ``raw``. Both are one bottom-up walk, no polynomial algebra."""
+    candidates = [sp.factor_terms(raw), sp.powsimp(raw)]
+    return min(candidates, key=sp.count_ops)
+
+
+def _draw(needed: int) -> bool:
+    """Take ``needed`` from the shared work budget, if there is one and it has enough."""
+    shared = _WORK.get()
+    if shared is None:
+        return True
+    if shared[0] < needed:
+        return False
+    shared[0] -= needed
+    return True
 
 
 def simplify_step(raw: sp.Expr, var: sp.Symbol | None, timeout: float = 3.0,
                   max_size: int = 4_000) -> Step:
-    """The last step of a derivation: ``raw`` = its simplest readable form found in budget."""
+    """The last step of a derivation: ``raw`` = its simplest readable form within the work
+    budget (module docstring); ``timeout``: the wall-clock safety net, in seconds."""
+    if isinstance(raw, (sp.Symbol, sp.Rational)):           # nothing to look for
+        return Step("simplify", "rewrite", raw, raw, "Already in simplest form.", var)
     shared = _SHARED.get()
     if shared is not None:
-        import time
-        left = shared[0] - time.monotonic()
+        left = shared[0]
         if left <= 0.05:
             return Step("simplify", "rewrite", raw, raw,
                         f"Simplification skipped: the {shared[1]:g} s allowed for simplifying "
@@ -160,23 +239,47 @@ def simplify_step(raw: sp.Expr, var: sp.Symbol | None, timeout: float = 3.0,
         return Step("simplify", "rewrite", raw, raw,
                     f"Simplification skipped: the result has {size:.3g} nodes written out as a "
                     "tree, so it is kept in shared form (repeated parts named once).", var)
+    cost = work(raw)
+    if cost > LIGHT_WORK:
+        return Step("simplify", "rewrite", raw, raw,
+                    f"Simplification skipped: the result is too large to simplify (work "
+                    f"{cost:,} over the budget of {LIGHT_WORK:,}); it is kept as derived "
+                    "(verified just the same).", var)
+    full = cost <= FULL_WORK and _draw(cost)
+    import time
+    start = time.monotonic()
     try:
-        with time_budget(timeout), without_units():
-            candidate = sp.simplify(raw)
-            best, says = lecturer_form(raw, choose(raw, candidate), timeout / 4)  # forms.py
-    except _Timeout:
-        return Step("simplify", "rewrite", raw, raw,
-                    f"Simplification stopped after {timeout:g} s; the unsimplified result "
-                    "(verified just the same) is kept.", var)
-    except RecursionError:
-        return Step("simplify", "rewrite", raw, raw,
-                    "Simplification gave up (expression too deep); the result is kept as derived.",
-                    var)
-    except (ValueError, TypeError, ArithmeticError, NotImplementedError, AttributeError) as exc:
-        # SymPy's simplify raises on some valid inputs (e.g. Max under trig rewriting).
-        return Step("simplify", "rewrite", raw, raw,
-                    f"SymPy's simplify failed ({type(exc).__name__}); the result is kept as derived.",
-                    var)
+        try:
+            with time_budget(timeout), without_units():
+                candidate = sp.simplify(raw) if full else _light(raw)
+                best, says = choose(raw, candidate), ""
+                if full:        # the lecturer's form (forms.py): every candidate, no clock
+                    best, says = lecturer_form(raw, best, timeout)
+        except _Timeout:
+            return Step("simplify", "rewrite", raw, raw,
+                        f"Simplification stopped after {timeout:g} s; the unsimplified result "
+                        "(verified just the same) is kept.", var)
+        except RecursionError:
+            return Step("simplify", "rewrite", raw, raw,
+                        "Simplification gave up (expression too deep); the result is kept "
+                        "as derived.", var)
+        except (ValueError, TypeError, ArithmeticError, NotImplementedError, AttributeError) as exc:
+            # SymPy's simplify raises on some valid inputs (e.g. Max under trig rewriting).
+            return Step("simplify", "rewrite", raw, raw,
+                        f"SymPy's simplify failed ({type(exc).__name__}); the result is kept "
+                        "as derived.", var)
+    finally:
+        if shared is not None:
+            shared[0] -= time.monotonic() - start
+    if not full:
+        why = (f"its work {cost:,} is over the {FULL_WORK} a full simplification may take"
+               if cost > FULL_WORK else "the simplification budget of this command is spent")
+        if best == raw:
+            return Step("simplify", "rewrite", raw, raw,
+                        f"Only common factors and powers tried ({why}): none to take out; the "
+                        "result is kept as derived.", var)
+        return Step("simplify", "rewrite", raw, best,
+                    f"Take out common factors, combine powers ({why}).", var)
     if best == raw:
         return Step("simplify", "rewrite", raw, raw, "Already in simplest form.", var)
     return Step("simplify", "rewrite", raw, best, says or "Simplify (collect, cancel, factor).",

@@ -9,13 +9,13 @@ from __future__ import annotations
 import re
 import sys
 from contextlib import contextmanager
-from typing import Callable, Iterator
+from typing import Callable, Iterator, Sequence
 
 import sympy as sp
 
 from ..errors import LimitError, NoRuleError
 from .dag import postorder, tree_size
-from .step import Step
+from .step import Step, hold_constant
 
 MAX_SOLVER_DEPTH = 20_000
 
@@ -55,6 +55,8 @@ class Solver:
         self.find_rule = rules
         self.memo: dict[tuple[sp.Basic, sp.Symbol], Step] = {}
         self._depends: dict[tuple[int, sp.Symbol], bool] = {}
+        self._free: dict[int, frozenset[sp.Symbol]] = {}   # a root's symbols, by id
+        self._constant: dict[sp.Symbol, str] = {}            # one text per variable
         self._alive: list[sp.Basic] = []      # keeps nodes alive while their id() is cached
         self._counter = 0
         self._depth = 0
@@ -68,11 +70,23 @@ class Solver:
         return sp.Symbol(f"{self.prefix}{self._counter}")
 
     def depends(self, expr: sp.Basic, var: sp.Symbol) -> bool:
-        """Whether ``expr`` depends on ``var``, visiting each distinct node once."""
+        """Whether ``expr`` depends on ``var``, visiting each distinct node once.
+
+        An expression asked about first (a root: f_i of a Jacobian) has its symbols
+        collected once; asked about a variable it does not hold, the answer is read from
+        them without marking every node for that variable (a diagonal Jacobian's n^2 - n
+        constant entries would otherwise mark n^2 times the nodes of an f_i)."""
         key = (id(expr), var)
         hit = self._depends.get(key)
         if hit is not None:
             return hit
+        free = self._free.get(id(expr))
+        if free is None:
+            free = self._free[id(expr)] = frozenset(
+                n for n in postorder([expr]) if isinstance(n, sp.Symbol))
+            self._alive.append(expr)
+        if var not in free:
+            return False
         for node in postorder([expr]):
             k = (id(node), var)
             if k not in self._depends:
@@ -84,10 +98,14 @@ class Solver:
     def derive(self, expr: sp.Basic, var: sp.Symbol) -> Step:
         """The Step d expr / d var (memoized per distinct sub-expression)."""
         if not self.depends(expr, var):
-            # No printing here: a Jacobian has ~n^2 constant entries (renderers show expr).
-            what = str(expr) if expr.is_Atom else "the expression"
-            return Step("constant", "derivative", expr, sp.S.Zero,
-                        f"Constant rule: {what} does not depend on {var}.", var)
+            # No printing here: a Jacobian has ~n^2 constant entries (renderers show expr);
+            # they share one text per variable.
+            if expr.is_Atom:
+                text = f"Constant rule: {expr} does not depend on {var}."
+            else:
+                text = self._constant.get(var) or self._constant.setdefault(
+                    var, f"Constant rule: the expression does not depend on {var}.")
+            return Step("constant", "derivative", expr, sp.S.Zero, text, var)
         if expr == var:
             return Step("variable", "derivative", expr, sp.S.One, f"d{var}/d{var} = 1.", var)
         key = (expr, var)
@@ -122,17 +140,15 @@ def derive_steps(expr: sp.Basic, var: sp.Symbol, solver: Solver) -> Step:
         return solver.derive(expr, var)
 
 
-def partial_step(f: sp.Basic, var: sp.Symbol, held: tuple[sp.Symbol, ...],
+def partial_step(f: sp.Basic, var: sp.Symbol, held: Sequence[sp.Symbol],
                  solver: Solver) -> Step:
-    """d f / d var by the engine; ``held`` (the symbols held constant) is named on the step:
-    a partial derivative differentiates by ``var`` with every other symbol a constant."""
-    from dataclasses import replace
+    """d f / d var by the engine; ``held`` (the symbols held constant: a tuple, or a view
+    of a record the entries of a Jacobian share, engine.step.HeldSet) is named on the
+    step: a partial derivative differentiates by ``var`` with every other symbol a constant."""
     root = derive_steps(f, var, solver)
     if held:
-        names = ", ".join(s.name for s in held)
         first = root
-        root = replace(root, held_constant=held,
-                       description=f"{root.description} (partial derivative: {names} held constant)")
+        root = hold_constant(root, held)
         if solver is not None and solver.memo.get((f, var)) is first:
             solver.memo[(f, var)] = root      # a later reuse points at the step shown
     return root

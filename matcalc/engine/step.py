@@ -53,7 +53,7 @@ off the steps, never computed by a second engine.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Iterator, Literal, Union
+from typing import Iterable, Iterator, Literal, Sequence, Union, overload
 
 import sympy as sp
 
@@ -89,6 +89,151 @@ class Words:
 Member = Union[sp.Basic, Differential, Ratio, Words]
 
 
+class HeldSet:
+    """The symbols of one multi-variable derivation, sorted by name: the one record the
+    held-constant sets of all its entries refer to (``without(x)``: every symbol but x).
+
+    A Jacobian of n functions of n variables has n^2 partial derivatives, each holding
+    n - 1 symbols constant; each entry refers to this record instead of listing them, so
+    the memory is linear in the number of entries, not n^3."""
+
+    __slots__ = ("symbols", "_members", "_views")
+
+    def __init__(self, symbols: "Iterable[sp.Symbol]") -> None:
+        self.symbols: tuple[sp.Symbol, ...] = tuple(sorted(set(symbols), key=lambda s: s.name))
+        self._members = frozenset(self.symbols)
+        self._views: dict[sp.Symbol, Held] = {}
+
+    def without(self, var: sp.Symbol) -> "Held":
+        """The symbols held constant when differentiating by ``var`` (one view per
+        variable, shared by the entries of its column)."""
+        view = self._views.get(var)
+        if view is None:
+            view = self._views[var] = Held(self, var)
+        return view
+
+
+class Held(Sequence[sp.Symbol]):
+    """The symbols of a :class:`HeldSet` other than ``var``, in the record's order: a
+    read-only sequence equal to the tuple it stands for, of constant size."""
+
+    __slots__ = ("record", "var", "_notes")
+
+    def __init__(self, record: HeldSet, var: sp.Symbol) -> None:
+        self.record, self.var = record, var
+        self._notes: dict[str, PartialNote] = {}
+
+    def note(self, base: "str | PartialNote") -> "PartialNote":
+        """The description ``base`` + "(partial derivative: ... held constant)", one
+        object per distinct text (a column's constant entries share theirs)."""
+        if type(base) is not str:
+            return PartialNote(base, self)
+        note = self._notes.get(base)
+        if note is None:
+            note = self._notes[base] = PartialNote(base, self)
+        return note
+
+    def __iter__(self) -> Iterator[sp.Symbol]:
+        var = self.var
+        return (s for s in self.record.symbols if s is not var and s != var)
+
+    def __len__(self) -> int:
+        return len(self.record.symbols) - (self.var in self.record._members)
+
+    @overload
+    def __getitem__(self, i: int) -> sp.Symbol: ...
+    @overload
+    def __getitem__(self, i: slice) -> tuple[sp.Symbol, ...]: ...
+
+    def __getitem__(self, i):  # type: ignore[no-untyped-def]
+        return tuple(self)[i]
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, (Held, tuple, list)):
+            return tuple(self) == tuple(other)
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(tuple(self))
+
+    def __repr__(self) -> str:
+        return repr(tuple(self))
+
+
+class PartialNote:
+    """The description of a partial derivative, written when read: ``base`` followed by
+    "(partial derivative: y, z held constant)" naming ``held`` (kept as a reference to the
+    shared record, not as text: n^2 entries would otherwise hold n^3 characters)."""
+
+    __slots__ = ("base", "held")
+
+    def __init__(self, base: "str | PartialNote", held: Sequence[sp.Symbol]) -> None:
+        self.base, self.held = base, held
+
+    def __str__(self) -> str:
+        names = ", ".join(s.name for s in self.held)
+        return f"{self.base} (partial derivative: {names} held constant)"
+
+
+class _Description:
+    """The field ``description`` of a Step: stored as given, a str or an object whose
+    ``str()`` is the text (:class:`PartialNote`); always read as a str."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.slot = "_" + name
+
+    def __get__(self, obj: object, owner: type | None = None) -> str:
+        if obj is None:
+            raise AttributeError(self.slot)    # no default value for the dataclass field
+        value = getattr(obj, self.slot)
+        return value if type(value) is str else str(value)
+
+    def __set__(self, obj: object, value: object) -> None:
+        object.__setattr__(obj, self.slot, value)     # (not obj.__dict__: keeps it compact)
+
+
+def stored_description(step: "Step") -> "str | PartialNote":
+    """The description as stored (not yet written out when it is a PartialNote)."""
+    return getattr(step, "_description")
+
+
+def hold_constant(step: "Step", held: Sequence[sp.Symbol]) -> "Step":
+    """``step`` as a partial derivative: ``held`` named on it and in its description."""
+    base = stored_description(step)
+    note = held.note(base) if isinstance(held, Held) else PartialNote(base, held)
+    # a copy slot by slot (dataclasses.replace is ten times slower: one per Jacobian entry)
+    new = object.__new__(Step)
+    for name in Step.__slots__:
+        object.__setattr__(new, name, getattr(step, name))
+    object.__setattr__(new, "held_constant", held)
+    object.__setattr__(new, "_description", note)
+    return new
+
+
+def _with_slots(cls: type) -> type:
+    """The dataclass ``cls`` rebuilt with ``__slots__`` (as ``dataclass(slots=True)`` does),
+    its ``description`` kept as the :class:`_Description` over the slot ``_description``:
+    a Jacobian holds one Step per entry, and a slotted one is a third smaller."""
+    from dataclasses import fields
+    names = tuple("_description" if f.name == "description" else f.name for f in fields(cls))
+    body = {k: v for k, v in cls.__dict__.items()
+            if k not in names and k not in ("__dict__", "__weakref__")}
+    body["__slots__"] = names
+
+    def __getstate__(self: object) -> list:                # copy and pickle, as frozen
+        return [getattr(self, n) for n in names]
+
+    def __setstate__(self: object, state: list) -> None:
+        for n, v in zip(names, state):
+            object.__setattr__(self, n, v)
+
+    body["__getstate__"], body["__setstate__"] = __getstate__, __setstate__
+    new = type(cls)(cls.__name__, cls.__bases__, body)
+    new.__qualname__ = cls.__qualname__
+    return new
+
+
+@_with_slots
 @dataclass(frozen=True, eq=False)
 class Step:
     """One named move of a derivation (see the module docstring for the four kinds)."""
@@ -97,11 +242,12 @@ class Step:
     kind: StepKind
     expr: sp.Basic
     result: sp.Basic
-    description: str
+    description: str = _Description()  # type: ignore[assignment]  # a str when read
     wrt: sp.Symbol | None = None
     children: tuple["Step", ...] = ()
     definitions: tuple[tuple[sp.Symbol, sp.Basic], ...] = ()
-    held_constant: tuple[sp.Symbol, ...] = ()
+    #: a tuple, or a :class:`Held` view of a record shared by the entries of a Jacobian
+    held_constant: Sequence[sp.Symbol] = ()
     same_as: "Step | None" = field(default=None, repr=False)
     variables: tuple[sp.Symbol, ...] = ()
     #: members stated equal in turn (see the module docstring); empty: read by the kind

@@ -15,7 +15,7 @@ against the n-th; ``attachments["order"]`` is n, read by the renderers' labels a
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import sympy as sp
 
@@ -24,7 +24,7 @@ from ..engine.intermediates import Intermediates, order_intermediates
 from ..engine.simplify import simplify_step
 from ..engine.solver import Solver, partial_step
 from ..rules import new_solver
-from ..engine.step import Ratio, Step
+from ..engine.step import Ratio, Step, hold_constant
 from ..engine.total import TotalDerivatives, define_step, finish_entry, substitute_step
 from ..errors import InputError
 from ..options import Options
@@ -104,9 +104,7 @@ def total_steps(expr: sp.Basic, full: sp.Basic, var: sp.Symbol, inter: Intermedi
     root = TotalDerivatives(inter, partial, var).of(expr)
     held = others(free_symbols(full), var)
     if held:
-        names = ", ".join(s.name for s in held)
-        root = replace(root, held_constant=held,
-                       description=f"{root.description} (partial derivative: {names} held constant)")
+        root = hold_constant(root, held)
     back = substitute_step(root.result, inter, var, (var,))
     return [root, *finish_entry(back, var, opts.simplify, opts.simplify_timeout,
                                 opts.simplify_max_size, always_simplify)]

@@ -26,7 +26,7 @@ from ..engine.multi import (assemble_gradient, assemble_jacobian, row_names, sim
                             transpose_layout, vector_chain_rule)
 from ..engine.solver import partial_step
 from ..rules import new_solver
-from ..engine.step import Step
+from ..engine.step import HeldSet, Step
 from ..engine.total import define_step, finish_entry, substitute_step
 from ..options import Options
 from ..pipeline import Built, Plugin
@@ -83,12 +83,12 @@ def build_gradient(p: Problem) -> Built:
                      *((e for _, e in inter.definitions) if inter is not None else ())])
     steps: list[Step] = [define_step(full, f, inter, None)] if inter is not None else []
     partials: list[sp.Basic] = []
+    held = HeldSet(free_symbols(f))          # one record; each partial holds all but its own
     for var in variables:
         if inter is not None:
             block = total_steps(f, full, var, inter, solver, opts, always_simplify=False)
         else:
-            root = mark_absent(partial_step(f, var, others(free_symbols(f), var), solver),
-                               var, [full])
+            root = mark_absent(partial_step(f, var, held.without(var), solver), var, [full])
             block = finish_entry(root, var, opts.simplify, opts.simplify_timeout,
                                  opts.simplify_max_size, always=False)
         steps += block
@@ -128,16 +128,16 @@ def build_jacobian(p: Problem) -> Built:
     names = _row_names(p)
     roots = [*fs, *full, *variables, *((e for _, e in inter.definitions) if inter else ())]
     solver = new_solver(roots)
-    symbols = free_symbols(sp.Tuple(*full))
     steps: list[Step] = []
     if inter is None:
+        # every entry holds all the symbols but its column's constant: one shared record
+        held = HeldSet(free_symbols(sp.Tuple(*full)) | set(variables))
         rows = []
         for f in fs:
             row = []
             for var in variables:
-                root = mark_absent(partial_step(f, var, others(symbols | set(variables), var),
-                                                solver), var, [full[0] if len(full) == 1
-                                                               else sp.Tuple(*full)])
+                root = mark_absent(partial_step(f, var, held.without(var), solver), var,
+                                   [full[0] if len(full) == 1 else sp.Tuple(*full)])
                 block = finish_entry(root, var, opts.simplify, opts.simplify_timeout,
                                      opts.simplify_max_size, always=False)
                 steps += block
