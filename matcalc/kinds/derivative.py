@@ -15,7 +15,7 @@ against the n-th; ``attachments["order"]`` is n, read by the renderers' labels a
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import sympy as sp
 
