@@ -96,11 +96,14 @@ def test_vjp_form_is_kept() -> None:
 
 # ----------------------------------------------------------------------------- holes
 
-def _result(args: list[str]) -> dict:
+def _result(args: list[str], verified: bool = True) -> dict:
     r = CliRunner().invoke(main, [*args, "--format", "json"])
     assert r.exit_code == 0, r.output
     doc = json.loads(r.output)
-    assert doc["verification"]["status"] == "passed"
+    if verified:
+        assert doc["verification"]["status"] == "passed"
+    else:     # piecewise constant: finite differences are exactly 0, which is no evidence
+        assert doc["verification"]["status"] in ("passed", "skipped"), doc["verification"]
     return doc
 
 
@@ -120,12 +123,12 @@ def test_row_vector_by_its_column_is_the_identity() -> None:
 
 @pytest.mark.parametrize("expr", ["step(x)", "sign(x)", "x^0"])
 def test_zero_jacobians(expr: str) -> None:
-    doc = _result(["jacobian", expr, "--shape", "x:n", "--wrt", "x"])
+    doc = _result(["jacobian", expr, "--shape", "x:n", "--wrt", "x"], verified=False)
     assert doc["results"]["jacobian"]["result"] == "zeros(n, n)"
 
 
 def test_zero_gradient_has_the_variables_shape() -> None:
-    doc = _result(["grad", "sum(step(x))", "--shape", "x:n", "--wrt", "x"])
+    doc = _result(["grad", "sum(step(x))", "--shape", "x:n", "--wrt", "x"], verified=False)
     assert doc["results"]["x"]["result"] == "zeros(n, 1)"
 
 

@@ -131,13 +131,15 @@ def build_jacobian(p: Problem) -> Built:
     steps: list[Step] = []
     if inter is None:
         # every entry holds all the symbols but its column's constant: one shared record
-        held = HeldSet(free_symbols(sp.Tuple(*full)) | set(variables))
+        occurring = free_symbols(sp.Tuple(*full))
+        held = HeldSet(occurring | set(variables))
         rows = []
         for f in fs:
             row = []
             for var in variables:
-                root = mark_absent(partial_step(f, var, held.without(var), solver), var,
-                                   [full[0] if len(full) == 1 else sp.Tuple(*full)])
+                root = partial_step(f, var, held.without(var), solver)
+                if var not in occurring:             # (once per variable, not per entry)
+                    root = mark_absent(root, var, [sp.Tuple(*full)])
                 block = finish_entry(root, var, opts.simplify, opts.simplify_timeout,
                                      opts.simplify_max_size, always=False)
                 steps += block
