@@ -155,6 +155,21 @@ def simplify_budget(seconds: float, shared_work: int | None = None) -> Iterator[
         _SHARED.reset(token)
 
 
+def afford(expr: sp.Basic) -> bool:
+    """Pay for one more simplification of ``expr`` (an entry-wise one in a backward pass)
+    from the shared work budget: True when it can be paid (and is), False when the budget
+    is spent - deterministic, whatever the machine's load."""
+    return _draw(work(expr))
+
+
+def charge_time(seconds: float) -> None:
+    """Take ``seconds`` spent simplifying outside ``simplify_step`` from the shared
+    wall-clock safety net."""
+    shared = _SHARED.get()
+    if shared is not None:
+        shared[0] -= seconds
+
+
 def spare_time(at_most: float) -> float:
     """Seconds a simplification may take now: ``at_most``, or less when the shared budget
     (simplify_budget) has less left; 0 when it is spent."""

@@ -147,10 +147,12 @@ def as_var(wrt: str | sp.Symbol | None, expr: sp.Basic) -> sp.Symbol:
     else:
         if not isinstance(wrt, str) or not wrt.strip().isidentifier():
             raise InputError(f"--wrt expects a variable name, got {wrt!r}")
-        from ..parse import make_symbol
-        name = wrt.strip()
+        from ..parse import parse_symbol_list
+        from ..options import Options
+        (checked,) = parse_symbol_list(wrt.strip(), Options().limits)  # no sin, pi, __x
+        name = checked.name
         # The expression's own symbol of that name (a SymPy-built input may carry assumptions).
-        var = next((s for s in symbols if s.name == name), None) or make_symbol(name)
+        var = next((s for s in symbols if s.name == name), None) or checked
     # a variable that does not occur is allowed: its derivative is 0 (the step says why)
     return var
 

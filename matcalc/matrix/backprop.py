@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 import sympy as sp
 from sympy import MatrixSymbol
 
-from ..engine.simplify import spare_time
+from ..engine.simplify import afford, charge_time, spare_time
 from ..engine.step import Differential, Ratio, Step, Words
 from ..errors import InputError
 from ..limits import within
@@ -192,8 +192,15 @@ def _inline_activation(total: sp.Basic, raw: dict, defs: dict, feeds_loss: set
         return None
     a = activations[0]
     substituted = total.xreplace({adjoint_symbol(a): raw[a]})
-    # entry-wise simplification shares the command's simplify budget (400 layers: 3 s)
-    simple = within(spare_time(1.0), lambda: simplify_entrywise(substituted, defs), None)
+    # entry-wise simplification is paid from the command's shared simplify budget (work,
+    # so the same program gives the same equations on a busy machine; a 400-layer chain
+    # simplifies its first layers and keeps the rest as derived)
+    simple = None
+    if afford(substituted):
+        import time
+        start = time.monotonic()
+        simple = within(spare_time(1.0), lambda: simplify_entrywise(substituted, defs), None)
+        charge_time(time.monotonic() - start)
     if simple is not None and sp.count_ops(simple) < sp.count_ops(substituted):
         if a in feeds_loss:
             return simple, (f"Substitute d{a.name} = {_short(raw[a])} and simplify entry by "

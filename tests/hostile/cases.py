@@ -107,7 +107,9 @@ add("where-cr-sep", "derive", "g", "--where", "g = x^2\r; h = 2", "--wrt", "x")
 for i, ch in enumerate("\u00b7\u00d7\u2212\u2013\u2014\u00f7\u2215\u221a\u2018\u201c\u200b"
                        "\u200d\u2060\ufeff\u00a0\u2028\u2029\u202e\u0391\u03c3\uff58\u0445"
                        "\u00b2\u2081\u2202\u2207\u222b\u221e\U0001d465\ufffd"):
-    add(f"expr-unicode-{i}", "derive", f"x {ch} 2")
+    # the operators people paste (issue 14: x · 2, x × 2, x − 2, x ÷ 2, √) are read now
+    add(f"expr-unicode-{i}", "derive", f"x {ch} 2",
+        expect={OK} if ch in "\u00b7\u00d7\u2212\u2013\u00f7\u2215\u221a" else {BAD})
 add("expr-fullwidth-x", "derive", "\uff58^2")
 add("expr-cyrillic-x", "derive", "\u0445^2")
 add("expr-bidi", "derive", "x\u202e+1")
@@ -165,7 +167,9 @@ for i, text in enumerate(["__import__('os').system('touch pwned')", "x; rm -rf /
 for i, wrt in enumerate(["", " ", ",", "x,,y", "1x", "x y", "sin", "__import__", "lambda",
                          "x.y", "x[0]", "x=1", "x\x7f", "\u0445", "q", "x," * 5000 + "x",
                          "a" * 5000, "pi", "e", "E", "I", "oo", "nan"]):
-    add(f"wrt-{i}", "derive", "x^2 + y", "--wrt", wrt)
+    # a valid name that does not occur: the derivative is 0, with a note (issue 12)
+    add(f"wrt-{i}", "derive", "x^2 + y", "--wrt", wrt,
+        expect={OK} if wrt in ("lambda", "q", "a" * 5000, "E", "I", "oo", "nan") else {BAD})
 add("grad-wrt-dup", "grad", "x*y", "--wrt", "x,x", expect={BAD, OK})
 add("grad-wrt-bad", "grad", "x*y", "--wrt", "x,1")
 add("jacobian-wrt-empty", "jacobian", "[x, y]", "--wrt", ",")
@@ -175,7 +179,8 @@ for i, where in enumerate(["", ";", "=", "g =", "= x", "g = g", "g = h; h = g", 
                            "x = 2", "sin = x", "__import__ = x", "g == x", "g = (", "g: x",
                            "g = x; " * 2000, "; ".join(f"g{i} = g{i+1}" for i in range(3000)),
                            "g = x\x1b", "g = \u2212x", "lambda = x", "g = x = y"]):
-    add(f"where-{i}", "derive", "g + 1", "--where", where, "--wrt", "x")
+    add(f"where-{i}", "derive", "g + 1", "--where", where, "--wrt", "x",
+        expect={OK} if where == "g = \u2212x" else {BAD})          # − is minus (issue 14)
 add("where-chain-1000", "derive", "g0", "--where",
     "; ".join([f"g{i} = g{i+1}^2" for i in range(1000)] + ["g1000 = x"]), "--wrt", "x",
     expect={BAD, OK, FAILED_CHECK})
@@ -256,7 +261,7 @@ add("graph-diamond-tower", "graph", "u", "--where",
     "; ".join([f"u{i} = u{i+1} * u{i+1} + u{i+1}" for i in range(30)] + ["u30 = x"])
     .replace("u0", "u"), expect={OK, FAILED_CHECK, BAD}, seconds=20)
 add("graph-40-inputs", "graph", "*".join(f"(a{i} + b{i})" for i in range(40)),
-    expect={OK, FAILED_CHECK, BAD}, seconds=20)
+    expect={OK, FAILED_CHECK, BAD}, seconds=40)
 add("graph-bad-expr", "graph", "a*(b")
 add("graph-dot-devfull", "graph", "a*b", "--format", "dot", "-o", "/dev/full")
 add("graph-png-proc", "graph", "a*b", "-o", "/proc/g.png")         # cannot be created
@@ -330,10 +335,12 @@ PROGRAMS: list[tuple[str, bytes]] = [
 for label, body in PROGRAMS:
     expect = {BAD, OK, FAILED_CHECK} if label in ("huge-sizes", "huge-ones", "det-program",
                                                   "exp-tower", "chain-400", "bom-utf8") \
-        else {BAD}
+        else {OK} if label == "unicode-minus" else {BAD}      # − is read as minus (issue 14)
+    # a 400-layer chain is derived and verified in full: allow it 60 s on a busy machine
+    seconds = 60 if label in ("chain-400", "exp-tower") else 20
     add(f"backprop-file-{label}", "backprop", "p.mc", files=(("p.mc", body),), expect=expect,
-        seconds=20)
-    add(f"backprop-stdin-{label}", "backprop", "-", stdin=body, expect=expect, seconds=20)
+        seconds=seconds)
+    add(f"backprop-stdin-{label}", "backprop", "-", stdin=body, expect=expect, seconds=seconds)
 add("backprop-no-objective-line", "backprop", "p.mc", stderr_has="line",
     files=(("p.mc", b"X: n, m\nW: k, n\nZ = W @ X\n"),))
 
