@@ -599,7 +599,7 @@ class MatrixNumPyPrinter(_Common, NumPyTextPrinter):
 
     def _print_MaxMask(self, expr: MaxMask) -> str:
         x = self._print(expr.arg)
-        return f"(({x}) == np.max({x})) / np.sum(({x}) == np.max({x}))"
+        return f"(np.equal({x}, np.max({x})) / np.sum(np.equal({x}, np.max({x}))))"
 
     def _print_MaxEntries(self, expr: MaxEntries) -> str:
         return f"np.max({self._print(expr.arg)})"
