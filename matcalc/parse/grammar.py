@@ -128,7 +128,7 @@ class Parser:
         else:
             self.tokens = tokenize(text, limits, newlines=newlines)
             if limits.syntax == "plain" and is_latex(text):
-                self.tokens = [t if t.kind != ERROR or text[t.pos:t.pos + 1] not in "\\{}"
+                self.tokens = [t if t.kind != ERROR or text[t.pos:t.pos + 1] != "\\"
                                else dataclasses.replace(
                                    t, message=t.message + " (--from plain reads no LaTeX: "
                                    "use --from latex or auto)") for t in self.tokens]
