@@ -56,7 +56,7 @@ class Options:
                   (self.layout in ("numerator", "denominator"),
                    "layout must be 'numerator' or 'denominator'"),
                   (self.from_ in ("auto", "plain", "latex"),
-                   "from_ must be 'auto', 'plain' or 'latex'")]
+                   "from (--from, from_) must be 'auto', 'plain' or 'latex'")]
         for ok, message in checks:
             if not ok:
                 raise InputError(f"bad option: {message}")
