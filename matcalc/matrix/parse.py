@@ -47,6 +47,37 @@ MATRIX_FUNCTIONS: dict[str, tuple[int, int, bool]] = {
 }
 
 
+#: What each function of a matrix means, for the generated table of docs/input-language.md
+#: (``python -m matcalc.docs``): name -> (arguments, meaning, differential rule).
+MATRIX_FUNCTION_DOCS: dict[str, tuple[str, str, str]] = {
+    "tr": ("X (square)", "trace (also `trace`)", "d_trace"),
+    "det": ("X (square)", "determinant", "d_det"),
+    "logdet": ("X (square)", "log det X (det X > 0)", "d_logdet"),
+    "inv": ("X (square)", "inverse, the same as `X^-1`", "d_inverse"),
+    "norm": ("x or X", "2-norm of a vector, Frobenius norm of a matrix", "d_norm"),
+    "norm1": ("x or X", "sum of the absolute values of the entries, ||x||_1", "d_norm1"),
+    "sum": ("X [, axis=0 or 1]", "sum of the entries (axis=0: a row of column sums, "
+            "axis=1: a column of row sums)", "d_sum_entries"),
+    "mean": ("X [, axis=0 or 1]", "mean of the entries (per column or row with axis)",
+             "d_sum_entries"),
+    "dot": ("x, y", "x^T y of two column vectors", "d_scalar_product"),
+    "max": ("X, or X and Y", "max(X): the largest entry; max(X, Y) of one shape: entry by "
+            "entry (max(X, 0) with a scalar: entry by entry, as relu)",
+            "d_max_entries, d_maximum"),
+    "logsumexp": ("x (column)", "log(sum(exp(x))), gradient softmax(x)", "d_logsumexp"),
+    "softmax": ("X [, axis=0 or 1]", "exp(X) over its sum per column (axis=0, a vector's "
+                "entries) or row", "d_softmax"),
+    "log_softmax": ("X [, axis=0 or 1]", "log(softmax(X))", "d_log_softmax"),
+    "diag": ("x, or X (square)", "diag(x) of a vector: the diagonal matrix; diag(X) of a "
+             "square matrix: its diagonal as a column vector", "d_diag, d_diag_of"),
+    "maxmask": ("X", "1/k at each of the k entries equal to max(X), 0 elsewhere (the "
+                "gradient of max(X)); piecewise constant, so it has no derivative rule", "-"),
+    "eye": ("n", "the n x n identity", "-"),
+    "ones": ("r [, c]", "r x c matrix of ones (c = 1 when left out)", "-"),
+    "zeros": ("r [, c]", "r x c matrix of zeros", "-"),
+}
+
+
 def parse_dims(text: str, name: str = "") -> Shape:
     """``"n"`` -> (n, 1), ``"m,n"`` -> (m, n), ``"3"`` -> (3, 1); dimension names are
     plain symbols (so that ``m`` in an expression is the same symbol)."""
