@@ -135,7 +135,15 @@ def test_parsed_node_and_round_trip(text, node):
     e = parse_matrix_expression(text, shapes)
     assert isinstance(e, node)
     assert parse_matrix_expression(matrix_syntax(e), shapes) == e
-    assert matrix_latex(e)
+    assert parse_matrix_expression(matrix_latex(e), shapes) == e      # LaTeX round trip
+
+
+def test_latex_input_of_the_one_norm():
+    shapes = shape_table(["A:m,n", "x:n", "b:m"])
+    e = parse_matrix_expression(r"\|A x - b\|_1", shapes)
+    assert e == parse_matrix_expression("norm1(A @ x - b)", shapes)
+    assert parse_matrix_expression(r"\|A x - b\|_2", shapes) == \
+        parse_matrix_expression("norm(A @ x - b)", shapes)
 
 
 def test_scalar_max_of_a_vector_and_a_constant_stays_elementwise():
