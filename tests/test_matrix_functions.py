@@ -162,6 +162,6 @@ def test_bad_shapes_are_one_line_errors(text):
 
 def test_tie_conventions_are_stated():
     text = api.derive("sum(max(x, y))", "x", shapes=["x:n", "y:n"]).to_text()
-    assert "splits evenly" in text
+    assert "splits evenly" in text and "1/2" in text
     assert "1/k" in api.derive("max(x)", "x", shapes=["x:n"]).to_text()
     assert "sign(0) = 0" in api.derive("norm1(x)", "x", shapes=["x:n"]).to_text()

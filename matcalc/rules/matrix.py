@@ -87,8 +87,9 @@ for _r in [
          "d max(A, B) = [A > B] o dA + [B > A] o dB",
          r"\mathrm{d}\max(A, B) = [A > B] \odot \mathrm{d}A + [B > A] \odot \mathrm{d}B",
          f"matcalc derive \"sum(max(x, y))\" {_S} x:n {_S} y:n --wrt x",
-         note="At a tie A_ij = B_ij the derivative splits evenly, 1/2 to each argument, as "
-              "torch.maximum and jnp.maximum do: [A > B] is written step(A - B, 1/2)."),
+         note="Where an entry of A equals the entry of B the derivative splits evenly, 1/2 "
+              "to each argument, as torch.maximum and jnp.maximum do: the mask of A is "
+              "written step(A - B, 1/2)."),
     Rule("d_max_entries", "maximum-of-entries rule", "d max(X) = <maxmask(X), dX>",
          r"\mathrm{d}\max(X) = \operatorname{tr}\big(\operatorname{maxmask}(X)^{T}"
          r"\,\mathrm{d}X\big)",
