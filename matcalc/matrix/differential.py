@@ -221,6 +221,11 @@ class Differentiator:
                          "sign(t) dt. At an entry X_ij = 0 the convention of PyTorch and JAX "
                          "is taken: sign(0) = 0.", (k,))
 
+    def _max_mask(self, expr: MaxMask) -> Step:
+        return self.step("d_maxmask", expr, al.zero(shape(expr)),
+                         "maxmask(X) is piecewise constant: its differential is 0 wherever the "
+                         "largest entry is unique (a tie is where it jumps).")
+
     def _logsumexp(self, expr: LogSumExp) -> Step:
         k = self.d(expr.arg)
         s = Softmax(expr.arg, 0)
@@ -359,4 +364,5 @@ _DISPATCH = {
     ScalarOf: Differentiator._scalar_of, DiagOf: Differentiator._diag_of,
     Maximum: Differentiator._maximum, MaxEntries: Differentiator._max_entries,
     Norm1: Differentiator._norm1, LogSumExp: Differentiator._logsumexp,
+    MaxMask: Differentiator._max_mask,
 }

@@ -71,7 +71,7 @@ MATRIX_FUNCTION_DOCS: dict[str, tuple[str, str, str]] = {
     "diag": ("x, or X (square)", "diag(x) of a vector: the diagonal matrix; diag(X) of a "
              "square matrix: its diagonal as a column vector", "d_diag, d_diag_of"),
     "maxmask": ("X", "1/k at each of the k entries equal to max(X), 0 elsewhere (the "
-                "gradient of max(X)); piecewise constant, so it has no derivative rule", "-"),
+                "gradient of max(X)); piecewise constant", "d_maxmask"),
     "eye": ("n", "the n x n identity", "-"),
     "ones": ("r [, c]", "r x c matrix of ones (c = 1 when left out)", "-"),
     "zeros": ("r [, c]", "r x c matrix of zeros", "-"),

@@ -620,6 +620,9 @@ class MatrixNumPyPrinter(_Common, NumPyTextPrinter):
         return f"({x} - np.log(np.sum(np.exp({x}), axis={expr.axis}, keepdims=True)))"
 
     def _print_Elementwise(self, expr: Elementwise) -> str:
+        if T not in expr.body().free_symbols:      # a constant f (relu'' = 0): keep X's shape
+            return (f"np.full(np.shape({self._print(expr.arg)}), "
+                    f"{self._print(expr.body())}, dtype=float)")
         return _with_arg(self, expr)
 
     def _print_Symbol(self, expr: sp.Symbol) -> str:

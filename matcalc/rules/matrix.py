@@ -96,6 +96,11 @@ for _r in [
          f"matcalc derive \"max(x)\" {_S} x:n --wrt x",
          note="maxmask(X) is 1 at the largest entry and 0 elsewhere; at a tie of k largest "
               "entries it is 1/k at each (the subgradient torch.amax and jnp.max use)."),
+    Rule("d_maxmask", "maxmask is piecewise constant", "d maxmask(X) = 0",
+         r"\mathrm{d}\operatorname{maxmask}(X) = 0",
+         f"matcalc hessian \"max(x)\" {_S} x:n --wrt x",
+         note="At a tie of largest entries maxmask jumps; the derivative there takes the "
+              "value 0, as PyTorch and JAX do for piecewise-constant functions."),
     Rule("d_norm1", "1-norm rule", "d ||X||_1 = <sign(X), dX>",
          r"\mathrm{d}\lVert X\rVert_1 = \operatorname{tr}\big(\operatorname{sign}(X)^{T}"
          r"\,\mathrm{d}X\big)",
