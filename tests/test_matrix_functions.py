@@ -11,7 +11,7 @@ import sympy as sp
 
 from matcalc import api
 from matcalc.errors import MatcalcError
-from matcalc.matrix.nodes import DiagOf, Diag, LogSumExp, MaxEntries, Maximum, Norm1
+from matcalc.matrix.nodes import DiagOf, Diag, Elementwise, LogSumExp, MaxEntries, Maximum, Norm1
 from matcalc.matrix.parse import parse_matrix_expression, shape_table
 from matcalc.matrix.printing import matrix_latex, matrix_numpy, matrix_syntax
 from matcalc.verify.evaluate import evaluate
@@ -158,6 +158,18 @@ def test_bad_shapes_are_one_line_errors(text):
     with pytest.raises(MatcalcError) as err:
         parse_matrix_expression(text, shapes)
     assert "column 1" in err.value.format() and err.value.format().count("\n") == 2
+
+
+def test_maximum_tie_convention_matches_the_scalar_max():
+    # y does not vary: relu's convention, 0 at a tie; both vary: 1/2 each
+    d = api.derive("sum(max(x, y))", "x", shapes=["x:n", "y:n"])
+    assert d.result.function.expr.args[1] == 0
+    scalar = api.derive("max(x, y)", "x")
+    assert scalar.result.args[1] == 0
+    d = api.derive("sum(max(x, 2*x))", "x", shapes=["x:n"])
+    halves = [e.function.expr.args[1] for e in sp.preorder_traversal(d.result)
+              if isinstance(e, Elementwise)]
+    assert halves and all(h == sp.S.Half for h in halves)
 
 
 def test_tie_conventions_are_stated():

@@ -191,19 +191,24 @@ class Differentiator:
 
     def _maximum(self, expr: Maximum) -> Step:
         a, b = expr.args
+        both = self.depends(a) and self.depends(b)
+        # the scalar max rule's convention (rules/catalogue.py): a tie of two varying
+        # arguments splits evenly (step(., 1/2)); against a constant, relu's (0 at the tie)
+        at_tie = sp.S.Half if both else sp.S.Zero
         kids, terms = [], []
         for this, other in ((a, b), (b, a)):
             if not self.depends(this):
                 continue
             k = self.d(this)
             kids.append(k)
-            mask = al.elementwise(sp.Heaviside(T, sp.S.Half), al.madd(this, al.mmul(-1, other)))
+            mask = al.elementwise(sp.Heaviside(T, at_tie), al.madd(this, al.mmul(-1, other)))
             terms.append(al.hadamard(mask, k.result))
         return self.step("d_maximum", expr, al.madd(*terms, like=shape(expr)),
-                         "Element-wise maximum: d max(A, B) = [A > B] o dA + [B > A] o dB, "
-                         "written step(A - B, 1/2) o dA + step(B - A, 1/2) o dB. At a tie "
-                         "A_ij = B_ij the derivative splits evenly, 1/2 to each argument "
-                         "(torch.maximum, jnp.maximum).", tuple(kids))
+                         "Element-wise maximum: d max(A, B) = [A > B] o dA + [B > A] o dB. "
+                         + ("At a tie A_ij = B_ij the derivative splits evenly, 1/2 to each "
+                            "argument (torch.maximum, jnp.maximum): step(A - B, 1/2)." if both
+                            else "Against an argument that does not vary, a tie takes relu's "
+                            "convention: 0 (step(A - B) at 0)."), tuple(kids))
 
     def _max_entries(self, expr: MaxEntries) -> Step:
         k = self.d(expr.arg)

@@ -87,9 +87,10 @@ for _r in [
          "d max(A, B) = [A > B] o dA + [B > A] o dB",
          r"\mathrm{d}\max(A, B) = [A > B] \odot \mathrm{d}A + [B > A] \odot \mathrm{d}B",
          f"matcalc derive \"sum(max(x, y))\" {_S} x:n {_S} y:n --wrt x",
-         note="Where an entry of A equals the entry of B the derivative splits evenly, 1/2 "
-              "to each argument, as torch.maximum and jnp.maximum do: the mask of A is "
-              "written step(A - B, 1/2)."),
+         note="As for the scalar max: against an argument that does not vary, a tie takes "
+              "relu's convention (0, the mask step(A - B)); where two varying arguments tie, "
+              "the derivative splits evenly, 1/2 to each (torch.maximum, jnp.maximum), the "
+              "mask step(A - B, 1/2)."),
     Rule("d_max_entries", "maximum-of-entries rule", "d max(X) = <maxmask(X), dX>",
          r"\mathrm{d}\max(X) = \operatorname{tr}\big(\operatorname{maxmask}(X)^{T}"
          r"\,\mathrm{d}X\big)",
