@@ -157,8 +157,13 @@ ASSUME_OPTION = click.option(
          "sum(Y, axis=0) = 1, x > 0. Steps that use it say so; the check samples inputs "
          "that satisfy it.")
 
+FROM_OPTION = click.option(
+    "--from", "from_", type=click.Choice(("auto", "plain", "latex")), default="auto",
+    show_default=True, help="The syntax of the expression: latex (\\frac{a}{b}, \\sin x, "
+    "x^{2}), plain (matcalc's own), or auto: LaTeX when it has a backslash or a brace.")
+
 SHARED_OPTIONS = (
-    SHAPE_OPTION, DIM_OPTION,
+    SHAPE_OPTION, DIM_OPTION, FROM_OPTION,
     click.option("--where", metavar="DEFS", help="Named intermediate variables, e.g. "
                  "\"g1 = x^2; g2 = 3x\" (';' or line breaks between them): the derivation "
                  "goes through them (total-derivative or vector chain rule) and substitutes "
@@ -211,7 +216,8 @@ def _run_shared(action: Callable[..., object], shared: dict,
         opts = Options(steps=shared["steps"], verify=shared["verify"],
                        simplify=shared["simplify"], standalone=shared["standalone"],
                        points=shared["points"], seed=shared["seed"],
-                       simplify_timeout=shared["timeout"], assume=shared["assume"])
+                       simplify_timeout=shared["timeout"], assume=shared["assume"],
+                       from_=shared.get("from_", "auto"))
         with simplify_budget(opts.simplify_timeout):
             return action(opts, shared["where"])
 
@@ -400,10 +406,11 @@ def backprop(program_file: str, wrt: str | None, emit: str | None, fmt: str, ste
 @click.option("--standalone", is_flag=True, help="LaTeX: a complete document for pdflatex.")
 @click.option("--seed", type=SEED, default=0, show_default=True,
               help="Seed of matcalc's own numeric check.")
+@FROM_OPTION
 @click.option("-o", "--output", type=OUTPUT, help="Write to FILE instead of standard output.")
 def check(expr: str | None, answer: str | None, derivation_file: str | None,
           program_file: str | None, wrt: str | None, shape: tuple[str, ...], fmt: str,
-          standalone: bool, seed: int, output: str | None) -> None:
+          standalone: bool, seed: int, from_: str, output: str | None) -> None:
     """Check an answer or a hand derivation, naming the mistake.
 
     \b
@@ -439,7 +446,7 @@ def check(expr: str | None, answer: str | None, derivation_file: str | None,
         program = read_input(program_file.strip(), "program") if program_file else None
     except MatcalcError as exc:
         _fail(exc)
-    opts = Options(seed=seed, standalone=standalone)
+    opts = Options(seed=seed, standalone=standalone, from_=from_)
 
     def act() -> object:
         from .engine.simplify import simplify_budget

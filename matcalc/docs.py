@@ -202,11 +202,32 @@ def rule_catalogue() -> str:
     return catalogue_markdown()
 
 
+MATRIX_BEGIN = ("<!-- the matrix function table is generated from matcalc/matrix/parse.py by "
+                "`python -m matcalc.docs`; do not edit it here -->")
+MATRIX_END = "<!-- end of the generated matrix function table -->"
+
+
+def matrix_functions_markdown() -> str:
+    """The table of functions of vectors and matrices (with --shape), with its markers."""
+    from .matrix.parse import MATRIX_FUNCTION_DOCS
+
+    lines = [MATRIX_BEGIN, "", "| name | arguments | meaning | rule |", "|---|---|---|---|"]
+    for name, (args, meaning, rule) in MATRIX_FUNCTION_DOCS.items():
+        rules = ", ".join(f"`{r.strip()}`" for r in rule.split(",")) if rule != "-" else "-"
+        lines.append(f"| `{name}` | {args} | {meaning.replace('|', chr(92) + '|')} | {rules} |")
+    return "\n".join(lines + ["", MATRIX_END])
+
+
 def input_language(root: Path) -> str:
-    """docs/input-language.md with its function table generated from the operator table."""
+    """docs/input-language.md with its function tables generated from the operator table
+    and from the matrix function table."""
     from .render.catalogue import with_functions_table
 
-    return with_functions_table((Path(root) / INPUT_PAGE).read_text(encoding="utf-8"))
+    page = with_functions_table((Path(root) / INPUT_PAGE).read_text(encoding="utf-8"))
+    if MATRIX_BEGIN in page:
+        begin, end = page.index(MATRIX_BEGIN), page.index(MATRIX_END) + len(MATRIX_END)
+        page = page[:begin] + matrix_functions_markdown() + page[end:]
+    return page
 
 
 def write_docs(root: Path) -> list[Path]:

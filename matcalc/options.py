@@ -19,6 +19,9 @@ class Limits:
     read_seconds: float = 10.0
     build_seconds: float = 30.0
     verify_seconds: float = 30.0
+    # how expression text is read (set from Options.from_): "auto" reads a text with a
+    # backslash or a brace as LaTeX (parse/latex.py), "latex" and "plain" force one syntax
+    syntax: Literal["auto", "plain", "latex"] = "auto"
 
 
 @dataclass(frozen=True)
@@ -38,6 +41,7 @@ class Options:
     standalone: bool = False                    # LaTeX: a complete document
     assume: tuple[str, ...] = ()                # declared facts (matcalc/assume.py), e.g. "spd(S)"
     limits: Limits = Limits()
+    from_: Literal["auto", "plain", "latex"] = "auto"  # --from: the syntax of the input text
 
     def __post_init__(self) -> None:
         from .errors import InputError
@@ -50,10 +54,14 @@ class Options:
                    and 0 < self.simplify_timeout <= 600,      # nan and inf fail this too
                    "simplify_timeout must be a number of seconds in (0, 600]"),
                   (self.layout in ("numerator", "denominator"),
-                   "layout must be 'numerator' or 'denominator'")]
+                   "layout must be 'numerator' or 'denominator'"),
+                  (self.from_ in ("auto", "plain", "latex"),
+                   "from (--from, from_) must be 'auto', 'plain' or 'latex'")]
         for ok, message in checks:
             if not ok:
                 raise InputError(f"bad option: {message}")
+        if self.limits.syntax != self.from_:        # the parsers read it from the limits
+            object.__setattr__(self, "limits", replace(self.limits, syntax=self.from_))
         if self.assume:                             # checked and written one way: "sum(y) = 1"
             from .assume import parse_assumptions
             object.__setattr__(self, "assume", tuple(

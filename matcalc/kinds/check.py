@@ -4,8 +4,8 @@ read: the function (``EXPR`` with ``answer``), or a derivation - line 1 ``d/dx E
 (``\\frac{d}{dx}``, ``d/dW`` with shapes), then one equality a line (``= ...``, ``&= ...``
 as in an ``align`` environment, or ``LHS = ...``) - or, with ``program``, a backward pass
 written as ``dW1 = ...`` lines. Every line goes through :func:`parse_line`, which strips
-the equality and the prefix and calls matcalc's parser (LaTeX lines through the parser's
-LaTeX reader where it has one); nothing reaches eval or sympify.
+the equality and the prefix and calls matcalc's parser (a line with a backslash or a brace, or every line with
+``--from latex``, through its LaTeX reader); nothing reaches eval or sympify.
 
 build: matcalc's own derivation of the true derivative D (the ``derive``, ``shapes`` or
 ``backprop`` plug-in: its Steps are this derivation's Steps, its answer the expected
@@ -123,14 +123,6 @@ def _read(body: str, offset: int, lineno: int, line: str,
           reader: Callable[[str], sp.Basic], shapes_ok: bool = False) -> Any:
     """``reader(body)``; a ParseError is re-located in the whole line and names it. With
     ``shapes_ok``, a shape mismatch is returned as a :class:`ShapeProblem`."""
-    if "\\" in body:
-        from .. import parse as parse_module
-        latex = getattr(parse_module, "parse_latex", None)
-        if latex is None:
-            raise ParseError(f"line {lineno}: LaTeX is not read here yet (write the line "
-                             "in matcalc syntax, e.g. = 2x cos(x^2))", line,
-                             offset + body.index("\\"))
-        reader = latex
     try:
         return reader(body)
     except ParseError as exc:

@@ -29,7 +29,7 @@ from ..engine.total import TotalDerivatives, define_step, finish_entry, substitu
 from ..errors import InputError
 from ..options import Options
 from ..pipeline import Built, Plugin, with_step
-from .request import (Request, mark_absent, as_expr, as_typed, as_var, as_where, check_assumptions,
+from .request import (Request, read_prefix, mark_absent, as_expr, as_typed, as_var, as_where, check_assumptions,
                       explicit_vars,
                       as_vars, others)
 
@@ -62,14 +62,7 @@ def as_order(order: object) -> int:
 
 def read(request: Request) -> Problem:
     opts = request.options
-    subject, wrt = request.subject, request.get("wrt")
-    if isinstance(subject, str):               # d/dx x^2: the prefix names the variable
-        from ..parse.prefix import split_prefix
-        prefix = split_prefix(subject)
-        if prefix.var is not None:
-            if wrt is not None and str(wrt).strip() != prefix.var:
-                raise InputError(f"the expression says d/d{prefix.var} but --wrt is {wrt}")
-            subject, wrt = prefix.body, prefix.var
+    subject, wrt = read_prefix(request, several=False)   # d/dx x^2 names the variable
     f, text = as_expr(subject, opts)
     text = request.subject if isinstance(request.subject, str) else text
     where = request.get("where")

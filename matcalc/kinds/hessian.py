@@ -35,7 +35,7 @@ from ..errors import InputError
 from ..options import Options
 from ..pipeline import Built, Plugin
 from ..rules import new_solver
-from .request import (Request, all_symbols, as_expr, as_vars, explicit_vars, mark_absent,
+from .request import (Request, read_prefix, all_symbols, as_expr, as_vars, explicit_vars, mark_absent,
                       others)
 
 
@@ -52,13 +52,14 @@ def read(request: Request) -> Problem:
     opts = request.options
     if request.get("where") is not None:
         raise InputError("hessian: --where is not supported yet")
+    subject, wrt = read_prefix(request, several=True)    # d/d(x, y) names the variables
     if request.get("shapes"):
         from ..matrix.second import read_shaped
-        shaped = read_shaped(request.subject, request.get("wrt"), request.get("shapes"),
-                             request.get("dims"), opts)
+        shaped = read_shaped(subject, wrt, request.get("shapes"), request.get("dims"), opts)
         return Problem(shaped.f, shaped.text, tuple(shaped.variables), opts, shaped)
-    f, text = as_expr(request.subject, opts)
-    variables = as_vars(explicit_vars(request.get("wrt"), opts), [f])
+    f, text = as_expr(subject, opts)
+    text = request.subject if isinstance(request.subject, str) else text
+    variables = as_vars(explicit_vars(wrt, opts), [f])
     return Problem(f, text, variables, opts)
 
 

@@ -31,7 +31,7 @@ from ..engine.total import define_step, finish_entry, substitute_step
 from ..options import Options
 from ..pipeline import Built, Plugin
 from .derivative import total_steps
-from .request import (Request, all_symbols, mark_absent, as_expr, as_exprs, as_typed, as_vars,
+from .request import (Request, read_prefix, all_symbols, mark_absent, as_expr, as_exprs, as_typed, as_vars,
                       as_where, check_assumptions, explicit_vars, others)
 
 
@@ -47,12 +47,14 @@ class Problem:
 
 def _read(request: Request, several: bool) -> Problem:
     opts = request.options
+    subject, wrt = read_prefix(request, several=True)    # d/d(x, y) names the variables
     if several:
-        fs, text = as_exprs(request.subject, opts)
+        fs, text = as_exprs(subject, opts)
     else:
-        f, text = as_expr(request.subject, opts)
+        f, text = as_expr(subject, opts)
         fs = [f]
-    explicit = explicit_vars(request.get("wrt"), opts)
+    text = request.subject if isinstance(request.subject, str) else text
+    explicit = explicit_vars(wrt, opts)
     where = request.get("where")
     inter = (order_intermediates(as_where(where, opts), fs, explicit or ())
              if where is not None else None)

@@ -43,6 +43,16 @@ class Request:
         return self.args.get(key, default)
 
 
+def read_prefix(request: "Request", several: bool) -> tuple[Any, Any]:
+    """(subject, wrt) after a leading ``d/dx`` / ``\\frac{\\partial}{\\partial x}`` /
+    ``d/d(x, y)`` prefix (parse/prefix.py): the prefix names the variable(s)."""
+    from ..parse.prefix import prefixed
+    try:
+        return prefixed(request.subject, request.get("wrt"), several)
+    except ValueError as exc:
+        raise InputError(str(exc)) from None
+
+
 # ----------------------------------------------------------------------------- options
 
 def as_options(options: Options | None, overrides: Mapping[str, Any]) -> Options:

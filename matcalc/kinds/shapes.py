@@ -22,7 +22,7 @@ from ..matrix.derive import (_dims, _expand, _resolve_wrt, denominator_layout, g
 from ..matrix.parse import Shape, parse_matrix_expression, shape_table
 from ..options import Options
 from ..pipeline import Built, Plugin
-from .request import Request, as_dims, shape_args
+from .request import Request, as_dims, read_prefix, shape_args
 
 #: Request.args["task"]: what is asked of the expression.
 TASKS = ("derivative", "gradient", "jacobian")
@@ -52,6 +52,7 @@ def read(request: Request) -> Problem:
     text = request.subject
     if not isinstance(text, str):
         raise InputError("with declared shapes, the expression must be given as text")
+    body, wrt = read_prefix(request, several=task != "derivative")  # d/dx names the variable
     shapes = shape_table(shape_args(request.get("shapes")))
     dims = as_dims(request.get("dims"))
     if dims:
@@ -60,12 +61,12 @@ def read(request: Request) -> Problem:
         if unknown:
             raise InputError(f"--dim {unknown[0]}: no declared shape uses the dimension "
                              f"'{unknown[0]}'")
-    f = parse_matrix_expression(text, shapes, opts.limits)
+    f = parse_matrix_expression(body, shapes, opts.limits)
     if opts.assumptions:
         from ..assume import check_names
         check_names(opts.assumptions, {k: tuple(v) for k, v in shapes.items()},
                     [str(s) for s in f.free_symbols if isinstance(s, sp.Symbol)])
-    variables = _resolve_wrt(request.get("wrt"), f, shapes)
+    variables = _resolve_wrt(wrt, f, shapes)
     if task in ("derivative", "gradient") and is_matrix(f):
         raise InputError(f"{'derive' if task == 'derivative' else 'grad'} needs a scalar "
                          f"objective, but the expression has shape {fmt_shape(shape(f))}: "

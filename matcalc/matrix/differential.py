@@ -10,6 +10,9 @@ symbol ``d<v>``). The rules (Magnus and Neudecker):
     d log det A = tr(A^{-1} dA)        d(A o B) = dA o B + A o dB
     d f(A) = f'(A) o dA  (f applied entry by entry; f' from the scalar rule catalogue)
     d ||X|| = tr(X^T dX) / ||X||       d phi(s) = phi'(s) ds  (s scalar)
+    d diag(X) = diag(dX)               d max(X) = <maxmask(X), dX>
+    d ||X||_1 = <sign(X), dX>          d logsumexp(x) = softmax(x)^T dx
+    d max(X, Y) = step(X - Y, 1/2) o dX + step(Y - X, 1/2) o dY
 
 A sub-expression used several times is differentiated once (later uses get ``reuse``).
 Anything else raises NoRuleError naming the sub-expression (exit 3): never a silently
@@ -26,7 +29,8 @@ from ..engine.step import Differential, Step
 from ..errors import NoRuleError
 from . import algebra as al
 from .algebra import is_matrix, shape
-from .nodes import (Diag, Elementwise, LogDet, LogSoftmax, Norm, ScalarOf, Softmax, T,
+from .nodes import (Diag, DiagOf, Elementwise, LogDet, LogSoftmax, LogSumExp, MaxEntries,
+                    MaxMask, Maximum, Norm, Norm1, ScalarOf, Softmax, T,
                     differential_symbol)
 from .printing import matrix_syntax, reduction
 
@@ -180,6 +184,60 @@ class Differentiator:
         k = self.d(expr.arg)
         return self.step("d_diag", expr, Diag(k.result), "d diag(x) = diag(dx).", (k,))
 
+    def _diag_of(self, expr: DiagOf) -> Step:
+        k = self.d(expr.arg)
+        return self.step("d_diag_of", expr, DiagOf(k.result),
+                         "Diagonal of a matrix: d diag(X) = diag(dX) (linear in X).", (k,))
+
+    def _maximum(self, expr: Maximum) -> Step:
+        a, b = expr.args
+        both = self.depends(a) and self.depends(b)
+        # the scalar max rule's convention (rules/catalogue.py): a tie of two varying
+        # arguments splits evenly (step(., 1/2)); against a constant, relu's (0 at the tie)
+        at_tie = sp.S.Half if both else sp.S.Zero
+        kids, terms = [], []
+        for this, other in ((a, b), (b, a)):
+            if not self.depends(this):
+                continue
+            k = self.d(this)
+            kids.append(k)
+            mask = al.elementwise(sp.Heaviside(T, at_tie), al.madd(this, al.mmul(-1, other)))
+            terms.append(al.hadamard(mask, k.result))
+        return self.step("d_maximum", expr, al.madd(*terms, like=shape(expr)),
+                         "Element-wise maximum: d max(A, B) = [A > B] o dA + [B > A] o dB. "
+                         + ("At a tie A_ij = B_ij the derivative splits evenly, 1/2 to each "
+                            "argument (torch.maximum, jnp.maximum): step(A - B, 1/2)." if both
+                            else "Against an argument that does not vary, a tie takes relu's "
+                            "convention: 0 (step(A - B) at 0)."), tuple(kids))
+
+    def _max_entries(self, expr: MaxEntries) -> Step:
+        k = self.d(expr.arg)
+        return self.step("d_max_entries", expr, _pairing(MaxMask(expr.arg), k.result),
+                         "Maximum of the entries: d max(X) = <m, dX> with m = maxmask(X), 1 "
+                         "at the largest entry and 0 elsewhere. At a tie of k largest entries "
+                         "m is 1/k at each of them (the subgradient torch.amax and jnp.max "
+                         "use).", (k,))
+
+    def _norm1(self, expr: Norm1) -> Step:
+        k = self.d(expr.arg)
+        sign = al.elementwise(sp.sign(T), expr.arg)
+        return self.step("d_norm1", expr, _pairing(sign, k.result),
+                         "1-norm: d ||X||_1 = d sum(|X|) = <sign(X), dX>, since d|t| = "
+                         "sign(t) dt. At an entry X_ij = 0 the convention of PyTorch and JAX "
+                         "is taken: sign(0) = 0.", (k,))
+
+    def _max_mask(self, expr: MaxMask) -> Step:
+        return self.step("d_maxmask", expr, al.zero(shape(expr)),
+                         "maxmask(X) is piecewise constant: its differential is 0 wherever the "
+                         "largest entry is unique (a tie is where it jumps).")
+
+    def _logsumexp(self, expr: LogSumExp) -> Step:
+        k = self.d(expr.arg)
+        s = Softmax(expr.arg, 0)
+        return self.step("d_logsumexp", expr, _pairing(s, k.result),
+                         "Log-sum-exp: d log(sum(exp(x))) = exp(x)^T dx / sum(exp(x)) = "
+                         "softmax(x)^T dx.", (k,))
+
     def _softmax(self, expr: Softmax) -> Step:
         k = self.d(expr.arg)
         s, dz = expr, k.result
@@ -276,6 +334,12 @@ class Differentiator:
         return self.step(rule, expr, sp.Add(*terms), desc, tuple(kids))
 
 
+def _pairing(S: MatrixExpr, dm: MatrixExpr) -> sp.Expr:
+    """<S, dM> = sum of S_ij dM_ij: S^T dm for vectors, tr(S^T dM) for matrices."""
+    prod = al.mmul(al.mT(S), dm)
+    return al.as_scalar(prod) if al.is_one_by_one(prod) else al.trace(prod)
+
+
 def _power(base: MatrixExpr, k: int) -> sp.Basic:
     if k == 0:
         return sp.S.One
@@ -302,5 +366,8 @@ _DISPATCH = {
     Softmax: Differentiator._softmax, LogSoftmax: Differentiator._log_softmax,
     Trace: Differentiator._trace, Determinant: Differentiator._det,
     LogDet: Differentiator._logdet, Norm: Differentiator._norm,
-    ScalarOf: Differentiator._scalar_of,
+    ScalarOf: Differentiator._scalar_of, DiagOf: Differentiator._diag_of,
+    Maximum: Differentiator._maximum, MaxEntries: Differentiator._max_entries,
+    Norm1: Differentiator._norm1, LogSumExp: Differentiator._logsumexp,
+    MaxMask: Differentiator._max_mask,
 }

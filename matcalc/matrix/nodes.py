@@ -5,7 +5,13 @@ Transpose, Inverse, Trace, Determinant, HadamardProduct, Identity, OneMatrix, Ze
 * ``Diag(x)``: the diagonal matrix with the vector x on its diagonal.
 * ``Softmax(X, axis)`` and ``LogSoftmax(X, axis)``: normalised over each column (axis 0,
   also a vector's entries) or each row (axis 1).
-* Scalar-valued: ``ScalarOf(M)`` (a 1 x 1 product such as x^T A x used as a scalar),
+* ``DiagOf(X)``: the diagonal of a square n x n X as an n x 1 vector (diag(X)).
+* ``Maximum(X, Y)``: the element-wise maximum of two matrices of one shape (max(x, y)).
+* ``MaxMask(X)``: [X_ij = max X] / (number of entries that tie for the maximum), the
+  gradient of max(X): one-hot at the largest entry, split evenly at ties.
+* Scalar-valued: ``MaxEntries(X)`` = max over the entries, ``Norm1(X)`` = sum of |X_ij|,
+  ``LogSumExp(x)`` = log(sum(exp(x))) of a vector;
+  ``ScalarOf(M)`` (a 1 x 1 product such as x^T A x used as a scalar),
   ``LogDet(X)`` = log det X, ``Norm(X)`` (2-norm of a vector, Frobenius norm of a matrix).
 
 Sums over entries are products with ones: sum(X) = 1^T X 1, sum(X, axis=1) = X 1, and a
@@ -65,6 +71,55 @@ class Diag(MatrixExpr):
 
     def _entry(self, i, j, **kwargs):
         return sp.KroneckerDelta(i, j) * self.arg._entry(i, 0, **kwargs)
+
+
+class DiagOf(MatrixExpr):
+    """diag(X) of a square n x n X: the n x 1 vector (X_11, ..., X_nn)."""
+
+    def __new__(cls, matrix: MatrixExpr) -> "DiagOf":
+        return Expr.__new__(cls, matrix)
+
+    @property
+    def arg(self) -> MatrixExpr:
+        return self.args[0]
+
+    @property
+    def shape(self):
+        return (self.arg.shape[0], Integer(1))
+
+    def _entry(self, i, j, **kwargs):
+        return self.arg._entry(i, i, **kwargs)
+
+
+class Maximum(MatrixExpr):
+    """max(X, Y) entry by entry, X and Y of one shape (np.maximum)."""
+
+    def __new__(cls, a: MatrixExpr, b: MatrixExpr) -> "Maximum":
+        return Expr.__new__(cls, a, b)
+
+    @property
+    def shape(self):
+        return self.args[0].shape
+
+    def _entry(self, i, j, **kwargs):
+        return sp.Max(self.args[0]._entry(i, j, **kwargs), self.args[1]._entry(i, j, **kwargs))
+
+
+class MaxMask(MatrixExpr):
+    """maxmask(X): 1/k at each of the k entries equal to max(X), 0 elsewhere (so a single
+    largest entry gives the one-hot matrix); the gradient of max(X), ties split evenly as
+    torch.amax and jnp.max do."""
+
+    def __new__(cls, matrix: MatrixExpr) -> "MaxMask":
+        return Expr.__new__(cls, matrix)
+
+    @property
+    def arg(self) -> MatrixExpr:
+        return self.args[0]
+
+    @property
+    def shape(self):
+        return self.arg.shape
 
 
 class _Normalised(MatrixExpr):
@@ -134,8 +189,35 @@ class Norm(Expr):
         return None
 
 
+class _ScalarOfOne(Expr):
+    is_commutative = True
+
+    def __new__(cls, matrix: MatrixExpr) -> "_ScalarOfOne":
+        return Expr.__new__(cls, matrix)
+
+    @property
+    def arg(self) -> MatrixExpr:
+        return self.args[0]
+
+    def _eval_power(self, exponent):
+        return None
+
+
+class MaxEntries(_ScalarOfOne):
+    """max(X): the largest entry of X."""
+
+
+class Norm1(_ScalarOfOne):
+    """norm1(X) = ||X||_1 = sum of |X_ij| (the entry-wise 1-norm; for a vector its 1-norm)."""
+
+
+class LogSumExp(_ScalarOfOne):
+    """logsumexp(x) = log(sum_i exp(x_i)) of a column vector x."""
+
+
 #: Scalar-valued nodes whose argument is a matrix.
-SCALAR_OF_MATRIX = (ScalarOf, LogDet, Norm, sp.Trace, sp.Determinant)
+SCALAR_OF_MATRIX = (ScalarOf, LogDet, Norm, MaxEntries, Norm1, LogSumExp, sp.Trace,
+                    sp.Determinant)
 
 
 class DifferentialMatrix(MatrixSymbol):

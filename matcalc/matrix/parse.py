@@ -6,7 +6,9 @@ operators follow NumPy: ``@`` is the matrix product, ``.T`` the transpose, ``* /
 element-wise with broadcasting of scalars, columns (a bias b:m added to W @ X) and rows.
 ``X^k`` with an integer k is the matrix power when X is square (X^-1 its inverse) and the
 element-wise power otherwise. Functions: element-wise exp, log, tanh, sigmoid, relu, ...;
-tr/trace, det, logdet, inv, norm, sum (axis=0|1), mean, dot, softmax, log_softmax, diag.
+tr/trace, det, logdet, inv, norm, norm1, sum (axis=0|1), mean, dot, softmax, log_softmax,
+logsumexp, diag (of a vector: the diagonal matrix; of a square matrix: its diagonal as a
+vector), max (of one matrix: its largest entry; of two of one shape: entry by entry).
 
 Like the scalar parser this never calls eval/exec/sympify/parse_expr: it is the scalar
 recursive-descent parser (``parse.grammar.Parser``) with shape-aware operators, built only
@@ -28,7 +30,8 @@ from ..parse.grammar import (CONSTANTS, FUNCTIONS, FunctionSpec, Parser, _check_
 from ..parse.lexer import END, NAME, NEWLINE, NUMBER
 from . import algebra as al
 from .algebra import Shape, ShapeMismatch, fmt_shape, is_matrix, shape
-from .nodes import Diag, LogDet, LogSoftmax, Norm, ScalarOf, Softmax, T
+from .nodes import (Diag, DiagOf, LogDet, LogSoftmax, LogSumExp, MaxEntries, MaxMask, Maximum,
+                    Norm, Norm1, ScalarOf, Softmax, T)
 
 MAX_DIMENSION = 10**6
 _DIM = re.compile(r"\s*(?:([1-9][0-9]*)|([A-Za-z][A-Za-z0-9_]*))\s*")
@@ -39,7 +42,39 @@ MATRIX_FUNCTIONS: dict[str, tuple[int, int, bool]] = {
     "logdet": (1, 1, False), "inv": (1, 1, False), "norm": (1, 1, False),
     "sum": (1, 1, True), "mean": (1, 1, True), "dot": (2, 2, False),
     "softmax": (1, 1, True), "log_softmax": (1, 1, True), "diag": (1, 1, False),
+    "norm1": (1, 1, False), "logsumexp": (1, 1, False), "maxmask": (1, 1, False),
     "eye": (1, 1, False), "ones": (1, 2, False), "zeros": (1, 2, False),
+}
+
+
+#: What each function of a matrix means, for the generated table of docs/input-language.md
+#: (``python -m matcalc.docs``): name -> (arguments, meaning, differential rule).
+MATRIX_FUNCTION_DOCS: dict[str, tuple[str, str, str]] = {
+    "tr": ("X (square)", "trace (also `trace`)", "d_trace"),
+    "det": ("X (square)", "determinant", "d_det"),
+    "logdet": ("X (square)", "log det X (det X > 0)", "d_logdet"),
+    "inv": ("X (square)", "inverse, the same as `X^-1`", "d_inverse"),
+    "norm": ("x or X", "2-norm of a vector, Frobenius norm of a matrix", "d_norm"),
+    "norm1": ("x or X", "sum of the absolute values of the entries, ||x||_1", "d_norm1"),
+    "sum": ("X [, axis=0 or 1]", "sum of the entries (axis=0: a row of column sums, "
+            "axis=1: a column of row sums)", "d_sum_entries"),
+    "mean": ("X [, axis=0 or 1]", "mean of the entries (per column or row with axis)",
+             "d_sum_entries"),
+    "dot": ("x, y", "x^T y of two column vectors", "d_scalar_product"),
+    "max": ("X, or X and Y", "max(X): the largest entry; max(X, Y) of one shape: entry by "
+            "entry (max(X, 0) with a scalar: entry by entry, as relu)",
+            "d_max_entries, d_maximum"),
+    "logsumexp": ("x (column)", "log(sum(exp(x))), gradient softmax(x)", "d_logsumexp"),
+    "softmax": ("X [, axis=0 or 1]", "exp(X) over its sum per column (axis=0, a vector's "
+                "entries) or row", "d_softmax"),
+    "log_softmax": ("X [, axis=0 or 1]", "log(softmax(X))", "d_log_softmax"),
+    "diag": ("x, or X (square)", "diag(x) of a vector: the diagonal matrix; diag(X) of a "
+             "square matrix: its diagonal as a column vector", "d_diag, d_diag_of"),
+    "maxmask": ("X", "1/k at each of the k entries equal to max(X), 0 elsewhere (the "
+                "gradient of max(X)); piecewise constant", "d_maxmask"),
+    "eye": ("n", "the n x n identity", "-"),
+    "ones": ("r [, c]", "r x c matrix of ones (c = 1 when left out)", "-"),
+    "zeros": ("r [, c]", "r x c matrix of zeros", "-"),
 }
 
 
@@ -283,6 +318,8 @@ class MatrixParser(Parser):
         mats = [a for a in args if is_matrix(a)]
         if not mats:
             return super().call(name, spec, [al.as_scalar(a) for a in args])
+        if name.text == "max" and (len(args) == 1 or len(mats) == 2):
+            return self.matrix_max(name, args)
         if len(mats) > 1:
             self.fail(f"{name.text}() of several matrices is not supported", name.pos)
         m = mats[0]
@@ -291,6 +328,19 @@ class MatrixParser(Parser):
                       name.pos)
         body = super().call(name, spec, [T if a is m else a for a in args])
         return al.elementwise(body, m)
+
+    def matrix_max(self, name, args: list[sp.Basic]) -> sp.Basic:
+        """max(X): the largest entry; max(X, Y) of two matrices of one shape: entry by
+        entry (max(X, 0) with a scalar stays the element-wise scalar max, as relu)."""
+        if len(args) == 1:
+            return MaxEntries(args[0])
+        if len(args) > 2:
+            self.fail("max() of matrices takes one matrix or two", name.pos)
+        a, b = args
+        if a.shape != b.shape:
+            self.fail(f"max() of two matrices needs one shape, got {fmt_shape(shape(a))} and "
+                      f"{fmt_shape(shape(b))}", name.pos)
+        return Maximum(a, b)
 
     def power(self, base: sp.Basic, exponent: sp.Basic, pos: int) -> sp.Basic:
         if is_matrix(exponent):
@@ -376,7 +426,8 @@ def _square(x: MatrixExpr, what: str) -> None:
 
 
 def call_matrix_function(name: str, args: list[sp.Basic], axis: int | None) -> sp.Basic:
-    """tr, det, logdet, inv, norm, sum, mean, dot, softmax, log_softmax, diag."""
+    """tr, det, logdet, inv, norm, norm1, sum, mean, dot, softmax, log_softmax, logsumexp,
+    diag, maxmask."""
     if name in ("eye", "ones", "zeros"):
         dims = []
         for a in args:
@@ -426,9 +477,20 @@ def call_matrix_function(name: str, args: list[sp.Basic], axis: int | None) -> s
             raise ShapeMismatch(f"{name} needs a vector or matrix, got a scalar")
         return (Softmax if name == "softmax" else LogSoftmax)(x, axis or 0)
     if name == "diag":
+        if is_matrix(x) and x.shape[1] != 1 and x.shape[0] == x.shape[1]:
+            return DiagOf(x)
         if not is_matrix(x) or x.shape[1] != 1:
-            raise ShapeMismatch(f"diag needs a column vector, got {fmt_shape(shape(x))}")
+            raise ShapeMismatch(f"diag needs a column vector or a square matrix, got "
+                                f"{fmt_shape(shape(x))}")
         return Diag(x)
+    if name == "norm1":
+        return Norm1(x)
+    if name == "maxmask":
+        return MaxMask(x)
+    if name == "logsumexp":
+        if x.shape[1] != 1:
+            raise ShapeMismatch(f"logsumexp needs a column vector, got {fmt_shape(shape(x))}")
+        return LogSumExp(x)
     raise AssertionError(name)
 
 

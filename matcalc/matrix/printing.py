@@ -20,7 +20,8 @@ from ..codegen.numpy import NumPyTextPrinter
 from ..render.latex_printer import MatcalcLatexPrinter
 from ..syntax import SyntaxPrinter
 from .algebra import coeff_and_factors, is_matrix
-from .nodes import Diag, Elementwise, LogDet, LogSoftmax, Norm, ScalarOf, Softmax, T
+from .nodes import (Diag, DiagOf, Elementwise, LogDet, LogSoftmax, LogSumExp, MaxEntries,
+                    MaxMask, Maximum, Norm, Norm1, ScalarOf, Softmax, T)
 
 ATOM = PRECEDENCE["Atom"]
 MUL = PRECEDENCE["Mul"]
@@ -236,6 +237,24 @@ class MatrixSyntaxPrinter(_Common, SyntaxPrinter):
     def _print_Diag(self, expr: Diag) -> str:
         return f"diag({self._print(expr.arg)})"
 
+    def _print_DiagOf(self, expr: DiagOf) -> str:
+        return f"diag({self._print(expr.arg)})"
+
+    def _print_Maximum(self, expr: Maximum) -> str:
+        return f"max({self._print(expr.args[0])}, {self._print(expr.args[1])})"
+
+    def _print_MaxMask(self, expr: MaxMask) -> str:
+        return f"maxmask({self._print(expr.arg)})"
+
+    def _print_MaxEntries(self, expr: MaxEntries) -> str:
+        return f"max({self._print(expr.arg)})"
+
+    def _print_Norm1(self, expr: Norm1) -> str:
+        return f"norm1({self._print(expr.arg)})"
+
+    def _print_LogSumExp(self, expr: LogSumExp) -> str:
+        return f"logsumexp({self._print(expr.arg)})"
+
     def _print_Softmax(self, expr: Softmax) -> str:
         axis = ", axis=1" if expr.axis == 1 else ""
         return f"softmax({self._print(expr.arg)}{axis})"
@@ -437,6 +456,28 @@ class MatrixLatexPrinter(_Common, MatcalcLatexPrinter):
     def _print_Diag(self, expr: Diag) -> str:
         return r"\operatorname{diag}\left(%s\right)" % self._print(expr.arg)
 
+    def _print_DiagOf(self, expr: DiagOf) -> str:
+        return r"\operatorname{diag}\left(%s\right)" % self._print(expr.arg)
+
+    def _print_Maximum(self, expr: Maximum) -> str:
+        return r"\max\left(%s, %s\right)" % (self._print(expr.args[0]),
+                                             self._print(expr.args[1]))
+
+    def _print_MaxMask(self, expr: MaxMask) -> str:
+        return r"\operatorname{maxmask}\left(%s\right)" % self._print(expr.arg)
+
+    def _print_MaxEntries(self, expr: MaxEntries, exp=None) -> str:
+        body = r"\max\left(%s\right)" % self._print(expr.arg)
+        return body if exp is None else r"\left(%s\right)^{%s}" % (body, exp)
+
+    def _print_Norm1(self, expr: Norm1, exp=None) -> str:
+        body = r"\left\lVert %s\right\rVert_1" % self._print(expr.arg)
+        return body if exp is None else "%s^{%s}" % (body, exp)
+
+    def _print_LogSumExp(self, expr: LogSumExp, exp=None) -> str:
+        body = r"\operatorname{logsumexp}\left(%s\right)" % self._print(expr.arg)
+        return body if exp is None else r"\left(%s\right)^{%s}" % (body, exp)
+
     def _print_Softmax(self, expr: Softmax) -> str:
         return r"\operatorname{softmax}\left(%s\right)" % self._print(expr.arg)
 
@@ -550,6 +591,26 @@ class MatrixNumPyPrinter(_Common, NumPyTextPrinter):
     def _print_Diag(self, expr: Diag) -> str:
         return f"np.diagflat({self._print(expr.arg)})"
 
+    def _print_DiagOf(self, expr: DiagOf) -> str:
+        return f"np.diag({self._print(expr.arg)}).reshape(-1, 1)"
+
+    def _print_Maximum(self, expr: Maximum) -> str:
+        return f"np.maximum({self._print(expr.args[0])}, {self._print(expr.args[1])})"
+
+    def _print_MaxMask(self, expr: MaxMask) -> str:
+        x = self._print(expr.arg)
+        return f"(np.equal({x}, np.max({x})) / np.sum(np.equal({x}, np.max({x}))))"
+
+    def _print_MaxEntries(self, expr: MaxEntries) -> str:
+        return f"np.max({self._print(expr.arg)})"
+
+    def _print_Norm1(self, expr: Norm1) -> str:
+        return f"np.sum(np.abs({self._print(expr.arg)}))"
+
+    def _print_LogSumExp(self, expr: LogSumExp) -> str:
+        x = self._print(expr.arg)
+        return f"(np.max({x}) + np.log(np.sum(np.exp(({x}) - np.max({x})))))"
+
     def _print_Softmax(self, expr: Softmax) -> str:
         x = self._print(expr.arg)
         return f"np.exp({x} - np.log(np.sum(np.exp({x}), axis={expr.axis}, keepdims=True)))"
@@ -559,6 +620,9 @@ class MatrixNumPyPrinter(_Common, NumPyTextPrinter):
         return f"({x} - np.log(np.sum(np.exp({x}), axis={expr.axis}, keepdims=True)))"
 
     def _print_Elementwise(self, expr: Elementwise) -> str:
+        if T not in expr.body().free_symbols:      # a constant f (relu'' = 0): keep X's shape
+            return (f"np.full(np.shape({self._print(expr.arg)}), "
+                    f"{self._print(expr.body())}, dtype=float)")
         return _with_arg(self, expr)
 
     def _print_Symbol(self, expr: sp.Symbol) -> str:

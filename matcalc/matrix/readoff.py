@@ -22,7 +22,7 @@ from ..engine.step import Step
 from ..errors import NoRuleError
 from . import algebra as al
 from .algebra import is_matrix, shape
-from .nodes import Diag, ScalarOf
+from .nodes import Diag, DiagOf, ScalarOf
 from .printing import matrix_syntax
 
 
@@ -82,6 +82,8 @@ class _Linear:
             return [al.as_scalar(t) for t in self.terms(e.arg)]
         if isinstance(e, Diag):
             return [Diag(t) for t in self.terms(e.arg)]
+        if isinstance(e, DiagOf):
+            return [DiagOf(t) for t in self.terms(e.arg)]
         raise NoRuleError(f"cannot read off a derivative through {type(e).__name__}: "
                           f"{matrix_syntax(e)}", e)
 
@@ -132,6 +134,15 @@ class _Linear:
             return self.pair(args[i], al.hadamard(S_mat, *others))
         if isinstance(m, ScalarOf):
             return self.pair(m.arg, S)
+        if isinstance(m, DiagOf):
+            # <s, diag(M)> = sum_i s_i M_ii = tr(diag(s)^T M)
+            self.moves.add("diag_of")
+            n = m.arg.shape[0]
+            if not is_matrix(S):
+                return self.pair(m.arg, al.mmul(S, Identity(n)))
+            if isinstance(S, sp.OneMatrix):
+                return self.pair(m.arg, Identity(n))
+            return self.pair(m.arg, Diag(S))
         raise NoRuleError(f"cannot bring {matrix_syntax(m)} to the form tr(G^T d"
                           f"{str(self.dv)[1:]})", m)
 
@@ -191,6 +202,7 @@ MOVE_TEXT = {
     "hadamard": "tr(A^T (B o C)) = tr((A o B)^T C)",
     "trace": "tr(A) = tr(I^T A)",
     "diag": "a o dx = diag(a) dx",
+    "diag_of": "s^T diag(M) = tr(diag(s)^T M)",
 }
 
 

@@ -31,6 +31,7 @@ inputs (``10**10**10``, deep nesting) fail fast with ParseError or LimitError.
 """
 from __future__ import annotations
 
+import dataclasses
 import keyword
 
 import difflib
@@ -121,11 +122,16 @@ class Parser:
         self.text = text
         self.limits = limits
         self.statements = newlines  # parsing assignment statements, not one expression
-        self.latex = is_latex(text)
-        if self.latex:                       # a backslash: LaTeX (parse/latex.py)
+        self.latex = is_latex(text) if limits.syntax == "auto" else limits.syntax == "latex"
+        if self.latex:                       # a backslash or --from latex: parse/latex.py
             self.tokens = latex_tokens(text, set(FUNCTIONS))
         else:
             self.tokens = tokenize(text, limits, newlines=newlines)
+            if limits.syntax == "plain" and is_latex(text):
+                self.tokens = [t if t.kind != ERROR or text[t.pos:t.pos + 1] != "\\"
+                               else dataclasses.replace(
+                                   t, message=t.message + " (--from plain reads no LaTeX: "
+                                   "use --from latex or auto)") for t in self.tokens]
         self.index = 0
         self.depth = 0
         self.deadline = time.monotonic() + PARSE_TIME_BUDGET
@@ -825,8 +831,9 @@ def parse_assignment_list(text: str, limits: Limits = Limits()) -> list[tuple[sp
 
 
 def parse_symbols(text: str, limits: Limits = Limits()) -> list[sp.Symbol]:
-    """Parse a comma-separated list of variable names, such as ``x,y`` or ``W1, b1``."""
-    parser = Parser(text, limits)
+    """Parse a comma-separated list of variable names, such as ``x,y`` or ``W1, b1``
+    (a ``--wrt`` value: plain names whatever --from says; ``\\theta`` still reads as LaTeX)."""
+    parser = Parser(text, dataclasses.replace(limits, syntax="auto"))
     _check_blank(text, "empty list of variables")
     names: dict[str, int] = {}
     while True:

@@ -31,6 +31,7 @@ expanded, and no file is ever read.
 """
 from __future__ import annotations
 
+import dataclasses
 import re
 
 import sympy as sp
@@ -334,14 +335,19 @@ class _Reader:
 
     def norm_bar(self, pos: int) -> None:
         """``\\|`` opens norm( and, when a norm is open, closes it (a _2 or _F after the
-        closing bar names the norm: both are matcalc's norm)."""
+        closing bar names the norm: both are matcalc's norm; _1 makes it norm1)."""
         opened = [c for c in self.closers if c[0] == "norm"]
         if opened:
             self.closers.remove(opened[-1])
             self.op(")", pos)
-            m = re.match(r"_\s*(?:\{\s*(2|F)\s*\}|(2|F))", self.text[self.i:])
+            m = re.match(r"_\s*(?:\{\s*(1|2|F)\s*\}|(1|2|F))", self.text[self.i:])
             if m is not None:
                 self.i += m.end()
+                if "1" in (m.group(1), m.group(2)):      # \|x\|_1: the 1-norm, norm1
+                    at = opened[-1][1]
+                    k = max(j for j, t in enumerate(self.out)
+                            if t.kind == NAME and t.text == "norm" and t.pos == at)
+                    self.out[k] = dataclasses.replace(self.out[k], text="norm1")
             return
         self.closers.append(("norm", pos))
         self.emit(NAME, "norm", pos)

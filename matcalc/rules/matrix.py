@@ -80,6 +80,38 @@ for _r in [
     Rule("d_norm", "norm rule", "d||x|| = x^T dx / ||x||",
          r"\mathrm{d}\lVert x\rVert = \frac{x^{T}\mathrm{d}x}{\lVert x\rVert}",
          f"matcalc derive \"norm(x - a)\" {_S} x:n {_S} a:n --wrt x"),
+    Rule("d_diag_of", "diagonal rule", "d diag(X) = diag(dX), the diagonal as a vector",
+         r"\mathrm{d}\operatorname{diag}(X) = \operatorname{diag}(\mathrm{d}X)",
+         f"matcalc derive \"sum(diag(X))\" {_S} X:n,n --wrt X"),
+    Rule("d_maximum", "element-wise maximum rule",
+         "d max(A, B) = [A > B] o dA + [B > A] o dB",
+         r"\mathrm{d}\max(A, B) = [A > B] \odot \mathrm{d}A + [B > A] \odot \mathrm{d}B",
+         f"matcalc derive \"sum(max(x, y))\" {_S} x:n {_S} y:n --wrt x",
+         note="As for the scalar max: against an argument that does not vary, a tie takes "
+              "relu's convention (0, the mask step(A - B)); where two varying arguments tie, "
+              "the derivative splits evenly, 1/2 to each (torch.maximum, jnp.maximum), the "
+              "mask step(A - B, 1/2)."),
+    Rule("d_max_entries", "maximum-of-entries rule", "d max(X) = <maxmask(X), dX>",
+         r"\mathrm{d}\max(X) = \operatorname{tr}\big(\operatorname{maxmask}(X)^{T}"
+         r"\,\mathrm{d}X\big)",
+         f"matcalc derive \"max(x)\" {_S} x:n --wrt x",
+         note="maxmask(X) is 1 at the largest entry and 0 elsewhere; at a tie of k largest "
+              "entries it is 1/k at each (the subgradient torch.amax and jnp.max use)."),
+    Rule("d_maxmask", "maxmask is piecewise constant", "d maxmask(X) = 0",
+         r"\mathrm{d}\operatorname{maxmask}(X) = 0",
+         f"matcalc hessian \"max(x)\" {_S} x:n --wrt x",
+         note="At a tie of largest entries maxmask jumps; the derivative there takes the "
+              "value 0, as PyTorch and JAX do for piecewise-constant functions."),
+    Rule("d_norm1", "1-norm rule", "d ||X||_1 = <sign(X), dX>",
+         r"\mathrm{d}\lVert X\rVert_1 = \operatorname{tr}\big(\operatorname{sign}(X)^{T}"
+         r"\,\mathrm{d}X\big)",
+         f"matcalc derive \"norm1(A @ x - b)\" {_S} A:m,n {_S} x:n {_S} b:m --wrt x",
+         note="At the kink the derivative takes the convention PyTorch and JAX use: "
+              "sign(0) = 0 at an entry that is 0."),
+    Rule("d_logsumexp", "log-sum-exp rule", "d logsumexp(x) = softmax(x)^T dx",
+         r"\mathrm{d}\log\textstyle\sum_i e^{x_i} = \operatorname{softmax}(x)^{T}"
+         r"\mathrm{d}x",
+         f"matcalc derive \"logsumexp(x)\" {_S} x:n --wrt x"),
     Rule("d_softmax", "softmax rule", "ds = s o dz - s (s^T dz), s = softmax(z)",
          r"\mathrm{d}s = s \odot \mathrm{d}z - s\,(s^{T}\mathrm{d}z)",
          f"matcalc jacobian \"softmax(z)\" {_S} z:n"),

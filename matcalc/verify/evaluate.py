@@ -15,7 +15,8 @@ from sympy import (Determinant, HadamardProduct, Identity, Inverse, MatAdd, MatM
 
 from ..errors import NoRuleError
 from .kernel import OPS, _lookup
-from ..matrix.nodes import Diag, Elementwise, LogDet, LogSoftmax, Norm, ScalarOf, Softmax, T
+from ..matrix.nodes import (Diag, DiagOf, Elementwise, LogDet, LogSoftmax, LogSumExp, MaxEntries,
+                            MaxMask, Maximum, Norm, Norm1, ScalarOf, Softmax, T)
 
 
 def _dim(d: sp.Expr, dims: Mapping[sp.Symbol, int]) -> int:
@@ -71,6 +72,20 @@ class NumPyBackend:
     diag = staticmethod(np.diagflat)
     scalar = staticmethod(lambda a: a[0, 0])
     matpow = staticmethod(np.linalg.matrix_power)
+    diag_of = staticmethod(lambda a: np.diag(a).reshape(-1, 1).copy())
+    maximum = staticmethod(np.maximum)
+    max_entries = staticmethod(np.max)
+    norm1 = staticmethod(lambda a: np.abs(a).sum())
+
+    @staticmethod
+    def max_mask(a: np.ndarray) -> np.ndarray:
+        hit = (a == a.max()).astype(float)
+        return hit / hit.sum()
+
+    @staticmethod
+    def logsumexp(a: np.ndarray) -> float:
+        shift = a.max()
+        return shift + np.log(np.exp(a - shift).sum())
 
     @staticmethod
     def softmax(a: np.ndarray, axis: int, log: bool) -> np.ndarray:
@@ -113,6 +128,17 @@ class SymPyBackend:
     diag = staticmethod(lambda v: sp.diag(*list(v)))
     scalar = staticmethod(lambda a: a[0, 0])
     matpow = staticmethod(lambda a, k: a**k)
+    diag_of = staticmethod(lambda a: sp.Matrix([a[i, i] for i in range(a.rows)]))
+    maximum = staticmethod(lambda a, b: sp.Matrix(a.rows, a.cols,
+                                                  lambda i, j: sp.Max(a[i, j], b[i, j])))
+    max_entries = staticmethod(lambda a: sp.Max(*a))
+    norm1 = staticmethod(lambda a: sp.Add(*[sp.Abs(e) for e in a]))
+    logsumexp = staticmethod(lambda a: sp.log(sp.Add(*[sp.exp(e) for e in a])))
+
+    @staticmethod
+    def max_mask(a: sp.Matrix) -> sp.Matrix:
+        top = sp.Max(*a)
+        return a.applyfunc(lambda e: sp.Piecewise((1, sp.Eq(e, top)), (0, True)))
 
     @staticmethod
     def softmax(a: sp.Matrix, axis: int, log: bool) -> sp.Matrix:
@@ -229,6 +255,18 @@ def evaluate(expr: sp.Basic, values: Mapping[str, Any], dims: Mapping[sp.Symbol,
             return be.apply(e.body(), walk(e.arg))
         if isinstance(e, Diag):
             return be.diag(walk(e.arg))
+        if isinstance(e, DiagOf):
+            return be.diag_of(walk(e.arg))
+        if isinstance(e, Maximum):
+            return be.maximum(walk(e.args[0]), walk(e.args[1]))
+        if isinstance(e, MaxMask):
+            return be.max_mask(walk(e.arg))
+        if isinstance(e, MaxEntries):
+            return be.max_entries(walk(e.arg))
+        if isinstance(e, Norm1):
+            return be.norm1(walk(e.arg))
+        if isinstance(e, LogSumExp):
+            return be.logsumexp(walk(e.arg))
         if isinstance(e, (Softmax, LogSoftmax)):
             return be.softmax(walk(e.arg), e.axis, isinstance(e, LogSoftmax))
         if e.args and type(e) in OPS or any(c in OPS for c in type(e).__mro__):
