@@ -46,7 +46,7 @@ def body_of(example) -> dict:
         if isinstance(value, (list, tuple)) and key not in CLI_NAMES:
             value = ",".join(value)                   # as the CLI's --wrt x,y
         body[name] = list(value) if isinstance(value, tuple) else value
-    if example.kind != "backprop":
+    if example.kind not in ("backprop", "check"):      # (no --timeout: no simplify step)
         body["timeout"] = LONG      # simplify never runs out of time on a busy machine
     return body
 
@@ -61,7 +61,7 @@ def cli_json(example) -> tuple[int, str]:
     import sys
 
     args = [*example.command(), "--format", "json"]
-    if example.kind != "backprop":
+    if example.kind not in ("backprop", "check"):      # (no --timeout: no simplify step)
         args += ["--timeout", str(LONG)]
     stdin = example.input if example.kind == "backprop" else None
     env = {**os.environ, **SEEDED, "PYTHONPATH": str(ROOT)}

@@ -1,6 +1,6 @@
 """The load test of matcalc serve (tests/web_load.py): 200 requests from 20 concurrent
 clients with slow and hostile inputs mixed in: none dropped, none wrong; and with a
-60-second input sent first, the others lose its one worker for its 60 seconds and
+30-second input sent first, the others lose its one worker for its 30 seconds and
 nothing more."""
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ def test_load_with_slow_and_hostile_inputs() -> None:
     for name in ("A", "B"):
         assert fig[name]["dropped"] == 0, report(fig)
         assert fig[name]["wrong"] == 0, report(fig)
-    assert fig["slow"]["ok"], report(fig)              # answered, simplify cut at 60 s
+    assert fig["slow"]["ok"], report(fig)              # answered: 422, its check stopped at 30 s
     assert fig["slow"]["seconds"] >= SLOW_SECONDS        # it did hold a worker that long
     # it cost the others its own worker for its duration, and no more (25% for noise:
     # the machine is shared)
