@@ -173,23 +173,9 @@ class LogDet(Expr):
         return self.args[0]
 
 
-class Norm(Expr):
-    """||X||: the 2-norm of a vector, the Frobenius norm of a matrix (sqrt(tr(X^T X)))."""
-
-    is_commutative = True
-
-    def __new__(cls, matrix: MatrixExpr) -> "Norm":
-        return Expr.__new__(cls, matrix)
-
-    @property
-    def arg(self) -> MatrixExpr:
-        return self.args[0]
-
-    def _eval_power(self, exponent):
-        return None
-
-
 class _ScalarOfOne(Expr):
+    """A scalar function of one matrix (kept whole: no power of it is evaluated)."""
+
     is_commutative = True
 
     def __new__(cls, matrix: MatrixExpr) -> "_ScalarOfOne":
@@ -201,6 +187,10 @@ class _ScalarOfOne(Expr):
 
     def _eval_power(self, exponent):
         return None
+
+
+class Norm(_ScalarOfOne):
+    """||X||: the 2-norm of a vector, the Frobenius norm of a matrix (sqrt(tr(X^T X)))."""
 
 
 class MaxEntries(_ScalarOfOne):
