@@ -157,6 +157,11 @@ ASSUME_OPTION = click.option(
          "sum(Y, axis=0) = 1, x > 0. Steps that use it say so; the check samples inputs "
          "that satisfy it.")
 
+DETAIL_OPTION = click.option(
+    "--detail", type=click.Choice(("normal", "full")), default="normal", show_default=True,
+    help="normal: the chain rule of a linear inner function is one step (d/dx sin(3x) = "
+         "3 cos(3x), a = 3); full: every sub-step of every chain.")
+
 SHARED_OPTIONS = (
     SHAPE_OPTION, DIM_OPTION,
     click.option("--where", metavar="DEFS", help="Named intermediate variables, e.g. "
@@ -166,6 +171,7 @@ SHARED_OPTIONS = (
     FORMAT_OPTION,
     click.option("--steps/--no-steps", default=True, show_default=True,
                  help="Show every step, or just the result."),
+    DETAIL_OPTION,
     click.option("--verify/--no-verify", default=True, show_default=True,
                  help="Check the result by finite differences at random points."),
     click.option("--simplify/--no-simplify", default=True, show_default=True,
@@ -189,9 +195,10 @@ SHARED_OPTIONS = (
 def shared_options(command: Callable, formats: tuple[str, ...] = FORMATS,
                    matrix: bool = True) -> Callable:
     """Apply SHARED_OPTIONS to a command (defined once, listed in this order); ``formats``
-    replaces the choices of --format; ``matrix=False`` leaves out --shape and --dim."""
+    replaces the choices of --format; ``matrix=False`` (graph) leaves out --shape, --dim
+    and --detail."""
     for option in reversed(SHARED_OPTIONS):
-        if not matrix and option in MATRIX_OPTIONS:
+        if not matrix and (option in MATRIX_OPTIONS or option is DETAIL_OPTION):
             continue
         if option is FORMAT_OPTION and formats != FORMATS:
             option = click.option("--format", "fmt", type=click.Choice(formats),
@@ -211,7 +218,8 @@ def _run_shared(action: Callable[..., object], shared: dict,
         opts = Options(steps=shared["steps"], verify=shared["verify"],
                        simplify=shared["simplify"], standalone=shared["standalone"],
                        points=shared["points"], seed=shared["seed"],
-                       simplify_timeout=shared["timeout"], assume=shared["assume"])
+                       simplify_timeout=shared["timeout"], assume=shared["assume"],
+                       detail=shared.get("detail", "normal"))
         with simplify_budget(opts.simplify_timeout):
             return action(opts, shared["where"])
 

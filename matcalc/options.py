@@ -37,6 +37,11 @@ class Options:
     layout: Literal["numerator", "denominator"] = "numerator"
     standalone: bool = False                    # LaTeX: a complete document
     assume: tuple[str, ...] = ()                # declared facts (matcalc/assume.py), e.g. "spd(S)"
+    # how many steps the engine builds: "normal" shows the chain rule of a linear inner
+    # function as one step (d/dx sin(3x) = 3 cos(3x), rule linear_chain); "full" keeps
+    # every sub-step (intermediate variable, local derivatives, product, substitution).
+    # (The LaTeX Notation's detail="brief" is separate: it drops shown table look-ups.)
+    detail: Literal["normal", "full"] = "normal"
     limits: Limits = Limits()
 
     def __post_init__(self) -> None:
@@ -50,7 +55,8 @@ class Options:
                    and 0 < self.simplify_timeout <= 600,      # nan and inf fail this too
                    "simplify_timeout must be a number of seconds in (0, 600]"),
                   (self.layout in ("numerator", "denominator"),
-                   "layout must be 'numerator' or 'denominator'")]
+                   "layout must be 'numerator' or 'denominator'"),
+                  (self.detail in ("normal", "full"), "detail must be 'normal' or 'full'")]
         for ok, message in checks:
             if not ok:
                 raise InputError(f"bad option: {message}")

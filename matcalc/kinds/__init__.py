@@ -69,6 +69,7 @@ COMMON_OPTIONS: dict[str, tuple[str, Types]] = {
     "seed": ("seed", int),
     "timeout": ("simplify_timeout", (int, float)),
     "assume": ("assume", (list, str)),          # ["spd(S)", "sum(y) = 1"] (matcalc/assume.py)
+    "detail": ("detail", str),                  # "normal" or "full" (Options.detail)
 }
 
 _VARS = (str, list)

@@ -392,6 +392,17 @@ def held_constant(d: "Derivation", step: Step) -> tuple[sp.Symbol, ...]:
     return tuple(s for s in symbols_of(d.expr) if s != step.wrt)
 
 
+def linear_chain_tag(step: Step, title: str = "chain rule, linear inner function") -> str:
+    """The tag of a ``linear_chain`` step: its identity in the step's variable and the a of
+    its :class:`~matcalc.engine.step.Slope` part (``..., a = 3``)."""
+    from ..engine.step import Slope
+    from ..syntax import to_syntax
+    v = step.wrt
+    slope = next((p for p in step.parts if isinstance(p, Slope)), None)
+    tag = f"{title}: d/d{v} f(a{v} + b) = a f'(a{v} + b)"
+    return f"{tag}, a = {to_syntax(slope.a)}" if slope is not None else tag
+
+
 def visible_children(step: Step) -> list[Step]:
     """The children shown as their own entries (trivial ones fold into the parent)."""
     if step.rule == "chain":
@@ -582,6 +593,8 @@ class _Builder:
         rule = RULES.get(s.rule)
         title = rule.title if rule else s.rule.replace("_", " ")
         note = rule.note if rule else ""
+        if s.rule == "linear_chain":       # d/dx f(ax + b) = a f'(ax + b), saying what a is
+            title = linear_chain_tag(s, title)
         if "(assumed)" in s.description and not s.equation:    # --assume: say what it used
             note = s.description
         shrink = self.namer.shrink
