@@ -172,13 +172,9 @@ def _linear_chain(expr: sp.Expr, link: Link, a: sp.Basic, var: sp.Symbol) -> Ste
     u = sp.Dummy("u")
     rule, local, _ = link.local(u)
     result = multiply([*substitute_all([local], {u: link.inner}), a])
-    name = _OUTER.get(rule, rule.replace("_", " "))
+    shown = sp.Symbol("u")                    # the outer function's argument, as the text says
+    f, f_prime = (e.subs(u, shown) for e in (link.outer(u), local))
     return Step("linear_chain", "derivative", expr, result,
                 f"Chain rule, linear inner function: d/d{var} f(a{var} + b) = a f'(a{var} + b), "
-                f"with f {name} and a = d/d{var} ({short(link.inner)}) = {short(a)}.", var,
+                f"with f(u) = {short(f)}, f'(u) = {short(f_prime)} and a = d/d{var} ({short(link.inner)}) = {short(a)}.", var,
                 parts=(Slope(a, link.inner),))
-
-
-#: How the step names the outer function f, by its local rule (table functions by name).
-_OUTER = {"power": "a power", "sqrt": "a square root", "exponential": "an exponential a^u",
-          "abstract_function": "an unknown function"}
