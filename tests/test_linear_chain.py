@@ -149,3 +149,12 @@ def test_options_and_cli() -> None:
         out = runner.invoke(main, [kind, "--help"]).output
         assert "--detail" in out, kind
     assert "--detail" not in runner.invoke(main, ["graph", "--help"]).output
+
+
+def test_a_kink_keeps_its_convention() -> None:
+    """relu(3x - 1) in one step still states relu's convention at the kink, with its u."""
+    d = derive("relu(3x - 1)")
+    [step] = _linear(d)
+    text = render_text(d)
+    assert "0 at u = 0. Here u = 3*x - 1." in " ".join(text.split())
+    assert d.verification.status == "passed"

@@ -94,10 +94,13 @@ Member = Union[sp.Basic, Differential, Ratio, Words]
 @dataclass(frozen=True)
 class Slope:
     """The part of a ``linear_chain`` step (d/dx f(a x + b) = a f'(a x + b)): the constant
-    ``a`` = d(inner)/dx its inner function was found to have, and that ``inner``."""
+    ``a`` = d(inner)/dx its inner function was found to have, that ``inner``, and the rule
+    that gave f' (``rule``: a table function's, "power", "exponential" ...), whose note (a
+    kink's convention) the step states."""
 
     a: sp.Basic
     inner: sp.Basic
+    rule: str = ""
 
 
 class HeldSet:

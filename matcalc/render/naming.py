@@ -403,6 +403,20 @@ def linear_chain_tag(step: Step, title: str = "chain rule, linear inner function
     return f"{tag}, a = {to_syntax(slope.a)}" if slope is not None else tag
 
 
+def linear_chain_note(step: Step) -> str:
+    """The note of the rule that gave f' in a ``linear_chain`` step (relu's kink ...)."""
+    from ..engine.step import Slope
+    from ..rules.catalogue import RULES
+    slope = next((p for p in step.parts if isinstance(p, Slope)), None)
+    rule = RULES.get(slope.rule) if slope is not None and slope.rule else None
+    if rule is None or not rule.note:
+        return ""
+    if re.search(r"\bu\b", rule.note):              # the note's u is the inner function
+        from ..syntax import to_syntax
+        return f"{rule.note} Here u = {to_syntax(slope.inner)}."
+    return rule.note
+
+
 def visible_children(step: Step) -> list[Step]:
     """The children shown as their own entries (trivial ones fold into the parent)."""
     if step.rule == "chain":
@@ -595,6 +609,7 @@ class _Builder:
         note = rule.note if rule else ""
         if s.rule == "linear_chain":       # d/dx f(ax + b) = a f'(ax + b), saying what a is
             title = linear_chain_tag(s, title)
+            note = linear_chain_note(s)    # the outer rule's convention (a kink's)
         if "(assumed)" in s.description and not s.equation:    # --assume: say what it used
             note = s.description
         shrink = self.namer.shrink

@@ -177,4 +177,4 @@ def _linear_chain(expr: sp.Expr, link: Link, a: sp.Basic, var: sp.Symbol) -> Ste
     return Step("linear_chain", "derivative", expr, result,
                 f"Chain rule, linear inner function: d/d{var} f(a{var} + b) = a f'(a{var} + b), "
                 f"with f(u) = {short(f)}, f'(u) = {short(f_prime)} and a = d/d{var} ({short(link.inner)}) = {short(a)}.", var,
-                parts=(Slope(a, link.inner),))
+                parts=(Slope(a, link.inner, rule),))
