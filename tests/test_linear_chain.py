@@ -158,3 +158,19 @@ def test_a_kink_keeps_its_convention() -> None:
     text = render_text(d)
     assert "0 at u = 0. Here u = 3*x - 1." in " ".join(text.split())
     assert d.verification.status == "passed"
+
+
+def test_notes_detail_per_entry_and_document() -> None:
+    from matcalc.errors import InputError
+    from matcalc.notes import NotesError, build, parse_notes
+    head = 'title = "T"\n[[section]]\ntitle = "One"\n'
+    entry = '[[section.derivation]]\nkind = "derive"\nexpr = "sin(3x)"\n'
+    tex, outcomes = build(parse_notes(head + entry + entry + 'detail = "full"\n'))
+    first, second = tex.split(r"\refstepcounter{derivation}")[1:]
+    assert "linear inner function" in first and "u_{1}" not in first
+    assert "u_{1}" in second and "linear inner function" not in second
+    assert all(o.derivation.verification.status == "passed" for o in outcomes)
+    doc = 'title = "T"\n[options]\ndetail = "full"\n[[section]]\ntitle = "One"\n' + entry
+    assert "u_{1}" in build(parse_notes(doc))[0]
+    with pytest.raises((NotesError, InputError)):
+        build(parse_notes(head + entry + 'detail = "brief"\n'))
