@@ -174,3 +174,11 @@ def test_notes_detail_per_entry_and_document() -> None:
     assert "u_{1}" in build(parse_notes(doc))[0]
     with pytest.raises((NotesError, InputError)):
         build(parse_notes(head + entry + 'detail = "brief"\n'))
+
+
+def test_a_long_a_goes_to_the_note_and_lines_fit() -> None:
+    d = derive("sin(2*pi*x*alpha*beta_1*gamma_2)", "x")
+    text = render_text(d)
+    assert all(len(line) <= 80 for line in text.splitlines()), text
+    assert "Note: Here a = 2*pi*alpha*beta_1*gamma_2." in text
+    assert d.verification.status == "passed"
