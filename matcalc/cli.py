@@ -161,6 +161,10 @@ FROM_OPTION = click.option(
     "--from", "from_", type=click.Choice(("auto", "plain", "latex")), default="auto",
     show_default=True, help="The syntax of the expression: latex (\\frac{a}{b}, \\sin x, "
     "x^{2}), plain (matcalc's own), or auto: LaTeX when it has a backslash or a brace.")
+DETAIL_OPTION = click.option(
+    "--detail", type=click.Choice(("normal", "full")), default="normal", show_default=True,
+    help="normal: the chain rule of a linear inner function is one step (d/dx sin(3x) = "
+         "3 cos(3x), a = 3); full: every sub-step of every chain.")
 
 SHARED_OPTIONS = (
     SHAPE_OPTION, DIM_OPTION, FROM_OPTION,
@@ -171,6 +175,7 @@ SHARED_OPTIONS = (
     FORMAT_OPTION,
     click.option("--steps/--no-steps", default=True, show_default=True,
                  help="Show every step, or just the result."),
+    DETAIL_OPTION,
     click.option("--verify/--no-verify", default=True, show_default=True,
                  help="Check the result by finite differences at random points."),
     click.option("--simplify/--no-simplify", default=True, show_default=True,
@@ -194,9 +199,10 @@ SHARED_OPTIONS = (
 def shared_options(command: Callable, formats: tuple[str, ...] = FORMATS,
                    matrix: bool = True) -> Callable:
     """Apply SHARED_OPTIONS to a command (defined once, listed in this order); ``formats``
-    replaces the choices of --format; ``matrix=False`` leaves out --shape and --dim."""
+    replaces the choices of --format; ``matrix=False`` (graph) leaves out --shape, --dim
+    and --detail."""
     for option in reversed(SHARED_OPTIONS):
-        if not matrix and option in MATRIX_OPTIONS:
+        if not matrix and (option in MATRIX_OPTIONS or option is DETAIL_OPTION):
             continue
         if option is FORMAT_OPTION and formats != FORMATS:
             option = click.option("--format", "fmt", type=click.Choice(formats),
@@ -217,7 +223,8 @@ def _run_shared(action: Callable[..., object], shared: dict,
                        simplify=shared["simplify"], standalone=shared["standalone"],
                        points=shared["points"], seed=shared["seed"],
                        simplify_timeout=shared["timeout"], assume=shared["assume"],
-                       from_=shared.get("from_", "auto"))
+                       from_=shared.get("from_", "auto"),
+                       detail=shared.get("detail", "normal"))
         with simplify_budget(opts.simplify_timeout):
             return action(opts, shared["where"])
 

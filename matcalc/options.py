@@ -40,6 +40,11 @@ class Options:
     layout: Literal["numerator", "denominator"] = "numerator"
     standalone: bool = False                    # LaTeX: a complete document
     assume: tuple[str, ...] = ()                # declared facts (matcalc/assume.py), e.g. "spd(S)"
+    # how many steps the engine builds: "normal" shows the chain rule of a linear inner
+    # function as one step (d/dx sin(3x) = 3 cos(3x), rule linear_chain); "full" keeps
+    # every sub-step (intermediate variable, local derivatives, product, substitution).
+    # (The LaTeX Notation's detail="brief" is separate: it drops shown table look-ups.)
+    detail: Literal["normal", "full"] = "normal"
     limits: Limits = Limits()
     from_: Literal["auto", "plain", "latex"] = "auto"  # --from: the syntax of the input text
 
@@ -56,7 +61,8 @@ class Options:
                   (self.layout in ("numerator", "denominator"),
                    "layout must be 'numerator' or 'denominator'"),
                   (self.from_ in ("auto", "plain", "latex"),
-                   "from (--from, from_) must be 'auto', 'plain' or 'latex'")]
+                   "from (--from, from_) must be 'auto', 'plain' or 'latex'"),
+                  (self.detail in ("normal", "full"), "detail must be 'normal' or 'full'")]
         for ok, message in checks:
             if not ok:
                 raise InputError(f"bad option: {message}")

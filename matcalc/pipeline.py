@@ -22,6 +22,7 @@ import sympy as sp
 from .assume import assuming
 from .derivation import Derivation
 from .engine.simplify import simplify_budget
+from .engine.solver import detail_level
 from .engine.step import Step
 from .limits import budget
 from .kinds.request import Request
@@ -78,7 +79,9 @@ def run(plugin: Plugin, request: Request) -> Derivation:
     limits = opts.limits
     with assuming(opts.assumptions):                # --assume: every stage sees the same facts
         problem = _stage("read", limits.read_seconds, plugin.read, request)
-        with simplify_budget(opts.simplify_timeout):  # shared by every simplify step of it
+        with simplify_budget(opts.simplify_timeout), detail_level(opts.detail):
+            # the simplify budget is shared by every simplify step of it; the detail is
+            # read by every Solver the build makes (engine.solver.detail_level)
             built = _stage("build", limits.build_seconds, plugin.build, problem)
             if plugin.simplify is not None and opts.simplify:
                 built = plugin.simplify(problem, built)  # its own budget: engine.simplify

@@ -35,6 +35,8 @@ RULE_CASES = [
                                                                                "sin", "power", "chain_product",
                                                                                "substitute"]),
     ("(3x + 2)^5",            "x",  "15 (3x + 2)^4",                          ["chain", "power", "sum"]),
+    ("sin(3x)",               "x",  "3 cos(3x)",                              ["linear_chain"]),
+    ("e^(-x)",                "x",  "-e^(-x)",                                ["linear_chain"]),
     ("ln(sin(x^3)^2)",        "x",  "6x^2 cos(x^3)/sin(x^3)",                 ["chain", "ln", "power", "sin"]),
     ("sin(x)",                "x",  "cos(x)",                                 ["sin"]),
     ("cos(3x)",               "x",  "-3 sin(3x)",                             ["chain", "cos"]),

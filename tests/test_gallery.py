@@ -9,7 +9,7 @@ from click.testing import CliRunner
 
 from matcalc.cli import main
 from matcalc.gallery import GALLERY, agrees, examples, find, run
-from matcalc.kinds import KINDS
+from matcalc.kinds import COMMON_OPTIONS, KINDS
 
 from .latexcheck import check_latex
 
@@ -23,7 +23,7 @@ def test_gallery_is_a_table_keyed_by_registered_kinds() -> None:
     names = [e.name for e in examples()]
     assert len(names) == len(set(names)) >= 30
     for e in examples():
-        assert set(e.options) <= set(KINDS[e.kind].options), e.name
+        assert set(e.options) <= set(KINDS[e.kind].options) | set(COMMON_OPTIONS), e.name
 
 
 def test_list() -> None:

@@ -9,7 +9,8 @@ from __future__ import annotations
 import re
 import sys
 from contextlib import contextmanager
-from typing import Callable, Iterator, Sequence
+from contextvars import ContextVar
+from typing import Callable, Iterator, Literal, Sequence
 
 import sympy as sp
 
@@ -41,6 +42,26 @@ def recursion_room(frames: int = MAX_SOLVER_DEPTH * 4) -> Iterator[None]:
         sys.setrecursionlimit(old)
 
 
+Detail = Literal["normal", "full"]
+
+#: The detail of the derivations being built (``Options.detail``, set by the pipeline for
+#: its build stage with :func:`detail_level`): "normal" lets a rule present a trivial
+#: sub-derivation as one step (the chain rule of a linear inner function,
+#: d/dx f(ax + b) = a f'(ax + b)); "full" keeps every sub-step. A context variable, so
+#: thread- and task-safe; a Solver reads it once, when it is made.
+_DETAIL: ContextVar[str] = ContextVar("matcalc_detail", default="normal")
+
+
+@contextmanager
+def detail_level(detail: str) -> Iterator[None]:
+    """Solvers made inside this block build at ``detail`` ("normal" or "full")."""
+    token = _DETAIL.set(detail)
+    try:
+        yield
+    finally:
+        _DETAIL.reset(token)
+
+
 #: The rule table a Solver dispatches through: a node -> the rule that derives it (a
 #: callable ``rule(solver, expr, var) -> Step``), or None. The rules layer supplies it
 #: (``matcalc.rules.find_rule``); the engine never imports the rules.
@@ -53,6 +74,7 @@ class Solver:
 
     def __init__(self, roots: list[sp.Basic], rules: RuleTable) -> None:
         self.find_rule = rules
+        self.detail: str = _DETAIL.get()      # "normal" or "full" (see detail_level)
         self.memo: dict[tuple[sp.Basic, sp.Symbol], Step] = {}
         self._depends: dict[tuple[int, sp.Symbol], bool] = {}
         self._free: dict[int, frozenset[sp.Symbol]] = {}   # a root's symbols, by id
@@ -68,6 +90,12 @@ class Solver:
         """A new intermediate variable u1, u2, ... (a letter the user's expression does not use)."""
         self._counter += 1
         return sp.Symbol(f"{self.prefix}{self._counter}")
+
+    def release(self, u: sp.Symbol) -> None:
+        """Give back ``u``, a name from :meth:`fresh` a rule did not use: if it is the last
+        one handed out, the next call of :meth:`fresh` returns it again."""
+        if u.name == f"{self.prefix}{self._counter}":
+            self._counter -= 1
 
     def depends(self, expr: sp.Basic, var: sp.Symbol) -> bool:
         """Whether ``expr`` depends on ``var``, visiting each distinct node once.

@@ -45,7 +45,9 @@ equation is dV = dL/dV = result. Steps without an ``equation`` read as their kin
 ``parts`` are the structured pieces of the equation a step states, for renderers to lay
 out without recomputing anything (frozen records; the computation graph's are in
 :mod:`matcalc.engine.graph`: ``AdjointPart`` of a backward-pass step with its
-``LocalTerm``s, ``PathSumPart`` of a sum over paths).
+``LocalTerm``s, ``PathSumPart`` of a sum over paths; ``Slope`` of a ``linear_chain``
+step, the chain rule of a linear inner function shown as one step under the default
+detail: d/dx f(a x + b) = a f'(a x + b), with the a it found).
 
 The final answer of a derivation is the ``result`` of its last top-level step: it is read
 off the steps, never computed by a second engine.
@@ -87,6 +89,18 @@ class Words:
 
 
 Member = Union[sp.Basic, Differential, Ratio, Words]
+
+
+@dataclass(frozen=True)
+class Slope:
+    """The part of a ``linear_chain`` step (d/dx f(a x + b) = a f'(a x + b)): the constant
+    ``a`` = d(inner)/dx its inner function was found to have, that ``inner``, and the rule
+    that gave f' (``rule``: a table function's, "power", "exponential" ...), whose note (a
+    kink's convention) the step states."""
+
+    a: sp.Basic
+    inner: sp.Basic
+    rule: str = ""
 
 
 class HeldSet:

@@ -119,7 +119,7 @@ GALLERY: dict[str, tuple[GalleryExample, ...]] = {
         _d("sin_x_squared", "000 (chain rule, example 1)",
            "sin(x^2)", "x", "2x cos(x^2)"),
         _d("three_x_plus_2_to_5", "000 (chain rule, example 2)",
-           "(3x + 2)^5", "x", "15(3x + 2)^4"),
+           "(3x + 2)^5", "x", "15(3x + 2)^4", detail="full"),   # the notes' u = 3x + 2
         _d("ln_x_squared", "001 (chain rule table)",
            "ln(x^2)", "x", "2/x",
            note="The seed's rule table writes d/dx ln(x^2) = (1/x^2) 2x = 1/x; the product "

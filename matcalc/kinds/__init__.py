@@ -53,12 +53,15 @@ class Kind:
 
     def call(self, subject: Any, own: Mapping[str, Any] | None = None, **kw: Any) -> Any:
         """Run the derivation: ``own`` are this kind's own options (``wrt`` ...), ``kw``
-        API keywords such as ``options=Options(...)``."""
+        API keywords such as ``options=Options(...)``. A common option in ``own`` (a gallery
+        example's ``detail="full"``) sets its Options field over ``options``."""
         own = dict(own or {})
-        unknown = sorted(set(own) - set(self.options))
+        unknown = sorted(set(own) - set(self.options) - set(COMMON_OPTIONS))
         if unknown:
             raise InputError(f"{self.name}: unknown option '{unknown[0]}'")
-        return self.function(subject, **own, **kw)
+        common = {COMMON_OPTIONS[k][0]: own.pop(k) for k in list(own)
+                  if k in COMMON_OPTIONS and k not in self.options}
+        return self.function(subject, **own, **common, **kw)
 
 
 #: Options every kind accepts: notes key -> (Options field, value types).
@@ -70,6 +73,7 @@ COMMON_OPTIONS: dict[str, tuple[str, Types]] = {
     "timeout": ("simplify_timeout", (int, float)),
     "assume": ("assume", (list, str)),          # ["spd(S)", "sum(y) = 1"] (matcalc/assume.py)
     "from": ("from_", str),                     # "latex", "plain" or "auto" (as --from)
+    "detail": ("detail", str),                  # "normal" or "full" (Options.detail)
 }
 
 _VARS = (str, list)

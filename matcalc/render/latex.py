@@ -457,6 +457,11 @@ def entry_rows(e: Entry, column: bool = False, first_column: int | None = None) 
     ``first_column`` is the width of the environment's first column (all rows share it):
     the second column gets what is left of ``ROW_LIMIT``."""
     tag = title_tex(f"({e.number}) {e.tag}")
+    if e.step.rule == "linear_chain":          # the identity is long for a tag: a in math
+        from ..engine.step import Slope
+        slope = next((p for p in e.step.parts if isinstance(p, Slope)), None)
+        if slope is not None:
+            tag = f"({e.number}) chain rule, linear inner function, $a = {tex(slope.a)}$"
     if any(isinstance(p, Words) for p in e.parts):
         return _worded_rows(e, column, first_column, tag)
     col1 = lhs_width(e) if first_column is None else first_column

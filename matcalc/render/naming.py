@@ -392,6 +392,43 @@ def held_constant(d: "Derivation", step: Step) -> tuple[sp.Symbol, ...]:
     return tuple(s for s in symbols_of(d.expr) if s != step.wrt)
 
 
+#: Longest tag that names a (a line of 80 columns holds the tag after an indent).
+LINEAR_TAG_LIMIT = 72
+
+
+def linear_chain_tag(step: Step, title: str = "chain rule, linear inner function"
+                     ) -> tuple[str, str]:
+    """The tag of a ``linear_chain`` step: its identity in the step's variable and the a of
+    its :class:`~matcalc.engine.step.Slope` part (``..., a = 3``), and ``""``; when that
+    tag is longer than LINEAR_TAG_LIMIT, the tag without a and the sentence ``a = ...``
+    for the step's note."""
+    from ..engine.step import Slope
+    from ..syntax import to_syntax
+    v = step.wrt
+    slope = next((p for p in step.parts if isinstance(p, Slope)), None)
+    tag = f"{title}: d/d{v} f(a{v} + b) = a f'(a{v} + b)"
+    if slope is None:
+        return tag, ""
+    a = to_syntax(slope.a)
+    if len(tag) + len(a) + 6 <= LINEAR_TAG_LIMIT:
+        return f"{tag}, a = {a}", ""
+    return tag, f"Here a = {a}."
+
+
+def linear_chain_note(step: Step) -> str:
+    """The note of the rule that gave f' in a ``linear_chain`` step (relu's kink ...)."""
+    from ..engine.step import Slope
+    from ..rules.catalogue import RULES
+    slope = next((p for p in step.parts if isinstance(p, Slope)), None)
+    rule = RULES.get(slope.rule) if slope is not None and slope.rule else None
+    if rule is None or not rule.note:
+        return ""
+    if re.search(r"\bu\b", rule.note):              # the note's u is the inner function
+        from ..syntax import to_syntax
+        return f"{rule.note} Here u = {to_syntax(slope.inner)}."
+    return rule.note
+
+
 def visible_children(step: Step) -> list[Step]:
     """The children shown as their own entries (trivial ones fold into the parent)."""
     if step.rule == "chain":
@@ -582,6 +619,10 @@ class _Builder:
         rule = RULES.get(s.rule)
         title = rule.title if rule else s.rule.replace("_", " ")
         note = rule.note if rule else ""
+        if s.rule == "linear_chain":       # d/dx f(ax + b) = a f'(ax + b), saying what a is
+            title, where_a = linear_chain_tag(s, title)
+            # a too long for the tag goes to the note, with the outer rule's convention
+            note = " ".join(t for t in (where_a, linear_chain_note(s)) if t)
         if "(assumed)" in s.description and not s.equation:    # --assume: say what it used
             note = s.description
         shrink = self.namer.shrink

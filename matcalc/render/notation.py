@@ -11,7 +11,10 @@ usual output, so nothing changes unless asked.
 * ``sigmoid``: ``"sigma"`` prints ``\sigma(z)``, ``"operatorname"`` ``\operatorname{sigmoid}(z)``.
 * ``detail``: ``"full"`` shows every rule; ``"brief"`` the key steps only (chain-rule
   definitions and products, product/total-derivative lines, assembled results), dropping
-  table look-ups whose values already appear in their parent's line.
+  table look-ups whose values already appear in their parent's line. This chooses among
+  the steps that were built; which steps are built is ``Options.detail`` (``"normal"``:
+  the chain rule of a linear inner function is one ``linear_chain`` step; ``"full"``: every
+  sub-step), which every format follows.
 * ``naming``: ``"user"`` keeps the names given to intermediate variables (``--where``);
   ``"u"`` writes every intermediate as u_1, u_2, ... in order of introduction.
 

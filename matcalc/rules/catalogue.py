@@ -115,6 +115,9 @@ for _r in [
          "(x + 1)/(x - 1)"),
     Rule("chain", "chain rule", "dy/dx = dy/du du/dx",
          r"\frac{dy}{dx} = \frac{dy}{du}\,\frac{du}{dx}", "ln(sin(x^3)^2)"),
+    Rule("linear_chain", "chain rule, linear inner function",
+         "d/dx f(ax + b) = a f'(ax + b)",
+         r"\frac{d}{dx} f(ax + b) = a\,f'(ax + b)", "sin(3x)"),
     Rule("max", "maximum rule", "d/dx max(f, g) = [f > g] df/dx + [g > f] dg/dx",
          r"\frac{d}{dx}\max(f, g) = [f > g]\,\frac{df}{dx} + [g > f]\,\frac{dg}{dx}", "max(0, x)",
          note="With a constant, max(c, u), the kink takes relu's convention (0 at u = c); "

@@ -5,17 +5,25 @@ argument that depends on x: f(u), u^c, a^u, log_b(u), max(c, u)). The derivation
 intermediate variables u_1 = innermost, u_2 = f(u_1), ..., differentiates each link with
 respect to its own input, multiplies (dy/dx = dy/du_k ... du_2/du_1 du_1/dx) and
 substitutes back.
+
+A chain of one outer function of an inner function that is linear in x (its derivative,
+derived by the engine's own steps, does not depend on x: 3x, -x, 2x + 1, 1 - x) is, under
+the default detail ("normal", ``Options.detail``), one step by the rule ``linear_chain``:
+d/dx f(a x + b) = a f'(a x + b), saying what a is. Detail "full" keeps the whole chain
+(intermediate variable, local derivatives, product, substitution). The result is the same
+expression either way: both are built by the same local rule and the same product.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import islice
 from typing import TYPE_CHECKING, Callable
 
 import sympy as sp
 
 from ..engine.dag import product as multiply, substitute_all
 from ..engine.solver import short
-from ..engine.step import Step
+from ..engine.step import Slope, Step
 from ..functions import is_abstract, prime
 from .elementary import lookup
 
@@ -131,7 +139,16 @@ def chain_rule(solver: "Solver", expr: sp.Expr, var: sp.Symbol) -> Step:
     define = Step("intermediate_variables", "define", expr, top,
                   f"Introduce intermediate variable{'s' if k > 1 else ''} {names}, "
                   "one per nested function.", var, definitions=tuple(definitions))
+    known = len(solver.memo)
     inner_step = solver.derive(innermost, var)
+    if k == 1 and solver.detail != "full" and links[0].local(us[0])[0] not in ("max", "min") \
+            and not solver.depends(inner_step.result, var) and inner_step.result != 0:
+        # the inner derivation is not shown: forget what it recorded in the memo (a later
+        # reuse must point at a step the tree holds) and give back the unused name u_k
+        for key in list(islice(reversed(solver.memo), len(solver.memo) - known)):
+            del solver.memo[key]
+        solver.release(us[0])
+        return _linear_chain(expr, links[0], inner_step.result, var)
     # Local derivatives from the inside out, as the notes list them.
     local_steps = [links[k - j].local_step(us[j - 1]) for j in range(1, k)]
     local_steps.append(links[0].local_step(us[k - 1]))
@@ -146,3 +163,18 @@ def chain_rule(solver: "Solver", expr: sp.Expr, var: sp.Symbol) -> Step:
     return Step("chain", "derivative", expr, substituted,
                 f"Chain rule through {k + 1} nested functions.", var, children,
                 definitions=tuple(definitions))
+
+
+def _linear_chain(expr: sp.Expr, link: Link, a: sp.Basic, var: sp.Symbol) -> Step:
+    """d/dx f(a x + b) = a f'(a x + b) as one step: ``a``, the inner function's derivative
+    derived by the engine's own steps, does not depend on ``var``. The result is built as
+    the full chain builds it (the link's local rule, substituted back, times a)."""
+    u = sp.Dummy("u")
+    rule, local, _ = link.local(u)
+    result = multiply([*substitute_all([local], {u: link.inner}), a])
+    shown = sp.Symbol("u")                    # the outer function's argument, as the text says
+    f, f_prime = (e.subs(u, shown) for e in (link.outer(u), local))
+    return Step("linear_chain", "derivative", expr, result,
+                f"Chain rule, linear inner function: d/d{var} f(a{var} + b) = a f'(a{var} + b), "
+                f"with f(u) = {short(f)}, f'(u) = {short(f_prime)} and a = d/d{var} ({short(link.inner)}) = {short(a)}.", var,
+                parts=(Slope(a, link.inner, rule),))

@@ -32,6 +32,7 @@ COMMON_FIELDS: dict[str, tuple[str, Any]] = {
     "points": ("points", int),
     "seed": ("seed", int),
     "timeout": ("simplify_timeout", _NUMBER),
+    "detail": ("detail", str),              # "normal" or "full" (Options checks it)
 }
 #: Fields the page sends that are not options of the derivation.
 IGNORED = ("format", "standalone")
