@@ -99,6 +99,10 @@ def as_typed(text: Any, options: Options, parsed: sp.Basic) -> dict[str, sp.Basi
     from ..parse.point import parse_structure
     try:
         typed = parse_structure(text, options.limits)
+        with sp.evaluate(False):     # 1/(1 + e^-x) is read as 1 * (1 + e^-x)^-1: drop the 1
+            typed = typed.replace(
+                lambda n: isinstance(n, sp.Mul) and sp.S.One in n.args,
+                lambda n: sp.Mul(*[a for a in n.args if a != 1] or [sp.S.One]))
     except Exception:  # noqa: BLE001 - the task line then shows the parsed form
         return {}
     if typed == parsed or not isinstance(typed, sp.Expr) or typed.free_symbols != \
