@@ -181,6 +181,14 @@ def _scalar_eval(body: sp.Expr, env: dict, backend: Any) -> Any:
     return walk(body)
 
 
+#: Nodes f(X) of one matrix and the backend method that computes them, in match order.
+_ONE_ARGUMENT: tuple[tuple[type, str], ...] = (
+    (Transpose, "transpose"), (Inverse, "inverse"), (Trace, "trace"),
+    (Determinant, "det"), (LogDet, "logdet"), (Norm, "norm"), (ScalarOf, "scalar"),
+    (Diag, "diag"), (DiagOf, "diag_of"), (MaxMask, "max_mask"),
+    (MaxEntries, "max_entries"), (Norm1, "norm1"), (LogSumExp, "logsumexp"))
+
+
 def evaluate(expr: sp.Basic, values: Mapping[str, Any], dims: Mapping[sp.Symbol, int],
              backend: Any = None) -> Any:
     """The value of ``expr`` given the variables' values by name and the dimensions."""
@@ -235,38 +243,15 @@ def evaluate(expr: sp.Basic, values: Mapping[str, Any], dims: Mapping[sp.Symbol,
             for v in vals[1:]:
                 out = be.hadamard(out, v)
             return out
-        if isinstance(e, Transpose):
-            return be.transpose(walk(e.arg))
-        if isinstance(e, Inverse):
-            return be.inverse(walk(e.arg))
+        for node, method in _ONE_ARGUMENT:          # f(X) of one matrix: the backend's f
+            if isinstance(e, node):
+                return getattr(be, method)(walk(e.arg))
         if isinstance(e, MatPow):
             return be.matpow(walk(e.base), int(e.exp))
-        if isinstance(e, Trace):
-            return be.trace(walk(e.arg))
-        if isinstance(e, Determinant):
-            return be.det(walk(e.arg))
-        if isinstance(e, LogDet):
-            return be.logdet(walk(e.arg))
-        if isinstance(e, Norm):
-            return be.norm(walk(e.arg))
-        if isinstance(e, ScalarOf):
-            return be.scalar(walk(e.arg))
         if isinstance(e, Elementwise):
             return be.apply(e.body(), walk(e.arg))
-        if isinstance(e, Diag):
-            return be.diag(walk(e.arg))
-        if isinstance(e, DiagOf):
-            return be.diag_of(walk(e.arg))
         if isinstance(e, Maximum):
             return be.maximum(walk(e.args[0]), walk(e.args[1]))
-        if isinstance(e, MaxMask):
-            return be.max_mask(walk(e.arg))
-        if isinstance(e, MaxEntries):
-            return be.max_entries(walk(e.arg))
-        if isinstance(e, Norm1):
-            return be.norm1(walk(e.arg))
-        if isinstance(e, LogSumExp):
-            return be.logsumexp(walk(e.arg))
         if isinstance(e, (Softmax, LogSoftmax)):
             return be.softmax(walk(e.arg), e.axis, isinstance(e, LogSoftmax))
         if e.args and type(e) in OPS or any(c in OPS for c in type(e).__mro__):
