@@ -54,15 +54,19 @@ class Elementwise(MatrixExpr):
         return self.function(self.arg._entry(i, j, **kwargs))
 
 
-class Diag(MatrixExpr):
-    """diag(x): the n x n matrix with the entries of the n x 1 vector x on its diagonal."""
+class _MatrixOfOne(MatrixExpr):
+    """A matrix-valued function of one matrix argument (its shape is the subclass's)."""
 
-    def __new__(cls, vector: MatrixExpr) -> "Diag":
-        return Expr.__new__(cls, vector)
+    def __new__(cls, arg: MatrixExpr) -> "_MatrixOfOne":
+        return Expr.__new__(cls, arg)
 
     @property
     def arg(self) -> MatrixExpr:
         return self.args[0]
+
+
+class Diag(_MatrixOfOne):
+    """diag(x): the n x n matrix with the entries of the n x 1 vector x on its diagonal."""
 
     @property
     def shape(self):
@@ -73,15 +77,8 @@ class Diag(MatrixExpr):
         return sp.KroneckerDelta(i, j) * self.arg._entry(i, 0, **kwargs)
 
 
-class DiagOf(MatrixExpr):
+class DiagOf(_MatrixOfOne):
     """diag(X) of a square n x n X: the n x 1 vector (X_11, ..., X_nn)."""
-
-    def __new__(cls, matrix: MatrixExpr) -> "DiagOf":
-        return Expr.__new__(cls, matrix)
-
-    @property
-    def arg(self) -> MatrixExpr:
-        return self.args[0]
 
     @property
     def shape(self):
