@@ -114,12 +114,14 @@ def _rule_of(d, expr_text: str) -> set[str]:
 
 
 def test_rule_names_are_right() -> None:
-    """-sum(...) and sum(...)/2 are constant multiples, sum(x) is the sum rule, a product
-    with one varying factor keeps the constant factors (not "product rule")."""
+    """Under detail="full" every rule is its own step: -sum(...) and sum(...)/2 are
+    constant multiples, sum(x) is the sum rule, a product with one varying factor keeps
+    the constant factors (not "product rule")."""
     bce = backprop((ROOT / "worked_examples/programs/mlp_2layer.mc").read_text(), "W2",
-                   verify=False)
+                   verify=False, detail="full")
     assert "d_constant_multiple" in _rule_of(bce, "-sum(Y*log(A2) + (1 - Y)*log(1 - A2))")
-    sq = derive("sum((X @ w - y)^2)/2", "w", shapes=["X:m,n", "w:n", "y:m"], verify=False)
+    sq = derive("sum((X @ w - y)^2)/2", "w", shapes=["X:m,n", "w:n", "y:m"], verify=False,
+                detail="full")
     assert _rule_of(sq, "sum((X @ w - y)^2)/2") == {"d_constant_multiple"}
     assert "[constant multiple rule]" in sq.to_text()
     assert "product rule" not in sq.to_text()
@@ -129,8 +131,38 @@ def test_rule_names_are_right() -> None:
     assert "1 x 1 product" not in s.to_text()
     from matcalc.rules.catalogue import RULES
     assert RULES["d_sum_entries"].identity == "d sum(X) = sum(dX) = 1^T dX 1"
-    lin = derive("tr(A @ X)", "X", shapes=["A:n,n", "X:n,n"], verify=False)
+    lin = derive("tr(A @ X)", "X", shapes=["A:n,n", "X:n,n"], verify=False, detail="full")
     assert "d_constant_factor" in {s.rule for s in lin.steps[0].walk()}
+
+
+def _depth(step, level: int = 1) -> int:
+    return max([level] + [_depth(c, level + 1) for c in step.children])
+
+
+def test_linear_rules_in_a_row_are_one_step_by_default() -> None:
+    """Under the default detail the sum rule, constant factors, trace and sum of the entries
+    met in a row are one "linearity" step (d(W2 A1 + b2) = dW2 A1), with the first other
+    rule below it as its child; the answer is the same as under detail="full"."""
+    program = (ROOT / "worked_examples/programs/mlp_2layer.mc").read_text()
+    normal = backprop(program, "W1,b1,W2,b2", verify=False)
+    full = backprop(program, "W1,b1,W2,b2", verify=False, detail="full")
+    assert normal.to_text().split("Result:")[1] == full.to_text().split("Result:")[1]
+    rules = {s.rule for top in normal.steps for s in top.walk()}
+    assert "d_linear" in rules and not rules & {"d_sum", "d_constant_factor",
+                                                "d_constant_multiple", "d_sum_entries"}
+    # d(W2 @ A1 + b2) = dW2 @ A1 is one step with nothing below it
+    from matcalc.matrix.printing import matrix_syntax
+    z2 = [s for top in normal.steps for s in top.walk()
+          if s.rule == "d_linear" and matrix_syntax(s.expr) == "W2 @ A1 + b2"]
+    assert z2 and all(not s.children for s in z2)
+    assert max(_depth(t) for t in normal.steps) < max(_depth(t) for t in full.steps)
+    # a linear run above a non-linear rule keeps that rule as its child
+    sq = derive("sum((y - relu(X @ w + b))^2)/N", "w",
+                shapes=["X:m,n", "w:n", "y:m", "b:m"], verify=False)
+    top = [s for s in sq.steps[0].walk() if s.rule == "d_linear"][0]
+    assert [c.rule for c in top.children] == ["d_elementwise"]
+    text = sq.to_text()
+    assert "[linearity]" in text and "[constant multiple rule]" not in text
 
 
 def test_backprop_text_reads_like_the_notes() -> None:

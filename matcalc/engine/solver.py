@@ -62,6 +62,11 @@ def detail_level(detail: str) -> Iterator[None]:
         _DETAIL.reset(token)
 
 
+def current_detail() -> str:
+    """The detail derivations are being built at ("normal" or "full"; see detail_level)."""
+    return _DETAIL.get()
+
+
 #: The rule table a Solver dispatches through: a node -> the rule that derives it (a
 #: callable ``rule(solver, expr, var) -> Step``), or None. The rules layer supplies it
 #: (``matcalc.rules.find_rule``); the engine never imports the rules.

@@ -25,6 +25,7 @@ from sympy import (Determinant, HadamardProduct, Inverse, MatAdd, MatMul, MatPow
                    MatrixSymbol, Trace, Transpose)
 from sympy.matrices.expressions import MatrixExpr
 
+from ..engine.solver import current_detail
 from ..engine.step import Differential, Step
 from ..errors import NoRuleError
 from . import algebra as al
@@ -57,6 +58,7 @@ class Differentiator:
         self.dvar = differential_symbol(var)
         self.memo: dict[sp.Basic, Step] = {}
         self._depends: dict[sp.Basic, bool] = {}
+        self.fold = current_detail() == "normal"
 
     # ----------------------------------------------------------------- helpers
     def depends(self, expr: sp.Basic) -> bool:
@@ -107,8 +109,33 @@ class Differentiator:
                 raise NoRuleError(f"no matrix rule applies to {type(expr).__name__}: "
                                   f"{short(expr)}", expr)
         result = method(self, expr)
+        if self.fold and (result.rule in _LINEAR_RULES or result.rule == "d_hadamard"):
+            result = self._linear(expr, result)
         self.memo[expr] = result
         return result
+
+    def _linear(self, expr: sp.Basic, built: Step) -> Step:
+        """Under the default detail, the linear rules (sum rule, constant factors,
+        transpose, trace, sum of the entries) met in a row are one step "linearity":
+        d(W A + b) = dW A when only W varies, instead of a sum rule over a constant-factor
+        rule over the variable; d(y - relu(u)) = -d relu(u), with the step for d relu(u)
+        below it. The steps it stands for are forgotten, so a later use of one of them is
+        derived again, not referred to a step that is not shown."""
+        frontier: list[Step] = []
+        linear = _through(built, frontier)
+        if len(linear) < 2:
+            return built
+        gone = {id(s) for s in linear}
+        for key in [k for k, v in self.memo.items() if id(v) in gone]:
+            del self.memo[key]
+        text = (f"Linearity: d({short(expr, 50)}) = {short(built.result, 50)} by the sum "
+                "rule and constant factors at once")
+        if not frontier:
+            held = [x for x in _free(expr) if x != self.var]
+            if held:
+                text += (f"; {_names(held)} {'does' if len(held) == 1 else 'do'} not depend "
+                         f"on {self.var.name}")
+        return self.step("d_linear", expr, built.result, text + ".", tuple(frontier))
 
     # ----------------------------------------------------------------- matrix rules
     def _matadd(self, expr: MatAdd) -> Step:
@@ -332,6 +359,49 @@ class Differentiator:
                 "d_constant_multiple": "Constant multiple rule: d(c s) = c ds (linearity).",
                 }.get(rule, f"Chain rule: d phi(s) = phi'(s) ds for phi = {type(expr).__name__.lower()}.")
         return self.step(rule, expr, sp.Add(*terms), desc, tuple(kids))
+
+
+#: The rules of linear maps: an expression built from the variable by these alone is
+#: linear (affine) in it, and its differential is one step under the default detail.
+_LINEAR_RULES = frozenset({"d_sum", "d_constant_factor", "d_transpose", "d_scalar_sum",
+                           "d_sum_entries", "d_trace", "d_scalar_of",
+                           "d_constant_multiple"})
+_LEAVES = frozenset({"d_variable", "d_constant"})
+
+
+def _through(step: Step, frontier: list[Step]) -> list[Step]:
+    """The linear-rule steps of ``step``'s tree met before any other rule (``step``
+    included); the first other steps below them are appended to ``frontier``."""
+    if step.rule in _LEAVES:
+        return []
+    one_factor = step.rule == "d_hadamard" and len(step.children) == 1  # a o dX, a constant
+    if step.rule not in _LINEAR_RULES and step.rule != "d_linear" and not one_factor:
+        frontier.append(step)
+        return []
+    out = [step]
+    for c in step.children:
+        out += _through(c, frontier)
+    return out
+
+
+def _free(expr: sp.Basic) -> list[sp.Basic]:
+    """The matrix and scalar symbols of ``expr`` in order of first appearance (not the
+    dimensions inside a MatrixSymbol)."""
+    seen: dict[sp.Basic, None] = {}
+
+    def visit(e: sp.Basic) -> None:
+        if isinstance(e, (MatrixSymbol, sp.Symbol)):
+            seen.setdefault(e, None)
+        elif not isinstance(e, sp.OneMatrix):
+            for a in e.args:
+                visit(a)
+    visit(expr)
+    return list(seen)
+
+
+def _names(syms: list[sp.Basic]) -> str:
+    names = [str(s) for s in syms]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
 def _pairing(S: MatrixExpr, dm: MatrixExpr) -> sp.Expr:

@@ -105,6 +105,8 @@ class _Common:
         if coeff == 1:
             return body
         if coeff == -1:
+            if len(mats) == 1 and isinstance(mats[0], HadamardProduct):
+                return "-" + self._print(mats[0])    # -Y/A, not -(Y/A): a product
             return "-" + body
         if coeff.could_extract_minus_sign():
             return "-" + self._coefficient(-coeff) + self.coeff_sep + body
@@ -302,7 +304,13 @@ def _hadamard_text(printer, expr: HadamardProduct, times: str, over: str) -> str
     """a*b/c for a o b o (1/c): element-wise division written as such."""
     above = [a for a in expr.args if _reciprocal(a) is None]
     below = [_reciprocal(a) for a in expr.args if _reciprocal(a) is not None]
-    text = times.join(printer.parenthesize(a, MUL, strict=False) for a in above) or "1"
+    # text: a*b*c is left to right at one level, so an element-wise factor printed as a
+    # product or a quotient needs no brackets ((1 - s)*s*dZ), a matrix product keeps
+    # them (y*(A @ x)); LaTeX keeps them around a juxtaposed product beside the \odot
+    flat = times == "*"
+    text = times.join(printer.parenthesize(
+        a, MUL, strict=flat and isinstance(a, (Elementwise, HadamardProduct)))
+        for a in above) or "1"
     for b in below:
         # a divisor at the level of * and @ needs its parentheses: x/A @ B is (x/A) @ B
         text += over + printer.parenthesize(b, MUL, strict=False)

@@ -239,7 +239,12 @@ def tr_form(g: sp.Basic, dv: sp.Basic) -> sp.Basic:
     """tr(G^T dV) (G^T dv for vectors, g dz for scalars), as an expression."""
     if not is_matrix(dv):
         return g * dv
-    prod = al.mmul(al.mT(g), dv)
+    # G with a sum over an axis (a product with a ones vector, G = dZ 1 printed
+    # sum(dZ, axis=1)) keeps G^T whole: distributing the transpose would print
+    # 1^T dZ^T dV as sum(dZ.T @ dV), which hides G.
+    gt = (Transpose(g) if isinstance(g, MatMul) and any(isinstance(f, sp.OneMatrix)
+                                                         for f in g.args) else al.mT(g))
+    prod = al.mmul(gt, dv)
     if al.is_one_by_one(prod):
         return al.as_scalar(prod)
     return Trace(prod)
