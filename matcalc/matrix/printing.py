@@ -304,12 +304,11 @@ def _hadamard_text(printer, expr: HadamardProduct, times: str, over: str) -> str
     """a*b/c for a o b o (1/c): element-wise division written as such."""
     above = [a for a in expr.args if _reciprocal(a) is None]
     below = [_reciprocal(a) for a in expr.args if _reciprocal(a) is not None]
-    # text: a*b*c is left to right at one level, so an element-wise factor printed as a
-    # product or a quotient needs no brackets ((1 - s)*s*dZ), a matrix product keeps
-    # them (y*(A @ x)); LaTeX keeps them around a juxtaposed product beside the \odot
-    flat = times == "*"
+    # a*b*c (a o b o c) is one associative product, so an element-wise factor printed as
+    # a product or a quotient needs no brackets ((1 - s)*s*dZ); a matrix product keeps
+    # them (y*(A @ x))
     text = times.join(printer.parenthesize(
-        a, MUL, strict=flat and isinstance(a, (Elementwise, HadamardProduct)))
+        a, MUL, strict=isinstance(a, (Elementwise, HadamardProduct)))
         for a in above) or "1"
     for b in below:
         # a divisor at the level of * and @ needs its parentheses: x/A @ B is (x/A) @ B
@@ -445,7 +444,10 @@ class MatrixLatexPrinter(_Common, MatcalcLatexPrinter):
         return r"%s^{\circ {%s}}" % (base, self._print(expr.exp))
 
     def _print_HadamardProduct(self, expr: HadamardProduct) -> str:
-        return r" \odot ".join(self.parenthesize(a, MUL, strict=False) for a in expr.args)
+        # one associative product: an element-wise factor printed with \odot needs no
+        # brackets ((1 - \sigma(Z)) \odot \sigma(Z) \odot dZ)
+        return r" \odot ".join(self.parenthesize(
+            a, MUL, strict=isinstance(a, (Elementwise, HadamardProduct))) for a in expr.args)
 
     def _print_Identity(self, expr: Identity) -> str:
         return r"I_{%s}" % self._print(expr.shape[0])
