@@ -26,7 +26,14 @@ from ..rules.catalogue import RULES
 from .graph_common import GraphView, number, plugged_value, printable, put_values, view
 from .graph_tikz import (TIKZ_STYLES, fit_landscape, legend, part_heights, picture,
                          render_tikz, render_tikz_parts)
-from .latex import MatcalcLatexPrinter, escape, operand, tex, width
+from .latex import MatcalcLatexPrinter, escape, operand, tex
+from .latex import width as _width
+
+
+def width(latex: str) -> int:
+    """A row's width as the graph pages measured it: operators not counted apart."""
+    return _width(latex, operators=False)
+
 
 if TYPE_CHECKING:
     from ..derivation import Derivation

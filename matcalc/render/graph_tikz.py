@@ -27,7 +27,14 @@ from typing import TYPE_CHECKING, Sequence
 import sympy as sp
 
 from .graph_common import GraphView, approx, layered, printable, view
-from .latex import tex, width
+from .latex import tex
+from .latex import width as _width
+
+
+def width(latex: str) -> int:
+    """The typeset width the pictures measure: characters, operators counted apart."""
+    return _width(latex, operators=False)
+
 
 if TYPE_CHECKING:
     from ..derivation import Derivation

@@ -199,14 +199,19 @@ def escape(text: str) -> str:
 
 
 @lru_cache(maxsize=8192)
-def width(latex: str) -> int:
+def width(latex: str, operators: bool = True) -> int:
     """A rough typeset width of a LaTeX string, in characters (a fraction counts as the
-    wider of its numerator and denominator)."""
+    wider of its numerator and denominator); with ``operators`` a binary operator counts
+    with the space around it (three characters), as a row of a derivation is set. The
+    graph pictures measure operators themselves (``operators=False``)."""
     s = re.sub(r"\\begin\{[bp]?matrix\}(.*?)\\end\{[bp]?matrix\}",
-               lambda m: "x" * (2 + max(sum(width(c) + 1 for c in row.split("&"))
+               lambda m: "x" * (2 + max(sum(width(c, operators) + 1 for c in row.split("&"))
                                         for row in re.split(r"\\\\(?:\[[^]]*\])?", m.group(1)))),
                latex.replace(r"\dfrac", r"\frac"), flags=re.S)
-    s = re.sub(r"\\(left|right|,|;|quad|qquad|cdot)", " ", s)
+    # a binary operator is typeset with space on both sides: about three characters
+    if operators:
+        s = re.sub(r"\\(odot|otimes|cdot|times)|(?<=[\w)}\]]) *[-+=] *", "xxx", s)
+    s = re.sub(r"\\(left|right|,|;|quad|qquad)", " ", s)
     s = re.sub(r"\\(?!frac)[A-Za-z]+", "x", s)
     s = re.sub(r"[_^]\{([^{}]*)\}", lambda m: "x" * max(1, len(m.group(1)) * 2 // 3), s)
     frac = re.compile(r"\\frac\{([^{}]*)\}\{([^{}]*)\}")
