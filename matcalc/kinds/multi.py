@@ -153,10 +153,13 @@ def build_jacobian(p: Problem) -> Built:
         steps.append(define_step(sp.ImmutableMatrix(full), sp.ImmutableMatrix(fs), inter, None))
         chain = vector_chain_rule(fs, names, inter, variables, partial)
         back = substitute_step(chain.result, inter, None, variables)
-        steps += [chain, back]
+        steps.append(chain)
+        if back.result != chain.result:          # no line that says nothing
+            steps.append(back)
         if opts.simplify:
-            steps.append(simplify_matrix(back.result, opts.simplify_timeout,
-                                         opts.simplify_max_size))
+            tidy = simplify_matrix(back.result, opts.simplify_timeout, opts.simplify_max_size)
+            if tidy.result != back.result:
+                steps.append(tidy)
     if opts.layout == "denominator":
         steps.append(transpose_layout(steps[-1].result))
     matrix = steps[-1].result
