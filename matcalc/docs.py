@@ -312,8 +312,23 @@ def refresh_console(root: Path) -> list[Path]:
     return changed
 
 
+USAGE = """usage: python -m matcalc.docs [--console] [ROOT]
+
+Regenerate docs/cli.md, docs/rules.md and the input-language function table of the
+repository at ROOT (default: this checkout); --console also re-runs every `$ matcalc`
+console example pasted in README.md and docs/*.md and pastes its real output."""
+
+
 if __name__ == "__main__":
+    if any(a in ("-h", "--help") for a in sys.argv[1:]):
+        print(USAGE)
+        sys.exit(0)
     args = [a for a in sys.argv[1:] if a != "--console"]
+    if any(a.startswith("-") for a in args) or len(args) > 1 or (
+            args and not (Path(args[0]) / "docs").is_dir()):
+        print(f"error: expected [--console] [ROOT] (a checkout with docs/), got "
+              f"{' '.join(args)!r}\n\n{USAGE}", file=sys.stderr)
+        sys.exit(2)
     target = Path(args[0]) if args else _repository()
     for page in write_docs(target):
         print(f"wrote {page}")
