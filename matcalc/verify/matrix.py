@@ -28,6 +28,7 @@ gradient is compared with differences of the objective J.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any, Callable, Iterable, Mapping
@@ -39,7 +40,8 @@ from sympy import Determinant, Inverse, MatPow, MatrixSymbol
 from .assume import respect
 from .evaluate import evaluate_batch
 from .judge import judge, tolerance
-from .printed import Printed, PrintedError, compile_numpy, eval_numpy, matrix_texts
+from .printed import (Printed, PrintedError, compile_numpy, eval_numpy,
+                      eval_numpy_each, matrix_texts)
 from .result import Verification
 from .stacks import (OK, SINGULAR, UNUSABLE, Moves, at, directional, entries_per_point,
                      finite, run, take)
@@ -155,12 +157,13 @@ def _at(assignment: Mapping[sp.Symbol, int]) -> str:
 
 @dataclass
 class _Tally:
-    """The comparisons made so far (claimed value, difference, its error, where)."""
+    """The comparisons made so far (claimed value, difference, its error, where), kept as
+    the arrays they were added in."""
 
-    claimed: list[float] = field(default_factory=list)
-    fd: list[float] = field(default_factory=list)
-    err: list[float] = field(default_factory=list)
-    where: list[str] = field(default_factory=list)
+    claimed: list[np.ndarray] = field(default_factory=list)
+    fd: list[np.ndarray] = field(default_factory=list)
+    err: list[np.ndarray] = field(default_factory=list)
+    runs: list[tuple[int, str]] = field(default_factory=list)   # (end, where) per add
     rejected: int = 0
     reasons: dict[str, int] = field(default_factory=dict)
 
@@ -170,12 +173,27 @@ class _Tally:
 
     def add(self, claimed: np.ndarray, fd: np.ndarray, err: np.ndarray, sharp: np.ndarray,
             where: str) -> int:
-        keep = np.flatnonzero(sharp)
-        self.claimed += [float(v) for v in np.ravel(claimed)[keep]]
-        self.fd += [float(v) for v in fd[keep]]
-        self.err += [float(v) for v in err[keep]]
-        self.where += [where] * len(keep)
-        return len(keep)
+        """Keep the resolved ones (``sharp``) of these comparisons: how many."""
+        keep = np.flatnonzero(np.ravel(sharp))
+        if keep.size:
+            self.claimed.append(np.ravel(claimed)[keep].astype(float))
+            self.fd.append(np.ravel(fd)[keep].astype(float))
+            self.err.append(np.ravel(err)[keep].astype(float))
+            end = (self.runs[-1][0] if self.runs else 0) + int(keep.size)
+            self.runs.append((end, where))
+        return int(keep.size)
+
+    def arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Every comparison kept: claimed values, differences, their errors."""
+        if not self.claimed:
+            return np.zeros(0), np.zeros(0), np.zeros(0)
+        return (np.concatenate(self.claimed), np.concatenate(self.fd),
+                np.concatenate(self.err))
+
+    def where(self, i: int) -> str:
+        """Where comparison i was made."""
+        ends = [e for e, _ in self.runs]
+        return self.runs[int(np.searchsorted(ends, i, side="right"))][1]
 
     def why(self) -> str:
         return "; ".join(f"{c} {r}" for r, c in self.reasons.items()) or "none drawn"
@@ -298,6 +316,16 @@ def _gather(draws: _Points, points: int, tally: _Tally, sizes: list[str],
     return accepted
 
 
+def _by_point(out: dict[int, list[Comparison]], points: np.ndarray, got: np.ndarray,
+              fd: np.ndarray, err: np.ndarray, sharp: np.ndarray, where: str) -> None:
+    """The comparisons of moves at these points (one row per move), grouped by point, in
+    the order of the moves."""
+    for i in dict.fromkeys(points.tolist()):
+        rows = points == i
+        out.setdefault(int(i), []).append((got[rows], fd[rows], err[rows], sharp[rows],
+                                           where))
+
+
 def _reasons(status: np.ndarray, usable: np.ndarray) -> list[str | None]:
     """Per candidate of a batch: None when usable, else why not."""
     return [None if ok else "singular matrix" if st == SINGULAR else
@@ -335,8 +363,8 @@ ENTRY_BUDGET = 200_000
 
 def _budget(f_expr: sp.Basic, dims: set, points: int) -> tuple[int, str]:
     """``points``, or fewer when the declared sizes are large (said in the method)."""
-    entries = sum(int(np.prod([int(d) for d in v.shape])) for v in f_expr.atoms(MatrixSymbol)
-                  if not sp.Tuple(*v.shape).free_symbols)
+    entries = sum(math.prod(int(d) for d in v.shape) for v in f_expr.atoms(MatrixSymbol)
+                  if all(isinstance(d, (int, sp.Integer)) for d in v.shape))
     cap = max(1, ENTRY_BUDGET // max(entries, 1))
     if points <= cap:
         return points, ""
@@ -420,7 +448,7 @@ def _as_claimed(value: Any, shape: tuple[int, ...], transpose: bool, text: str) 
         arr = arr.T
     if arr.size == 1:
         return np.full(shape, float(arr.ravel()[0]))
-    if arr.size != int(np.prod(shape)) or arr.ndim == 2 and len(shape) == 2 \
+    if arr.size != math.prod(shape) or arr.ndim == 2 and len(shape) == 2 \
             and arr.shape != shape:
         raise PrintedError(f"the printed NumPy text gives shape {arr.shape}, not "
                            f"{shape}: {text}")
@@ -473,21 +501,21 @@ def check_matrix(f_expr: sp.Basic, claims: list[Claim], dims: Iterable[sp.Symbol
             return found
         f_size = int(env[" f"][0].size)
         claimed: dict[str, np.ndarray] = {}
+        envs = [{**at(values, i), **env_dims} for i in ok]
         for c in claims:                    # the printed NumPy text, point by point
             texts, code = codes[c.var.name]
             want = tuple(values[c.var.name].shape[1:]) if kind == "gradient" else \
                 (f_size, int(values[c.var.name][0].size))
-            rows = []
-            for i in ok:
-                try:
-                    value = eval_numpy(code, {**at(values, i), **env_dims}) \
-                        if code is not None else env[f" d{c.var.name}"][i]
-                    if texts.numpy is None and c.transpose:
-                        value = np.asarray(value, dtype=float).T   # internal: as printed
-                    rows.append(_as_claimed(value, want, c.transpose, texts.numpy or ""))
-                except PrintedError as exc:
-                    raise _Failed(f"d/d{c.var.name}: {exc}") from None
-            claimed[c.var.name] = np.stack(rows)
+            try:
+                if code is not None:
+                    printed = eval_numpy_each(code, envs)
+                else:                       # no NumPy text: the result as printed
+                    printed = [np.swapaxes(v, -1, -2) if c.transpose and np.ndim(v) == 2
+                               else v for v in env[f" d{c.var.name}"][ok]]
+                claimed[c.var.name] = np.stack([
+                    _as_claimed(v, want, c.transpose, texts.numpy or "") for v in printed])
+            except PrintedError as exc:
+                raise _Failed(f"d/d{c.var.name}: {exc}") from None
             bad = _round_trip(texts.syntax, c.expr, shapes, take(values, ok), assignment,
                               env[f" d{c.var.name}"][ok], rtol, atol)
             if bad:
@@ -510,17 +538,14 @@ def check_matrix(f_expr: sp.Basic, claims: list[Claim], dims: Iterable[sp.Symbol
                 else:
                     got = (mine @ m.directions.reshape(k, -1, 1))[:, :, 0]
                 sharp = np.isfinite(d.fd) if c.var not in free else d.sharp
-                where = f"d/d{c.var.name} {where_at}"
-                for j, i in enumerate(m.points):
-                    out.setdefault(int(i), []).append((got[j], d.fd[j], d.err[j], sharp[j],
-                                                       where))
+                _by_point(out, m.points, got, d.fd, d.err, sharp, f"d/d{c.var.name} {where_at}")
             return out
 
         def unit_moves(i: int) -> list[Moves]:
             out = []
             for c in claims:
                 shape = values[c.var.name].shape[1:]
-                size = int(np.prod(shape))
+                size = math.prod(shape)
                 eye = np.eye(size).reshape((size, *shape)) if size <= FULL_ENTRIES \
                     else np.zeros((0, *shape))
                 out.append(Moves(c.var.name, np.full(len(eye), i), eye))
@@ -608,7 +633,6 @@ def check_derivation(f: sp.Basic, kind: str, layout: str, variables: list[sp.Bas
     is compared as; a vector-Jacobian product for the upstream gradient G (a matrix
     function, or a Jacobian with respect to a matrix) is the gradient of the scalar
     L = tr(G^T f), G drawn at random like any other input."""
-    from ..matrix.algebra import is_matrix
     small = _smaller(f, results, shapes, opts.points)
     if small is not None:           # large declared sizes: the same structure, smaller
         mapping, sizes, note = small
@@ -616,8 +640,16 @@ def check_derivation(f: sp.Basic, kind: str, layout: str, variables: list[sp.Bas
         results = {k: v.xreplace(mapping) for k, v in results.items()}
         variables = [v.xreplace(mapping) for v in variables]
         shapes = {k: tuple(_shrunk_dim(d, sizes) for d in s) for k, s in shapes.items()}
-        v = check_derivation(f, kind, layout, variables, results, shapes, dims, opts)
+        v = _check_at(f, kind, layout, variables, results, shapes, dims, opts)
         return replace(v, method=_noted(v.method, note))
+    return _check_at(f, kind, layout, variables, results, shapes, dims, opts)
+
+
+def _check_at(f: sp.Basic, kind: str, layout: str, variables: list[sp.Basic],
+              results: Mapping[str, sp.Basic], shapes: Mapping[str, Any],
+              dims: Iterable[sp.Symbol], opts: Any) -> Verification:
+    """:func:`check_derivation` at the sizes given (no smaller ones)."""
+    from ..matrix.algebra import is_matrix
     _refuse_huge([f, *results.values()], dims, opts.seed)
     common = dict(points=opts.points, seed=opts.seed, rtol=opts.rtol, atol=opts.atol)
     if any(is_matrix(f) and (is_matrix(v) and v.shape[1] != 1 or f.shape[1] != 1)
@@ -651,8 +683,8 @@ def _smaller(f: sp.Basic, results: Mapping[str, sp.Basic], shapes: Mapping[str, 
     exprs = [f, *results.values()]
     mats = {m for e in exprs for m in e.atoms(MatrixSymbol)}
     numeric = {int(d) for m in mats for d in m.shape if isinstance(d, (int, sp.Integer))}
-    entries = sum(int(np.prod([int(d) for d in m.shape])) for m in mats
-                  if not sp.Tuple(*m.shape).free_symbols)
+    entries = sum(math.prod(int(d) for d in m.shape) for m in mats
+                  if all(isinstance(d, (int, sp.Integer)) for d in m.shape))
     big = sorted(d for d in numeric if d > SMALL_SIZES[0] - 1)
     if entries * points <= ENTRY_BUDGET or not big or len(big) > len(SMALL_SIZES):
         return None
@@ -824,10 +856,8 @@ def check_backprop(prog: Any, bp: Any, *, points: int = 20, seed: int = 0, rtol:
             mine = np.stack(claimed[p.name])[np.searchsorted(ok, m.points)]
             k = len(m.points)
             got = np.sum((mine * m.directions).reshape(k, -1), axis=1)[:, None]
-            where = f"{adjoint_symbol(p).name} {where_at}"
-            for j, i in enumerate(m.points):
-                found.comparisons.setdefault(int(i), []).append(
-                    (got[j], d.fd[j], d.err[j], d.sharp[j], where))
+            _by_point(found.comparisons, m.points, got, d.fd, d.err, d.sharp,
+                      f"{adjoint_symbol(p).name} {where_at}")
         for i in ok:
             found.comparisons.setdefault(int(i), [])
         return found
@@ -852,6 +882,6 @@ def _verdict(what: str, accepted: int, per_point: int, sizes: list[str], points:
     method = _method(what, accepted, per_point, sizes)
     if accepted < points:
         return _no_points(method, accepted, points, tally, draws, rtol)
-    return judge(np.array(tally.claimed), np.array(tally.fd), np.array(tally.err), rtol=rtol,
+    return judge(*tally.arrays(), rtol=rtol,
                  atol=atol, method=method, points=accepted, rejected=tally.rejected,
-                 where=lambda i: tally.where[i])
+                 where=tally.where)

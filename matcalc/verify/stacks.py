@@ -20,6 +20,7 @@ formulas as for scalar kinds, applied per entry of f).
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
@@ -118,7 +119,7 @@ def entries_per_point(exprs: Iterable[sp.Basic], dims: Mapping[sp.Symbol, int]) 
         for node in sp.preorder_traversal(e):
             if isinstance(node, MatrixExpr) and node not in seen:
                 seen.add(node)
-                total += int(np.prod(shape_of(node, dims)))
+                total += math.prod(shape_of(node, dims))
     return total
 
 
