@@ -31,26 +31,31 @@ def respect_points(symbols: Sequence[sp.Symbol], pts: np.ndarray) -> np.ndarray:
     return pts
 
 
-def respect(values: dict[str, Any], rng: np.random.Generator) -> dict[str, Any]:
+def respect(values: dict[str, Any], rng: np.random.Generator,
+            stacked: bool = False) -> dict[str, Any]:
     """Drawn values (name -> number or array) changed in place to satisfy every assumption
-    in force; returned for convenience."""
+    in force; returned for convenience. ``stacked``: every value is a stack of points (a
+    leading axis: (B, r, c) matrices, (B,) scalars), each point made to satisfy them."""
+    lead = 1 if stacked else 0
     for a in in_force():
         v = values.get(a.name)
         if v is None:
             continue
-        if a.kind == "positive" and np.ndim(v) == 0:
-            values[a.name] = abs(float(v)) + 1e-3
+        if a.kind == "positive" and np.ndim(v) == lead:
+            values[a.name] = np.abs(v) + 1e-3 if stacked else abs(float(v)) + 1e-3
         elif a.kind == "symmetric":
-            values[a.name] = (v + v.T) / 2
+            values[a.name] = (v + np.swapaxes(v, -1, -2)) / 2
         elif a.kind == "spd":
-            n = v.shape[0]
-            values[a.name] = v @ v.T / n + np.eye(n) / 2
+            n = v.shape[-1]
+            values[a.name] = v @ np.swapaxes(v, -1, -2) / n + np.eye(n) / 2
         elif a.kind == "sums_to_one" and a.axis == 0:
-            k, m = v.shape
-            hot = np.zeros((k, m))
-            hot[rng.integers(0, k, m), np.arange(m)] = 1.0
-            values[a.name] = hot
+            k, m = v.shape[-2:]
+            count = v.shape[0] if stacked else 1
+            hot = np.zeros((count, k, m))
+            hot[np.arange(count)[:, None], rng.integers(0, k, (count, m)),
+                np.arange(m)[None, :]] = 1.0
+            values[a.name] = hot if stacked else hot[0]
         elif a.kind == "sums_to_one":
             w = np.abs(v) + 0.05
-            values[a.name] = w / w.sum()
+            values[a.name] = w / w.sum(axis=(-2, -1), keepdims=True)
     return values

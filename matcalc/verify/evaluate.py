@@ -1,8 +1,19 @@
-"""Evaluating matrix expressions: on NumPy arrays (the verifier) or on explicit SymPy
-matrices (``--dim n=3`` shows the components). One walk over the tree, two backends.
+"""Evaluating matrix expressions: on NumPy arrays (the verifier), on stacks of NumPy
+arrays (the verifier, every sample point and stencil offset in one pass), or on explicit
+SymPy matrices (``--dim n=3`` shows the components). One walk over the tree, three
+backends.
 
 No eval/exec: each node type maps to a NumPy (or SymPy) operation applied to its
 evaluated children, memoized per distinct sub-expression.
+
+Stacks (:class:`BatchBackend`, :func:`evaluate_batch`): a value that depends on the
+inputs has a leading batch axis, B points at once - a matrix is a (B, r, c) array, a
+scalar a (B,) array; a constant (I, 1 1^T, a number) has none and broadcasts. So the
+number of dimensions says what a value is: 0 a constant scalar, 1 a stack of scalars,
+2 a constant matrix, 3 a stack of matrices. Products of stacks are ``np.matmul`` (it
+broadcasts over the leading axis); transposes, traces, determinants, inverses, norms and
+sums act on the last two axes. Slice i of every result is the value at point i, the
+same as :class:`NumPyBackend` gives for that point alone (up to rounding).
 """
 from __future__ import annotations
 
@@ -105,6 +116,94 @@ class NumPyBackend:
     @staticmethod
     def constant(node: sp.Basic) -> Any:
         return float(node)
+
+
+def _times(a: Any, b: Any) -> Any:
+    """a * b where one factor may be a stack of scalars (B,) and the other a stack of
+    matrices (B, r, c): the scalar of point i scales the matrix of point i."""
+    if isinstance(a, np.ndarray) and a.ndim == 1 and np.ndim(b) >= 2:
+        a = a[:, None, None]
+    elif isinstance(b, np.ndarray) and b.ndim == 1 and np.ndim(a) >= 2:
+        b = b[:, None, None]
+    return a * b
+
+
+_LAST2 = (-2, -1)
+
+
+class BatchBackend(NumPyBackend):
+    """Stacks of B points (see the module docstring). A (nearly) singular matrix to invert
+    does not stop the stack: its inverse is NaN at that point and ``singular[i]`` records
+    it (the verifier draws another point there), as ``Singular`` does for one point."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.singular = np.zeros(size, dtype=bool)
+
+    transpose = staticmethod(lambda a: np.swapaxes(a, -1, -2))
+    trace = staticmethod(lambda a: np.trace(a, axis1=-2, axis2=-1))
+    norm = staticmethod(lambda a: np.sqrt(np.sum(np.square(a), axis=_LAST2)))
+    hadamard = staticmethod(_times)
+    scalar = staticmethod(lambda a: a[..., 0, 0])
+    diag_of = staticmethod(lambda a: np.diagonal(a, axis1=-2, axis2=-1)[..., None].copy())
+    max_entries = staticmethod(lambda a: np.max(a, axis=_LAST2))
+    norm1 = staticmethod(lambda a: np.abs(a).sum(axis=_LAST2))
+
+    @staticmethod
+    def logdet(a: np.ndarray) -> Any:
+        sign, value = np.linalg.slogdet(a)
+        return np.where(sign > 0, value, np.nan)
+
+    @staticmethod
+    def diag(a: np.ndarray) -> np.ndarray:
+        v = a.reshape(a.shape[:-2] + (-1,))              # the vector's entries, per point
+        return v[..., :, None] * np.eye(v.shape[-1])
+
+    def inverse(self, a: np.ndarray) -> np.ndarray:
+        """A^{-1} per point; NaN (and ``singular``) where cond_1(A) > MAX_CONDITION."""
+        a = np.asarray(a, dtype=float)
+        if a.ndim == 2:                 # a constant: singular at every point or at none
+            return _inverse(a)
+        finite = np.all(np.isfinite(a), axis=_LAST2)
+        safe = np.where(finite[:, None, None], a, np.eye(a.shape[-1]))
+        try:
+            inv = np.linalg.inv(safe)
+        except np.linalg.LinAlgError:   # an exactly singular point: the others one by one
+            inv = np.empty_like(safe)
+            for i, m in enumerate(safe):
+                try:
+                    inv[i] = np.linalg.inv(m)
+                except np.linalg.LinAlgError:
+                    inv[i] = np.nan
+        with np.errstate(all="ignore"):
+            cond = np.abs(safe).sum(axis=-2).max(axis=-1) * \
+                np.abs(inv).sum(axis=-2).max(axis=-1)
+        bad = ~(np.all(np.isfinite(inv), axis=_LAST2) & (cond <= MAX_CONDITION))
+        self.singular |= bad & finite
+        inv[bad | ~finite] = np.nan     # outside the domain already: not a verdict on A
+        return inv
+
+    def matpow(self, a: np.ndarray, k: int) -> np.ndarray:
+        if k < 0:
+            a, k = self.inverse(a), -k
+        return np.linalg.matrix_power(a, k)
+
+    @staticmethod
+    def max_mask(a: np.ndarray) -> np.ndarray:
+        hit = (a == a.max(axis=_LAST2, keepdims=True)).astype(float)
+        return hit / hit.sum(axis=_LAST2, keepdims=True)
+
+    @staticmethod
+    def logsumexp(a: np.ndarray) -> Any:
+        shift = a.max(axis=_LAST2, keepdims=True)
+        return (shift + np.log(np.exp(a - shift).sum(axis=_LAST2, keepdims=True)))[..., 0, 0]
+
+    @staticmethod
+    def softmax(a: np.ndarray, axis: int, log: bool) -> np.ndarray:
+        ax = axis - 2                   # axis 0 (columns) / 1 (rows) of each matrix
+        shift = a.max(axis=ax, keepdims=True)
+        lse = shift + np.log(np.exp(a - shift).sum(axis=ax, keepdims=True))
+        return a - lse if log else np.exp(a - lse)
 
 
 class SymPyBackend:
@@ -229,7 +328,7 @@ def evaluate(expr: sp.Basic, values: Mapping[str, Any], dims: Mapping[sp.Symbol,
                         not isinstance(out, (float, int)) and _is_matrix_value(out):
                     out = be.matmul(out, v)
                 else:
-                    out = out * v
+                    out = _times(out, v)
             return out
         if isinstance(e, MatAdd):
             vals = [walk(a) for a in e.args]
@@ -262,4 +361,20 @@ def evaluate(expr: sp.Basic, values: Mapping[str, Any], dims: Mapping[sp.Symbol,
 
 
 def _is_matrix_value(v: Any) -> bool:
-    return isinstance(v, np.ndarray) and v.ndim == 2 or isinstance(v, sp.MatrixBase)
+    """A matrix (2-D), a stack of matrices (3-D), or a SymPy matrix - not a scalar."""
+    return isinstance(v, np.ndarray) and v.ndim >= 2 or isinstance(v, sp.MatrixBase)
+
+
+def evaluate_batch(expr: sp.Basic, values: Mapping[str, Any], dims: Mapping[sp.Symbol, int],
+                   size: int, backend: BatchBackend | None = None) -> np.ndarray:
+    """The value of ``expr`` at ``size`` points at once: ``values`` holds a stack per
+    variable ((size, r, c) or (size,)); the result has the leading axis ``size`` (a value
+    that does not depend on the inputs is repeated). Points where a matrix to invert is
+    singular are NaN and marked in ``backend.singular`` (pass one backend to share it
+    between several calls)."""
+    be = backend if backend is not None else BatchBackend(size)
+    with np.errstate(all="ignore"):
+        out = np.asarray(evaluate(expr, values, dims, be), dtype=float)
+    if out.ndim in (0, 2):              # a constant: the same at every point
+        out = np.broadcast_to(out, (size, *out.shape))
+    return out

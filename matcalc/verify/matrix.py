@@ -28,6 +28,7 @@ gradient is compared with differences of the objective J.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any, Callable, Iterable, Mapping
@@ -37,11 +38,13 @@ import sympy as sp
 from sympy import Determinant, Inverse, MatPow, MatrixSymbol
 
 from .assume import respect
-from .evaluate import evaluate
+from .evaluate import evaluate_batch
 from .judge import judge, tolerance
-from .printed import Printed, PrintedError, compile_numpy, eval_numpy, matrix_texts
+from .printed import (Printed, PrintedError, compile_numpy, eval_numpy,
+                      eval_numpy_each, matrix_texts)
 from .result import Verification
-from .sampling import RETRY, STENCIL, resolved, richardson, rounding_error
+from .stacks import (OK, SINGULAR, UNUSABLE, Moves, at, directional, entries_per_point,
+                     finite, run, take)
 
 SIZES = (2, 3, 4, 5, 6)
 FULL_ENTRIES = 30
@@ -51,14 +54,9 @@ DIRECTIONS_TOTAL = 6
 ATTEMPTS = 30
 #: Size assignments tried in all (two are used at a time).
 MAX_ASSIGNMENTS = 8
-#: Retries at a 16 times smaller step when only the truncation error is too large.
-RETRIES = 2
-#: Relative step of the directional differences (see ``_step``).
-H = 1e-4
 
 #: Evaluation failures that make a point unusable (not a verdict on the result).
-_UNUSABLE = (np.linalg.LinAlgError, FloatingPointError, OverflowError, ZeroDivisionError,
-             ValueError)
+_UNUSABLE = UNUSABLE
 
 
 def size_assignments(dims: Iterable[sp.Symbol], seed: int = 0,
@@ -115,92 +113,57 @@ def fan_in(exprs: Iterable[sp.Basic]) -> dict[str, int]:
 def draw(variables: list[sp.Basic], dims: Mapping[sp.Symbol, int], rng: np.random.Generator,
          near_identity: set[str], positive: bool = False,
          fan: Mapping[str, int] | None = None) -> dict[str, Any]:
-    """Random values for the variables at these sizes: standard normal entries, divided
-    by sqrt(columns) for a left factor of a product (``fan``, see :func:`fan_in`); near
+    """Random values for the variables at one point (see :func:`draw_batch`): 2-D arrays
+    for matrices and vectors, floats for scalars."""
+    return at(draw_batch(variables, dims, rng, near_identity, 1, positive, fan), 0)
+
+
+def draw_batch(variables: list[sp.Basic], dims: Mapping[sp.Symbol, int],
+               rng: np.random.Generator, near_identity: set[str], count: int,
+               positive: bool = False, fan: Mapping[str, int] | None = None
+               ) -> dict[str, np.ndarray]:
+    """Random values for the variables at ``count`` points at these sizes, as stacks
+    ((count, r, c) and (count,) arrays): standard normal entries, divided by
+    sqrt(columns) for a left factor of a product (``fan``, see :func:`fan_in`); near
     the identity for a matrix that is inverted; entries in [0.5, 2] when ``positive``
-    (the fallback for logarithms and square roots of whole vectors). The one place where
-    the checks with shapes draw their inputs."""
+    (the fallback for logarithms and square roots of whole vectors); scalars in
+    [0.5, 2]. The one place where the checks with shapes draw their inputs."""
     values: dict[str, Any] = {}
     fan = fan or {}
     for v in variables:
         if isinstance(v, MatrixSymbol):
             r, c = (_size(d, dims) for d in v.shape)
             if v.name in near_identity and r == c:
-                values[v.name] = np.eye(r) + 0.3 * rng.standard_normal((r, c)) / np.sqrt(r)
+                values[v.name] = np.eye(r) + \
+                    0.3 * rng.standard_normal((count, r, c)) / np.sqrt(r)
             elif positive:
-                values[v.name] = rng.uniform(0.5, 2.0, (r, c))
+                values[v.name] = rng.uniform(0.5, 2.0, (count, r, c))
             else:
                 scale = 1.0 / np.sqrt(c) if v.name in fan and c > 1 else 1.0
-                values[v.name] = scale * rng.standard_normal((r, c))
+                values[v.name] = scale * rng.standard_normal((count, r, c))
         else:
-            values[v.name] = float(rng.uniform(0.5, 2.0))
-    return respect(values, rng)                 # --assume: symmetric, SPD, sums to one
+            values[v.name] = rng.uniform(0.5, 2.0, count)
+    return respect(values, rng, stacked=True)   # --assume: symmetric, SPD, sums to one
 
 
 def _sizes_text(assignment: Mapping[sp.Symbol, int]) -> str:
     return ", ".join(f"{k}={v}" for k, v in assignment.items()) or "the declared sizes"
 
 
-def _finite(value: Any) -> bool:
-    try:
-        return bool(np.all(np.isfinite(np.asarray(value, dtype=float))))
-    except (TypeError, ValueError):
-        return False
-
-
-def _step(x: Any, direction: Any) -> float:
-    """t such that t V has root-mean-square H times that of X (at least H * 1e-3 per entry):
-    the step is scaled to the point and to the direction, whatever the size of either."""
-    xs = float(np.sqrt(np.mean(np.square(x))))
-    vs = float(np.sqrt(np.mean(np.square(direction))))
-    return H * max(xs, 1e-3) / vs if vs > 0 else H
-
-
-def _directional(f: Callable[[dict], Any], values: dict, name: str, direction: Any,
-                 rtol: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Richardson central difference of t -> f(values with name + t direction) at t = 0,
-    per entry of f (flattened): the estimate, its error estimate, and whether it is
-    resolved (the same test as for scalar kinds, see ``sampling``). Four evaluations of
-    f; four more at a 16 times smaller step (up to ``RETRIES`` times) when only the
-    truncation error was too large (f varies fast along V: sum(sin(1000 x)))."""
-    h = _step(values[name], direction)
-    fd, err, sharp, rnd = _differences(f, values, name, direction, h, rtol)
-    for _ in range(RETRIES):
-        with np.errstate(all="ignore"):
-            again = ~sharp & np.isfinite(fd) & (rnd <= 0.01 * rtol * np.abs(fd))
-        if not np.any(again):
-            break
-        h *= RETRY
-        fd2, err2, sharp2, rnd2 = _differences(f, values, name, direction, h, rtol)
-        fd, err, sharp, rnd = (np.where(again, b, a) for a, b in
-                               ((fd, fd2), (err, err2), (sharp, sharp2), (rnd, rnd2)))
-    return fd, err, sharp
-
-
-def _differences(f: Callable[[dict], Any], values: dict, name: str, direction: Any,
-                 h: float, rtol: float) -> tuple[np.ndarray, ...]:
-    rows = []
-    for s in STENCIL[1:]:             # the centre (STENCIL[0]) is not used by the differences
-        shifted = dict(values)
-        shifted[name] = values[name] + (s * h) * direction
-        with np.errstate(all="ignore"):
-            rows.append(np.asarray(f(shifted), dtype=float).ravel())
-    fs = np.array([rows[0], *rows])   # row 0 stands in for the unused centre
-    hs = np.full(fs.shape[1], h)
-    fd, trunc = richardson(fs, hs)
-    rnd = rounding_error(fs, hs)
-    sharp = np.all(np.isfinite(fs), axis=0) & resolved(fd, trunc + rnd, rtol)
-    return fd, trunc + rnd, sharp, rnd
+def _at(assignment: Mapping[sp.Symbol, int]) -> str:
+    """Where a comparison was made: "at sizes n=3, m=4", or "at the declared sizes"."""
+    return f"at sizes {_sizes_text(assignment)}" if assignment else "at the declared sizes"
 
 
 @dataclass
 class _Tally:
-    """The comparisons made so far (claimed value, difference, its error, where)."""
+    """The comparisons made so far (claimed value, difference, its error, where), kept as
+    the arrays they were added in."""
 
-    claimed: list[float] = field(default_factory=list)
-    fd: list[float] = field(default_factory=list)
-    err: list[float] = field(default_factory=list)
-    where: list[str] = field(default_factory=list)
+    claimed: list[np.ndarray] = field(default_factory=list)
+    fd: list[np.ndarray] = field(default_factory=list)
+    err: list[np.ndarray] = field(default_factory=list)
+    runs: list[tuple[int, str]] = field(default_factory=list)   # (end, where) per add
     rejected: int = 0
     reasons: dict[str, int] = field(default_factory=dict)
 
@@ -210,64 +173,164 @@ class _Tally:
 
     def add(self, claimed: np.ndarray, fd: np.ndarray, err: np.ndarray, sharp: np.ndarray,
             where: str) -> int:
-        keep = np.flatnonzero(sharp)
-        self.claimed += [float(v) for v in np.ravel(claimed)[keep]]
-        self.fd += [float(v) for v in fd[keep]]
-        self.err += [float(v) for v in err[keep]]
-        self.where += [where] * len(keep)
-        return len(keep)
+        """Keep the resolved ones (``sharp``) of these comparisons: how many."""
+        keep = np.flatnonzero(np.ravel(sharp))
+        if keep.size:
+            self.claimed.append(np.ravel(claimed)[keep].astype(float))
+            self.fd.append(np.ravel(fd)[keep].astype(float))
+            self.err.append(np.ravel(err)[keep].astype(float))
+            end = (self.runs[-1][0] if self.runs else 0) + int(keep.size)
+            self.runs.append((end, where))
+        return int(keep.size)
+
+    def arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Every comparison kept: claimed values, differences, their errors."""
+        if not self.claimed:
+            return np.zeros(0), np.zeros(0), np.zeros(0)
+        return (np.concatenate(self.claimed), np.concatenate(self.fd),
+                np.concatenate(self.err))
+
+    def where(self, i: int) -> str:
+        """Where comparison i was made."""
+        ends = [e for e, _ in self.runs]
+        return self.runs[int(np.searchsorted(ends, i, side="right"))][1]
 
     def why(self) -> str:
         return "; ".join(f"{c} {r}" for r, c in self.reasons.items()) or "none drawn"
 
 
+@dataclass
+class _Slot:
+    """One of the (at most two) size assignments in use: its accepted points and its
+    unusable draws since it was taken up."""
+
+    assignment: dict[sp.Symbol, int]
+    accepted: int = 0
+    failures: int = 0
+
+
 class _Points:
-    """Draws usable points, alternating between two size assignments and replacing one
-    that yields none (see the module docstring)."""
+    """Draws usable points in batches, alternating between two size assignments (the first
+    gets the odd points, the second the even ones) and replacing one that yields none
+    after ``ATTEMPTS`` unusable draws (see the module docstring)."""
 
     def __init__(self, dims: Iterable[sp.Symbol], seed: int) -> None:
         spare = size_assignments(dims, seed)
-        self.active, self.spare = spare[:2], spare[2:]
-        self.failures = [0] * len(self.active)
-        self.tried = list(self.active)
-        self.turn = 0
+        self.active = [_Slot(a) for a in spare[:2]]
+        self.spare = spare[2:]
+        self.tried = [s.assignment for s in self.active]
 
-    def next_assignment(self) -> tuple[int, dict[sp.Symbol, int]] | None:
-        if not self.active:
-            return None
-        k = self.turn % len(self.active)
-        return k, self.active[k]
-
-    def used(self) -> None:
-        self.turn += 1
-
-    def settle(self, k: int, made: int, assignment: Mapping[sp.Symbol, int], tally: "_Tally",
-               sizes: list[str]) -> bool:
-        """After the draws at assignment k: a usable point (True) when any comparison was
-        made there, else a failed draw, recorded with its reason."""
-        if not made:
-            tally.reject("finite differences unresolved")
-            self.failed(k)
-            return False
-        sizes.append(_sizes_text(assignment))
-        self.used()
-        return True
-
-    def failed(self, k: int) -> None:
-        """One unusable draw at assignment k; give it up after ``ATTEMPTS``."""
-        self.failures[k] += 1
-        if self.failures[k] < ATTEMPTS:
-            return
-        if self.spare:
-            self.active[k] = self.spare.pop(0)
-            self.failures[k] = 0
-            self.tried.append(self.active[k])
+    def plan(self, points: int, accepted: int) -> list[tuple[_Slot, int, int]]:
+        """The next round of draws: per slot, how many more points it is to give (its
+        share of ``points`` by alternation, or all that are missing when one slot is
+        left) and how many candidates to draw for them (twice as many, plus one, once
+        the slot has had unusable draws)."""
+        if len(self.active) == 1:
+            quotas = [points - accepted]
         else:
-            del self.active[k]
-            del self.failures[k]
+            quotas = [max(0, (points - j + 1) // 2 - s.accepted)
+                      for j, s in enumerate(self.active)]
+        return [(s, q, q + (q + 1 if s.failures else 0))
+                for s, q in zip(self.active, quotas) if q > 0]
 
-    def positive(self, k: int) -> bool:
-        return self.failures[k] >= 5
+    def failed(self, slot: _Slot) -> bool:
+        """One unusable draw at the slot: False when that gave its assignment up (after
+        ``ATTEMPTS``; replaced by a spare one, or dropped), so that the rest of its batch
+        is not used."""
+        slot.failures += 1
+        if slot.failures < ATTEMPTS:
+            return True
+        if self.spare:
+            slot.assignment, slot.failures = self.spare.pop(0), 0
+            self.tried.append(slot.assignment)
+        else:
+            self.active.remove(slot)
+        return False
+
+    def positive(self, slot: _Slot) -> bool:
+        return slot.failures >= 5
+
+
+class _Failed(Exception):
+    """A printed text or the emitted module is wrong at a usable point: the check fails
+    there (the message says what)."""
+
+
+#: One comparison: claimed values, differences, their errors, resolved, where made.
+Comparison = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, str]
+
+
+@dataclass
+class _Examined:
+    """A batch of candidates at one size assignment, examined: per candidate why it is
+    unusable (None: usable), the comparisons at each usable one, and the candidate that
+    got every unit direction (``unit``; ``more(i)`` gives them for another one)."""
+
+    reasons: list[str | None]
+    comparisons: dict[int, list[Comparison]] = field(default_factory=dict)
+    unit: int | None = None
+    more: Callable[[int], list[Comparison]] | None = None
+
+
+Examine = Callable[[dict[sp.Symbol, int], int, bool, int], _Examined]
+
+
+def _gather(draws: _Points, points: int, tally: _Tally, sizes: list[str],
+            examine: Examine) -> int:
+    """Rounds of batches until ``points`` usable points (or no size assignment is left):
+    the number accepted. ``examine(assignment, count, positive, accepted)`` draws and
+    examines ``count`` candidates; they are then taken in order, as if drawn one by one:
+    an unusable one is a failed draw (with its reason), a usable one a point when at
+    least one of its comparisons is resolved (the first point also gets every unit
+    direction). A ``_Failed`` carries the points accepted so far and their sizes."""
+    accepted = 0
+    while accepted < points:
+        plan = draws.plan(points, accepted)
+        if not plan:
+            break
+        for slot, quota, count in plan:
+            assignment = slot.assignment
+            try:
+                found = examine(assignment, count, draws.positive(slot), accepted)
+            except _Failed as exc:
+                exc.args = (*exc.args, accepted, [*sizes, _sizes_text(assignment)])
+                raise
+            taken = 0
+            for i, reason in enumerate(found.reasons):
+                if taken == quota or accepted == points:
+                    break
+                if reason is None:
+                    made = sum(tally.add(*c) for c in found.comparisons[i])
+                    if accepted == 0 and found.more is not None and found.unit != i:
+                        made += sum(tally.add(*c) for c in found.more(i))
+                    if made:
+                        accepted += 1
+                        taken += 1
+                        slot.accepted += 1
+                        sizes.append(_sizes_text(assignment))
+                        continue
+                    reason = "finite differences unresolved"
+                tally.reject(reason)
+                if not draws.failed(slot):
+                    break
+    return accepted
+
+
+def _by_point(out: dict[int, list[Comparison]], points: np.ndarray, got: np.ndarray,
+              fd: np.ndarray, err: np.ndarray, sharp: np.ndarray, where: str) -> None:
+    """The comparisons of moves at these points (one row per move), grouped by point, in
+    the order of the moves."""
+    for i in dict.fromkeys(points.tolist()):
+        rows = points == i
+        out.setdefault(int(i), []).append((got[rows], fd[rows], err[rows], sharp[rows],
+                                           where))
+
+
+def _reasons(status: np.ndarray, usable: np.ndarray) -> list[str | None]:
+    """Per candidate of a batch: None when usable, else why not."""
+    return [None if ok else "singular matrix" if st == SINGULAR else
+            "not defined" if st != OK else "outside the domain (not finite)"
+            for st, ok in zip(status, usable)]
 
 
 def _directions(points: int) -> int:
@@ -300,8 +363,8 @@ ENTRY_BUDGET = 200_000
 
 def _budget(f_expr: sp.Basic, dims: set, points: int) -> tuple[int, str]:
     """``points``, or fewer when the declared sizes are large (said in the method)."""
-    entries = sum(int(np.prod([int(d) for d in v.shape])) for v in f_expr.atoms(MatrixSymbol)
-                  if not sp.Tuple(*v.shape).free_symbols)
+    entries = sum(math.prod(int(d) for d in v.shape) for v in f_expr.atoms(MatrixSymbol)
+                  if all(isinstance(d, (int, sp.Integer)) for d in v.shape))
     cap = max(1, ENTRY_BUDGET // max(entries, 1))
     if points <= cap:
         return points, ""
@@ -309,8 +372,9 @@ def _budget(f_expr: sp.Basic, dims: set, points: int) -> tuple[int, str]:
 
 
 def _method(what: str, n: int, directions: int, sizes: list[str]) -> str:
-    return (f"directional central differences (Richardson){what} at sizes "
-            f"{' and '.join(dict.fromkeys(sizes)) or 'the declared sizes'}, {n} random points")
+    listed = [t for t in dict.fromkeys(sizes) if t != _sizes_text({})]
+    where = f"at sizes {' and '.join(listed)}" if listed else "at the declared sizes"
+    return f"directional central differences (Richardson){what} {where}, {n} random points"
 
 
 @lru_cache(maxsize=4096)       # a backward pass of 400 layers prints 800 equations
@@ -326,10 +390,11 @@ def _parse_back(text: str, shapes: tuple) -> sp.Basic | str:
 
 
 def _round_trip(text: str | None, expr: sp.Basic, shapes: Mapping[str, Any] | None,
-                values: dict, assignment: Mapping[sp.Symbol, int], internal: Any,
-                rtol: float, atol: float) -> str:
-    """"" when the printed syntax parses back (with ``shapes``) to an expression whose value
-    here is ``internal`` (the result's), else what went wrong."""
+                values: Mapping[str, np.ndarray], assignment: Mapping[sp.Symbol, int],
+                internal: np.ndarray, rtol: float, atol: float) -> str:
+    """"" when the printed syntax parses back (with ``shapes``; parsed once per text) to an
+    expression whose value at every point of the stack ``values`` is ``internal`` (the
+    result's, a stack too), else what went wrong."""
     if text is None or shapes is None:
         return ""
     back = _parse_back(text, tuple(sorted(shapes.items(), key=lambda kv: kv[0])))
@@ -337,25 +402,39 @@ def _round_trip(text: str | None, expr: sp.Basic, shapes: Mapping[str, Any] | No
         return back
     if back == expr:
         return ""
+    size = len(internal)
     try:
-        with np.errstate(all="ignore"):
-            got = np.asarray(evaluate(back, values, assignment), dtype=float)
+        got = evaluate_batch(back, values, assignment, size)
     except Exception as exc:  # noqa: BLE001 - any failure is the printer's
         return f"the printed result {text} parses back to something that cannot be " \
                f"evaluated ({type(exc).__name__})"
     want = np.asarray(internal, dtype=float)
-    if got.size != want.size:
-        return f"the printed result {text} parses back to a value of shape {got.shape}, " \
-               f"not {want.shape}"
-    got, want = got.ravel(), want.ravel()
-    with np.errstate(all="ignore"):
-        # two evaluation orders of the same value differ by rounding: atol absolute too
-        ok = np.abs(got - want) <= tolerance(got, want, np.zeros_like(want), rtol, atol) + atol
-    if not np.all(ok):
-        return (f"the printed result {text} parses back to another expression (at sizes "
-                f"{_sizes_text(assignment)} its value differs from the result's by "
+    if got[0].size != want[0].size:
+        return f"the printed result {text} parses back to a value of shape " \
+               f"{got.shape[1:]}, not {want.shape[1:]}"
+    got, want = got.reshape(size, -1), want.reshape(size, -1)
+    if not np.all(_close(got, want, rtol, atol)):
+        return (f"the printed result {text} parses back to another expression ({_at(assignment)} "
+                f"its value differs from the result's by "
                 f"{float(np.max(np.abs(got - want))):.3g})")
     return ""
+
+
+def _close(got: np.ndarray, want: np.ndarray, rtol: float, atol: float) -> np.ndarray:
+    """Per row (point): every |got - want| within ``tolerance(got, want, 0, rtol, atol)``
+    of that row, plus atol absolute (two evaluation orders of the same value differ by
+    rounding). The typical size S of ``judge`` is the row's median nonzero |want|."""
+    rows = np.arange(len(want))
+    with np.errstate(all="ignore"):
+        a = np.abs(want)
+        nonzero = (want != 0) & np.isfinite(want)
+        ordered = np.sort(np.where(nonzero, a, np.inf), axis=1)     # nonzero ones first
+        count = nonzero.sum(axis=1)
+        lo, hi = np.maximum(count - 1, 0) // 2, count // 2
+        hi = np.minimum(hi, want.shape[1] - 1)
+        typical = np.where(count > 0, (ordered[rows, lo] + ordered[rows, hi]) / 2, 1.0)
+        scale = np.maximum(np.maximum(np.abs(got), a), (atol / rtol) * typical[:, None])
+        return np.all(np.abs(got - want) <= rtol * scale + atol, axis=1)
 
 
 def _as_claimed(value: Any, shape: tuple[int, ...], transpose: bool, text: str) -> np.ndarray:
@@ -369,7 +448,7 @@ def _as_claimed(value: Any, shape: tuple[int, ...], transpose: bool, text: str) 
         arr = arr.T
     if arr.size == 1:
         return np.full(shape, float(arr.ravel()[0]))
-    if arr.size != int(np.prod(shape)) or arr.ndim == 2 and len(shape) == 2 \
+    if arr.size != math.prod(shape) or arr.ndim == 2 and len(shape) == 2 \
             and arr.shape != shape:
         raise PrintedError(f"the printed NumPy text gives shape {arr.shape}, not "
                            f"{shape}: {text}")
@@ -382,7 +461,10 @@ def check_matrix(f_expr: sp.Basic, claims: list[Claim], dims: Iterable[sp.Symbol
     """Check every claim (``kind`` "gradient": f scalar; "jacobian": f a vector, the claim
     its numerator-layout Jacobian) against finite differences of ``f_expr`` at ``points``
     usable points; ``shapes`` (name -> shape) parses the printed syntax back. See the
-    module docstring."""
+    module docstring. The points of a batch are one stack: f and the results are
+    evaluated once for all of them, and every stencil value of every direction at every
+    point in one more pass (:mod:`matcalc.verify.stacks`); the printed NumPy text is
+    evaluated per point, on the arrays of that point, as the user runs it."""
     rng = np.random.default_rng(seed)
     dims = set(dims)
     near = conditioned(f_expr)
@@ -402,74 +484,99 @@ def check_matrix(f_expr: sp.Basic, claims: list[Claim], dims: Iterable[sp.Symbol
                                 message=f"d/d{c.var.name}: {exc}")
     points, what = _budget(f_expr, dims, points)
     per_point = 1 if what else _directions(points)
+    free = f_expr.free_symbols
+    # the claims' values are stored under names no input can have (user names are
+    # identifiers; these contain a space)
+    program = [(" f", f_expr), *[(f" d{c.var.name}", c.expr) for c in claims]]
+
+    def examine(assignment: dict[sp.Symbol, int], count: int, positive: bool,
+                accepted: int) -> _Examined:
+        env_dims = {d.name: v for d, v in assignment.items()}
+        values = draw_batch(all_vars, assignment, rng, near, count, positive, fan)
+        env, status = run(program, values, assignment, count)
+        usable = (status == OK) & np.all([finite(env[n]) for n, _ in program], axis=0)
+        found = _Examined(_reasons(status, usable))
+        ok = np.flatnonzero(usable)
+        if not ok.size:
+            return found
+        f_size = int(env[" f"][0].size)
+        claimed: dict[str, np.ndarray] = {}
+        envs = [{**at(values, i), **env_dims} for i in ok]
+        for c in claims:                    # the printed NumPy text, point by point
+            texts, code = codes[c.var.name]
+            want = tuple(values[c.var.name].shape[1:]) if kind == "gradient" else \
+                (f_size, int(values[c.var.name][0].size))
+            try:
+                if code is not None:
+                    printed = eval_numpy_each(code, envs)
+                else:                       # no NumPy text: the result as printed
+                    printed = [np.swapaxes(v, -1, -2) if c.transpose and np.ndim(v) == 2
+                               else v for v in env[f" d{c.var.name}"][ok]]
+                claimed[c.var.name] = np.stack([
+                    _as_claimed(v, want, c.transpose, texts.numpy or "") for v in printed])
+            except PrintedError as exc:
+                raise _Failed(f"d/d{c.var.name}: {exc}") from None
+            bad = _round_trip(texts.syntax, c.expr, shapes, take(values, ok), assignment,
+                              env[f" d{c.var.name}"][ok], rtol, atol)
+            if bad:
+                raise _Failed(f"d/d{c.var.name}: {bad}")
+        per_row = entries_per_point([f_expr], assignment)
+
+        def objective(rows: dict[str, np.ndarray], n: int) -> np.ndarray:
+            return run(program[:1], rows, assignment, n)[0][" f"].reshape(n, -1)
+
+        def compare(moves: list[Moves]) -> dict[int, list[Comparison]]:
+            """The comparisons of these moves, by candidate."""
+            out: dict[int, list[Comparison]] = {}
+            where_at = _at(assignment)
+            for c, m, d in zip(claims, moves, directional(objective, values, moves, rtol,
+                                                           per_row)):
+                mine = claimed[c.var.name][np.searchsorted(ok, m.points)]
+                k = len(m.points)
+                if kind == "gradient":
+                    got = np.sum((mine * m.directions).reshape(k, -1), axis=1)[:, None]
+                else:
+                    got = (mine @ m.directions.reshape(k, -1, 1))[:, :, 0]
+                sharp = np.isfinite(d.fd) if c.var not in free else d.sharp
+                _by_point(out, m.points, got, d.fd, d.err, sharp, f"d/d{c.var.name} {where_at}")
+            return out
+
+        def unit_moves(i: int) -> list[Moves]:
+            out = []
+            for c in claims:
+                shape = values[c.var.name].shape[1:]
+                size = math.prod(shape)
+                eye = np.eye(size).reshape((size, *shape)) if size <= FULL_ENTRIES \
+                    else np.zeros((0, *shape))
+                out.append(Moves(c.var.name, np.full(len(eye), i), eye))
+            return out
+
+        moves = []
+        for c in claims:
+            shape = values[c.var.name].shape[1:]
+            dirs = rng.standard_normal((len(ok) * per_point, *shape))
+            moves.append(Moves(c.var.name, np.repeat(ok, per_point), dirs))
+        if accepted == 0:                   # the first point: every unit direction too
+            found.unit = int(ok[0])
+            moves = [Moves(m.name, np.concatenate([m.points, u.points]),
+                           np.concatenate([m.directions, u.directions]))
+                     for m, u in zip(moves, unit_moves(found.unit))]
+            found.more = lambda i: compare(unit_moves(i)).get(i, [])
+        found.comparisons = compare(moves)
+        for i in ok:
+            found.comparisons.setdefault(int(i), [])
+        return found
+
     draws = _Points(dims, seed)
     tally = _Tally()
     sizes: list[str] = []
-    accepted = 0
-    while accepted < points:
-        nxt = draws.next_assignment()
-        if nxt is None:
-            break
-        k, assignment = nxt
-        env_dims = {d.name: v for d, v in assignment.items()}
-        values = draw(all_vars, assignment, rng, near, positive=draws.positive(k),
-                      fan=fan)
-
-        def f(vals: dict, _a=assignment) -> Any:
-            return evaluate(f_expr, vals, _a)
-        try:
-            with np.errstate(all="ignore"):
-                f0 = f(values)
-                internal = {c.var.name: evaluate(c.expr, values, assignment) for c in claims}
-        except _UNUSABLE as exc:
-            tally.reject("singular matrix" if isinstance(exc, np.linalg.LinAlgError)
-                         else "not defined")
-            draws.failed(k)
-            continue
-        if not _finite(f0) or not all(_finite(v) for v in internal.values()):
-            tally.reject("outside the domain (not finite)")
-            draws.failed(k)
-            continue
-        made = 0
-        for c in claims:
-            texts, code = codes[c.var.name]
-            x = values[c.var.name]
-            try:
-                value = eval_numpy(code, {**values, **env_dims}) if code is not None \
-                    else internal[c.var.name]
-                if texts.numpy is None and c.transpose:
-                    value = np.asarray(value, dtype=float).T   # internal: as printed
-                want = np.shape(x) if kind == "gradient" else (int(np.size(f0)),
-                                                                 int(np.size(x)))
-                claimed = _as_claimed(value, want, c.transpose, texts.numpy or "")
-            except PrintedError as exc:
-                return Verification("failed", _method(what, accepted + 1, per_point, [*sizes, _sizes_text(assignment)]),
-                                    accepted + 1, tolerance=rtol, rejected=tally.rejected,
-                                    message=f"d/d{c.var.name}: {exc}")
-            bad = _round_trip(texts.syntax, c.expr, shapes, values, assignment,
-                              internal[c.var.name], rtol, atol)
-            if bad:
-                return Verification("failed", _method(what, accepted + 1, per_point, [*sizes, _sizes_text(assignment)]),
-                                    accepted + 1, tolerance=rtol, rejected=tally.rejected,
-                                    message=f"d/d{c.var.name}: {bad}")
-            shape_x = np.shape(x)
-            dirs = [rng.standard_normal(shape_x) for _ in range(per_point)]
-            if np.size(x) <= FULL_ENTRIES and accepted == 0:
-                for i in range(int(np.size(x))):
-                    e = np.zeros(int(np.size(x)))
-                    e[i] = 1.0
-                    dirs.append(e.reshape(shape_x) if shape_x else float(e[0]))
-            for direction in dirs:
-                fd, err, sharp = _directional(f, values, c.var.name, direction, rtol)
-                if c.var not in f_expr.free_symbols:   # f does not depend on it: exact 0
-                    sharp = np.isfinite(fd)
-                if kind == "gradient":
-                    got = np.array([float(np.sum(claimed * direction))])
-                else:
-                    got = (claimed @ np.asarray(direction, dtype=float).reshape(-1, 1)).ravel()
-                made += tally.add(got, fd, err, sharp,
-                                  f"d/d{c.var.name} at sizes {_sizes_text(assignment)}")
-        accepted += draws.settle(k, made, assignment, tally, sizes)
+    try:
+        accepted = _gather(draws, points, tally, sizes, examine)
+    except _Failed as exc:
+        message, accepted, tried = exc.args
+        return Verification("failed", _method(what, accepted + 1, per_point, tried),
+                            accepted + 1, tolerance=rtol, rejected=tally.rejected,
+                            message=message)
     return _verdict(what, accepted, per_point, sizes, points, tally, draws, rtol, atol)
 
 
@@ -526,7 +633,6 @@ def check_derivation(f: sp.Basic, kind: str, layout: str, variables: list[sp.Bas
     is compared as; a vector-Jacobian product for the upstream gradient G (a matrix
     function, or a Jacobian with respect to a matrix) is the gradient of the scalar
     L = tr(G^T f), G drawn at random like any other input."""
-    from ..matrix.algebra import is_matrix
     small = _smaller(f, results, shapes, opts.points)
     if small is not None:           # large declared sizes: the same structure, smaller
         mapping, sizes, note = small
@@ -534,8 +640,16 @@ def check_derivation(f: sp.Basic, kind: str, layout: str, variables: list[sp.Bas
         results = {k: v.xreplace(mapping) for k, v in results.items()}
         variables = [v.xreplace(mapping) for v in variables]
         shapes = {k: tuple(_shrunk_dim(d, sizes) for d in s) for k, s in shapes.items()}
-        v = check_derivation(f, kind, layout, variables, results, shapes, dims, opts)
+        v = _check_at(f, kind, layout, variables, results, shapes, dims, opts)
         return replace(v, method=_noted(v.method, note))
+    return _check_at(f, kind, layout, variables, results, shapes, dims, opts)
+
+
+def _check_at(f: sp.Basic, kind: str, layout: str, variables: list[sp.Basic],
+              results: Mapping[str, sp.Basic], shapes: Mapping[str, Any],
+              dims: Iterable[sp.Symbol], opts: Any) -> Verification:
+    """:func:`check_derivation` at the sizes given (no smaller ones)."""
+    from ..matrix.algebra import is_matrix
     _refuse_huge([f, *results.values()], dims, opts.seed)
     common = dict(points=opts.points, seed=opts.seed, rtol=opts.rtol, atol=opts.atol)
     if any(is_matrix(f) and (is_matrix(v) and v.shape[1] != 1 or f.shape[1] != 1)
@@ -569,8 +683,8 @@ def _smaller(f: sp.Basic, results: Mapping[str, sp.Basic], shapes: Mapping[str, 
     exprs = [f, *results.values()]
     mats = {m for e in exprs for m in e.atoms(MatrixSymbol)}
     numeric = {int(d) for m in mats for d in m.shape if isinstance(d, (int, sp.Integer))}
-    entries = sum(int(np.prod([int(d) for d in m.shape])) for m in mats
-                  if not sp.Tuple(*m.shape).free_symbols)
+    entries = sum(math.prod(int(d) for d in m.shape) for m in mats
+                  if all(isinstance(d, (int, sp.Integer)) for d in m.shape))
     big = sorted(d for d in numeric if d > SMALL_SIZES[0] - 1)
     if entries * points <= ENTRY_BUDGET or not big or len(big) > len(SMALL_SIZES):
         return None
@@ -596,7 +710,7 @@ def _smaller(f: sp.Basic, results: Mapping[str, sp.Basic], shapes: Mapping[str, 
 
 def _noted(method: str, note: str) -> str:
     """The method line of a check made at smaller sizes: it names them."""
-    return method.replace(" at sizes the declared sizes", "") + f" ({note})"
+    return method.replace(" at the declared sizes", "") + f" ({note})"
 
 
 def _shrunk_dim(d: Any, sizes: Mapping) -> Any:
@@ -679,87 +793,85 @@ def check_backprop(prog: Any, bp: Any, *, points: int = 20, seed: int = 0, rtol:
 
     module = _emitted(prog, bp)
 
-    def forward(values: dict, sizes: Mapping[sp.Symbol, int]) -> dict:
-        env = dict(values)
-        for target, value in prog.assignments:
-            env[target.name] = evaluate(value, env, sizes)
-        return env
-
+    forward = [(t.name, v) for t, v in prog.assignments]
+    program = [*forward, *((name, bp.equations[name]) for name in names)]
+    objective_name = prog.objective.name
     points, capped = _budget(sp.Tuple(*inputs), dims, points)
     per_point = 1 if capped else _directions(points)
+    what = f" of {objective_name}{capped}"
+    emitted_runs = [0]
+
+    def examine(assignment: dict[sp.Symbol, int], count: int, positive: bool,
+                accepted: int) -> _Examined:
+        env_dims = {d.name: v for d, v in assignment.items()}
+        values = draw_batch(inputs + scalars, assignment, rng, near, count, positive, fan)
+        env, status = run(program, values, assignment, count)   # forward, then backward
+        usable = (status == OK) & np.all([finite(env[n]) for n in [objective_name, *names]],
+                                         axis=0)
+        found = _Examined(_reasons(status, usable))
+        ok = np.flatnonzero(usable)
+        if not ok.size:
+            return found
+        forward_env = {n: v for n, v in env.items() if n not in names}
+        claimed: dict[str, list[np.ndarray]] = {p.name: [] for p in bp.parameters}
+        for i in ok:                                # as the reader runs it, point by point
+            printed_env = {**at(forward_env, i), **env_dims}
+            for name in names:
+                texts, code = codes[name]
+                try:
+                    printed_env[name] = eval_numpy(code, printed_env) if code is not None \
+                        else env[name][i]
+                except PrintedError as exc:
+                    raise _Failed(f"{name}: {exc}") from None
+            if emitted_runs[0] < 2:                # the --emit numpy module, run as is
+                emitted_runs[0] += 1
+                bad = _run_emitted(module, prog, bp, at(values, i), printed_env, rtol, atol)
+                if bad:
+                    raise _Failed(f"the --emit numpy module: {bad}")
+            for p in bp.parameters:
+                name = adjoint_symbol(p).name
+                try:
+                    claimed[p.name].append(_as_claimed(printed_env[name], values[p.name].shape[1:],
+                                                       False, codes[name][0].numpy or ""))
+                except PrintedError as exc:
+                    raise _Failed(f"{name}: {exc}") from None
+        if accepted < 2:    # the printed syntax read back: the parse does not depend on the
+            at_ok = take(env, ok)   # values; 400 equations at 20 points cost 20 s
+            for name in names:
+                bad = _round_trip(codes[name][0].syntax, bp.equations[name], shapes, at_ok,
+                                  assignment, env[name][ok], rtol, atol)
+                if bad:
+                    raise _Failed(f"{name}: {bad}")
+        per_row = entries_per_point([*inputs, *(v for _, v in forward)], assignment)
+
+        def objective(rows: dict[str, np.ndarray], n: int) -> np.ndarray:
+            return run(forward, rows, assignment, n)[0][objective_name].reshape(n, -1)
+
+        moves = [Moves(p.name, np.repeat(ok, per_point),
+                       rng.standard_normal((len(ok) * per_point, *values[p.name].shape[1:])))
+                 for p in bp.parameters]
+        where_at = _at(assignment)
+        for p, m, d in zip(bp.parameters, moves, directional(objective, values, moves, rtol,
+                                                             per_row)):
+            mine = np.stack(claimed[p.name])[np.searchsorted(ok, m.points)]
+            k = len(m.points)
+            got = np.sum((mine * m.directions).reshape(k, -1), axis=1)[:, None]
+            _by_point(found.comparisons, m.points, got, d.fd, d.err, d.sharp,
+                      f"{adjoint_symbol(p).name} {where_at}")
+        for i in ok:
+            found.comparisons.setdefault(int(i), [])
+        return found
+
     draws = _Points(dims, seed)
     tally = _Tally()
     sizes: list[str] = []
-    accepted = 0
-    what = f" of {prog.objective.name}{capped}"
-    while accepted < points:
-        nxt = draws.next_assignment()
-        if nxt is None:
-            break
-        k, assignment = nxt
-        env_dims = {d.name: v for d, v in assignment.items()}
-        values = draw(inputs + scalars, assignment, rng, near, positive=draws.positive(k),
-                      fan=fan)
-        try:
-            with np.errstate(all="ignore"):
-                env = forward(values, assignment)
-                for name in names:                   # the backward pass, in order
-                    env[name] = evaluate(bp.equations[name], env, assignment)
-        except _UNUSABLE as exc:
-            tally.reject("singular matrix" if isinstance(exc, np.linalg.LinAlgError)
-                         else "not defined")
-            draws.failed(k)
-            continue
-        if not all(_finite(env[n]) for n in [prog.objective.name, *names]):
-            tally.reject("outside the domain (not finite)")
-            draws.failed(k)
-            continue
-        printed_env = {**{n: env[n] for n in env if n not in names}, **env_dims}
-        for name in names:                           # as the reader runs it
-            texts, code = codes[name]
-            try:
-                printed_env[name] = eval_numpy(code, printed_env) if code is not None \
-                    else env[name]
-            except PrintedError as exc:
-                return Verification("failed", _method(what, accepted + 1, per_point, [*sizes, _sizes_text(assignment)]),
-                                    accepted + 1, tolerance=rtol, rejected=tally.rejected,
-                                    message=f"{name}: {exc}")
-            # the printed syntax read back: at the first point of each size (the parse
-            # does not depend on the values; 400 equations at 20 points cost 20 s)
-            bad = _round_trip(texts.syntax, bp.equations[name], shapes, env, assignment,
-                              env[name], rtol, atol) if accepted < 2 else None
-            if bad:
-                return Verification("failed", _method(what, accepted + 1, per_point, [*sizes, _sizes_text(assignment)]),
-                                    accepted + 1, tolerance=rtol, rejected=tally.rejected,
-                                    message=f"{name}: {bad}")
-
-        if accepted < 2:                             # the --emit numpy module, run as is
-            bad = _run_emitted(module, prog, bp, values, printed_env, rtol, atol)
-            if bad:
-                return Verification("failed", _method(what, accepted + 1, per_point,
-                                                      [*sizes, _sizes_text(assignment)]),
-                                    accepted + 1, tolerance=rtol, rejected=tally.rejected,
-                                    message=f"the --emit numpy module: {bad}")
-
-        def objective(vals: dict, _a=assignment) -> Any:
-            return forward(vals, _a)[prog.objective.name]
-        made = 0
-        for p in bp.parameters:
-            name = adjoint_symbol(p).name
-            try:
-                claimed = _as_claimed(printed_env[name], np.shape(values[p.name]), False,
-                                      codes[name][0].numpy or "")
-            except PrintedError as exc:
-                return Verification("failed", _method(what, accepted + 1, per_point, [*sizes, _sizes_text(assignment)]),
-                                    accepted + 1, tolerance=rtol, rejected=tally.rejected,
-                                    message=f"{name}: {exc}")
-            for _ in range(per_point):
-                direction = rng.standard_normal(np.shape(values[p.name]))
-                fd, err, sharp = _directional(objective, values, p.name, direction, rtol)
-                got = np.array([float(np.sum(claimed * direction))])
-                made += tally.add(got, fd, err, sharp,
-                                  f"{name} at sizes {_sizes_text(assignment)}")
-        accepted += draws.settle(k, made, assignment, tally, sizes)
+    try:
+        accepted = _gather(draws, points, tally, sizes, examine)
+    except _Failed as exc:
+        message, accepted, tried = exc.args
+        return Verification("failed", _method(what, accepted + 1, per_point, tried),
+                            accepted + 1, tolerance=rtol, rejected=tally.rejected,
+                            message=message)
     return _verdict(what, accepted, per_point, sizes, points, tally, draws, rtol, atol)
 
 
@@ -770,6 +882,6 @@ def _verdict(what: str, accepted: int, per_point: int, sizes: list[str], points:
     method = _method(what, accepted, per_point, sizes)
     if accepted < points:
         return _no_points(method, accepted, points, tally, draws, rtol)
-    return judge(np.array(tally.claimed), np.array(tally.fd), np.array(tally.err), rtol=rtol,
+    return judge(*tally.arrays(), rtol=rtol,
                  atol=atol, method=method, points=accepted, rejected=tally.rejected,
-                 where=lambda i: tally.where[i])
+                 where=tally.where)

@@ -17,7 +17,7 @@ The printers used here are the ones the renderers use (:func:`scalar_texts`,
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any, Iterable, Mapping
 
 import numpy as np
 import sympy as sp
@@ -94,3 +94,16 @@ def eval_numpy(code: Any, env: Mapping[str, Any]) -> Any:
     except Exception as exc:  # noqa: BLE001 - a printer bug can raise anything
         raise PrintedError(f"the printed NumPy text raises {type(exc).__name__}: {exc}") \
             from None
+
+
+def eval_numpy_each(code: Any, envs: Iterable[Mapping[str, Any]]) -> list[Any]:
+    """:func:`eval_numpy` at each of several points (one environment each), in order."""
+    out = []
+    with np.errstate(all="ignore"):
+        for env in envs:
+            try:
+                out.append(eval(code, {"np": np}, dict(env)))  # noqa: S307 - matcalc's own output
+            except Exception as exc:  # noqa: BLE001 - a printer bug can raise anything
+                raise PrintedError(f"the printed NumPy text raises {type(exc).__name__}: "
+                                   f"{exc}") from None
+    return out
