@@ -188,7 +188,7 @@ class _Child:
         self.pid, self.conn = pid, conn
         self.start = time.monotonic()
         self.deadline = self.start + seconds
-        self.pidfd = os.pidfd_open(pid)
+        self.pidfd: int | None = os.pidfd_open(pid)
         self.exited_at: float | None = None
         self.killed = False
         self.done = False
@@ -236,6 +236,7 @@ def serve(conns: list[socket.socket]) -> None:
                 child = obj
                 sel.unregister(child.pidfd)
                 os.close(child.pidfd)
+                child.pidfd = None                 # its number may be reused at once
                 child.exited_at = time.monotonic()
                 if child.done:
                     finish(child)
@@ -266,7 +267,8 @@ def serve(conns: list[socket.socket]) -> None:
                     for c in conns:
                         c.close()
                     for other in children.values():
-                        os.close(other.pidfd)
+                        if other.pidfd is not None:
+                            os.close(other.pidfd)
                     for target, fd in enumerate(fds):
                         os.dup2(fd, target)
                     for fd in fds:

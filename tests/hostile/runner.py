@@ -251,15 +251,16 @@ def run_all(cases: Iterable[Case], workers: int = 3, fork: bool = True,
     """Every case, ``workers`` at a time (the slowest first, so the wall time stays low);
     and the files that appeared in the WATCHED folders meanwhile. With ``fork``, the cases
     outside :func:`sample` are forked from a warmed-up server, and (``twins``) each
-    sampled case is run forked too, as its ``twin``; without, every case is a real
+    sampled case with one allowed outcome is run forked too, as its ``twin`` (a case on a
+    time budget would only pay its derivation twice); without, every case is a real
     subprocess."""
     cases = list(cases)
     before = _watched()
     real = sample(cases) if fork else {c.name for c in cases}
     ordered = sorted(cases, key=lambda c: -c.seconds)
     jobs = [(c, c.name in real) for c in ordered]
-    if fork and twins:
-        jobs += [(c, False) for c in ordered if c.name in real]
+    if fork and twins:          # the twins of the cases with one outcome (not a budget's)
+        jobs += [(c, False) for c in ordered if c.name in real and len(c.expect) == 1]
         jobs.sort(key=lambda j: -j[0].seconds)
     server = ForkServer(base_env(), workers) if fork else None
     try:
