@@ -1,7 +1,10 @@
-"""The hostile corpus (issue 16): every case run as a real subprocess with a time and a
-memory limit keeps CONTRACTS.md's promises: the documented exit status (2 for bad input),
-at most 4 lines on stderr, no traceback, no NUL byte echoed, within its time bound, and
-no file written except the requested output. The runs go 3 at a time
+"""The hostile corpus (issue 16): every case run with a time and a memory limit keeps
+CONTRACTS.md's promises: the documented exit status (2 for bad input), at most 4 lines on
+stderr, no traceback, no NUL byte echoed, within its time bound, and no file written
+except the requested output. A sample (every family's first case, and the cases about
+start-up, standard input, signals and output files) runs as real ``python -m matcalc``
+subprocesses; the rest fork from a warmed-up server (tests/hostile/forkserver.py), and
+each sampled case runs both ways, which must agree. The runs go 3 at a time
 (MATCALC_HOSTILE_WORKERS); ``python -m tests.hostile.run_corpus`` prints the figures."""
 from __future__ import annotations
 
@@ -10,9 +13,9 @@ import os
 import pytest
 
 from .hostile.cases import BAD, CASES, OK
-from .hostile.runner import Result, run_all
+from .hostile.runner import Result, disagreements, run_all, sample
 
-#: the first test that asks for the corpus runs all of it (6-10 min on 2 busy cores)
+#: the first test that asks for the corpus runs all of it (2-3 min on 2 busy cores)
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(1800)]
 
 
@@ -37,8 +40,34 @@ def test_the_corpus_is_large_and_covers_every_entry_point() -> None:
 @pytest.mark.parametrize("name", [c.name for c in CASES])
 def test_case_keeps_the_contract(corpus, name: str) -> None:
     r = corpus[0][name]
-    assert not r.problems, (f"{name}: {'; '.join(r.problems)}\nargs: {r.case.args!r:.300}\n"
-                            f"stderr: {r.stderr[-800:]}")
+    assert not r.problems, (f"{name} ({r.mode}): {'; '.join(r.problems)}\n"
+                            f"args: {r.case.args!r:.300}\nstderr: {r.stderr[-800:]}")
+    if r.twin is not None:
+        t = r.twin
+        assert not t.problems, (f"{name} (fork): {'; '.join(t.problems)}\n"
+                                f"args: {r.case.args!r:.300}\nstderr: {t.stderr[-800:]}")
+
+
+def test_real_processes_are_a_sample_of_every_family() -> None:
+    """Every family's first case runs as a real process, and so does everything about the
+    command line, standard input, signals and output files; the rest (most) fork."""
+    real = sample(CASES)
+    assert {"format-bad", "unknown-command", "backprop-stdin-zero", "notes-stdin-dash",
+            "output-ok", "output-4", "timeout-3", "notes-endless-macro-pdf",
+            "backprop-dev-zero", "expr-bad-0", "backprop-stdin-empty",
+            "backprop-file-empty", "notes-empty"} <= real
+    assert 100 <= len(real) <= len(CASES) // 3
+
+
+def test_forked_runs_agree_with_real_processes(corpus) -> None:
+    """Each sampled case with one allowed outcome also ran forked from the warm server:
+    the same exit status and the same stderr."""
+    results = list(corpus[0].values())
+    twins = {c.name for c in CASES if c.name in sample(CASES) and len(c.expect) == 1}
+    assert {r.case.name for r in results if r.twin is not None} == twins
+    assert len(twins) >= 100
+    assert sum(r.mode == "fork" for r in results) == len(CASES) - len(sample(CASES))
+    assert disagreements(results) == []
 
 
 def test_no_stray_files_outside_the_temporary_folders(corpus) -> None:

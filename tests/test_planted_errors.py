@@ -8,6 +8,7 @@ with its partials swapped) or with a term dropped must fail - at magnitudes from
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import replace
 
 import pytest
@@ -118,6 +119,19 @@ OFFSETS = [(c, v, off) for c in ("1e-12", "1") for off in ("1e20", "1e-400*x")
            for v in ("correct", *WRONG)]
 
 
+@functools.cache
+def _planted(kind: str, c: str, variant: str):
+    """The verification of one planted case, computed once per test session (the
+    parametrised tests and ``test_suite_figures`` judge the same objects)."""
+    return KINDS[kind](c, variant)
+
+
+@functools.cache
+def _offset(c: str, variant: str, offset: str):
+    """The verification of one case with a swamping offset, computed once."""
+    return _scalar_case(c, variant, offset)
+
+
 def _judge(v, variant: str) -> str:
     """"ok", "false pass" or "false failure" for one verification."""
     if variant == "correct":
@@ -130,7 +144,7 @@ def _judge(v, variant: str) -> str:
 
 @pytest.mark.parametrize("kind,c,variant", CASES)
 def test_planted(kind: str, c: str, variant: str) -> None:
-    v = KINDS[kind](c, variant)
+    v = _planted(kind, c, variant)
     assert _judge(v, variant) == "ok", (kind, c, variant, v.status, v.message)
     if variant == "correct":      # these examples are resolvable: they must really pass
         assert v.status == "passed", (kind, c, v.message)
@@ -138,7 +152,7 @@ def test_planted(kind: str, c: str, variant: str) -> None:
 
 @pytest.mark.parametrize("c,variant,offset", OFFSETS)
 def test_planted_with_swamping_offset(c: str, variant: str, offset: str) -> None:
-    v = _scalar_case(c, variant, offset)
+    v = _offset(c, variant, offset)
     assert _judge(v, variant) == "ok", (c, variant, offset, v.status, v.message)
 
 
@@ -169,10 +183,10 @@ def test_backprop_oracle() -> None:
 def test_suite_figures(capsys) -> None:
     """The issue's figures: suite size, false passes (must be 0), false failures."""
     tally = {"ok": 0, "false pass": 0, "false failure": 0}
-    for kind, c, variant in CASES:
-        tally[_judge(KINDS[kind](c, variant), variant)] += 1
+    for kind, c, variant in CASES:             # computed once: the tests above ran them
+        tally[_judge(_planted(kind, c, variant), variant)] += 1
     for c, variant, off in OFFSETS:
-        tally[_judge(_scalar_case(c, variant, off), variant)] += 1
+        tally[_judge(_offset(c, variant, off), variant)] += 1
     with capsys.disabled():
         print(f"\nplanted-error suite: {len(CASES) + len(OFFSETS)} checks, "
               f"{tally['false pass']} false passes, {tally['false failure']} false failures")

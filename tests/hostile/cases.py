@@ -38,6 +38,8 @@ class Case:
     seconds: float = DEFAULT_SECONDS
     stderr_has: str = ""                          # a substring the message must hold
     stdout_empty: bool = False                    # nothing may be printed on stdout
+    family: str = ""                              # default: the name without its number
+    real: bool = False                            # always a real process (runner.sample)
 
     @property
     def rejection(self) -> bool:
@@ -339,8 +341,9 @@ for label, body in PROGRAMS:
     # a 400-layer chain is derived and verified in full: allow it 60 s on a busy machine
     seconds = 60 if label in ("chain-400", "exp-tower") else 20
     add(f"backprop-file-{label}", "backprop", "p.mc", files=(("p.mc", body),), expect=expect,
-        seconds=seconds)
-    add(f"backprop-stdin-{label}", "backprop", "-", stdin=body, expect=expect, seconds=seconds)
+        seconds=seconds, family="backprop-file")
+    add(f"backprop-stdin-{label}", "backprop", "-", stdin=body, expect=expect, seconds=seconds,
+        family="backprop-stdin")
 add("backprop-no-objective-line", "backprop", "p.mc", stderr_has="line",
     files=(("p.mc", b"X: n, m\nW: k, n\nZ = W @ X\n"),))
 
@@ -348,12 +351,13 @@ add("backprop-no-objective-line", "backprop", "p.mc", stderr_has="line",
 def add_bad_paths(command: str, missing: str) -> None:
     """The input files a program or notes file must not be: endless devices, an empty
     one, a directory, a missing file, an empty name."""
-    add(f"{command}-dev-zero", command, "/dev/zero", seconds=10)
-    add(f"{command}-dev-urandom", command, "/dev/urandom", seconds=10)
-    add(f"{command}-dev-null", command, "/dev/null")
-    add(f"{command}-directory", command, ".")
-    add(f"{command}-missing", command, missing)
-    add(f"{command}-empty-name", command, "")
+    kw = {"family": f"{command}-path"}
+    add(f"{command}-dev-zero", command, "/dev/zero", seconds=10, **kw)
+    add(f"{command}-dev-urandom", command, "/dev/urandom", seconds=10, **kw)
+    add(f"{command}-dev-null", command, "/dev/null", **kw)
+    add(f"{command}-directory", command, ".", **kw)
+    add(f"{command}-missing", command, missing, **kw)
+    add(f"{command}-empty-name", command, "", **kw)
 
 
 add_bad_paths("backprop", "missing.mc")
@@ -425,7 +429,7 @@ for label, body in NOTES:
     expect = {BAD} if label not in ("tanh-x1000", "shapes-huge", "shapes-ones", "dims-det",
                                     "backprop-huge") else {BAD, OK, FAILED_CHECK}
     add(f"notes-{label}", "notes", "n.toml", files=(("n.toml", body),), expect=expect,
-        seconds=20)
+        seconds=20, family="notes-file")
 PDF = ("-o", "x.pdf", "--latex-timeout", "5")
 PROSE = 'title = "T"\n[[section]]\ntitle = "S"\ntext = "%s"\n'
 add("notes-endless-macro-pdf", "notes", "n.toml", *PDF, seconds=25, outputs=("x.pdf",),
@@ -472,12 +476,13 @@ add("grad-no-vars", "grad", "3")
 add("jacobian-layout-bad", "jacobian", "[x, y]", "--wrt", "x,y", "--layout", "diagonal")
 
 # ------------------------------------------------------------------ the command line itself
-add("format-bad", "derive", "x^2", "--format", "html")
-add("unknown-option", "derive", "x^2", "--frobnicate")
-add("unknown-command", "frobnicate")
-add("no-expr", "derive")
-add("two-exprs", "derive", "x", "y")
-add("rules-format-bad", "rules", "--format", "json")
+# (click's own usage errors and its program name: always real processes)
+add("format-bad", "derive", "x^2", "--format", "html", real=True)
+add("unknown-option", "derive", "x^2", "--frobnicate", real=True)
+add("unknown-command", "frobnicate", real=True)
+add("no-expr", "derive", real=True)
+add("two-exprs", "derive", "x", "y", real=True)
+add("rules-format-bad", "rules", "--format", "json", real=True)
 
 # ------------------------------------------------------------------ LaTeX input (issue 14)
 #: hostile LaTeX: never expanded, no file read, exit 2 with one line, fast
