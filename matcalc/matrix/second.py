@@ -96,6 +96,12 @@ def hessian_steps(f: sp.Basic, var: sp.Basic) -> tuple[Step, sp.Basic]:
     from .derive import gradient_steps
     from .kron import vec_form, transpose
     first, g = gradient_steps(f, var)
+    from dataclasses import replace
+    from .simplify import simplify_step
+    tidy_g = simplify_step(g, var)         # G in its lecturer's form before d(G)
+    if tidy_g is not None:
+        g = tidy_g.result
+        first = replace(first, result=g, children=(*first.children, tidy_g))
     D = Differentiator(var)
     dg = D.d(g)
     dv = D.dvar
@@ -142,6 +148,10 @@ def hessian_steps(f: sp.Basic, var: sp.Basic) -> tuple[Step, sp.Basic]:
                      "1/sum(exp(x)) for each exp(x).", var,
                      equation=(sp.Symbol("H"), H, named)),)
         H = named
+    simp = simplify_step(H, var)               # the lecturer's form (identities as data)
+    if simp is not None:
+        tidy = (*tidy, replace(simp, equation=(sp.Symbol("H"), H, simp.result)))
+        H = simp.result
     top = Step("hessian_second_differential", "derivative", f, H,
                f"Hessian of f by the second differential (Magnus and Neudecker): d f = "
                f"tr(G^T d{var.name}), then d^2f = d(d f) with d{var.name} constant, brought "

@@ -150,6 +150,28 @@ def _fold(mats: list[sp.Basic]) -> list[sp.Basic]:
     return out
 
 
+def diag_scalar(e: sp.Basic) -> Outcome:
+    """diag(c v) = c diag(v): a scalar factor moves out of diag."""
+    if isinstance(e, Diag) and isinstance(e.arg, MatMul):
+        c, mats = al.coeff_and_factors(e.arg)
+        if c != 1 and mats:
+            return al.mmul(c, Diag(al.mmul(*mats))), None
+    return None
+
+
+def hadamard_ones(e: sp.Basic) -> Outcome:
+    """(c 1) o A = c A: an entry-wise product with (a multiple of) the ones matrix."""
+    if not isinstance(e, HadamardProduct):
+        return None
+    args = list(e.args)
+    for i, a in enumerate(args):
+        c, mats = al.coeff_and_factors(a) if isinstance(a, MatMul) else (sp.S.One, [a])
+        if len(mats) == 1 and isinstance(mats[0], OneMatrix) and mats[0].shape == e.shape:
+            rest = args[:i] + args[i + 1:]
+            return al.mmul(c, al.hadamard(*rest) if len(rest) > 1 else rest[0]), None
+    return None
+
+
 def _symmetric(m: sp.Basic) -> Assumption | None | bool:
     """An assumption saying m = m^T, True when m is symmetric by its form (X^T X, A + A^T),
     False otherwise."""
@@ -175,6 +197,8 @@ REWRITES: tuple[Rewrite, ...] = (
     Rewrite("sums_to_one", "1 1^T y = 1 when sum(y) = 1", sums_to_one),
     Rewrite("sum_broadcast", "1 1^T v = sum(v) 1", sum_broadcast),
     Rewrite("outer_product", "diag(u) 1 1^T diag(v) = u v^T", outer_product),
+    Rewrite("diag_scalar", "diag(c v) = c diag(v)", diag_scalar),
+    Rewrite("hadamard_ones", "(c 1) o A = c A", hadamard_ones),
     Rewrite("symmetric_transpose", "S^T = S, (S^-1)^T = S^-1 for symmetric S",
             symmetric_transpose),
 )
@@ -279,6 +303,24 @@ def positive_first(e: sp.Basic) -> sp.Basic:
     return e
 
 
+def common_scalar(e: sp.Basic) -> sp.Basic:
+    """c A + c B = c (A + B): a symbolic scalar factor of every term taken out (sum(y),
+    not a number); ``e`` unchanged when the terms share none."""
+    if not isinstance(e, MatAdd):
+        return e
+    split = [al.coeff_and_factors(t) if isinstance(t, MatMul) else (sp.S.One, [t])
+             for t in e.args]
+    shared = None
+    for c, _ in split:
+        factors = {f for f in sp.Mul.make_args(c) if not f.is_number}
+        shared = factors if shared is None else shared & factors
+    if not shared:
+        return e
+    common = sp.Mul(*sorted(shared, key=str))
+    inner = al.madd(*[al.mmul(sp.cancel(c / common), *mats) for c, mats in split])
+    return al.mmul(common, inner)
+
+
 def _length(e: sp.Basic) -> int:
     from .printing import matrix_syntax
     return len("".join(matrix_syntax(e).split()))
@@ -287,13 +329,17 @@ def _length(e: sp.Basic) -> int:
 def lecturer_form(g: sp.Basic) -> tuple[sp.Basic, "_Log"]:
     """(the shortest readable form of ``g``, the record of the identities and facts used).
 
-    Candidates, in order of preference on equal length: the rewritten ``g``; that form
-    multiplied out and rewritten again; the latter with common factors collected. Each is
+    Candidates, in order of preference on equal length: the rewritten ``g``; it with a
+    common scalar factor taken out; that form multiplied out and rewritten again; the
+    latter with common factors (matrix or scalar) collected. Each is
     written with a positive term first."""
     from .readoff import collect
     log = _Log([], [])
     first = rewrite(g, log)
     candidates = [(first, log)]
+    factored = common_scalar(first)
+    if factored != first:
+        candidates.append((factored, log.then("collect_terms", first, factored)))
     spread = distribute(first)
     if spread != first:
         log2 = log.then("distribute", first, spread)
@@ -302,6 +348,9 @@ def lecturer_form(g: sp.Basic) -> tuple[sp.Basic, "_Log"]:
         grouped = collect(again)
         if grouped != again:
             candidates.append((grouped, log2.then("collect_terms", again, grouped)))
+        factored = common_scalar(again)
+        if factored != again:
+            candidates.append((factored, log2.then("collect_terms", again, factored)))
     finished = []
     for e, lg in candidates:
         p = positive_first(e)
@@ -319,6 +368,8 @@ _SAYS = {
     "sums_to_one": "1 1^T y = 1",
     "sum_broadcast": "write 1 1^T v as sum(v) 1",
     "outer_product": "diag(u) 1 1^T diag(v) = u v^T",
+    "diag_scalar": "take the scalar out of diag: diag(c v) = c diag(v)",
+    "hadamard_ones": "(c 1) o A = c A",
     "symmetric_transpose": "(S^-1)^T = S^-1 for symmetric S",
     "distribute": "multiply out",
     "collect_terms": "collect common factors",
