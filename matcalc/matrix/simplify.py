@@ -150,28 +150,6 @@ def _fold(mats: list[sp.Basic]) -> list[sp.Basic]:
     return out
 
 
-def diag_scalar(e: sp.Basic) -> Outcome:
-    """diag(c v) = c diag(v): a scalar factor moves out of diag."""
-    if isinstance(e, Diag) and isinstance(e.arg, MatMul):
-        c, mats = al.coeff_and_factors(e.arg)
-        if c != 1 and mats:
-            return al.mmul(c, Diag(al.mmul(*mats))), None
-    return None
-
-
-def hadamard_ones(e: sp.Basic) -> Outcome:
-    """(c 1) o A = c A: an entry-wise product with (a multiple of) the ones matrix."""
-    if not isinstance(e, HadamardProduct):
-        return None
-    args = list(e.args)
-    for i, a in enumerate(args):
-        c, mats = al.coeff_and_factors(a) if isinstance(a, MatMul) else (sp.S.One, [a])
-        if len(mats) == 1 and isinstance(mats[0], OneMatrix) and mats[0].shape == e.shape:
-            rest = args[:i] + args[i + 1:]
-            return al.mmul(c, al.hadamard(*rest) if len(rest) > 1 else rest[0]), None
-    return None
-
-
 def _symmetric(m: sp.Basic) -> Assumption | None | bool:
     """An assumption saying m = m^T, True when m is symmetric by its form (X^T X, A + A^T),
     False otherwise."""
@@ -197,8 +175,6 @@ REWRITES: tuple[Rewrite, ...] = (
     Rewrite("sums_to_one", "1 1^T y = 1 when sum(y) = 1", sums_to_one),
     Rewrite("sum_broadcast", "1 1^T v = sum(v) 1", sum_broadcast),
     Rewrite("outer_product", "diag(u) 1 1^T diag(v) = u v^T", outer_product),
-    Rewrite("diag_scalar", "diag(c v) = c diag(v)", diag_scalar),
-    Rewrite("hadamard_ones", "(c 1) o A = c A", hadamard_ones),
     Rewrite("symmetric_transpose", "S^T = S, (S^-1)^T = S^-1 for symmetric S",
             symmetric_transpose),
 )
@@ -368,8 +344,6 @@ _SAYS = {
     "sums_to_one": "1 1^T y = 1",
     "sum_broadcast": "write 1 1^T v as sum(v) 1",
     "outer_product": "diag(u) 1 1^T diag(v) = u v^T",
-    "diag_scalar": "take the scalar out of diag: diag(c v) = c diag(v)",
-    "hadamard_ones": "(c 1) o A = c A",
     "symmetric_transpose": "(S^-1)^T = S^-1 for symmetric S",
     "distribute": "multiply out",
     "collect_terms": "collect common factors",
