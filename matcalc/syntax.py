@@ -119,6 +119,10 @@ class SyntaxPrinter(StrPrinter):
         h0 = expr.args[1] if len(expr.args) == 2 else sp.S.Half
         return f"step({self._print(expr.args[0])}, {self._print(h0)})"
 
+    def _print_Unequality(self, expr: sp.Ne) -> str:
+        """x != 0 (a condition a step states; not part of the input language)."""
+        return f"{self._print(expr.lhs)} != {self._print(expr.rhs)}"
+
     def _print_Max(self, expr: sp.Max) -> str:
         return "max(%s)" % self.stringify(expr.args, ", ")
 

@@ -242,7 +242,7 @@ MATRIX_CASES = {
 }
 
 _CLOSED = {"commutation": "2*commutation(n, n)",
-           "log-sum-exp": "-softmax(x) @ softmax(x).T + diag(softmax(x))", "quadratic form": "A + A.T", "least squares": "2*A.T @ A",
+           "log-sum-exp": "diag(softmax(x)) - softmax(x) @ softmax(x).T", "quadratic form": "A + A.T", "least squares": "2*A.T @ A",
            "matrix trace form": "kron(eye(k), A + A.T)", "ridge": "2*X.T @ X + 2*lam*eye(n)"}
 
 
@@ -290,3 +290,40 @@ def test_shaped_hessian_bad_input() -> None:
     r = CliRunner().invoke(main, ["hessian", "A @ x", "--shape", "x:n", "--shape", "A:n,n",
                                   "--wrt", "x"])
     assert r.exit_code == 2 and "scalar objective" in r.output
+
+
+# ------------------------------------------------ the cross-entropy Hessian, lecturer form
+
+def _softmax_np(z):
+    e = np.exp(z - z.max())
+    return e / e.sum()
+
+
+@pytest.mark.parametrize("expr", ["-sum(y * log_softmax(z))", "-sum(y * log(softmax(z)))"])
+@pytest.mark.parametrize("assume,form", [
+    (None, "sum(y)*(diag(softmax(z)) - softmax(z) @ softmax(z).T)"),
+    ("sum(y) = 1", "diag(softmax(z)) - softmax(z) @ softmax(z).T"),
+])
+def test_cross_entropy_hessian_lecturer_form(expr: str, assume, form: str) -> None:
+    """H = (1^T y)(diag(s) - s s^T), s = softmax(z); diag(s) - s s^T when sum(y) = 1.
+    Oracle: that closed form in NumPy, and central differences of the NumPy gradient
+    (1^T y) s - y."""
+    kw = {"assume": [assume]} if assume else {}
+    d = api.hessian(expr, "z", shapes=["z:n", "y:n"], **kw)
+    assert d.verification.status == "passed", d.verification.message
+    doc = json.loads(d.to_json())["results"]["hessian"]
+    assert doc["result"] == form
+    assert any(s.rule == "matrix_simplify" for s in d.steps[0].walk())
+    rng = np.random.default_rng(3)
+    z = rng.standard_normal((5, 1))
+    y = rng.random((5, 1))
+    if assume:
+        y /= y.sum()
+    H = np.asarray(eval(doc["numpy"], {"np": np, "z": z, "y": y, "n": 5}), dtype=float)  # noqa: S307
+    s = _softmax_np(z)
+    np.testing.assert_allclose(H, y.sum() * (np.diagflat(s) - s @ s.T), rtol=1e-10, atol=1e-12)
+    grad = lambda v: y.sum() * _softmax_np(v) - y  # noqa: E731
+    h = 1e-6
+    fd = np.hstack([(grad(z + h * e) - grad(z - h * e)) / (2 * h)
+                    for e in np.eye(5)[:, :, None]])
+    np.testing.assert_allclose(H, fd, rtol=1e-5, atol=1e-7)

@@ -64,7 +64,7 @@ def test_cli_writes_a_pdf(tmp_path: Path) -> None:
     r = notes_cli(tmp_path, sample_handout(), "-o", str(tmp_path / "h.pdf"))
     assert r.exit_code == 0, r.output
     assert (tmp_path / "h.pdf").read_bytes().startswith(b"%PDF")
-    assert "12 derivations in 5 sections, all verified numerically" in r.output
+    assert "13 derivations in 5 sections, all verified numerically" in r.output
 
 
 def test_cli_writes_tex_and_stdout(tmp_path: Path) -> None:

@@ -132,6 +132,25 @@ def _offset(c: str, variant: str, offset: str):
     return _scalar_case(c, variant, offset)
 
 
+@functools.cache
+def _piecewise_case(c: str, variant: str):
+    """f = c (step(x) + sign(x - 1/2)) is locally constant: f' = 0 between its jumps
+    (issue 12's leftover: the 60-digit difference is exactly 0 while f's values change).
+    Planted: a claim of c instead of 0; a claim of 0 with a term c x dropped; a claim of 0
+    for c x swamped by 10^20 and by 10^50 (float64, and for 10^50 also 60 digits, round
+    c x away: these must fail or be "Not verified", never pass)."""
+    jumps = f"{c} * (step(x) + sign(x - 1/2))"
+    f, claim = {"correct": (jumps, "0"), "times3": (jumps, c),
+                "negated": (jumps, f"-{c}"),
+                "transposed": (f"{jumps} + {c} * x", "0"),
+                "dropped": (f"{c} * x + 1e20", "0"),
+                "swamped": (f"{c} * x + 1e50", "0")}[variant]
+    return check_derivative(parse(f), parse(claim), x)
+
+
+PIECEWISE = [(c, v) for c in MAGNITUDES for v in ("correct", *WRONG, "swamped")]
+
+
 def _judge(v, variant: str) -> str:
     """"ok", "false pass" or "false failure" for one verification."""
     if variant == "correct":
@@ -148,6 +167,18 @@ def test_planted(kind: str, c: str, variant: str) -> None:
     assert _judge(v, variant) == "ok", (kind, c, variant, v.status, v.message)
     if variant == "correct":      # these examples are resolvable: they must really pass
         assert v.status == "passed", (kind, c, v.message)
+
+
+@pytest.mark.parametrize("c,variant", PIECEWISE)
+def test_planted_piecewise_constant(c: str, variant: str) -> None:
+    v = _piecewise_case(c, variant)
+    if variant == "swamped":       # c x + 1e50: never a pass
+        assert v.status != "passed", (c, v.method)
+        return
+    assert _judge(v, variant) == "ok", (c, variant, v.status, v.message)
+    if variant == "correct":
+        assert v.status == "passed", (c, v.message)
+        assert "locally constant" in v.method and "0 checked exactly" in v.method
 
 
 @pytest.mark.parametrize("c,variant,offset", OFFSETS)
@@ -187,7 +218,11 @@ def test_suite_figures(capsys) -> None:
         tally[_judge(_planted(kind, c, variant), variant)] += 1
     for c, variant, off in OFFSETS:
         tally[_judge(_offset(c, variant, off), variant)] += 1
+    for c, variant in PIECEWISE:
+        v = _piecewise_case(c, variant)
+        tally[_judge(v, variant) if variant != "swamped" else
+              ("false pass" if v.status == "passed" else "ok")] += 1
     with capsys.disabled():
-        print(f"\nplanted-error suite: {len(CASES) + len(OFFSETS)} checks, "
+        print(f"\nplanted-error suite: {len(CASES) + len(OFFSETS) + len(PIECEWISE)} checks, "
               f"{tally['false pass']} false passes, {tally['false failure']} false failures")
     assert tally["false pass"] == 0 and tally["false failure"] == 0

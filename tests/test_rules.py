@@ -82,6 +82,7 @@ def test_every_rule_has_a_case() -> None:
     used |= {name for name, _ in matrix_rule_examples()}   # checked by the test below
     from matcalc import hessian
     second = [derive("x^3", "x", order=0, verify=False), derive("x^2", "z", verify=False),
+              derive("x^0", verify=False),
               hessian("x^2 y + y^3", "x,y", verify=False),
               hessian("log(sum(exp(x)))", "x", shapes=["x:n"], verify=False),
               hessian("trace(X.T @ A @ X)", "X", shapes=["X:n,k", "A:n,n"], verify=False)]

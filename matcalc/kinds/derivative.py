@@ -69,7 +69,8 @@ def read(request: Request) -> Problem:
     order = as_order(request.get("order"))
     if where is None:
         check_assumptions(opts, [f])
-        var = (as_var(wrt, f) if order != 0 or wrt is not None
+        typed = _typed_variable(text, opts, f) if wrt is None and order != 0 else None
+        var = (typed if typed is not None else as_var(wrt, f) if order != 0 or wrt is not None
                or len(free_symbols(f)) == 1 else _any_var(f))
         return Problem(f, f, text, var, None, opts, order)
     if order != 1:
@@ -101,6 +102,43 @@ def total_steps(expr: sp.Basic, full: sp.Basic, var: sp.Symbol, inter: Intermedi
     back = substitute_step(root.result, inter, var, (var,))
     return [root, *finish_entry(back, var, opts.simplify, opts.simplify_timeout,
                                 opts.simplify_max_size, always_simplify)]
+
+
+def _typed_variable(text: object, opts: Options, f: sp.Basic) -> sp.Symbol | None:
+    """The variable of an input that reads as a constant but was typed with one (x^0,
+    x - x, x/x): the typed expression's only symbol; None when there is none (the usual
+    "no variable" message follows); with several, one line asking for --wrt."""
+    if free_symbols(f) or not isinstance(text, str):
+        return None
+    typed = as_typed(text, opts, f).get("typed")
+    symbols = sorted(free_symbols(typed), key=lambda s: s.name) if typed is not None else []
+    if len(symbols) > 1:
+        from ..syntax import to_syntax
+        raise InputError(f"as typed the expression has the variables "
+                         f"{', '.join(s.name for s in symbols)}, but it is the constant "
+                         f"{to_syntax(f)} (a zero power, or terms that cancel): choose one "
+                         "with --wrt (its derivative is 0)")
+    return symbols[0] if symbols else None
+
+
+def constant_as_typed(typed: sp.Basic, f: sp.Basic, var: sp.Symbol) -> Step:
+    """The step typed = f for an input typed with ``var`` that is the constant f, with
+    the condition it holds under: x^0 = 1 for x != 0, x/x = 1 for x != 0 (the bases of
+    zero and negative powers are not 0), x - x = 0 always."""
+    from ..engine.step import Words
+    from ..syntax import to_syntax
+    bases = sorted({p.base for p in typed.atoms(sp.Pow)
+                    if p.base.free_symbols and (p.exp == 0 or p.exp.is_negative)}, key=str)
+    zero = any(p.exp == 0 for p in typed.atoms(sp.Pow) if p.base.free_symbols)
+    conditions = [sp.Ne(b, 0, evaluate=False) for b in bases]
+    words = []
+    for i, c in enumerate(conditions):
+        words += ["for " if i == 0 else ", ", c]
+    description = ((f"A zero power is 1: x^0 = 1 for x != 0 (0^0 is taken as 1 too), so as "
+                    if zero else "As ") +
+                   f"typed f is the constant {to_syntax(f)}; its derivative is 0.")
+    return Step("constant_as_typed", "rewrite", typed, f, description, var,
+                equation=(typed, f, *((Words(tuple(words)),) if words else ())))
 
 
 def _any_var(f: sp.Basic) -> sp.Symbol:
@@ -161,6 +199,9 @@ def build(p: Problem) -> Built:
     if p.inter is None:
         root = partial_step(p.f, var, others(free_symbols(p.f), var), new_solver([p.f, var]))
         steps = [mark_absent(root, var, [p.f])]
+        typed = as_typed(p.text, p.options, p.f).get("typed")
+        if typed is not None and not free_symbols(p.f) and var in free_symbols(typed):
+            steps.insert(0, constant_as_typed(typed, p.f, var))
     else:
         inter = p.inter
         solver = new_solver([p.f, p.full, *inter.expanded.values(),

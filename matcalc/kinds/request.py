@@ -106,7 +106,7 @@ def as_typed(text: Any, options: Options, parsed: sp.Basic) -> dict[str, sp.Basi
     except Exception:  # noqa: BLE001 - the task line then shows the parsed form
         return {}
     if typed == parsed or not isinstance(typed, sp.Expr) or typed.free_symbols != \
-            parsed.free_symbols:
+            parsed.free_symbols and parsed.free_symbols:      # x^0 reads as 1: kept as typed
         return {}
     return {"typed": typed}
 

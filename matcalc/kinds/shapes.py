@@ -90,7 +90,8 @@ def _zero(p: Problem, var: sp.Basic, top: Step, r: sp.Basic) -> tuple[Step, sp.B
     from ..matrix.kron import is_zero_matrix
     if not is_zero_matrix(r):
         return top, r
-    if p.task == "jacobian":
+    from ..matrix.kron import needs_vec
+    if p.task == "jacobian" and not (p.form == "vjp" and needs_vec(p.f, var)):
         rows = p.f.shape[0] if is_matrix(p.f) else 1
         cols = var.shape[0] if is_matrix(var) else 1
         if p.options.layout == "denominator":
@@ -172,6 +173,13 @@ def check(p: Problem, built: Built):
             r = transpose(r)
         return check_vec_jacobian(p.f, p.variables[0], r, p.shapes, p.options)
     from ..verify.matrix import check_derivation
+    var = p.variables[0]
+    if p.task == "jacobian" and not is_matrix(p.f) and is_matrix(var) and var.shape[1] != 1:
+        # a scalar f's vector-Jacobian product G df/dX (G = dL/df a scalar): the gradient
+        # of L = G f, G drawn like any other input
+        return check_derivation(sp.Symbol("G") * p.f, "gradient", "numerator", [var],
+                                {var.name: built.results["jacobian"]}, p.shapes,
+                                _dims(p.shapes), p.options)
     return check_derivation(p.f, p.task, p.options.layout if p.task == "jacobian" else "numerator",
                             list(p.variables), built.results, p.shapes, _dims(p.shapes),
                             p.options)

@@ -7,11 +7,18 @@ nk x 1 vector, vec(X)[(j-1)n + i] = X_ij. The one identity:
     vec(A dX^T B) = (B^T kron A) K vec(dX)      (K = K_{n,k}: K vec(X) = vec(X^T))
     vec(A o dX) = diag(vec(A)) vec(dX)
     vec(c N) with c = tr(S^T dX) a scalar: vec(N) vec(S)^T vec(dX)
+    vec(diag(dX)) = S_n vec(dX)                  (X n x n, diag(X) its diagonal)
+    vec(diag(dx)) = S_n^T dx                     (x n x 1, diag(x) the diagonal matrix)
+    vec(dM^T) = K vec(dM), vec(L dM R) = (R^T kron L) vec(dM)  (dM itself linear in dX)
+
+S_n is the n x n^2 diagonal-selection matrix: row i is e_k^T with k = (i-1)n + i, the
+position of X_ii in vec(X) (0-based: k = i(n + 1)), so S_n vec(X) = diag(X) and S_n^T x =
+vec(diag(x)).
 
 ``vec_form(dF, var, dv)`` writes a differential linear in dV as J vec(dV), term by term.
 
 Nodes: ``Kron(A, B)`` (SymPy's KroneckerProduct, printed kron(A, B) / np.kron),
-``Vec(A)`` and ``Commutation(n, k)``; each prints itself in the three printers (matcalc
+``Vec(A)``, ``Commutation(n, k)`` and ``DiagSelect(n)`` (S_n); each prints itself in the three printers (matcalc
 syntax, LaTeX, NumPy) through SymPy's print-method hooks. :func:`transpose` knows
 (A kron B)^T = A^T kron B^T and K_{n,k}^T = K_{k,n}.
 """
@@ -24,7 +31,7 @@ from sympy.matrices.expressions import MatrixExpr
 from ..engine.step import Step
 from ..errors import NoRuleError
 from . import algebra as al
-from .nodes import Diag
+from .nodes import Diag, DiagOf
 
 
 def _numpy(printer) -> bool:
@@ -92,6 +99,36 @@ class Commutation(MatrixExpr):
         return r"K_{%s,%s}" % (n, k)
 
 
+class DiagSelect(MatrixExpr):
+    """S_n (n x n^2): S_n vec(X) = diag(X), the diagonal of an n x n X as a vector; row i
+    (0-based) is e_{i(n+1)}^T. Its transpose places a vector on a diagonal: S_n^T x =
+    vec(diag(x))."""
+
+    def __new__(cls, n: sp.Basic) -> "DiagSelect":
+        return sp.Expr.__new__(cls, sp.sympify(n))
+
+    @property
+    def n(self) -> sp.Basic:
+        return self.args[0]
+
+    @property
+    def shape(self):
+        return (self.n, self.n * self.n)
+
+    def _entry(self, i, j, **kwargs):
+        return sp.KroneckerDelta(j, i * (self.n + 1))
+
+    def _sympystr(self, printer) -> str:
+        n = printer._print(self.n)
+        if _numpy(printer):
+            m = n if (self.n.is_Atom) else f"({n})"
+            return f"np.eye({m}*{m})[::{m}+1]"
+        return f"diagsel({n})"
+
+    def _latex(self, printer) -> str:
+        return r"S_{%s}" % printer._print(self.n)
+
+
 def kron(a: sp.Basic, b: sp.Basic) -> sp.Basic:
     """a kron b, scalar coefficients in front: (cA) kron (dB) = cd (A kron B);
     I_m kron I_n = I_mn."""
@@ -101,6 +138,9 @@ def kron(a: sp.Basic, b: sp.Basic) -> sp.Basic:
     c = ca * cb
     if isinstance(a, Identity) and isinstance(b, Identity):
         return al.mmul(c, Identity(a.shape[0] * b.shape[0]))
+    if a.shape == (1, 1) and isinstance(a, Identity) or b.shape == (1, 1) and isinstance(b, Identity):
+        kept = b if isinstance(a, Identity) else a   # I_1 kron B = B kron I_1 = B
+        return al.mmul(c, kept) if c != 1 else kept
     return al.mmul(c, Kron(a, b)) if c != 1 else Kron(a, b)
 
 
@@ -118,11 +158,15 @@ def transpose(e: sp.Basic) -> sp.Basic:
         return al.mmul(c, *(transpose(m) for m in reversed(mats)))
     if isinstance(e, Diag):
         return e
+    if isinstance(e, Transpose) and isinstance(e.arg, (DiagSelect, Commutation)):
+        return e.arg if isinstance(e.arg, DiagSelect) else transpose(e.arg)
     return al.mT(e)
 
 
 def _term_matrix(t: sp.Basic, dv: sp.Basic, lin) -> sp.Basic:
-    """M with vec(t) = M vec(dV), for one term t containing dV once."""
+    """M with vec(t) = M vec(dV), for one term t containing dV once (the identities of the
+    module docstring, applied from the outside in: vec(L dM R) = (R^T kron L) vec(dM) and
+    so on down to dM = dV)."""
     n, k = dv.shape
     if t == dv:
         return Identity(n * k)
@@ -131,6 +175,8 @@ def _term_matrix(t: sp.Basic, dv: sp.Basic, lin) -> sp.Basic:
         if lin.has(c):                                   # (tr(S^T dX)) N
             S = lin.scalar_gradient(c)
             N = al.mmul(*mats)
+            if N == Identity(1):                         # a scalar F: vec(S)^T
+                return al.mT(Vec(S))
             return al.mmul(Vec(N), al.mT(Vec(S)))
         hits = [i for i, m in enumerate(mats) if lin.has(m)]
         if len(hits) == 1:
@@ -138,26 +184,66 @@ def _term_matrix(t: sp.Basic, dv: sp.Basic, lin) -> sp.Basic:
             m = mats[i]
             left = al.mmul(c, *mats[:i]) if (mats[:i] or c != 1) else None
             right = al.mmul(*mats[i + 1:]) if mats[i + 1:] else None
-            if m == dv:
-                L = left if left is not None else Identity(n)
-                R = right if right is not None else Identity(k)
-                L = L if al.is_matrix(L) else al.mmul(L, Identity(n))
-                return kron(al.mT(R), L)
-            if m == al.mT(dv) or m == Transpose(dv):
-                L = left if left is not None else Identity(k)
-                R = right if right is not None else Identity(n)
-                L = L if al.is_matrix(L) else al.mmul(L, Identity(k))
-                return al.mmul(kron(al.mT(R), L), Commutation(n, k))
+            transposed = m == al.mT(dv) or m == Transpose(dv)
+            inner = dv if transposed else m
+            r, q = (k, n) if transposed else inner.shape
+            L = left if left is not None else Identity(r)
+            R = right if right is not None else Identity(q)
+            L = L if al.is_matrix(L) else al.mmul(L, Identity(r))
+            outer = kron(al.mT(R), L)
+            if transposed:
+                return al.mmul(outer, Commutation(n, k))
+            return _times(outer, _term_matrix(m, dv, lin))
     if isinstance(t, HadamardProduct):
         args = list(t.args)
         i = next(j for j, a in enumerate(args) if lin.has(a))
         others = args[:i] + args[i + 1:]
         a = others[0] if len(others) == 1 else al.hadamard(*others)
         return al.mmul(Diag(Vec(a)), _term_matrix(args[i], dv, lin))
-    if isinstance(t, Transpose) and t.arg == dv:
-        return Commutation(n, k)
+    if isinstance(t, Transpose):
+        r, q = t.arg.shape
+        return _times(Commutation(r, q), _term_matrix(t.arg, dv, lin))
+    if isinstance(t, DiagOf):                       # vec(diag(dM)) = S_n vec(dM)
+        return _times(DiagSelect(t.arg.shape[0]), _term_matrix(t.arg, dv, lin))
+    if isinstance(t, Diag):                         # vec(diag(dm)) = S_n^T dm
+        return _times(Transpose(DiagSelect(t.arg.shape[0])), _term_matrix(t.arg, dv, lin))
     from .printing import matrix_syntax
     raise NoRuleError(f"cannot write vec({matrix_syntax(t)}) as J vec(d{str(dv)[1:]})", t)
+
+
+def _defined(parts: list[sp.Basic]) -> tuple:
+    """Equation members defining the special matrices the terms use, for the step: "where
+    K_{n,k} is the commutation matrix: K vec(M) = vec(M^T)", "S_n picks the diagonal:
+    S_n vec(M) = diag(M)" (M any matrix of the size)."""
+    from ..engine.step import Words
+    members: list = []
+    lead = "where"
+    for K in sorted({c for t in parts for c in t.atoms(Commutation)}, key=str):
+        M = sp.MatrixSymbol("M", *K.args)
+        members += [Words((lead + " ", K, f" is the commutation matrix, for any {_size(M)} M:")),
+                    al.mmul(K, Vec(M)), Vec(al.mT(M))]
+        lead = "and"
+    for S in sorted({d for t in parts for d in t.atoms(DiagSelect)}, key=str):
+        M = sp.MatrixSymbol("M", S.n, S.n)
+        members += [Words((lead + " ", S, f" picks the diagonal, for any {_size(M)} M:")),
+                    al.mmul(S, Vec(M)), DiagOf(M)]
+        lead = "and"
+    return tuple(members)
+
+
+def _size(m: sp.Basic) -> str:
+    r, c = m.shape
+    return f"{r} x {c}"
+
+
+def _times(a: sp.Basic, b: sp.Basic) -> sp.Basic:
+    """a @ b, an identity factor dropped and K_{n,1} = K_{1,n} = I."""
+    a, b = _simplify_commutation(a), _simplify_commutation(b)
+    if isinstance(b, Identity):
+        return a
+    if isinstance(a, Identity):
+        return b
+    return al.mmul(a, b)
 
 
 def vec_form(dF: sp.Basic, var: sp.Basic, dv: sp.Basic) -> tuple[list[Step], sp.Basic]:
@@ -172,12 +258,19 @@ def vec_form(dF: sp.Basic, var: sp.Basic, dv: sp.Basic) -> tuple[list[Step], sp.
         return [], al.zero((rows, n * k))
     parts = [_term_matrix(t, dv, lin) for t in terms]
     J = al.madd(*parts) if len(parts) > 1 else parts[0]
+    uses_k = any(t.has(Commutation) for t in parts)
+    selects = sorted({str(d.n) for t in parts for d in t.atoms(DiagSelect)})
     step = Step("vec_kronecker", "rewrite", dF, al.mmul(J, Vec(dv)),
                 f"Vectorise, column-major: vec(A d{var.name} B) = (B^T kron A) "
                 f"vec(d{var.name}) for each term"
                 + (f", and vec(A d{var.name}^T B) = (B^T kron A) K vec(d{var.name}) with K "
-                   "the commutation matrix" if any(t.has(Commutation) for t in parts) else "")
-                + ".", var)
+                   "the commutation matrix" if uses_k else "")
+                + ("; " + ", ".join(f"diagsel({m})" for m in selects)
+                   + f" is the {selects[0]} x {selects[0]}^2 selection matrix S with "
+                   "vec(diag(dM)) = S vec(dM) (row i picks M_ii, entry (i-1)n + i of "
+                   "vec(M)) and vec(diag(dm)) = S^T dm" if selects else "")
+                + ".", var, equation=(Vec(dF) if al.is_matrix(dF) else dF,
+                                     al.mmul(J, Vec(dv)), *_defined(parts)))
     return [step], J
 
 
@@ -256,7 +349,8 @@ def vec_jacobian_steps(f: sp.Basic, var: sp.Basic) -> tuple[Step, sp.Basic]:
                 "column-major: columns stacked).", var,
                 equation=(Vec(differential_symbol(sp.MatrixSymbol("F", *f.shape))
                               if al.is_matrix(f) else Identity(1)),
-                          al.mmul(J, Vec(dv)), Words((f"for every d{var.name}, so J =",)), J))
+                          al.mmul(J, Vec(dv)), Words((f"for every d{var.name}, so",)),
+                          sp.MatrixSymbol("J", rows, cols), J))
     top = Step("matrix_differential", "derivative", f, J,
                f"Matrix-differential method for d vec(F)/d vec({var.name}): take the "
                f"differential, vectorise it by vec(A d{var.name} B) = (B^T kron A) "

@@ -143,6 +143,13 @@ class _Linear:
             if isinstance(S, sp.OneMatrix):
                 return self.pair(m.arg, Identity(n))
             return self.pair(m.arg, Diag(S))
+        if isinstance(m, Diag):
+            # <S, diag(u)> = sum_i S_ii u_i = diag(S)^T u
+            self.moves.add("diag_pair")
+            n = m.arg.shape[0]
+            if not is_matrix(S) or isinstance(S, sp.OneMatrix):
+                return self.pair(m.arg, al.mmul(S if not is_matrix(S) else 1, al.ones(n, 1)))
+            return self.pair(m.arg, DiagOf(S))
         raise NoRuleError(f"cannot bring {matrix_syntax(m)} to the form tr(G^T d"
                           f"{str(self.dv)[1:]})", m)
 
@@ -182,10 +189,46 @@ class _Linear:
             others = args[:i] + args[i + 1:]
             d = others[0] if len(others) == 1 else al.hadamard(*others)
             return al.mmul(Diag(d), self.jacobian(args[i]))
+        if isinstance(t, DiagOf):
+            inner = _diagonal(t.arg)
+            if inner is not None:
+                self.moves.add("diagonal")
+                return self.jacobian(inner)
         if not is_matrix(t):
             g = self.scalar_gradient(t)
             return al.mT(g) if is_matrix(g) else g
         raise NoRuleError(f"cannot write {matrix_syntax(t)} as J d{str(self.dv)[1:]}", t)
+
+
+def _diagonal(m: sp.Basic) -> sp.Basic | None:
+    """diag(m) of a square m as a vector expression without diag(), where one identity
+    gives it: diag(diag(u)) = u, diag(u v^T) = u o v (an outer product), diag(M^T) =
+    diag(M), diag(A o B) = diag(A) o diag(B), diag(L diag(u)) = diag(L) o u and
+    diag(diag(u) R) = u o diag(R), diag(L diag(u) R) = (L o R^T) u; None otherwise."""
+    if isinstance(m, Diag):
+        return m.arg
+    if isinstance(m, Transpose):
+        return DiagOf(m.arg)
+    if isinstance(m, HadamardProduct):
+        return al.hadamard(*(DiagOf(a) for a in m.args))
+    if isinstance(m, MatMul):
+        coeff, mats = al.coeff_and_factors(m)
+        c = (lambda e: al.mmul(coeff, e)) if coeff != 1 else (lambda e: e)
+        if len(mats) > 1 and isinstance(mats[-1], Diag):     # diag(L diag(u)) = diag(L) o u
+            return c(al.hadamard(DiagOf(al.mmul(*mats[:-1])), mats[-1].arg))
+        if len(mats) > 1 and isinstance(mats[0], Diag):      # diag(diag(u) R) = u o diag(R)
+            return c(al.hadamard(mats[0].arg, DiagOf(al.mmul(*mats[1:]))))
+        middle = [i for i in range(1, len(mats) - 1) if isinstance(mats[i], Diag)]
+        if middle:                                  # diag(L diag(u) R) = (L o R^T) u
+            i = middle[0]
+            return c(al.mmul(al.hadamard(al.mmul(*mats[:i]), al.mT(al.mmul(*mats[i + 1:]))),
+                             mats[i].arg))
+        for i in range(1, len(mats)):
+            left, right = al.mmul(*mats[:i]), al.mmul(*mats[i:])
+            if is_matrix(left) and left.shape[1] == 1 and is_matrix(right) \
+                    and right.shape[0] == 1:
+                return c(al.hadamard(left, al.mT(right)))
+    return None
 
 
 def _inner(S: sp.Basic, N: sp.Basic) -> sp.Expr:
@@ -203,6 +246,8 @@ MOVE_TEXT = {
     "trace": "tr(A) = tr(I^T A)",
     "diag": "a o dx = diag(a) dx",
     "diag_of": "s^T diag(M) = tr(diag(s)^T M)",
+    "diag_pair": "tr(S^T diag(u)) = diag(S)^T u",
+    "diagonal": "diag(u v^T) = u o v, diag(L diag(u) R) = (L o R^T) u, diag(M^T) = diag(M)",
 }
 
 
@@ -222,7 +267,7 @@ def trace_form(df: sp.Basic, var: sp.Basic, dv: sp.Basic) -> tuple[list[Step], s
         if not is_matrix(g) and is_matrix(var):
             g = al.mmul(g, al.ones(*var.shape)) if var.shape != (1, 1) else g
         grads.append(g)
-        used = ", ".join(MOVE_TEXT[m] for m in ("transpose", "cyclic", "hadamard")
+        used = ", ".join(MOVE_TEXT[m] for m in ("transpose", "cyclic", "hadamard", "diag_of", "diag_pair")
                          if m in lin.moves)
         form = tr_form(g, dv)
         if form == t or matrix_syntax(form) == matrix_syntax(t):
@@ -263,7 +308,7 @@ def jacobian_form(df: sp.Basic, var: sp.Basic, dv: sp.Basic) -> tuple[list[Step]
         lin.moves = set()
         j = lin.jacobian(t)
         parts.append(j)
-        used = ", ".join(MOVE_TEXT[m] for m in ("diag", "transpose", "cyclic")
+        used = ", ".join(MOVE_TEXT[m] for m in ("diagonal", "diag", "transpose", "cyclic")
                          if m in lin.moves) or "a matrix times the differential"
         if matrix_syntax(al.mmul(j, dv)) == matrix_syntax(t):
             continue                    # already of this form

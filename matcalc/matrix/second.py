@@ -96,6 +96,12 @@ def hessian_steps(f: sp.Basic, var: sp.Basic) -> tuple[Step, sp.Basic]:
     from .derive import gradient_steps
     from .kron import vec_form, transpose
     first, g = gradient_steps(f, var)
+    from dataclasses import replace
+    from .simplify import simplify_step
+    tidy_g = simplify_step(g, var)         # G in its lecturer's form before d(G)
+    if tidy_g is not None:
+        g = tidy_g.result
+        first = replace(first, result=g, children=(*first.children, tidy_g))
     D = Differentiator(var)
     dg = D.d(g)
     dv = D.dvar
@@ -142,12 +148,49 @@ def hessian_steps(f: sp.Basic, var: sp.Basic) -> tuple[Step, sp.Basic]:
                      "1/sum(exp(x)) for each exp(x).", var,
                      equation=(sp.Symbol("H"), H, named)),)
         H = named
+    simp = simplify_step(H, var)               # the lecturer's form (identities as data)
+    if simp is not None:
+        tidy = (*tidy, replace(simp, equation=(sp.Symbol("H"), H, simp.result)))
+        H = simp.result
+    named_part = _name_repeated(f, var, H)
+    if named_part is not None:
+        tidy = (*tidy, named_part)
     top = Step("hessian_second_differential", "derivative", f, H,
                f"Hessian of f by the second differential (Magnus and Neudecker): d f = "
                f"tr(G^T d{var.name}), then d^2f = d(d f) with d{var.name} constant, brought "
                f"to {read_what}, H read off symmetrised.", var,
                (first, d2, *moves, read, *tidy), equation=(sp.Symbol("H"), H))
     return top, H
+
+
+def _name_repeated(f: sp.Basic, var: sp.Basic, H: sp.Basic) -> Step | None:
+    """The Hessian written as a lecturer shortens it: an entry-wise function of the
+    variable that is printed more than once in H - sigma(-y o (X w)) twice in the
+    logistic Hessian's (1 - sigma(u)) o sigma(u) - named by a letter of its own, s =
+    sigma(-y o (X w)), so that H = X^T diag(s o (1 - s) o y o y) X fits one line. A
+    presentation step (the result keeps the full expression); None when nothing repeats."""
+    from sympy import preorder_traversal
+    from .nodes import Elementwise, T
+    for node in preorder_traversal(H):
+        if not (isinstance(node, Elementwise) and node.has(var)):
+            continue
+        body = node.body()
+        calls = [c for c in preorder_traversal(body)
+                 if isinstance(c, sp.Function) and c.args == (T,)]
+        twice = sorted({c for c in calls if calls.count(c) > 1}, key=str)
+        if not twice:
+            continue
+        g = twice[0]
+        part = al.elementwise(g, node.arg)
+        from .derive import _stand_in
+        letter = _stand_in(f, var, ("s", "u", "v"))
+        name = MatrixSymbol(letter.name, *node.arg.shape)
+        short = H.xreplace({node: al.elementwise(body.xreplace({g: T}), name)})
+        Hn = MatrixSymbol("H", *H.shape)
+        return Step("intermediate_variables", "rewrite", H, H,
+                    f"Name the part that repeats, {letter.name}, to write H in one short "
+                    "line.", var, equation=(Hn, short, Words((", where",)), name, part))
+    return None
 
 
 def _read_equation(J: sp.Basic, H: sp.Basic, dv: sp.Basic, matrix: bool, var: sp.Basic,

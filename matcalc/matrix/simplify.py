@@ -279,6 +279,24 @@ def positive_first(e: sp.Basic) -> sp.Basic:
     return e
 
 
+def common_scalar(e: sp.Basic) -> sp.Basic:
+    """c A + c B = c (A + B): a symbolic scalar factor of every term taken out (sum(y),
+    not a number); ``e`` unchanged when the terms share none."""
+    if not isinstance(e, MatAdd):
+        return e
+    split = [al.coeff_and_factors(t) if isinstance(t, MatMul) else (sp.S.One, [t])
+             for t in e.args]
+    shared = None
+    for c, _ in split:
+        factors = {f for f in sp.Mul.make_args(c) if not f.is_number}
+        shared = factors if shared is None else shared & factors
+    if not shared:
+        return e
+    common = sp.Mul(*sorted(shared, key=str))
+    inner = al.madd(*[al.mmul(sp.cancel(c / common), *mats) for c, mats in split])
+    return al.mmul(common, inner)
+
+
 def _length(e: sp.Basic) -> int:
     from .printing import matrix_syntax
     return len("".join(matrix_syntax(e).split()))
@@ -287,13 +305,17 @@ def _length(e: sp.Basic) -> int:
 def lecturer_form(g: sp.Basic) -> tuple[sp.Basic, "_Log"]:
     """(the shortest readable form of ``g``, the record of the identities and facts used).
 
-    Candidates, in order of preference on equal length: the rewritten ``g``; that form
-    multiplied out and rewritten again; the latter with common factors collected. Each is
+    Candidates, in order of preference on equal length: the rewritten ``g``; it with a
+    common scalar factor taken out; that form multiplied out and rewritten again; the
+    latter with common factors (matrix or scalar) collected. Each is
     written with a positive term first."""
     from .readoff import collect
     log = _Log([], [])
     first = rewrite(g, log)
     candidates = [(first, log)]
+    factored = common_scalar(first)
+    if factored != first:
+        candidates.append((factored, log.then("collect_terms", first, factored)))
     spread = distribute(first)
     if spread != first:
         log2 = log.then("distribute", first, spread)
@@ -302,6 +324,9 @@ def lecturer_form(g: sp.Basic) -> tuple[sp.Basic, "_Log"]:
         grouped = collect(again)
         if grouped != again:
             candidates.append((grouped, log2.then("collect_terms", again, grouped)))
+        factored = common_scalar(again)
+        if factored != again:
+            candidates.append((factored, log2.then("collect_terms", again, factored)))
     finished = []
     for e, lg in candidates:
         p = positive_first(e)

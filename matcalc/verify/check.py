@@ -34,6 +34,11 @@ def _method(points: int, flat: int = 0) -> str:
     return f"central differences (Richardson), {points} random points{more}"
 
 
+def _of(k: int, n: int) -> str:
+    """'the points' (k = n) or 'k of the n points'."""
+    return "the points" if k == n else f"{k} of the {n} points"
+
+
 def _fmt_point(symbols: Sequence[sp.Symbol], row: np.ndarray) -> str:
     return ", ".join(f"{s.name}={v:.6g}" for s, v in zip(symbols, row))
 
@@ -96,13 +101,17 @@ def _check_mp(f: sp.Basic, df: sp.Basic, wrt: sp.Symbol, syms: list[sp.Symbol], 
         return _not_enough(wrt, sample, points, f"no extended-precision evaluation for "
                            f"{exc.name}", method, rtol)
     mp = find_points_mp(mp_fn, syms, syms.index(wrt), points, seed, rtol,
-                        constant=wrt not in _symbols_of([f]))
+                        constant=wrt not in _symbols_of([f]), atol=atol)
     if len(mp.points) < points:
         why = "; ".join(f"{c} {r}" for r, c in mp.reasons.items()) or "none drawn"
         return _not_enough(wrt, sample, points, f"in {DPS}-digit arithmetic {len(mp.points)} "
                            f"of {mp.drawn} candidates were resolved (rejected: {why})",
                            method, rtol)
     method = f"{method}, {points} random points"
+    if mp.constant_rows:
+        method += (f"; f is locally constant at {_of(mp.constant_rows, points)} (the "
+                   f"difference is exactly 0 while f's values change between points): "
+                   f"0 checked exactly there")
     common = dict(method=method, points=points, tolerance=rtol, rejected=mp.rejected)
     where = lambda i: f"at {_fmt_point(syms, mp.points[i])}"  # noqa: E731
     verdict = judge_relative(mp.rel, mp.abs, mp.claimed, mp.fd, rtol=rtol, method=method,
@@ -262,8 +271,13 @@ def check_entries(entries: Sequence[tuple],
     rs = [r for _, r in results]
     n = min((r.points for r in rs), default=0)
     plural = {"entry": "entries", "variable": "variables"}.get(unit, unit + "s")
+    level = [label for label, r in results if "locally constant" in r.method]
+    exact = (f"; {', '.join(level)}: f is locally constant at the points (the difference "
+             "is exactly 0 while f's values change between points), 0 checked exactly"
+             if level else "")
     return Verification("passed", f"central differences (Richardson) per {unit} "
-                        f"({len(rs)} {plural if len(rs) != 1 else unit}), {n} random points",
+                        f"({len(rs)} {plural if len(rs) != 1 else unit}), {n} random points"
+                        + exact,
                         points=n, max_abs_error=max((r.max_abs_error for r in rs), default=0.0),
                         max_rel_error=max((r.max_rel_error for r in rs), default=0.0),
                         tolerance=rtol, rejected=sum(r.rejected for r in rs))

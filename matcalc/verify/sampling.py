@@ -267,16 +267,32 @@ class MpSample:
     reasons: dict[str, int]
     claimed_text: list[str] = field(default_factory=list)
     fd_text: list[str] = field(default_factory=list)
+    #: Rows where f is locally constant (the 60-digit difference exactly 0, its error at
+    #: most a tenth of atol, and f's values change between the points): 0 checked exactly.
+    constant_rows: int = 0
 
 
 def find_points_mp(evaluate: Callable[..., list], symbols: Sequence[sp.Symbol],
                    wrt_index: int, points: int, seed: int, rtol: float,
-                   constant: bool = False, budget: float = 10.0) -> MpSample:
+                   constant: bool = False, budget: float = 10.0,
+                   atol: float = 1e-8) -> MpSample:
     """Like :func:`find_points`, one candidate at a time in ``extended.DPS``-digit
     arithmetic, with h = 1e-12 max(1, |x|) (truncation ~h^2, rounding ~1e-60 / h: both
     far below any tolerance); ``evaluate(*mpf values)`` returns ``[f, df, *kinks]``.
     Candidates that are not finite, sit at a kink, or stay unresolved are dropped; at
-    most ``MP_CANDIDATES`` are examined, and no more than ``budget`` seconds are spent."""
+    most ``MP_CANDIDATES`` are examined, and no more than ``budget`` seconds are spent.
+
+    A *flat* candidate (the difference R is exactly 0) is evidence only where f is
+    resolved there and just does not vary (step(x), sign(x), floor(x) between their
+    jumps): the bound e on |f' - R| (truncation + 60-digit rounding, ~1e-48 |f|) is at
+    most a tenth of ``atol``, so |f'| <= atol / 10, and the claim is within e of 0; and
+    f's values change between the candidates (f is not one swamped constant), and no
+    candidate examined is flat with a larger error or unresolved (a region where f is
+    swamped, as x > 0 in (x + 10^50) step(x), would otherwise go unchecked). Such a
+    row compares d = 0 with R = 0 exactly (counted in ``constant_rows``). Where e is
+    larger (x + 10^70: f is swamped even in 60 digits) a flat candidate stays no
+    evidence, and a flat candidate whose claim is not within e of 0 is a failing
+    comparison."""
     import time
     import mpmath
     from .extended import DPS, finite
@@ -286,9 +302,13 @@ def find_points_mp(evaluate: Callable[..., list], symbols: Sequence[sp.Symbol],
     rows: list[tuple] = []
     t0 = time.perf_counter()
     drawn = flats = 0
+    level = 0                        # locally constant rows (evidence once f is seen to vary)
+    values: set = set()              # f at the candidates (is f one swamped constant?)
     with mpmath.workdps(DPS):
         for cand in cands:
-            if len(rows) == points or time.perf_counter() - t0 > budget:
+            trusted = len(values) > 1 and not flats and not counts[2]
+            if len(rows) - (0 if trusted else level) >= points \
+                    or time.perf_counter() - t0 > budget:
                 break
             drawn += 1
             x = mpmath.mpf(float(cand[wrt_index]))
@@ -303,6 +323,7 @@ def find_points_mp(evaluate: Callable[..., list], symbols: Sequence[sp.Symbol],
             if not all(finite(v) for v in fs) or not finite(df):
                 counts[0] += 1
                 continue
+            values.add(fs[0])
             kinks = [[v[2 + k] for v in vals] for k in range(len(vals[0]) - 2)]
             if any(min(abs(k) for k in ks) == 0 or len({mpmath.sign(k) for k in ks}) > 1
                    for ks in kinks):
@@ -313,6 +334,12 @@ def find_points_mp(evaluate: Callable[..., list], symbols: Sequence[sp.Symbol],
             r = (4 * d2 - d1) / 3
             err = abs(d1 - d2) / 3 + 4 * mpmath.mpf(10) ** (-DPS) * max(abs(v) for v in fs) / h
             if r == 0 and not constant:
+                if abs(df) <= err and err <= mpmath.mpf(atol) / 10:
+                    # f resolved and locally constant: the claim is 0 to within atol / 10
+                    level += 1
+                    rows.append((cand, float(abs(df) * rtol / atol), _float(abs(df)),
+                                 _float(df), 0.0, mpmath.nstr(df, 10), "0", True))
+                    continue
                 if abs(df) <= err:
                     flats += 1             # flat and consistent: no evidence
                     continue
@@ -323,17 +350,29 @@ def find_points_mp(evaluate: Callable[..., list], symbols: Sequence[sp.Symbol],
             diff = abs(df - r)
             mag = max(abs(df), abs(r))
             rows.append((cand, float(diff / mag) if mag else 0.0, _float(diff), _float(df),
-                         _float(r), mpmath.nstr(df, 10), mpmath.nstr(r, 10)))
+                         _float(r), mpmath.nstr(df, 10), mpmath.nstr(r, 10), False))
+    unused = ""
+    if level and (len(values) < 2 or flats or counts[2]):
+        # f takes one value everywhere, or is swamped or unresolved at some candidates:
+        # where it is flat, that may be rounding too, so no flat row is evidence
+        unused = ("locally constant, but f takes one value at every candidate"
+                  if len(values) < 2 else "locally constant, but f is not resolved at "
+                  "other candidates")
+        rows = [row for row in rows if not row[-1]]
+    rows = rows[:points]
+    constant_rows = sum(1 for row in rows if row[-1])
     reasons = {rr: int(c) for rr, c in zip(REASONS, counts) if c}
     if flats:
         reasons["flat (the difference is exactly 0)"] = flats
+    if unused:
+        reasons[unused] = level
     if not rows:
         z = np.zeros(0)
         return MpSample(np.zeros((0, len(symbols))), z, z, z, z, int(counts.sum()), drawn,
                         reasons)
-    pts, rel, ab, cl, fd, cs, fs_ = (np.array(c) for c in zip(*rows))
+    pts, rel, ab, cl, fd, cs, fs_, _ = (np.array(c) for c in zip(*rows))
     return MpSample(pts.reshape(len(rows), len(symbols)), rel, ab, cl, fd,
-                    int(counts.sum()), drawn, reasons, list(cs), list(fs_))
+                    int(counts.sum()), drawn, reasons, list(cs), list(fs_), constant_rows)
 
 
 def _float(v: Any) -> float:
