@@ -165,6 +165,10 @@ DETAIL_OPTION = click.option(
     "--detail", type=click.Choice(("normal", "full")), default="normal", show_default=True,
     help="normal: the chain rule of a linear inner function is one step (d/dx sin(3x) = "
          "3 cos(3x), a = 3); full: every sub-step of every chain.")
+TIMEOUT_OPTION = click.option(
+    "--timeout", type=TIMEOUT, default=10.0, show_default=True,
+    help="Seconds after which simplification stops (a safety net: its budget is work, the "
+         "same on a busy machine).")
 
 SHARED_OPTIONS = (
     SHAPE_OPTION, DIM_OPTION, FROM_OPTION,
@@ -185,9 +189,7 @@ SHARED_OPTIONS = (
                  help="Sample points for the numeric check."),
     click.option("--seed", type=SEED, default=0, show_default=True,
                  help="Seed for the sample points."),
-    click.option("--timeout", type=TIMEOUT, default=10.0, show_default=True,
-                 help="Seconds after which simplification stops (a safety net: its budget "
-                      "is work, the same on a busy machine)."),
+    TIMEOUT_OPTION,
     ASSUME_OPTION,
     click.option("-o", "--output", type=OUTPUT,
                  help="Write to FILE instead of standard output."),
@@ -414,10 +416,13 @@ def backprop(program_file: str, wrt: str | None, emit: str | None, fmt: str, ste
 @click.option("--seed", type=SEED, default=0, show_default=True,
               help="Seed of matcalc's own numeric check.")
 @FROM_OPTION
+@DETAIL_OPTION
+@TIMEOUT_OPTION
 @click.option("-o", "--output", type=OUTPUT, help="Write to FILE instead of standard output.")
 def check(expr: str | None, answer: str | None, derivation_file: str | None,
           program_file: str | None, wrt: str | None, shape: tuple[str, ...], fmt: str,
-          standalone: bool, seed: int, from_: str, output: str | None) -> None:
+          standalone: bool, seed: int, from_: str, detail: str, timeout: float,
+          output: str | None) -> None:
     """Check an answer or a hand derivation, naming the mistake.
 
     \b
@@ -453,7 +458,8 @@ def check(expr: str | None, answer: str | None, derivation_file: str | None,
         program = read_input(program_file.strip(), "program") if program_file else None
     except MatcalcError as exc:
         _fail(exc)
-    opts = Options(seed=seed, standalone=standalone, from_=from_)
+    opts = Options(seed=seed, standalone=standalone, from_=from_, detail=detail,
+                   simplify_timeout=timeout)
 
     def act() -> object:
         from .engine.simplify import simplify_budget
