@@ -152,6 +152,22 @@ def backprop(program: str, wrt: str | list[str] | None = None, *,
     return _run("backprop", program, opts, wrt=wrt)
 
 
+def check_arguments(expr: object, answer: object, derivation: bool) -> None:
+    """What ``check`` (and ``matcalc check``, ``/api/check``) is asked must make sense:
+    exactly one of an answer (with the expression) and a derivation (without: its first
+    line is ``d/dx EXPR``). Otherwise an InputError, one line naming the CLI's options."""
+    from .errors import InputError
+    if not derivation and answer is None:
+        raise InputError("check needs --answer ANS (with EXPR) or --derivation FILE")
+    if derivation and answer is not None:
+        raise InputError("check takes --answer or --derivation, not both")
+    if answer is not None and expr is None:
+        raise InputError("--answer needs the expression: matcalc check EXPR --answer ANS")
+    if derivation and expr is not None:
+        raise InputError("with --derivation, the expression is line 1 of the file "
+                         "(d/dx EXPR): leave EXPR out")
+
+
 def check(expr: str | None = None, answer: str | None = None, *, derivation: str | None = None,
           wrt: str | None = None, shapes: Shapes | None = None, program: str | None = None,
           options: Options | None = None, **overrides: Any) -> Derivation:
@@ -163,7 +179,10 @@ def check(expr: str | None = None, answer: str | None = None, *, derivation: str
     lines: a backward pass checked equation by equation. The Derivation's steps and
     results are matcalc's derivation; ``attachments["check"]`` is the verdict, and
     ``to_dict()`` has ``correct``, ``first_wrong_line`` and ``lines`` (CONTRACTS.md).
+    Exactly one of ``answer`` (with ``expr``) and ``derivation`` (without: its line 1 is
+    ``d/dx EXPR``) is given; otherwise an InputError, worded as the CLI's.
     """
+    check_arguments(expr, answer, derivation is not None)
     opts = as_options(options, overrides)
     return _run("check", expr, opts, answer=answer, derivation=derivation, wrt=wrt,
                 shapes=shapes, program=program)
