@@ -414,7 +414,7 @@ def test_markdown_breaks_never_start_a_block() -> None:
     assert fit_markdown(code) == code
     wide = "| a | b |\n|---|---|\n| 1 | " + "w " * 60 + "|"
     listed = fit_markdown(wide).splitlines()
-    assert listed[0].startswith("- a: 1; b: w w") and all(len(x) <= 80 for x in listed)
+    assert listed[0].startswith("- **a 1**: b: w w") and all(len(x) <= 80 for x in listed)
 
 
 def test_a_long_heading_keeps_its_definition_under_it() -> None:

@@ -220,12 +220,14 @@ def _cells(row: str) -> list[str]:
 
 
 def _table_list(table: list[str], width: int) -> list[str]:
-    """A table too wide for ``width`` as a list: one item a row, "header: cell; ..."."""
+    """A table too wide for ``width`` as a list: one item a row, led by its first cell in
+    bold (``**line 2**``), then "header: cell; ..." (a cell under an empty header alone)."""
     head = _cells(table[0])
     rows = [r for r in table[1:] if not re.fullmatch(r"[\s|:-]*", r)]
     out = []
     for row in rows:
-        parts = [f"{h}: {c}" if h else c
-                 for h, c in zip(head, _cells(row)) if c]
-        out.extend(_wrap("; ".join(parts), "- ", "  ", width))
+        cells = _cells(row)
+        lead = f"**{head[0]} {cells[0]}**" if head[0] else f"**{cells[0]}**"
+        parts = [f"{h}: {c}" if h else c for h, c in zip(head[1:], cells[1:]) if c]
+        out.extend(_wrap(lead + ": " + "; ".join(parts), "- ", "  ", width))
     return out

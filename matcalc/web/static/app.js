@@ -105,7 +105,7 @@
       if (numeric(f)) {
         input.inputMode = f.integer ? "numeric" : "decimal";
         input.placeholder = f.default === null || f.default === undefined
-          ? f.min + " to " + f.max : String(f.default);
+          ? (hint[0] || f.min + " to " + f.max) : String(f.default);
       } else {
         input.placeholder = hint[0];
       }
