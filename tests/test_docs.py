@@ -269,3 +269,21 @@ def test_cli_reference_lists_every_option_of_every_command() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     mentioned = set(re.findall(r"`(--[a-z][a-z-]*)", readme))
     assert mentioned - known - {"--help", "--version", "--console"} == set()
+
+
+def test_api_reference_lists_every_options_and_limits_field_with_its_default() -> None:
+    import dataclasses
+
+    from matcalc.options import Limits, Options
+    text = (ROOT / "docs" / "api.md").read_text(encoding="utf-8")
+    for record, start, end in ((Options, "## Options", "## Limits"),
+                               (Limits, "## Limits", "## Errors")):
+        table = text[text.index(start):text.index(end)]
+        for f in dataclasses.fields(record):
+            row = re.search(rf"^\| `{f.name}` \| `([^`]*)` \|", table, re.M)
+            assert row, f"docs/api.md: {record.__name__}.{f.name} is not in its table"
+            if isinstance(f.default, (bool, int, float, str, tuple)):
+                shown = row.group(1).strip('"')
+                value = f.default
+                assert shown == str(value) or float(shown) == value, \
+                    f"docs/api.md: {record.__name__}.{f.name} default {shown} != {value}"
