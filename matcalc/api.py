@@ -148,6 +148,9 @@ def backprop(program: str, wrt: str | list[str] | None = None, *,
     scalar objective) for the parameters ``wrt`` ("W1,b1,W2,b2"; default: every declared
     input). ``results`` maps each intermediate and parameter to its adjoint, in backward
     order; ``to_numpy()`` is a runnable module with forward() and backward()."""
+    if isinstance(wrt, str) and not wrt.strip(" ,"):     # as the CLI and /api/backprop say
+        from .errors import InputError
+        raise InputError("--wrt: no parameter given (leave --wrt out for every input)")
     opts = as_options(options, overrides)
     return _run("backprop", program, opts, wrt=wrt)
 

@@ -408,14 +408,11 @@ def backprop(program_file: str, wrt: str | None, emit: str | None, fmt: str, ste
     from .options import Options
 
     from .edge import read_input
-    from .errors import InputError
 
     try:
         text = read_input(program_file.strip(), "program")
     except MatcalcError as exc:
         _fail(exc)
-    if wrt is not None and not wrt.strip(" ,"):
-        _fail(InputError("--wrt: no parameter given (leave --wrt out for every input)"))
     try:
         opts = Options(steps=steps, verify=verify, standalone=standalone, points=points,
                        seed=seed, assume=assume)
