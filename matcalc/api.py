@@ -148,8 +148,27 @@ def backprop(program: str, wrt: str | list[str] | None = None, *,
     scalar objective) for the parameters ``wrt`` ("W1,b1,W2,b2"; default: every declared
     input). ``results`` maps each intermediate and parameter to its adjoint, in backward
     order; ``to_numpy()`` is a runnable module with forward() and backward()."""
+    if isinstance(wrt, str) and not wrt.strip(" ,"):     # as the CLI and /api/backprop say
+        from .errors import InputError
+        raise InputError("--wrt: no parameter given (leave --wrt out for every input)")
     opts = as_options(options, overrides)
     return _run("backprop", program, opts, wrt=wrt)
+
+
+def check_arguments(expr: object, answer: object, derivation: bool) -> None:
+    """What ``check`` (and ``matcalc check``, ``/api/check``) is asked must make sense:
+    exactly one of an answer (with the expression) and a derivation (without: its first
+    line is ``d/dx EXPR``). Otherwise an InputError, one line naming the CLI's options."""
+    from .errors import InputError
+    if not derivation and answer is None:
+        raise InputError("check needs --answer ANS (with EXPR) or --derivation FILE")
+    if derivation and answer is not None:
+        raise InputError("check takes --answer or --derivation, not both")
+    if answer is not None and expr is None:
+        raise InputError("--answer needs the expression: matcalc check EXPR --answer ANS")
+    if derivation and expr is not None:
+        raise InputError("with --derivation, the expression is line 1 of the file "
+                         "(d/dx EXPR): leave EXPR out")
 
 
 def check(expr: str | None = None, answer: str | None = None, *, derivation: str | None = None,
@@ -163,7 +182,10 @@ def check(expr: str | None = None, answer: str | None = None, *, derivation: str
     lines: a backward pass checked equation by equation. The Derivation's steps and
     results are matcalc's derivation; ``attachments["check"]`` is the verdict, and
     ``to_dict()`` has ``correct``, ``first_wrong_line`` and ``lines`` (CONTRACTS.md).
+    Exactly one of ``answer`` (with ``expr``) and ``derivation`` (without: its line 1 is
+    ``d/dx EXPR``) is given; otherwise an InputError, worded as the CLI's.
     """
+    check_arguments(expr, answer, derivation is not None)
     opts = as_options(options, overrides)
     return _run("check", expr, opts, answer=answer, derivation=derivation, wrt=wrt,
                 shapes=shapes, program=program)

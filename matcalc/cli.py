@@ -15,8 +15,9 @@ from typing import Callable
 import click
 
 from ._version import __version__
-from .cli_types import NAME, OUTPUT, SEED, TIMEOUT, FiniteFloat
+from .cli_types import NAME, OUTPUT, FiniteFloat
 from .errors import MatcalcError
+from .kinds import FIELDS
 from . import startup
 
 FORMATS = ("text", "latex", "markdown", "json", "numpy")
@@ -24,7 +25,21 @@ FORMATS = ("text", "latex", "markdown", "json", "numpy")
 GRAPH_FORMATS = FORMATS + ("dot",)
 IMAGE_EXTENSIONS = (".svg", ".png", ".pdf")
 EXIT_INTERNAL = 4
-MAX_POINTS = 500  # the sampler draws at most 8 x 256 candidates
+MAX_POINTS = int(FIELDS["points"].high)  # the sampler draws at most 8 x 256 candidates
+
+
+def _choice(name: str) -> click.Choice:
+    """The click type of an option with choices (matcalc.kinds.FIELDS: the web checks the
+    same values)."""
+    return click.Choice(FIELDS[name].choices)
+
+
+def _range(name: str) -> click.ParamType:
+    """The click type of a numeric option, its range from matcalc.kinds.FIELDS."""
+    f = FIELDS[name]
+    if f.integer:
+        return click.IntRange(int(f.low), int(f.high))
+    return FiniteFloat(f.low, f.high)
 
 
 class ExprCommand(click.Command):
@@ -135,6 +150,11 @@ def main() -> None:
       matcalc graph "3*(a + b*c)" --at a=5,b=3,c=2
       matcalc examples list
       matcalc rules
+
+    \b
+    Exit status: 0 done (verified, or not verified for lack of evidence: the
+    output says so); 1 the numeric check failed (check: a line is wrong); 2 bad
+    input, one line on stderr; 3 no rule applies.
     """
     startup.begin(click.get_current_context())
 
@@ -158,13 +178,18 @@ ASSUME_OPTION = click.option(
          "that satisfy it.")
 
 FROM_OPTION = click.option(
-    "--from", "from_", type=click.Choice(("auto", "plain", "latex")), default="auto",
+    "--from", "from_", type=_choice("from"), default=FIELDS["from"].default,
     show_default=True, help="The syntax of the expression: latex (\\frac{a}{b}, \\sin x, "
     "x^{2}), plain (matcalc's own), or auto: LaTeX when it has a backslash or a brace.")
 DETAIL_OPTION = click.option(
-    "--detail", type=click.Choice(("normal", "full")), default="normal", show_default=True,
+    "--detail", type=_choice("detail"), default=FIELDS["detail"].default, show_default=True,
     help="normal: the chain rule of a linear inner function is one step (d/dx sin(3x) = "
          "3 cos(3x), a = 3); full: every sub-step of every chain.")
+TIMEOUT_OPTION = click.option(
+    "--timeout", type=_range("timeout"), default=FIELDS["timeout"].default,
+    show_default=True,
+    help="Seconds after which simplification stops (a safety net: its budget is work, the "
+         "same on a busy machine).")
 
 SHARED_OPTIONS = (
     SHAPE_OPTION, DIM_OPTION, FROM_OPTION,
@@ -181,13 +206,13 @@ SHARED_OPTIONS = (
     click.option("--simplify/--no-simplify", default=True, show_default=True,
                  help="Finish with a (work-budgeted) simplification step."),
     click.option("--standalone", is_flag=True, help="LaTeX: a complete document for pdflatex."),
-    click.option("--points", type=click.IntRange(1, MAX_POINTS), default=20, show_default=True,
+    click.option("--points", type=_range("points"), default=FIELDS["points"].default,
+                 show_default=True,
                  help="Sample points for the numeric check."),
-    click.option("--seed", type=SEED, default=0, show_default=True,
+    click.option("--seed", type=_range("seed"), default=FIELDS["seed"].default,
+                 show_default=True,
                  help="Seed for the sample points."),
-    click.option("--timeout", type=TIMEOUT, default=10.0, show_default=True,
-                 help="Seconds after which simplification stops (a safety net: its budget "
-                      "is work, the same on a busy machine)."),
+    TIMEOUT_OPTION,
     ASSUME_OPTION,
     click.option("-o", "--output", type=OUTPUT,
                  help="Write to FILE instead of standard output."),
@@ -235,7 +260,7 @@ def _run_shared(action: Callable[..., object], shared: dict,
 @click.argument("expr")
 @click.option("--wrt", metavar="VAR", help="Variable to differentiate by (may be left out when "
               "the expression has one variable; others are held constant).")
-@click.option("--order", type=click.IntRange(0, 12), default=None, metavar="N",
+@click.option("--order", type=_range("order"), default=None, metavar="N",
               help="The N-th derivative (0 <= N <= 12), each order derived from the "
                    "previous one with steps.")
 @shared_options
@@ -245,8 +270,14 @@ def derive(expr: str, wrt: str | None, order: int | None, **shared: object) -> N
     \b
     EXPR uses ^ or ** for powers, implicit multiplication (3x^2(2y+7)), ln/log,
     e^x, sqrt, trig and hyperbolic functions, sigmoid, relu, softplus, abs,
-    max(a, b). Multi-letter names stay whole (w1, theta_1, xy). Quote it for the
-    shell.
+    max(a, b) (docs/input-language.md), or LaTeX (\\frac{1}{x}, see --from).
+    Multi-letter names stay whole (w1, theta_1, xy). Quote it for the shell.
+      matcalc derive "ln(sin(x^3)^2)"
+      matcalc derive "3x^2(2y+7)" --wrt y
+      matcalc derive "x^3 sin(x)" --order 2
+      matcalc derive "\\frac{1}{1 + e^{-x}}" --from latex
+      matcalc derive "sin(3x)" --detail full
+      matcalc derive "x.T @ A @ x" --shape x:n --shape A:n,n --wrt x
     """
     from .api import derive as api_derive
 
@@ -280,10 +311,11 @@ def grad(expr: str, wrt: str | None, **shared: object) -> None:
 @click.argument("exprs", metavar="\"[F1, F2, ...]\"")
 @click.option("--wrt", metavar="VAR[,VAR...]", help="Variables, one column each, e.g. x,y "
               "(default: every free variable, sorted by name).")
-@click.option("--layout", type=click.Choice(("numerator", "denominator")), default="numerator",
+@click.option("--layout", type=_choice("layout"), default=FIELDS["layout"].default,
               show_default=True, help="numerator: J[i, j] = df_i/dx_j (one row per "
               "function); denominator: its transpose.")
-@click.option("--form", type=click.Choice(("kron", "vjp")), default="kron", show_default=True,
+@click.option("--form", type=_choice("form"), default=FIELDS["form"].default,
+              show_default=True,
               help="With --shape, for a matrix function or a matrix variable: kron, the "
               "Jacobian d vec(F)/d vec(X) in Kronecker products (vec column-major); vjp, "
               "the vector-Jacobian product dL/dX for an upstream gradient G.")
@@ -345,9 +377,11 @@ def hessian(expr: str, wrt: str | None, **shared: object) -> None:
               help="Check every parameter's gradient against finite differences of the "
               "objective at random sizes.")
 @click.option("--standalone", is_flag=True, help="LaTeX: a complete document for pdflatex.")
-@click.option("--points", type=click.IntRange(1, MAX_POINTS), default=20, show_default=True,
+@click.option("--points", type=_range("points"), default=FIELDS["points"].default,
+              show_default=True,
               help="Sample points for the numeric check.")
-@click.option("--seed", type=SEED, default=0, show_default=True, help="Seed for the sample points.")
+@click.option("--seed", type=_range("seed"), default=FIELDS["seed"].default,
+              show_default=True, help="Seed for the sample points.")
 @ASSUME_OPTION
 @click.option("-o", "--output", type=OUTPUT, help="Write to FILE instead of standard output.")
 @click.option("--force", is_flag=True, help="--emit numpy: write the module even when it "
@@ -374,14 +408,11 @@ def backprop(program_file: str, wrt: str | None, emit: str | None, fmt: str, ste
     from .options import Options
 
     from .edge import read_input
-    from .errors import InputError
 
     try:
         text = read_input(program_file.strip(), "program")
     except MatcalcError as exc:
         _fail(exc)
-    if wrt is not None and not wrt.strip(" ,"):
-        _fail(InputError("--wrt: no parameter given (leave --wrt out for every input)"))
     try:
         opts = Options(steps=steps, verify=verify, standalone=standalone, points=points,
                        seed=seed, assume=assume)
@@ -411,13 +442,17 @@ def backprop(program_file: str, wrt: str | None, emit: str | None, fmt: str, ste
 @click.option("--format", "fmt", type=click.Choice(("text", "latex", "markdown", "json")),
               default="text", show_default=True, help="Output format.")
 @click.option("--standalone", is_flag=True, help="LaTeX: a complete document for pdflatex.")
-@click.option("--seed", type=SEED, default=0, show_default=True,
+@click.option("--seed", type=_range("seed"), default=FIELDS["seed"].default,
+              show_default=True,
               help="Seed of matcalc's own numeric check.")
 @FROM_OPTION
+@DETAIL_OPTION
+@TIMEOUT_OPTION
 @click.option("-o", "--output", type=OUTPUT, help="Write to FILE instead of standard output.")
 def check(expr: str | None, answer: str | None, derivation_file: str | None,
           program_file: str | None, wrt: str | None, shape: tuple[str, ...], fmt: str,
-          standalone: bool, seed: int, from_: str, output: str | None) -> None:
+          standalone: bool, seed: int, from_: str, detail: str, timeout: float,
+          output: str | None) -> None:
     """Check an answer or a hand derivation, naming the mistake.
 
     \b
@@ -433,27 +468,19 @@ def check(expr: str | None, answer: str | None, derivation_file: str | None,
           --answer "2*A @ x"
       matcalc check --program mlp.mc --derivation backward.txt
     """
-    from .api import check as api_check
+    from .api import check as api_check, check_arguments
     from .edge import read_input
-    from .errors import InputError
     from .options import Options
 
     try:
-        if derivation_file is None and answer is None:
-            raise InputError("check needs --answer ANS (with EXPR) or --derivation FILE")
-        if derivation_file is not None and answer is not None:
-            raise InputError("check takes --answer or --derivation, not both")
-        if answer is not None and expr is None:
-            raise InputError("--answer needs the expression: matcalc check EXPR --answer ANS")
-        if derivation_file is not None and expr is not None:
-            raise InputError("with --derivation, the expression is line 1 of the file "
-                             "(d/dx EXPR): leave EXPR out")
+        check_arguments(expr, answer, derivation_file is not None)   # as /api/check
         derivation = (read_input(derivation_file.strip(), "derivation")
                       if derivation_file is not None else None)
         program = read_input(program_file.strip(), "program") if program_file else None
     except MatcalcError as exc:
         _fail(exc)
-    opts = Options(seed=seed, standalone=standalone, from_=from_)
+    opts = Options(seed=seed, standalone=standalone, from_=from_, detail=detail,
+                   simplify_timeout=timeout)
 
     def act() -> object:
         from .engine.simplify import simplify_budget

@@ -314,3 +314,56 @@ def test_a_line_whose_shapes_do_not_fit_is_a_named_mistake() -> None:
 def test_too_many_lines_are_refused() -> None:
     r = cli("--derivation", "-", input="d/dx x^2\n" + "= 2x\n" * 201)
     assert r.exit_code == 2 and "at most 200" in r.output
+
+
+# ------------------------------------------------------------------ --detail, --timeout
+
+def _rules(steps: list) -> list[str]:
+    out = []
+    for s in steps:
+        out.append(s["rule"])
+        out.extend(_rules(s.get("children") or []))
+    return out
+
+
+def test_check_detail_is_derives_detail() -> None:
+    """--detail sets how many steps matcalc's own derivation has, exactly as for derive;
+    the verdict is the same under both."""
+    for detail in ("normal", "full"):
+        r = cli("sin(3x)", "--answer", "cos(3x)", "--detail", detail, "--format", "json")
+        assert r.exit_code == 1, r.output
+        got = json.loads(r.output)
+        d = CliRunner().invoke(main, ["derive", "sin(3x)", "--detail", detail,
+                                      "--format", "json"])
+        assert _rules(got["steps"]) == _rules(json.loads(d.output)["steps"])
+        assert got["correct"] is False and got["lines"][0]["status"] == "wrong"
+    normal = cli("sin(3x)", "--answer", "cos(3x)")
+    full = cli("sin(3x)", "--answer", "cos(3x)", "--detail", "full")
+    assert "linear inner function" in normal.output and "[chain rule]" in full.output
+    assert "[introduce intermediate variables]" in full.output
+    assert "introduce intermediate" not in normal.output
+
+
+def test_check_detail_and_timeout_are_checked_like_derives() -> None:
+    for args in (["--detail", "brief"], ["--timeout", "0"], ["--timeout", "nan"],
+                 ["--timeout", "601"]):
+        r = cli("sin(x)", "--answer", "cos(x)", *args)
+        d = CliRunner().invoke(main, ["derive", "sin(x)", *args])
+        assert r.exit_code == 2 and "Traceback" not in r.output
+        assert r.output.splitlines()[-1] == d.output.splitlines()[-1]
+    r = cli("sin(x)", "--answer", "cos(x)", "--timeout", "0.5")
+    assert r.exit_code == 0, r.output
+
+
+def test_check_timeout_is_the_simplify_budget(monkeypatch) -> None:
+    """--timeout reaches the simplify budget of matcalc's own derivation (as derive's)."""
+    import matcalc.engine.simplify as simplify
+    seen = []
+    real = simplify.simplify_budget
+
+    def spy(seconds):
+        seen.append(seconds)
+        return real(seconds)
+    monkeypatch.setattr(simplify, "simplify_budget", spy)
+    assert cli("sin(x)", "--answer", "cos(x)", "--timeout", "2.5").exit_code == 0
+    assert seen == [2.5]

@@ -207,3 +207,83 @@ def test_relative_links_resolve(page: Path) -> None:
         assert dest.exists(), f"{page.name}: broken link {target}"
         if anchor and dest.suffix == ".md":
             assert anchor in _anchors(dest), f"{page.name}: no heading for #{anchor} in {dest.name}"
+
+
+# ----------------------------------------------------------------- the API reference
+def _signature_line(name: str) -> str:
+    import inspect
+
+    import matcalc.api as api
+    parts, star = [], False
+    for p in inspect.signature(getattr(api, name)).parameters.values():
+        if p.kind == p.KEYWORD_ONLY and not star:
+            parts.append("*")
+            star = True
+        if p.kind == p.VAR_KEYWORD:
+            parts.append("**" + p.name)
+        else:
+            parts.append(p.name if p.default is p.empty else f"{p.name}={p.default!r}")
+    return f"{name}(" + ", ".join(parts) + ") -> Derivation"
+
+
+def test_api_reference_documents_every_public_function_with_its_parameters() -> None:
+    """docs/api.md shows the signature of every public API function exactly as the code
+    has it (every parameter, in order, with its default), and the import line names every
+    public name."""
+    import matcalc
+    import matcalc.api as api
+    text = (ROOT / "docs" / "api.md").read_text(encoding="utf-8")
+    functions = [n for n in api.__all__ if callable(getattr(api, n))
+                 and getattr(getattr(api, n), "__module__", "") == "matcalc.api"]
+    assert len(functions) == 7
+    for name in functions:
+        assert _signature_line(name) in text, f"docs/api.md: {_signature_line(name)}"
+    imports = re.search(r"from matcalc import \(?([^)\n]+(?:\n[^)\n]+)*)\)?", text).group(1)
+    assert sorted(re.findall(r"\w+", imports)) == sorted(matcalc.__all__)
+
+
+def test_cli_reference_lists_every_option_of_every_command() -> None:
+    """docs/cli.md (generated) lists every option of every command, and so does each
+    command's --help; the README's options table names no option the CLI lacks."""
+    import click
+
+    from matcalc.cli import main
+    text = (ROOT / "docs" / "cli.md").read_text(encoding="utf-8")
+
+    def commands(group, prefix=""):
+        for name, c in group.commands.items():
+            yield prefix + name, c
+            if isinstance(c, click.Group):
+                yield from commands(c, prefix + name + " ")
+    sections = dict(re.findall(r"^#+ `matcalc ([a-z ]+)`\n(.*?)(?=^#+ `matcalc|\Z)", text,
+                               re.S | re.M))
+    known = set()
+    for name, command in commands(main):
+        section = sections[name]
+        for p in command.params:
+            if isinstance(p, click.Option):
+                for opt in (*p.opts, *p.secondary_opts):
+                    known.add(opt)
+                    assert re.search(rf"(?<![\w-]){re.escape(opt)}(?![\w-])", section), \
+                        f"docs/cli.md: matcalc {name} {opt}"
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    mentioned = set(re.findall(r"`(--[a-z][a-z-]*)", readme))
+    assert mentioned - known - {"--help", "--version", "--console"} == set()
+
+
+def test_api_reference_lists_every_options_and_limits_field_with_its_default() -> None:
+    import dataclasses
+
+    from matcalc.options import Limits, Options
+    text = (ROOT / "docs" / "api.md").read_text(encoding="utf-8")
+    for record, start, end in ((Options, "## Options", "## Limits"),
+                               (Limits, "## Limits", "## Errors")):
+        table = text[text.index(start):text.index(end)]
+        for f in dataclasses.fields(record):
+            row = re.search(rf"^\| `{f.name}` \| `([^`]*)` \|", table, re.M)
+            assert row, f"docs/api.md: {record.__name__}.{f.name} is not in its table"
+            if isinstance(f.default, (bool, int, float, str, tuple)):
+                shown = row.group(1).strip('"')
+                value = f.default
+                assert shown == str(value) or float(shown) == value, \
+                    f"docs/api.md: {record.__name__}.{f.name} default {shown} != {value}"

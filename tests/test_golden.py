@@ -30,3 +30,16 @@ def test_output_matches_its_snapshot(example, fmt: str, file: str) -> None:
 
 def test_no_stale_snapshots() -> None:
     assert sorted(p.name for p in HERE.iterdir()) == sorted(c[2] for c in CASES)
+
+
+TEXT_CASES = [(e, fmt) for e in examples() for fmt in ("text", "markdown")]
+
+
+@pytest.mark.parametrize("example, fmt", TEXT_CASES,
+                         ids=[f"{c[0].name}.{c[1]}" for c in TEXT_CASES])
+def test_text_and_markdown_fit_80_columns(example, fmt: str) -> None:
+    """Every gallery example (`matcalc examples`), derived and rendered in text and in
+    Markdown: no line is over 80 columns."""
+    out = _derivation(example.name).render(fmt)
+    long = [line for line in out.splitlines() if len(line) > 80]
+    assert long == [], f"{example.name} ({fmt}): {len(long)} lines over 80 columns"

@@ -260,7 +260,8 @@ def test_markdown(chain: Derivation) -> None:
     assert re.search(r"^   1\. \*\*introduce intermediate variables\*\*: \$u_\{1\} = x\^\{3\}\$", md, re.M)
     assert re.search(r"^   2\. \*\*power rule\*\*", md, re.M)
     assert "Verified numerically" in md
-    assert chain.to_markdown() == md
+    from matcalc.render.markdown import fit_markdown
+    assert chain.to_markdown() == fit_markdown(md)      # the same, in 80 columns
 
 
 # ----------------------------------------------------------------------------- DAGs
@@ -371,3 +372,56 @@ def test_deep_trees_continue_in_blocks_of_their_own(deep: dict[int, Derivation])
     text = render_text(deep[40])
     first = re.search(r"continued in step (\d+)\]", text)
     assert first and re.search(rf"^{first.group(1)}\.  ", text, re.M)
+
+
+# ------------------------------------------------------------------ Markdown in 80 columns
+
+def _md_words(text: str) -> list[str]:
+    return text.replace("\n", " ").split()
+
+
+@pytest.mark.parametrize("text_in, kw", [
+    ("ln(sin(x^3)^2)", {}), ("3x^2(2y+7)", {"wrt": "y"}),
+    ("sigmoid(w1*x1 + w2*x2 + w3*x3 + b)*tanh(w1*x1 - w2*x2)", {"wrt": "w1"})])
+def test_markdown_fits_80_columns_and_keeps_every_word(text_in: str, kw: dict) -> None:
+    from matcalc.render.markdown import _render_markdown, fit_markdown
+    from matcalc.render.naming import printing_for
+    d = derive(text_in, **kw)
+    with printing_for(d):
+        raw = _render_markdown(d)
+    out = d.to_markdown()
+    assert out == fit_markdown(out)                       # idempotent
+    assert all(len(line) <= 80 for line in out.splitlines()), out
+
+    def body(t: str) -> list[str]:         # from the first step on (a heading may move)
+        return _md_words(t[t.index("\n1. "):])
+    assert body(out) == body(raw)
+
+
+def test_markdown_breaks_never_start_a_block() -> None:
+    """A continuation line never begins with a list marker, a quote or a heading mark, and
+    a list item's continuation is indented under its text."""
+    from matcalc.render.markdown import fit_markdown
+    item = "1. **rule**: $" + " + ".join(f"x_{{{i}}} - 1" for i in range(40)) + "$"
+    out = fit_markdown(item).splitlines()
+    assert len(out) > 2 and all(len(line) <= 80 for line in out)
+    assert all(line.startswith("   ") and not re.match(r"\s*([-+*>#]|\d+[.)])(\s|$)", line)
+               for line in out[1:])
+    assert " ".join(line.strip() for line in out) == item
+    para = "text " * 10 + "- 2 " + "y " * 40
+    assert not any(re.match(r"[-+*]\s", line) for line in fit_markdown(para).splitlines())
+    code = "```\n" + "x" * 100 + "\n```"
+    assert fit_markdown(code) == code
+    wide = "| a | b |\n|---|---|\n| 1 | " + "w " * 60 + "|"
+    listed = fit_markdown(wide).splitlines()
+    assert listed[0].startswith("- **a 1**: b: w w") and all(len(x) <= 80 for x in listed)
+
+
+def test_a_long_heading_keeps_its_definition_under_it() -> None:
+    from matcalc.render.markdown import fit_markdown
+    head = r"### Differentiate $f\left(x\right) = " + " + ".join(["x^{2}"] * 30) + \
+           "$ with respect to $x$"
+    out = fit_markdown(head).splitlines()
+    assert out[0] == r"### Differentiate $f\left(x\right)$ with respect to $x$"
+    assert out[2].startswith(r"$$f\left(x\right) = x^{2}") and out[-1].endswith("$$")
+    assert all(len(line) <= 80 for line in out)

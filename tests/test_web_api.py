@@ -73,7 +73,9 @@ def cli_json(example) -> tuple[int, str]:
 @pytest.mark.slow
 def test_every_gallery_example_answers_exactly_the_cli_json() -> None:
     rows = examples()
-    with running_server("--workers", "2", env=SEEDED) as url, ThreadPoolExecutor(2) as ex:
+    # a generous time limit: this test compares answers (test_time_limit_... tests the limit)
+    with running_server("--workers", "2", "--time-limit", "120", env=SEEDED) as url, \
+            ThreadPoolExecutor(2) as ex:
         answers = list(ex.map(lambda e: post(f"{url}api/{e.kind}", body_of(e), 300), rows))
     with ThreadPoolExecutor(2) as ex:
         clis = list(ex.map(cli_json, rows))

@@ -230,3 +230,72 @@ def test_rule_link_opens_the_catalogue_entry(page, server: str) -> None:
     assert page.url.endswith("/rules#rule-power")
     entry = page.locator("#rule-power")
     assert entry.locator(".katex").count() == 1 and "power" in entry.inner_text()
+
+
+def test_every_cli_option_of_every_kind_is_on_the_page(page) -> None:
+    """For each kind in the selector, the page has one control per option of `matcalc
+    KIND` (the output options aside: the page renders every format itself), a select
+    with the CLI's choices where the CLI has choices."""
+    import click
+
+    from .test_web_units import _cli_fields
+    kinds = page.locator("#kind option").evaluate_all("os => os.map(o => o.value)")
+    for kind in kinds:
+        page.select_option("#kind", kind)
+        shown = page.locator("[data-field]").evaluate_all(
+            "es => es.map(e => [e.dataset.field, e.tagName, "
+            "e.tagName === 'SELECT' ? [...e.options].map(o => o.value) : []])")
+        cli = _cli_fields(kind)
+        assert sorted(name for name, _, _ in shown) == sorted(cli), kind
+        for name, tag, choices in shown:
+            if isinstance(cli[name].type, click.Choice):
+                assert tag == "SELECT" and choices == list(cli[name].type.choices)
+
+
+def test_from_detail_and_assume_from_the_page(page) -> None:
+    """The syntax (--from), the detail (--detail) and assumptions (--assume) set on the
+    page give the CLI's derivation; a value the CLI refuses is its one-line error."""
+    import json
+
+    page.select_option("#field-from", "plain")
+    page.fill("#expr", r"\frac{1}{x}")
+    page.click("#go")
+    page.wait_for_selector("#error:not([hidden])")
+    r = CliRunner().invoke(main, ["derive", r"\frac{1}{x}", "--from", "plain"])
+    assert page.inner_text("#error-message") == r.stderr.splitlines()[0]
+
+    page.select_option("#field-from", "latex")
+    page.select_option("#field-detail", "full")
+    derive(page, r"\sin(3x)")
+    rules = page.locator("#steps li .step-rule").evaluate_all(
+        "es => es.map(e => e.textContent)")             # sub-steps are folded: not shown
+    want = json.loads(cli("derive", r"\sin(3x)", "--from", "latex", "--detail", "full",
+                          "--format", "json"))
+
+    def titles(steps):
+        for s in steps:
+            yield s["title"]
+            yield from titles(s["children"])
+    assert rules == list(titles(want["steps"])) and "introduce intermediate variables" in rules
+    assert "detail=full" in page.url and "from=latex" in page.url
+
+    page.select_option("#field-from", "auto")
+    page.select_option("#field-detail", "normal")
+    page.locator("#advanced summary").click()
+    page.fill("#field-points", "0")
+    page.fill("#expr", "x^2")
+    page.click("#go")
+    page.wait_for_selector("#error:not([hidden])")
+    r = CliRunner().invoke(main, ["derive", "x^2", "--points", "0"])
+    assert page.inner_text("#error-message") == \
+        "error: " + r.output.splitlines()[-1][len("Error: "):]
+
+
+def test_check_kind_takes_a_derivation_from_the_page(page) -> None:
+    page.select_option("#kind", "check")
+    page.fill("#expr", "")
+    page.fill("#field-derivation", "d/dx sin(x^2)\n= cos(x^2)")
+    page.select_option("#field-detail", "full")
+    page.click("#go")
+    page.wait_for_selector("#result:not([hidden]) #steps .katex", timeout=60_000)
+    assert page.locator("#field-derivation").evaluate("e => e.tagName") == "TEXTAREA"

@@ -176,3 +176,112 @@ def test_the_memory_limit_holds_in_a_worker() -> None:
             await pool.close()
 
     assert asyncio.run(scenario()) == 700 * 2 ** 20
+
+
+# ------------------------------------------------- every CLI option, from the kinds table
+
+#: CLI options that are about output, not the derivation: the page renders every format
+#: itself (LaTeX, NumPy, JSON, the standalone .tex), so it has no field for them.
+OUTPUT_ONLY = {"fmt", "output", "standalone", "force", "emit", "help"}
+#: CLI parameters whose request field has another name (a file on the CLI, its text here).
+FILE_FIELDS = {"program_file": "program", "derivation_file": "derivation",
+               "exprs": "expr", "from_": "from", "shape": "shape", "dim": "dim"}
+
+
+def _cli_fields(kind_name: str) -> dict[str, object]:
+    """The request field of each option of `matcalc KIND` -> its click parameter."""
+    import click
+
+    from matcalc.cli import main
+    command = main.commands[kind_name]
+    out = {}
+    for p in command.params:
+        if p.name in OUTPUT_ONLY or isinstance(p, click.Argument):
+            continue
+        out[FILE_FIELDS.get(p.name, p.name)] = p
+    return out
+
+
+@pytest.mark.parametrize("kind_name", sorted(__import__("matcalc.kinds").kinds.KINDS))
+def test_every_cli_option_of_a_kind_is_a_field_of_its_api_and_page(kind_name: str) -> None:
+    """`matcalc KIND --help` and /api/KIND (and the page, built from /api/kinds) offer the
+    same options, with the same choices, ranges and defaults."""
+    import click
+
+    from matcalc.kinds import FIELDS, get_kind
+    cli = _cli_fields(kind_name)
+    kind = get_kind(kind_name)
+    web = jobs.field_names(kind)
+    assert sorted(cli) == sorted(web)
+    listed = {k["name"]: k for k in json.loads(jobs.kinds().body)["kinds"]}[kind_name]
+    page = {f["name"]: f for f in listed["fields"] + listed["common"]}
+    assert sorted(page) == sorted(web)
+    for name, p in cli.items():
+        f = page[name]
+        if isinstance(p.type, click.Choice):
+            assert tuple(p.type.choices) == FIELDS[name].choices == tuple(f["choices"])
+        if isinstance(p.type, (click.IntRange, click.FloatRange)):
+            assert (p.type.min, p.type.max) == (f["min"], f["max"])
+            assert isinstance(p.type, click.IntRange) == f["integer"]
+        if isinstance(p.default, (bool, int, float, str)) and not p.multiple:
+            assert p.default == f["default"], name
+
+
+BAD_VALUES = {"from": "html", "detail": "brief", "layout": "both", "form": "dense",
+              "order": 13, "points": 0, "seed": -1, "timeout": 0}
+
+
+@pytest.mark.parametrize("kind_name", sorted(__import__("matcalc.kinds").kinds.KINDS))
+def test_a_bad_value_is_the_clis_one_line_error(kind_name: str) -> None:
+    """Every checked option of every kind: /api/KIND refuses the value the CLI refuses,
+    with the CLI's message line (click's "Error: Invalid value for '--x': ...")."""
+    from click.testing import CliRunner
+
+    from matcalc.cli import main
+    from matcalc.kinds import get_kind
+    kind = get_kind(kind_name)
+    subject = {"program": "X: n\nJ = sum(X)"}.get(kind.subject, "sin(x)")
+    extra = {"check": {"answer": "cos(x)"}}.get(kind_name, {})
+    args = ["-"] if kind.subject == "program" else [subject]
+    args += [a for k, v in extra.items() for a in (f"--{k}", v)]
+    for name in _cli_fields(kind_name):
+        if name not in BAD_VALUES:
+            continue
+        value = BAD_VALUES[name]
+        reply = jobs.run_kind(kind_name, {kind.subject: subject, **extra, name: value})
+        r = CliRunner().invoke(main, [kind_name, *args, f"--{name}", str(value)],
+                               input=subject)
+        assert reply.status == 422 and r.exit_code == 2
+        cli_line = r.output.strip().splitlines()[-1]
+        assert cli_line.startswith("Error: ")
+        assert json.loads(reply.body)["error"] == "error: " + cli_line[len("Error: "):]
+
+
+def test_from_assume_and_detail_reach_the_derivation() -> None:
+    """The fields the page lacked: --from, --assume (a list, as --assume repeated),
+    --detail; the answer is the CLI's JSON."""
+    from click.testing import CliRunner
+
+    from matcalc.cli import main
+    cases = [("derive", {"expr": r"\frac{1}{x}", "from": "latex"},
+              ["derive", r"\frac{1}{x}", "--from", "latex"]),
+             ("derive", {"expr": "sin(3x)", "detail": "full"},
+              ["derive", "sin(3x)", "--detail", "full"]),
+             ("grad", {"expr": "log(sum(exp(z)))", "shape": ["z:n", "y:n"], "wrt": "z",
+                       "assume": ["sum(y) = 1"]},
+              ["grad", "log(sum(exp(z)))", "--shape", "z:n", "--shape", "y:n", "--wrt", "z",
+               "--assume", "sum(y) = 1"]),
+             ("check", {"expr": "sin(3x)", "answer": "cos(3x)", "detail": "full",
+                        "timeout": 5}, ["check", "sin(3x)", "--answer", "cos(3x)",
+                                        "--detail", "full", "--timeout", "5"])]
+    for kind, body, args in cases:
+        reply = jobs.run_kind(kind, body)
+        r = CliRunner().invoke(main, [*args, "--format", "json"])
+        assert reply.body == r.stdout, kind
+        assert reply.headers["X-Matcalc-Exit-Status"] == str(r.exit_code)
+    plain = jobs.run_kind("derive", {"expr": r"\frac{1}{x}", "from": "plain"})
+    r = CliRunner().invoke(main, ["derive", r"\frac{1}{x}", "--from", "plain"])
+    assert plain.status == 422 and r.exit_code == 2
+    assert json.loads(plain.body)["error"] == r.stderr.splitlines()[0]
+    backprop = jobs.run_kind("backprop", {"program": "X: n\nJ = sum(X)", "from": "latex"})
+    assert "unknown field 'from'" in json.loads(backprop.body)["error"]   # as the CLI

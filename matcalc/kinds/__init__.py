@@ -8,7 +8,8 @@ the key holding its input and the options it accepts, with their types. The note
 validates entries against this table and the gallery runs its examples through it, so a
 new kind is one module in this package plus one more row::
 
-    Kind("hessian", "matcalc.api:hessian", "expr", {"wrt": _VARS, **_SHAPES},
+    Kind("hessian", "matcalc.api:hessian", "expr",
+         {"wrt": _VARS, "where": (str, dict), **_SHAPES},
          summary="the Hessian: every second partial derivative (vectors and matrices: by "
                  "the second differential)", plugin="matcalc.kinds.hessian:PLUGIN"),
     Kind("graph", "matcalc.api:graph", "expr", {"at": (str, dict)}, packages=("tikz",),
@@ -18,7 +19,10 @@ new kind is one module in this package plus one more row::
 declared (matrix calculus); it has no row of its own.
 
 Options every kind accepts (they set :class:`matcalc.options.Options` fields) are in
-``COMMON_OPTIONS``.
+``COMMON_OPTIONS``; ``Kind.common`` names the ones its command offers (``matcalc KIND
+--help``; the web page and ``/api/<kind>`` take exactly those). ``FIELDS`` holds the values
+an option may take (choices, ranges, defaults): the CLI's click types and the web's checks
+are made from it, so both refuse the same values with the same message.
 """
 from __future__ import annotations
 
@@ -33,6 +37,13 @@ from ..errors import InputError
 Types = type | tuple[type, ...]
 
 
+#: Request fields every kind may take (the CLI's long option names), each setting an
+#: Options field: verify, simplify and steps are --verify/--no-verify ..., assume is
+#: repeatable, timeout the simplify seconds.
+ALL_COMMON = ("verify", "simplify", "steps", "points", "seed", "timeout", "assume", "from",
+              "detail")
+
+
 @dataclass(frozen=True)
 class Kind:
     """One kind of derivation: ``call(subject, **options) -> Derivation``."""
@@ -45,6 +56,8 @@ class Kind:
     packages: tuple[str, ...] = ()           # LaTeX packages its rendering needs
     summary: str = ""
     plugin: str = ""                         # "module:NAME" of its pipeline Plugin
+    common: tuple[str, ...] = ALL_COMMON     # the common fields its command offers
+    subject_optional: bool = False           # check: a derivation file carries the expr
 
     @property
     def function(self) -> Callable[..., Any]:
@@ -76,6 +89,52 @@ COMMON_OPTIONS: dict[str, tuple[str, Types]] = {
     "detail": ("detail", str),                  # "normal" or "full" (Options.detail)
 }
 
+@dataclass(frozen=True)
+class Field:
+    """The values one option may take, as ``matcalc KIND --help`` shows them: ``choices``,
+    or a number in [low, high] (``integer``: whole numbers); its default and CLI flag."""
+
+    flag: str
+    default: Any = None
+    choices: tuple[str, ...] = ()
+    low: float | None = None
+    high: float | None = None
+    integer: bool = False
+
+    def check(self, value: Any) -> Any:
+        """``value`` if it is allowed, else an InputError worded as click words it for the
+        CLI flag (``Invalid value for '--from': 'foo' is not one of 'auto', 'plain',
+        'latex'.``)."""
+        import math
+        bad = f"Invalid value for '{self.flag}': "
+        if self.choices:
+            if value not in self.choices:
+                shown = ", ".join(repr(c) for c in self.choices)
+                raise InputError(f"{bad}{value!r} is not one of {shown}.")
+            return value
+        if self.low is not None and self.high is not None:
+            if not self.integer and not math.isfinite(value):
+                raise InputError(f"{bad}{str(value)!r} is not a finite number.")
+            number = int(value) if self.integer else float(value)
+            if not self.low <= number <= self.high:
+                raise InputError(f"{bad}{number} is not in the range "
+                                 f"{self.low}<=x<={self.high}.")
+            return number
+        return value
+
+
+#: option (CLI long name, request field) -> its values; the CLI's click types use these.
+FIELDS: dict[str, Field] = {
+    "from": Field("--from", "auto", choices=("auto", "plain", "latex")),
+    "detail": Field("--detail", "normal", choices=("normal", "full")),
+    "layout": Field("--layout", "numerator", choices=("numerator", "denominator")),
+    "form": Field("--form", "kron", choices=("kron", "vjp")),
+    "order": Field("--order", None, low=0, high=12, integer=True),
+    "points": Field("--points", 20, low=1, high=500, integer=True),
+    "seed": Field("--seed", 0, low=0, high=2 ** 32 - 1, integer=True),
+    "timeout": Field("--timeout", 10.0, low=0.1, high=600),
+}
+
 _VARS = (str, list)
 
 #: Declared shapes of vectors and matrices, as ``--shape``/``--dim`` take them:
@@ -93,20 +152,25 @@ KINDS: dict[str, Kind] = {k.name: k for k in (
          {"wrt": _VARS, "where": (str, dict), "layout": str, "form": str, **_SHAPES},
          subject_types=(str, list), summary="the Jacobian of [f1, f2, ...], entry by entry",
          plugin="matcalc.kinds.multi:JACOBIAN"),
-    Kind("hessian", "matcalc.api:hessian", "expr", {"wrt": _VARS, **_SHAPES},
+    Kind("hessian", "matcalc.api:hessian", "expr",
+         {"wrt": _VARS, "where": (str, dict), **_SHAPES},
          summary="the Hessian: every second partial derivative (vectors and matrices: by "
                  "the second differential)", plugin="matcalc.kinds.hessian:PLUGIN"),
     Kind("graph", "matcalc.api:graph", "expr",
          {"at": (str, dict), "where": (str, dict), "name": str}, packages=("graphicx", "tikz", "pdflscape"),
          summary="a computation graph: forward values, backward pass, paths",
-         plugin="matcalc.kinds.graph:PLUGIN"),
+         plugin="matcalc.kinds.graph:PLUGIN",
+         common=tuple(c for c in ALL_COMMON if c != "detail")),
     Kind("backprop", "matcalc.api:backprop", "program", {"wrt": _VARS},
          summary="the backward-pass equations of a forward program",
-         plugin="matcalc.kinds.backprop:PLUGIN"),
+         plugin="matcalc.kinds.backprop:PLUGIN",
+         common=("verify", "steps", "points", "seed", "assume")),
     Kind("check", "matcalc.api:check", "expr",
-         {"answer": str, "derivation": str, "program": str, "wrt": str, **_SHAPES},
+         {"answer": str, "derivation": str, "program": str, "wrt": str,
+          "shapes": (list, dict)},
          summary="check an answer or a hand derivation line by line, naming the mistake",
-         plugin="matcalc.kinds.check:PLUGIN"),
+         plugin="matcalc.kinds.check:PLUGIN", common=("seed", "from", "detail", "timeout"),
+         subject_optional=True),
 )}
 
 #: Plug-ins without a row of their own: name -> "module:NAME".

@@ -51,7 +51,11 @@ def render(d: "Derivation", fmt: str, **kw: Any) -> Any:
     except KeyError:
         raise ValueError(f"unknown format {fmt!r} (known: {', '.join(FORMATS)})") from None
     module, _, name = target.partition(":")
-    return getattr(importlib.import_module(module), name)(d, **kw)
+    out = getattr(importlib.import_module(module), name)(d, **kw)
+    if fmt == "markdown":       # every presentation's Markdown fits 80 columns
+        from .markdown import fit_markdown
+        out = fit_markdown(out)
+    return out
 
 
 def jupyter(d: "Derivation") -> str:

@@ -22,8 +22,10 @@ from typing import Any, Mapping
 from ..errors import InputError, MatcalcError, ParseError
 
 #: CLI long names -> the registry's option names (``--shape`` is repeated, so ``shapes``).
-ALIASES = {"shape": "shapes", "dim": "dims", "assume": "assumptions"}
-#: Fields every kind accepts: field -> (Options field, types, check, what a bad value is).
+ALIASES = {"shape": "shapes", "dim": "dims"}
+#: Fields a kind may take besides its own (``Kind.common`` says which its command has):
+#: field -> (Options field, types). Their values are checked by ``kinds.FIELDS`` where it
+#: has a row (choices, ranges: the CLI's click types come from the same rows).
 _NUMBER = (int, float)
 COMMON_FIELDS: dict[str, tuple[str, Any]] = {
     "verify": ("verify", bool),
@@ -32,8 +34,12 @@ COMMON_FIELDS: dict[str, tuple[str, Any]] = {
     "points": ("points", int),
     "seed": ("seed", int),
     "timeout": ("simplify_timeout", _NUMBER),
-    "detail": ("detail", str),              # "normal" or "full" (Options checks it)
+    "assume": ("assume", (list, str)),      # --assume FACT, repeatable: a list of facts
+    "from": ("from_", str),                 # --from auto|plain|latex
+    "detail": ("detail", str),              # --detail normal|full
 }
+#: The CLI's defaults of the true/false fields (the others: kinds.FIELDS).
+FLAG_DEFAULTS = {"verify": True, "simplify": True, "steps": True}
 #: Fields the page sends that are not options of the derivation.
 IGNORED = ("format", "standalone")
 #: Longest input (characters) any field may hold; the parser has its own limit too.
@@ -102,7 +108,7 @@ def _long(value: Any) -> bool:
 def fields_of(kind_name: str, body: Any) -> tuple[Any, Any, dict[str, Any], Any]:
     """Check a body against the kind's registry row: (kind, subject, own options, Options).
     Unknown fields, wrong types and overlong values are InputErrors naming the field."""
-    from ..kinds import get_kind
+    from ..kinds import FIELDS, get_kind
     from ..options import Options
 
     kind = get_kind(kind_name)
@@ -110,8 +116,10 @@ def fields_of(kind_name: str, body: Any) -> tuple[Any, Any, dict[str, Any], Any]
         raise InputError("the request body must be a JSON object")
     subject = body.get(kind.subject)
     if subject is None or (isinstance(subject, str) and not subject.strip()):
-        raise InputError(f"{kind.name}: the field '{kind.subject}' is required")
-    if not _is(subject, kind.subject_types):
+        if not kind.subject_optional:
+            raise InputError(f"{kind.name}: the field '{kind.subject}' is required")
+        subject = None
+    if subject is not None and not _is(subject, kind.subject_types):
         raise InputError(f"{kind.name}: '{kind.subject}' must be {_type_name(kind.subject_types)}")
     own: dict[str, Any] = {}
     opts: dict[str, Any] = {}
@@ -131,20 +139,28 @@ def fields_of(kind_name: str, body: Any) -> tuple[Any, Any, dict[str, Any], Any]
             types = kind.options[name]
             if not _is(value, types):
                 raise InputError(f"{kind.name}: '{key}' must be {_type_name(types)}")
-            own[name] = value
-        elif key in COMMON_FIELDS:
+            own[name] = FIELDS[key].check(value) if key in FIELDS else value
+        elif key in COMMON_FIELDS and key in kind.common:
             target, types = COMMON_FIELDS[key]
             if not _is(value, types):
                 raise InputError(f"{kind.name}: '{key}' must be {_type_name(types)}")
-            opts[target] = value
+            opts[target] = FIELDS[key].check(value) if key in FIELDS else value
         else:
-            known = [kind.subject, *[k for k, v in ALIASES.items() if v in kind.options],
-                     *[o for o in kind.options if o not in ALIASES.values()], *COMMON_FIELDS]
-            raise InputError(f"{kind.name}: unknown field '{key}' (known: {', '.join(known)})")
+            raise InputError(f"{kind.name}: unknown field '{key}' (known: "
+                             f"{', '.join([kind.subject, *field_names(kind)])})")
     if _long(subject):
         raise InputError(f"{kind.name}: '{kind.subject}' is longer than "
                          f"{MAX_FIELD_CHARS:,} characters")
     return kind, subject, own, Options(**opts)
+
+
+def field_names(kind: Any) -> list[str]:
+    """The request fields of ``kind`` besides its subject, as its CLI options are named:
+    its own options (``shape``, ``dim`` for the registry's shapes, dims), then the common
+    fields its command offers."""
+    names = {v: a for a, v in ALIASES.items()}
+    return [*[names.get(o, o) for o in kind.options],
+            *[c for c in COMMON_FIELDS if c in kind.common]]
 
 
 def derivation(kind_name: str, body: Any) -> Any:
@@ -158,8 +174,13 @@ def derivation(kind_name: str, body: Any) -> Any:
 
 
 def _exit_status(d: Any) -> int:
+    """The CLI's exit status for ``d``: 1 when the numeric check failed (check: when a
+    line is wrong), else 0 ("Not verified" for lack of evidence is 0, as in the CLI)."""
+    report = getattr(d, "attachments", {}).get("check")
+    if report is not None:
+        return 0 if report.correct else 1
     v = getattr(d, "verification", None)
-    return 1 if v is not None and v.status in ("failed", "skipped") else 0
+    return 1 if v is not None and v.status == "failed" else 0
 
 
 def guarded(compute: Any) -> Reply:
@@ -215,11 +236,13 @@ def notes_entry(kind_name: str, body: Mapping[str, Any]) -> str:
     """The derivation as an entry of a notes file (docs/notes-format.md), its keys the
     registry's names."""
     kind, subject, own, _ = fields_of(kind_name, dict(body))
-    lines = ["[[section.derivation]]", f"kind = {_toml_value(kind.name)}",
-             f"{kind.subject} = {_toml_value(subject)}"]
+    lines = ["[[section.derivation]]", f"kind = {_toml_value(kind.name)}"]
+    if subject is not None:
+        lines.append(f"{kind.subject} = {_toml_value(subject)}")
     for key, value in own.items():
         lines.append(f"{key} = {_toml_value(value)}")
-    for key in ("points", "seed", "timeout", "verify", "simplify"):
+    from ..kinds import COMMON_OPTIONS
+    for key in COMMON_OPTIONS:              # the notes' common keys (steps is not one)
         if key in body and body[key] is not None:
             lines.append(f"{key} = {_toml_value(body[key])}")
     return "\n".join(lines) + "\n"
@@ -264,24 +287,27 @@ def preview(body: Any) -> Reply:
             raise InputError(f"preview: 'expr' is longer than {MAX_FIELD_CHARS:,} characters")
         if not text.strip():
             return Reply(200, json.dumps({"latex": ""}))
+        from ..kinds import FIELDS
+        from ..options import Limits
+        syntax = FIELDS["from"].check(body.get("from") or "auto")
+        limits = Limits(syntax=syntax)
         shapes = body.get("shape") or []
         if shapes:
             if not (isinstance(shapes, list) and all(isinstance(s, str) for s in shapes)):
                 raise InputError("preview: 'shape' must be a list of strings")
             from ..matrix.parse import parse_matrix_expression, shape_table
-            from ..options import Limits
             from types import SimpleNamespace
 
             from ..render.naming import printing_for
-            expr = parse_matrix_expression(text, shape_table(shapes), Limits())
+            expr = parse_matrix_expression(text, shape_table(shapes), limits)
             with printing_for(SimpleNamespace(shapes=shapes)):  # type: ignore[arg-type]
                 return Reply(200, json.dumps({"latex": tex(expr)}))
         from ..parse import parse, parse_list
         if text.lstrip().startswith("["):
-            exprs = parse_list(text)
+            exprs = parse_list(text, limits)
             latex = r"\left[" + ", ".join(tex(e) for e in exprs) + r"\right]"
         else:
-            latex = tex(parse(text))
+            latex = tex(parse(text, limits))
         return Reply(200, json.dumps({"latex": latex}))
     return guarded(compute)
 
@@ -340,21 +366,36 @@ def rules() -> Reply:
     return Reply(200, json.dumps(rows))
 
 
+def _describe(name: str, types: Any, option: str) -> dict[str, Any]:
+    """One field for the page: its name, types, CLI flag, choices or range, default."""
+    from ..kinds import FIELDS
+    ts = types if isinstance(types, tuple) else (types,)
+    out: dict[str, Any] = {"name": name, "option": option, "flag": f"--{name}",
+                           "types": [t.__name__ for t in ts],
+                           "default": FLAG_DEFAULTS.get(name)}
+    spec = FIELDS.get(name)
+    if spec is not None:
+        out.update(flag=spec.flag, default=spec.default, choices=list(spec.choices),
+                   min=spec.low, max=spec.high, integer=spec.integer)
+    return out
+
+
 def kinds() -> Reply:
-    """The kinds of the registry with their fields, for the page's selector and forms."""
+    """The kinds of the registry with their fields, for the page's selector and forms:
+    ``fields`` the kind's own (as its CLI options are named), ``common`` the checking and
+    simplifying options its command offers, each with its choices or range and default
+    (the CLI's, from ``kinds.FIELDS``)."""
     from ..kinds import KINDS
+    names = {v: a for a, v in ALIASES.items()}
     out = []
     for k in KINDS.values():
-        names = {v: a for a, v in ALIASES.items()}
-        fields = []
-        for name, types in k.options.items():
-            ts = types if isinstance(types, tuple) else (types,)
-            fields.append({"name": names.get(name, name), "option": name,
-                           "types": [t.__name__ for t in ts]})
+        fields = [_describe(names.get(o, o), t, o) for o, t in k.options.items()]
+        common = [_describe(c, COMMON_FIELDS[c][1], COMMON_FIELDS[c][0])
+                  for c in COMMON_FIELDS if c in k.common]
         out.append({"name": k.name, "summary": k.summary, "subject": k.subject,
                     "subject_types": [t.__name__ for t in (k.subject_types if isinstance(
                         k.subject_types, tuple) else (k.subject_types,))],
-                    "fields": fields})
+                    "fields": fields, "common": common})
     return Reply(200, json.dumps({"kinds": out, "common": list(COMMON_FIELDS),
                                   "pdf": shutil.which("pdflatex") is not None,
                                   "graphviz": shutil.which("dot") is not None}))

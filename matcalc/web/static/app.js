@@ -11,11 +11,25 @@
     dims: ["n=3", "Show components at these sizes"],
     at: ["a=5, b=3, c=2", "Point for the forward pass"],
     name: ["J", "Name of the output node"],
-    layout: ["numerator", "numerator or denominator"],
-    assumptions: ["spd(S); x > 0", "Assumptions (';' between them)"],
+    layout: ["", "numerator: J[i, j] = df_i/dx_j; denominator: its transpose"],
+    form: ["", "with shapes: kron (d vec F / d vec X) or vjp (dL/dX)"],
     answer: ["6x^2 cot(x^3)", "The answer to check"],
-    order: ["2", "Order of the derivative"],
+    derivation: ["d/dx sin(x^2)\n= cos(x^2) 2x", "A derivation to check, line by line"],
+    program: ["X: nx, m\n...", "With a derivation: the forward program"],
+    order: ["1", "The N-th derivative (0 to 12)"],
+    assume: ["spd(S); sum(y) = 1; x > 0", "Facts the derivation may use (';' between)"],
+    from: ["", "Input syntax: auto (LaTeX when it has \\ or a brace), plain, latex"],
+    detail: ["", "normal: a linear inner chain is one step; full: every sub-step"],
+    verify: ["", "verify numerically"],
+    simplify: ["", "simplify at the end"],
+    steps: ["", "show the steps"],
+    points: ["", "points of the numeric check"],
+    seed: ["", "seed of the sample points"],
+    timeout: ["", "simplify seconds (a safety net)"],
   };
+  // fields shown under "Checking and simplifying"; the other common ones beside the input
+  const ADVANCED = ["verify", "simplify", "steps", "points", "seed", "timeout"];
+  const MULTILINE = ["derivation", "program"];
   const SUBJECT_LABEL = { expr: "Expression", program: "Forward program" };
   let kinds = [];
   let config = {};
@@ -38,46 +52,100 @@
 
   function listy(types) { return types.includes("list") && !types.includes("str"); }
 
-  function fieldValue(f, raw) {
-    const text = raw.trim();
+  function fieldsOf(kind) { return kind.fields.concat(kind.common || []); }
+
+  function isBool(f) { return f.types.length === 1 && f.types[0] === "bool"; }
+
+  function numeric(f) { return f.min !== undefined && f.min !== null; }
+
+  // the value to send for field f, or null for the CLI's default (nothing sent)
+  function fieldValue(f, input) {
+    if (isBool(f)) {
+      return input.checked === (f.default !== false) ? null : input.checked;
+    }
+    const text = input.value.trim();
     if (!text) return null;
-    if (f.types.length === 1 && f.types[0] === "bool") {
-      return /^(true|yes|1|on)$/i.test(text);
-    }
-    if (f.types.includes("int") && !f.types.includes("str")) {
+    if (f.choices && f.choices.length) return text === f.default ? null : text;
+    if (numeric(f) || (f.types.includes("int") && !f.types.includes("str"))) {
       const n = Number(text);
-      return Number.isInteger(n) ? n : text;
+      if (text === "" || Number.isNaN(n)) return text;   // the server says what is wrong
+      if (f.integer && !Number.isInteger(n)) return text;
+      return n === f.default ? null : n;
     }
-    if (listy(f.types)) return text.split(/\s*[;\n]\s*/).filter((s) => s.length);
-    return text;
+    if (listy(f.types) || f.name === "assume") {
+      return text.split(/\s*[;\n]\s*/).filter((s) => s.length);
+    }
+    return input.value.includes("\n") ? input.value : text;
+  }
+
+  function control(f, keep) {
+    const id = "field-" + f.name;
+    const hint = HINTS[f.name] || HINTS[f.option] || ["", ""];
+    const wrap = document.createElement("div");
+    wrap.className = "field";
+    const label = document.createElement("label");
+    label.htmlFor = id;
+    let input;
+    if (isBool(f)) {
+      input = document.createElement("input");
+      input.type = "checkbox";
+      input.checked = keep !== undefined ? keep === "true" : f.default !== false;
+    } else if (f.choices && f.choices.length) {
+      input = document.createElement("select");
+      for (const c of f.choices) {
+        const o = document.createElement("option");
+        o.value = c; o.textContent = c;
+        input.appendChild(o);
+      }
+      input.value = keep !== undefined && f.choices.includes(keep) ? keep : f.default;
+    } else {
+      input = document.createElement(MULTILINE.includes(f.name) ? "textarea" : "input");
+      if (input.tagName === "INPUT") input.type = "text";
+      else input.rows = 4;
+      if (numeric(f)) {
+        input.inputMode = f.integer ? "numeric" : "decimal";
+        input.placeholder = f.default === null || f.default === undefined
+          ? (hint[0] || f.min + " to " + f.max) : String(f.default);
+      } else {
+        input.placeholder = hint[0];
+      }
+      input.spellcheck = false;
+      input.value = keep || "";
+    }
+    input.id = id; input.dataset.field = f.name;
+    input.title = f.flag + (numeric(f) ? " (" + f.min + " to " + f.max + ")" : "");
+    if (f.option === "shapes" || f.name === "from") {
+      input.addEventListener(f.name === "from" ? "change" : "input", schedulePreview);
+    }
+    const small = document.createElement("span");
+    small.className = "hint";
+    small.textContent = hint[1];
+    if (isBool(f)) {
+      label.append(input, " ", small);
+      wrap.appendChild(label);
+    } else {
+      label.textContent = f.name + " ";
+      label.appendChild(small);
+      wrap.append(label, input);
+    }
+    return wrap;
   }
 
   function buildFields() {
     const kind = kindOf($("kind").value);
-    const box = $("kind-fields");
+    const boxes = [$("kind-fields"), $("input-fields"), $("advanced-fields")];
     const keep = {};
-    box.querySelectorAll("input").forEach((i) => { keep[i.dataset.field] = i.value; });
-    box.textContent = "";
-    for (const f of kind.fields) {
-      const wrap = document.createElement("div");
-      wrap.className = "field";
-      const label = document.createElement("label");
-      const id = "field-" + f.name;
-      label.htmlFor = id;
-      label.textContent = f.name + " ";
-      const hint = HINTS[f.option] || ["", ""];
-      const small = document.createElement("span");
-      small.className = "hint";
-      small.textContent = hint[1];
-      label.appendChild(small);
-      const input = document.createElement("input");
-      input.type = "text"; input.id = id; input.dataset.field = f.name;
-      input.placeholder = hint[0]; input.spellcheck = false;
-      input.value = keep[f.name] || "";
-      if (f.option === "shapes") input.addEventListener("input", schedulePreview);
-      wrap.append(label, input);
-      box.appendChild(wrap);
+    for (const box of boxes) {
+      box.querySelectorAll("[data-field]").forEach((i) => {
+        keep[i.dataset.field] = i.type === "checkbox" ? String(i.checked) : i.value;
+      });
+      box.textContent = "";
     }
+    for (const f of kind.fields) boxes[0].appendChild(control(f, keep[f.name]));
+    for (const f of kind.common || []) {
+      boxes[ADVANCED.includes(f.name) ? 2 : 1].appendChild(control(f, keep[f.name]));
+    }
+    $("advanced").hidden = !(kind.common || []).some((f) => ADVANCED.includes(f.name));
     $("kind-summary").textContent = kind.summary;
     $("subject-label").textContent = SUBJECT_LABEL[kind.subject] || kind.subject;
     $("expr").rows = kind.subject === "program" ? 8 : 2;
@@ -92,20 +160,12 @@
     const kind = kindOf($("kind").value);
     const out = {};
     out[kind.subject] = $("expr").value;
-    for (const f of kind.fields) {
+    for (const f of fieldsOf(kind)) {
       const input = $("field-" + f.name);
       if (!input) continue;
-      const v = fieldValue(f, input.value);
+      const v = fieldValue(f, input);
       if (v !== null) out[f.name] = v;
     }
-    if (!$("opt-verify").checked) out.verify = false;
-    if (!$("opt-simplify").checked) out.simplify = false;
-    const points = Number($("opt-points").value);
-    if (points && points !== 20) out.points = points;
-    const seed = Number($("opt-seed").value);
-    if (seed) out.seed = seed;
-    const timeout = Number($("opt-timeout").value);
-    if (timeout && timeout !== 3) out.timeout = timeout;
     return out;
   }
 
@@ -142,6 +202,8 @@
     if (shapeInput && shapeInput.value.trim()) {
       data.shape = shapeInput.value.trim().split(/\s*[;\n]\s*/).filter((s) => s);
     }
+    const fromInput = $("field-from");
+    if (fromInput && fromInput.value !== "auto") data.from = fromInput.value;
     try {
       const r = await post("/ui/preview", data, previewAbort.signal);
       const j = await r.json();
@@ -359,13 +421,11 @@
     buildFields();
     const k = kindOf($("kind").value);
     $("expr").value = params.get(k.subject) || "";
-    for (const f of k.fields) {
-      if (params.has(f.name)) $("field-" + f.name).value = params.get(f.name);
-    }
-    if (params.get("verify") === "false") $("opt-verify").checked = false;
-    if (params.get("simplify") === "false") $("opt-simplify").checked = false;
-    for (const [p, id] of [["points", "opt-points"], ["seed", "opt-seed"], ["timeout", "opt-timeout"]]) {
-      if (params.has(p)) $(id).value = params.get(p);
+    for (const f of fieldsOf(k)) {
+      const input = $("field-" + f.name);
+      if (!params.has(f.name) || !input) continue;
+      if (input.type === "checkbox") input.checked = params.get(f.name) === "true";
+      else input.value = params.get(f.name);
     }
     return $("expr").value.trim().length > 0;
   }
