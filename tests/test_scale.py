@@ -110,6 +110,17 @@ def test_the_work_budget_decides_and_the_clock_does_not(monkeypatch: pytest.Monk
     assert all(" s " not in text and "second" not in text for _, text in idle)
 
 
+def test_a_high_power_weighs_its_degree() -> None:
+    """SymPy's powsimp and polynomial algebra on x^1000 run for minutes (a single call
+    the budget cannot interrupt): u^k with |k| > 12 weighs |k|, so d tanh(x^1000)/dx is
+    kept as derived, while textbook powers weigh as before."""
+    big = 1000 * X ** 999 * (1 - sp.tanh(X ** 1000) ** 2)
+    assert simp.work(big) > simp.LIGHT_WORK
+    step = simp.simplify_step(big, X)
+    assert step.result == big and "kept as derived" in step.description
+    assert simp.work(X ** 12) == simp.work(X ** 2) and simp.work(X ** 13) == 13 + 2
+
+
 def test_a_command_shares_a_work_budget_not_a_time_budget() -> None:
     """Past the shared work, steps get the light pass, whatever the time: the same
     steps with the shared budget spent fast or slowly."""

@@ -191,6 +191,8 @@ SHARED_WORK = 600
 _FUNCTION_WEIGHT = 3          # sin, exp, log, sigmoid ...: trigsimp, exptrigsimp, logcombine
 _PIECEWISE_WEIGHT = 12        # Abs, Max, Min, relu, step ...: sign and Piecewise handling
 _CONSTANT_WEIGHT = 12         # a function of numbers only (tan(tanh(1/2))): assumption queries
+_DEGREE_FREE = 12            # u^k with |k| above this weighs |k|: x^1000 makes SymPy's
+                              # powsimp and polys take minutes (tanh(x^1000)')
 _PIECEWISE = ("Abs", "Max", "Min", "Heaviside", "sign", "Piecewise", "relu", "step",
               "softplus", "re", "im", "arg", "floor", "ceiling", "Mod")
 
@@ -204,7 +206,9 @@ def work(expr: sp.Basic, memo: dict[int, int] | None = None) -> int:
         if id(node) in memo:
             continue
         weight = 1
-        if isinstance(node, sp.Function) or isinstance(node, sp.Pow) and not node.exp.is_Integer:
+        if isinstance(node, sp.Pow) and node.exp.is_Integer and abs(node.exp) > _DEGREE_FREE:
+            weight = int(abs(node.exp))   # polynomial algebra grows with the degree
+        elif isinstance(node, sp.Function) or isinstance(node, sp.Pow) and not node.exp.is_Integer:
             name = type(node).__name__
             if name in _PIECEWISE:
                 weight = _PIECEWISE_WEIGHT
