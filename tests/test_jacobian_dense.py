@@ -71,7 +71,8 @@ def test_dense_entries_equal_sympy_diff() -> None:
         J = d.results["jacobian"]
         for i in range(n):
             for j in range(n):
-                assert sp.simplify(J[i, j] - sp.diff(fs[i], xs[j])) == 0, (name, i, j)
+                gap = sp.expand(sp.together(J[i, j] - sp.diff(fs[i], xs[j])))
+                assert gap == 0 or sp.simplify(gap) == 0, (name, i, j)
 
 
 def test_small_sum_reads_as_before() -> None:
