@@ -10,6 +10,7 @@ RULE_CASES = [
     ("x",                     "x",  "1",                                      ["variable"]),
     ("5x",                    "x",  "5",                                      ["constant_multiple", "variable"]),
     ("x^3 + 4x + 1",          "x",  "3x^2 + 4",                               ["sum", "power"]),
+    ("x^2 + 3y + y z",        "x",  "2x",                                     ["sum", "free_terms"]),
     ("x^5",                   "x",  "5x^4",                                   ["power"]),
     ("x^(-2)",                "x",  "-2x^(-3)",                               ["power"]),
     ("x^(2/3)",               "x",  "(2/3) x^(-1/3)",                         ["power"]),

@@ -16,9 +16,11 @@ import sympy as sp
 
 from ..errors import LimitError, NoRuleError
 from .dag import postorder, tree_size
-from .step import Step, hold_constant
+from .step import Deferred, Step, hold_constant
 
 MAX_SOLVER_DEPTH = 20_000
+
+_EMPTY: frozenset = frozenset()
 
 
 def short(expr: sp.Basic, limit: int = 80) -> str:
@@ -29,6 +31,10 @@ def short(expr: sp.Basic, limit: int = 80) -> str:
         if len(text) <= limit:
             return text
     return f"{type(expr).__name__.lower()}(...)"
+
+
+def _reuse_text(expr: sp.Basic) -> str:
+    return f"Already derived: {short(expr)} occurs more than once; its derivative is reused."
 
 
 @contextmanager
@@ -81,8 +87,8 @@ class Solver:
         self.find_rule = rules
         self.detail: str = _DETAIL.get()      # "normal" or "full" (see detail_level)
         self.memo: dict[tuple[sp.Basic, sp.Symbol], Step] = {}
-        self._depends: dict[tuple[int, sp.Symbol], bool] = {}
-        self._free: dict[int, frozenset[sp.Symbol]] = {}   # a root's symbols, by id
+        self._free: dict[int, frozenset[sp.Symbol]] = {}   # a node's symbols, by id
+        self._args_index: dict[int, dict[sp.Symbol, list[int]]] = {}   # see dependent_args
         self._constant: dict[sp.Symbol, str] = {}            # one text per variable
         self._alive: list[sp.Basic] = []      # keeps nodes alive while their id() is cached
         self._counter = 0
@@ -102,31 +108,56 @@ class Solver:
         if u.name == f"{self.prefix}{self._counter}":
             self._counter -= 1
 
-    def depends(self, expr: sp.Basic, var: sp.Symbol) -> bool:
-        """Whether ``expr`` depends on ``var``, visiting each distinct node once.
-
-        An expression asked about first (a root: f_i of a Jacobian) has its symbols
-        collected once; asked about a variable it does not hold, the answer is read from
-        them without marking every node for that variable (a diagonal Jacobian's n^2 - n
-        constant entries would otherwise mark n^2 times the nodes of an f_i)."""
-        key = (id(expr), var)
-        hit = self._depends.get(key)
-        if hit is not None:
-            return hit
-        free = self._free.get(id(expr))
-        if free is None:
-            free = self._free[id(expr)] = frozenset(
-                n for n in postorder([expr]) if isinstance(n, sp.Symbol))
-            self._alive.append(expr)
-        if var not in free:
-            return False
+    def _symbols(self, expr: sp.Basic) -> frozenset[sp.Symbol]:
+        """The symbols occurring in ``expr`` (bound ones too), one set per distinct node,
+        computed bottom-up once: a node with one argument, or whose arguments' symbols all
+        lie in one argument's set, shares that set, so a sum of n terms in one variable
+        each costs n one-element sets and the sum's own n-element set."""
+        found = self._free.get(id(expr))
+        if found is not None:
+            return found
+        free, alive, empty = self._free, self._alive, _EMPTY
         for node in postorder([expr]):
-            k = (id(node), var)
-            if k not in self._depends:
-                self._depends[k] = node == var if not node.args else any(
-                    self._depends[(id(a), var)] for a in node.args)
-                self._alive.append(node)
-        return self._depends[key]
+            if id(node) in free:
+                continue
+            args = node.args
+            if not args:
+                fs = frozenset((node,)) if isinstance(node, sp.Symbol) else empty
+            else:
+                sets = [free[id(a)] for a in args]
+                fs = max(sets, key=len)
+                if any(not s <= fs for s in sets):
+                    fs = frozenset().union(*sets)
+            free[id(node)] = fs
+            alive.append(node)
+        return free[id(expr)]
+
+    def depends(self, expr: sp.Basic, var: sp.Symbol) -> bool:
+        """Whether ``expr`` depends on ``var`` (``var`` occurs in it): a set look-up after
+        one bottom-up pass over the nodes not seen before (:meth:`_symbols`). The cost of
+        a Jacobian's n^2 questions is then independent of the size of the f_i: a dense
+        f_i = sum_j a_ij x_j is visited once, not once per variable."""
+        return var in self._symbols(expr)
+
+    def dependent_args(self, expr: sp.Basic, var: sp.Symbol) -> tuple[sp.Basic, ...]:
+        """The arguments of ``expr`` that depend on ``var``, in order.
+
+        Indexed once per node (symbol -> the positions of the arguments holding it), so
+        the sum rule for d/dx_j of a sum of n terms costs the terms holding x_j, not n:
+        a dense Jacobian's n^2 entries are then n^2 times (terms with x_j), not n^3."""
+        args = expr.args
+        if len(args) <= 4:
+            return tuple(a for a in args if self.depends(a, var))
+        if var not in self._symbols(expr):
+            return ()
+        index = self._args_index.get(id(expr))
+        if index is None:
+            index = {}
+            for k, a in enumerate(args):
+                for s in self._symbols(a):
+                    index.setdefault(s, []).append(k)
+            self._args_index[id(expr)] = index       # (expr is kept alive by _symbols)
+        return tuple(args[k] for k in index.get(var, ()))
 
     def derive(self, expr: sp.Basic, var: sp.Symbol) -> Step:
         """The Step d expr / d var (memoized per distinct sub-expression)."""
@@ -144,9 +175,8 @@ class Solver:
         key = (expr, var)
         seen = self.memo.get(key)
         if seen is not None:
-            return Step("reuse", "reuse", expr, seen.result,
-                        f"Already derived: {short(expr)} occurs more than once; "
-                        "its derivative is reused.", var, same_as=seen)
+            return Step("reuse", "reuse", expr, seen.result, Deferred(_reuse_text, expr),
+                        var, same_as=seen)
         rule = self.find_rule(expr)
         if rule is None:
             raise NoRuleError(f"no rule applies to {type(expr).__name__}: {short(expr)} "

@@ -55,7 +55,7 @@ off the steps, never computed by a second engine.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Iterable, Iterator, Literal, Sequence, Union, overload
+from typing import Callable, Iterable, Iterator, Literal, Sequence, Union, overload
 
 import sympy as sp
 
@@ -187,6 +187,24 @@ class PartialNote:
     def __str__(self) -> str:
         names = ", ".join(s.name for s in self.held)
         return f"{self.base} (partial derivative: {names} held constant)"
+
+
+class Deferred:
+    """A description written when read: ``str()`` is ``fn(*args)``. A rule that names
+    sub-expressions in its words (the constant factor of c f, the numerator of a
+    quotient) stores them by reference: printing them for every entry of a dense
+    Jacobian would cost the printed size of f_i in each of the n^2 entries."""
+
+    __slots__ = ("fn", "args")
+
+    def __init__(self, fn: "Callable[..., str]", *args: object) -> None:
+        self.fn, self.args = fn, args
+
+    def __str__(self) -> str:
+        return self.fn(*self.args)
+
+    def __reduce__(self) -> tuple:
+        return (Deferred, (self.fn, *self.args))
 
 
 class _Description:

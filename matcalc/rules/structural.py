@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Callable
 import sympy as sp
 
 from ..engine.solver import short
-from ..engine.step import Step
+from ..engine.step import Deferred, Step
 from .chain import as_link, chain_rule
 from .elementary import lookup
 
@@ -26,34 +26,65 @@ def d(var: sp.Symbol) -> str:
     return f"d/d{var}"
 
 
+#: The terms of a sum free of the variable, shown as one constant-rule step when there
+#: are at most this many (d/dx (2y + 5z) = 0); more are named in the sum rule's words only
+#: (an n-term f_i of a dense Jacobian would otherwise hold n terms in each of n^2 entries).
+MAX_SHOWN_FREE = 3
+
+
 def sum_rule(solver: "Solver", expr: sp.Add, var: sp.Symbol) -> Step:
-    """d/dx [f + g + ...] = df/dx + dg/dx + ...; terms free of x contribute 0."""
-    terms = [t for t in expr.args if solver.depends(t, var)]
-    children = tuple(solver.derive(t, var) for t in terms)
-    dropped = len(expr.args) - len(terms)
-    note = (f"; {dropped} constant term{'s contribute' if dropped > 1 else ' contributes'} 0"
-            if dropped else "")
+    """d/dx [f + g + ...] = df/dx + dg/dx + ...; the terms free of x contribute 0, all of
+    them together in one step.
+
+    Only the terms holding x are differentiated one by one (the solver's index of the
+    sum's terms by symbol), so the steps of d/dx_j sum_k t_k are proportional to the terms
+    that contain x_j, not to the length of the sum. A constant number term is dropped
+    silently (as in x^2 + 3x + 5); the other free terms (2y + 5z in d/dx (3x + 2y + 5z))
+    are one constant-rule step when few, else one sentence of the sum rule."""
+    terms = solver.dependent_args(expr, var)
+    children = [solver.derive(t, var) for t in terms]
+    args = expr.args
+    dropped = len(args) - len(terms)
+    number = 1 if args[0].is_Number else 0          # an Add keeps its number first
+    free = dropped - number                         # terms with symbols, none of them var
+    if free == 0:
+        note = (f"; {dropped} constant term{'s contribute' if dropped > 1 else ' contributes'} 0"
+                if dropped else "")
+    else:
+        if free <= MAX_SHOWN_FREE:
+            rest = tuple(a for a in args[number:] if not solver.depends(a, var))
+            lump = rest[0] if free == 1 else sp.Add(*rest, evaluate=False)
+            children.append(Step("free_terms", "derivative", lump, sp.S.Zero,
+                                 Deferred(_free_terms_text, lump, free, var), var))
+        what = ("the other term does not contain" if dropped == 1 else
+                f"the other {dropped} terms do not contain")
+        note = f"; {what} {var}: {'its' if dropped == 1 else 'their'} derivative is 0"
     return Step("sum", "derivative", expr, sp.Add(*[c.result for c in children]),
-                f"Sum rule: differentiate term by term{note}.", var, children)
+                f"Sum rule: differentiate term by term{note}.", var, tuple(children))
+
+
+def _free_terms_text(lump: sp.Expr, count: int, var: sp.Symbol) -> str:
+    which = "the term" if count == 1 else f"the {count} terms of"
+    return (f"Terms free of {var}: {which} {short(lump)} "
+            f"{'does' if count == 1 else 'do'} not contain {var}, so together they contribute 0.")
 
 
 def _split_constant(solver: "Solver", expr: sp.Mul, var: sp.Symbol) -> tuple[list, list]:
-    const, dep = [], []
-    for f in expr.args:
-        (dep if solver.depends(f, var) else const).append(f)
-    return const, dep
+    dep = list(solver.dependent_args(expr, var))
+    if len(dep) == len(expr.args):
+        return [], dep
+    held = set(map(id, dep))
+    return [f for f in expr.args if id(f) not in held], dep
 
 
 def mul_rule(solver: "Solver", expr: sp.Mul, var: sp.Symbol) -> Step:
     """Constant multiple d[c f] = c df, quotient or product rule, by the factors' dependence on x."""
     const, dep = _split_constant(solver, expr, var)
     if const:
-        c = " * ".join(short(f, 40) for f in const)
         g = dep[0] if len(dep) == 1 else sp.Mul(*dep)
         child = solver.derive(g, var)
         return Step("constant_multiple", "derivative", expr, sp.Mul(*const, child.result),
-                    f"Constant multiple rule: {c} does not depend on {var}, so it stays as a factor.",
-                    var, (child,))
+                    Deferred(_constant_multiple_text, tuple(const), var), var, (child,))
     num = [f for f in dep if not _is_denominator(f)]
     den = [1 / f for f in dep if _is_denominator(f)]
     if num and den:
@@ -78,8 +109,17 @@ def quotient_rule(solver: "Solver", expr: sp.Expr, f: sp.Expr, g: sp.Expr, var: 
     """d/dx [f/g] = (f' g - f g') / g^2."""
     df, dg = solver.derive(f, var), solver.derive(g, var)
     result = (df.result * g - f * dg.result) / g ** 2
-    return Step("quotient", "derivative", expr, result,
-                f"Quotient rule with numerator {short(f)} and denominator {short(g)}.", var, (df, dg))
+    return Step("quotient", "derivative", expr, result, Deferred(_quotient_text, f, g), var,
+                (df, dg))
+
+
+def _quotient_text(f: sp.Expr, g: sp.Expr) -> str:
+    return f"Quotient rule with numerator {short(f)} and denominator {short(g)}."
+
+
+def _constant_multiple_text(const: tuple[sp.Expr, ...], var: sp.Symbol) -> str:
+    c = " * ".join(short(f, 40) for f in const)
+    return f"Constant multiple rule: {c} does not depend on {var}, so it stays as a factor."
 
 
 def pow_rule(solver: "Solver", expr: sp.Pow, var: sp.Symbol) -> Step:
@@ -174,7 +214,7 @@ def multivariable_chain(solver: "Solver", expr: sp.Function, var: sp.Symbol,
     """d/dx f(a_1, ..., a_k) = sum_i (df/da_i)(a_1, ..., a_k) da_i/dx, over the arguments
     that depend on x (atan2(y, x): (x dy - y dx)/(x^2 + y^2))."""
     args = list(expr.args)
-    dependent = [i for i, a in enumerate(args) if solver.depends(a, var)]
+    dependent = [i for i, a in enumerate(args) if solver.depends(a, var)]   # (few arguments)
     children = tuple(solver.derive(args[i], var) for i in dependent)
     result = sp.Add(*[partials[i] * c.result for i, c in zip(dependent, children)])
     name = getattr(type(expr), "__name__", "f")
