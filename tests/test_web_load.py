@@ -1,7 +1,7 @@
 """The load test of matcalc serve (tests/web_load.py): 200 requests from 20 concurrent
 clients with slow and hostile inputs mixed in: none dropped, none wrong; and with a
-30-second input sent first, the others lose its one worker for its 30 seconds and
-nothing more."""
+slow input sent first (30 s or more of one worker), the others lose its one worker for
+that time and nothing more."""
 from __future__ import annotations
 
 import pytest
@@ -19,7 +19,7 @@ def test_load_with_slow_and_hostile_inputs() -> None:
     for name in ("A", "B"):
         assert fig[name]["dropped"] == 0, report(fig)
         assert fig[name]["wrong"] == 0, report(fig)
-    assert fig["slow"]["ok"], report(fig)              # answered: 422, its check stopped at 30 s
+    assert fig["slow"]["ok"], report(fig)   # answered: 200, or 422 when a stage limit stopped it
     assert fig["slow"]["seconds"] >= SLOW_SECONDS        # it did hold a worker that long
     # it cost the others its own worker for its duration, and no more (25% for noise:
     # the machine is shared)

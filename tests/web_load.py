@@ -4,9 +4,9 @@ quick derivations with slow and hostile inputs mixed in, judged one by one.
 Two phases against one server (2 workers, the default on 2 cores):
 
 * A: the 200 requests alone (the baseline);
-* B: the same 200 with one slow input sent first (a 400-layer backward pass checked at
-  500 points: it holds its worker until the verify stage's 30-second limit stops it,
-  then answers 422 with that message).
+* B: the same 200 with one slow input sent first (an 840-layer backward pass checked at
+  500 points: it holds its worker for 30 s or more, and answers 200, or 422 when a
+  stage's 30-second limit stops it).
 
 Every answer is judged against what it must be: a quick derivation its reference JSON
 (fetched once, one at a time, before the phases), a hostile input its 4xx status with a
@@ -32,14 +32,20 @@ from .webserver import post, running_server
 CLIENTS = 20
 REQUESTS = 200
 SLOW_SECONDS = 30
-#: a 30-second input: a 400-layer backward pass checked at 500 points; its check runs
-#: until the verify stage's own limit (30 s, docs/limits.md) stops it, and it answers 422
-#: with that message (the simplify budget is work now, so no "allow simplify 60 s" input
-#: is slow any more: the stage limits are what bound a request)
+#: a slow input: a backward pass through 840 tanh layers (60 lines of 14 nested tanh,
+#: within the 10,000 characters a field may hold) checked at 500 points: about 40-50 s
+#: of one worker, answered 200, or 422 "over its time limit" when a stage's own limit
+#: (30 s, docs/limits.md) stops it on a slower machine. (A 400-layer pass was stopped
+#: by the verify stage until the check became batched: it now passes in about 20 s.)
+#: The simplify budget is work, so no "allow simplify 60 s" input is slow any more.
 SLOW_KIND = "backprop"
-SLOW_BODY = {"program": "x: n\nA0 = x\n" + "".join(f"A{i + 1} = tanh(A{i})\n" for i in range(400))
-             + "J = sum(A400)\n", "points": 500}
-SERVER_LIMIT = SLOW_SECONDS + 30
+NEST, LINES = 14, 60
+SLOW_BODY = {"program": "x: n\nA0 = x\n"
+             + "".join(f"A{i + 1} = " + "tanh(" * NEST + f"A{i}" + ")" * NEST + "\n"
+                       for i in range(LINES))
+             + f"J = sum(A{LINES})\n", "points": 500}
+#: the server's own per-request limit: above both stage limits and the start-up
+SERVER_LIMIT = 2 * SLOW_SECONDS + 30
 #: simplify is never cut short by load (another form would not be wrong, but would not
 #: match the reference byte for byte)
 T = {"timeout": 60}
@@ -146,7 +152,7 @@ def phase(url: str, plan: list, refs: dict, with_slow: bool) -> tuple[list[Outco
                 t = time.monotonic()
                 status, raw = _call(url, SLOW_KIND, SLOW_BODY, timeout=SERVER_LIMIT + 60)
                 done = time.monotonic()
-                ok = status == 422 and b"over its time limit" in raw
+                ok = status == 200 or (status == 422 and b"over its time limit" in raw)
                 return Outcome("slow", status, done - t, ok, done - start)
             slow_future = ex.submit(slow)
             time.sleep(0.5)                     # it holds a worker before the others come
