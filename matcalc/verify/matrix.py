@@ -567,17 +567,7 @@ def check_matrix(f_expr: sp.Basic, claims: list[Claim], dims: Iterable[sp.Symbol
             found.comparisons.setdefault(int(i), [])
         return found
 
-    draws = _Points(dims, seed)
-    tally = _Tally()
-    sizes: list[str] = []
-    try:
-        accepted = _gather(draws, points, tally, sizes, examine)
-    except _Failed as exc:
-        message, accepted, tried = exc.args
-        return Verification("failed", _method(what, accepted + 1, per_point, tried),
-                            accepted + 1, tolerance=rtol, rejected=tally.rejected,
-                            message=message)
-    return _verdict(what, accepted, per_point, sizes, points, tally, draws, rtol, atol)
+    return _run(what, dims, seed, points, per_point, examine, rtol, atol)
 
 
 def _emitted(prog: Any, bp: Any) -> Any:
@@ -862,6 +852,13 @@ def check_backprop(prog: Any, bp: Any, *, points: int = 20, seed: int = 0, rtol:
             found.comparisons.setdefault(int(i), [])
         return found
 
+    return _run(what, dims, seed, points, per_point, examine, rtol, atol)
+
+
+def _run(what: str, dims: Any, seed: int, points: int, per_point: int, examine: Any,
+         rtol: float, atol: float) -> Verification:
+    """Draw the points (``_gather`` through ``examine``), and the verdict: "failed" at the
+    first point that disagrees, else ``_verdict`` of what was gathered."""
     draws = _Points(dims, seed)
     tally = _Tally()
     sizes: list[str] = []
