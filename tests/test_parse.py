@@ -241,10 +241,10 @@ def test_input_length_limit() -> None:
     "[" * 5000 + "x",
 ], ids=["parentheses", "signs", "powers", "calls", "brackets"])
 def test_deep_nesting_fails_fast_without_recursion_error(text: str) -> None:
-    start = time.perf_counter()
+    start = time.process_time()          # CPU time: what the parser spends, not the load
     with pytest.raises(ParseError) as info:
         parse(text, Limits(max_input_length=100_000))
-    assert time.perf_counter() - start < 1.0
+    assert time.process_time() - start < 1.0
     assert info.value.position is not None
 
 
