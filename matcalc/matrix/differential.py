@@ -197,6 +197,14 @@ class Differentiator:
 
     def _elementwise(self, expr: Elementwise) -> Step:
         from ..rules import derive_steps
+        if self.fold and isinstance(expr.arg, Softmax) and expr.body() == sp.log(T):
+            # log(softmax(z)) is log_softmax(z): its differential dz - 1 (s^T dz) at once,
+            # not ds / s with s o dz / s left to cancel (--detail full keeps that chain)
+            inner = self._log_softmax(LogSoftmax(expr.arg.arg, expr.arg.axis))
+            return self.step("d_log_softmax", expr, inner.result,
+                             "log(softmax(z)) = log_softmax(z) = z - log(sum(exp(z))), so "
+                             "d log softmax(z) = dz - 1 (s^T dz) with s = softmax(z), for "
+                             "each column.", inner.children)
         inner = self.d(expr.arg)
         t = sp.Symbol("t")
         local = derive_steps(expr.body().xreplace({T: t}), t)

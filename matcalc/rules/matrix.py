@@ -189,7 +189,7 @@ for _r in [
          "collected, whichever is shorter; a positive term first)",
          r"G = G_{\text{simplified}}", _JAC_SOFTMAX, kind="rewrite"),
     Rule("cancel_quotient", "cancel quotient", "x o v / v = x (element-wise)",
-         r"x \odot v \oslash v = x", _CE_SOFTMAX, kind="rewrite"),
+         r"x \odot v \oslash v = x", _CE_SOFTMAX + " --detail full", kind="rewrite"),
     Rule("sum_broadcast", "sum broadcast", "1 1^T v = sum(v) 1 (v a column)",
          r"\mathbf{1}\mathbf{1}^{T} v = \Big(\textstyle\sum_i v_i\Big)\mathbf{1}",
          _CE_SOFTMAX, kind="rewrite"),
