@@ -27,12 +27,7 @@ from .graph_common import GraphView, number, plugged_value, printable, put_value
 from .graph_tikz import (TIKZ_STYLES, fit_landscape, legend, part_heights, picture,
                          render_tikz, render_tikz_parts)
 from .latex import MatcalcLatexPrinter, escape, operand, tex
-from .latex import width as _width
-
-
-def width(latex: str) -> int:
-    """A row's width as the graph pages measured it: operators not counted apart."""
-    return _width(latex, operators=False)
+from .latex import plain_width as width
 
 
 if TYPE_CHECKING:

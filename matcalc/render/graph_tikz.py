@@ -28,12 +28,7 @@ import sympy as sp
 
 from .graph_common import GraphView, approx, layered, printable, view
 from .latex import tex
-from .latex import width as _width
-
-
-def width(latex: str) -> int:
-    """The typeset width the pictures measure: characters, operators counted apart."""
-    return _width(latex, operators=False)
+from .latex import plain_width as width
 
 
 if TYPE_CHECKING:

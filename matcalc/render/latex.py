@@ -225,6 +225,12 @@ def width(latex: str, operators: bool = True) -> int:
     return len(re.sub(r"[{}^_ ]", "", s))
 
 
+def plain_width(latex: str) -> int:
+    """``width`` without the spacing of binary operators: the graph pictures' measure
+    (they count operators themselves)."""
+    return width(latex, operators=False)
+
+
 def _d(wrt: sp.Symbol, partial: bool, num: str = "") -> str:
     r"""``\frac{d num}{d wrt}`` (or with ``\partial``); without ``num`` the operator d/d wrt."""
     w = tex(wrt)

@@ -98,12 +98,4 @@ def eval_numpy(code: Any, env: Mapping[str, Any]) -> Any:
 
 def eval_numpy_each(code: Any, envs: Iterable[Mapping[str, Any]]) -> list[Any]:
     """:func:`eval_numpy` at each of several points (one environment each), in order."""
-    out = []
-    with np.errstate(all="ignore"):
-        for env in envs:
-            try:
-                out.append(eval(code, {"np": np}, dict(env)))  # noqa: S307 - matcalc's own output
-            except Exception as exc:  # noqa: BLE001 - a printer bug can raise anything
-                raise PrintedError(f"the printed NumPy text raises {type(exc).__name__}: "
-                                   f"{exc}") from None
-    return out
+    return [eval_numpy(code, env) for env in envs]
