@@ -20,6 +20,7 @@ from matcalc.render.latex import render_latex, unsize
 from matcalc.render.notation import Notation
 
 from .latexcheck import check_latex
+from .measured import difference
 
 GOLDEN = Path(__file__).parent / "golden"
 UPDATE = bool(os.environ.get("MATCALC_UPDATE_GOLDEN"))
@@ -52,8 +53,9 @@ def test_golden_latex(golden: str, derived) -> None:
     if UPDATE:
         path.write_text(got, encoding="utf-8")
     assert path.exists(), f"missing golden file {path.name}: run with MATCALC_UPDATE_GOLDEN=1"
-    assert got == path.read_text(encoding="utf-8"), (
-        f"the LaTeX of {golden} changed; if on purpose, refresh with MATCALC_UPDATE_GOLDEN=1 "
+    why = difference(got, path.read_text(encoding="utf-8"))   # but for measured figures
+    assert not why, (
+        f"the LaTeX of {golden} changed ({why}); if on purpose, refresh with MATCALC_UPDATE_GOLDEN=1 "
         "and review the diff")
 
 
