@@ -9,6 +9,7 @@ import re
 from functools import cache
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from matcalc import backprop, derive, jacobian
@@ -365,3 +366,64 @@ def test_a_number_before_the_ones_vector_is_not_read_as_a_longer_number() -> Non
                    shapes=["X:N,n", "w:n", "y:N"]).to_latex()
     assert re.search(r"\d\s*\\mathbf\{1\}", latex) is None
     assert r"2 \cdot \mathbf{1}_{N}^{T}" in latex
+
+
+# ------------------------------------------------------------------ softmax on the board
+def _softmax_np(z):
+    e = np.exp(z - z.max())
+    return e / e.sum()
+
+
+def _eval_printed(text: str, values: dict):
+    """A printed matcalc-syntax result, parsed back and evaluated (what a user reads)."""
+    import sympy as sp
+
+    from matcalc.matrix.parse import parse_dims, parse_matrix_expression
+    from matcalc.verify.evaluate import evaluate
+    decl = {k: parse_dims("n", k) for k in values}           # every input n x 1
+    n = next(iter(values.values())).shape[0]
+    return np.asarray(evaluate(parse_matrix_expression(text, decl), values,
+                               {sp.Symbol("n"): n}), float)
+
+
+def test_softmax_jacobian_is_read_off_as_on_the_board() -> None:
+    """ds = s o dz - s s^T dz: the Jacobian diag(s) - s s^T comes straight from the
+    read-off (no 1 1^T to simplify away), and equals NumPy's closed form."""
+    d = jacobian("softmax(z)", "z", shapes=["z:n"], verify=False)
+    text = d.render("text")
+    assert "softmax(z)*dz - softmax(z) @ softmax(z).T @ dz" in text
+    assert "ones(n, n)" not in text and "matrix simplify" not in text
+    line = text.split("Result:  J = ")[1].split("\n")[0]
+    assert line == "diag(softmax(z)) - softmax(z) @ softmax(z).T"
+    z = np.random.default_rng(3).standard_normal((5, 1))
+    s = _softmax_np(z)
+    assert np.allclose(_eval_printed(line, {"z": z}), np.diag(s[:, 0]) - s @ s.T)
+    # --detail full keeps the column-wise form and simplifies it by named identities
+    full = jacobian("softmax(z)", "z", shapes=["z:n"], verify=False, detail="full")
+    assert {"outer_product", "distribute"} <= {s.rule for st in full.steps for s in st.walk()}
+
+
+def test_log_softmax_jacobian_never_prints_a_broadcast_beside_the_identity() -> None:
+    """J = I - 1 s^T: printed eye(n) - ones(n, 1) @ softmax(z).T, never the broadcast
+    eye(n) - softmax(z).T (which NumPy would evaluate to the same, but a reader would not)."""
+    d = jacobian("log(softmax(z))", "z", shapes=["z:n"], verify=False)
+    line = d.render("text").split("Result:  J = ")[1].split("\n")[0]
+    assert line == "eye(n) - ones(n, 1) @ softmax(z).T"
+    z = np.random.default_rng(4).standard_normal((4, 1))
+    s = _softmax_np(z)
+    assert np.allclose(_eval_printed(line, {"z": z}), np.eye(4) - np.ones((4, 1)) @ s.T)
+
+
+@pytest.mark.parametrize("expr", ["-y.T @ log(softmax(z))", "-sum(y * log(softmax(z)))"])
+def test_cross_entropy_gradient_reads_sum_y_softmax_minus_y(expr: str) -> None:
+    """Both spellings of the cross-entropy: sum(y) s - y, no "- -", no (-eye(n) + s) @ y,
+    the 1^T y written as sum(y) in the expanded differential; equal to the closed form."""
+    d = derive(expr, "z", shapes=["z:n", "y:n"], verify=False)
+    text = d.render("text")
+    assert "Result:  df/dz = sum(y)*softmax(z) - y" in text
+    assert "- -" not in text and "--" not in text and "eye(n)" not in text
+    assert "(y.T @ ones(n, 1))" not in text
+    rng = np.random.default_rng(5)
+    z, y = rng.standard_normal((6, 1)), rng.random((6, 1))
+    assert np.allclose(_eval_printed("sum(y)*softmax(z) - y", {"z": z, "y": y}),
+                       y.sum() * _softmax_np(z) - y)

@@ -64,7 +64,9 @@ def as_scalar(e: sp.Basic) -> sp.Expr:
     if not is_one_by_one(e):
         raise ShapeMismatch(f"expected a scalar, got a matrix of shape {fmt_shape(shape(e))}")
     c, mats = _split([e])
-    if c != 1 and c.is_Number and mats:          # (-2 x^T y) is -2 (x^T y)
+    # (-2 x^T y) is -2 (x^T y), ((s^T dz) 1^T y) is (s^T dz) sum(y); a size factor stays
+    # inside: (-(2/N) v^T x), printed -(2/N)*v.T @ x
+    if c != 1 and mats and (c.is_Number or not c.is_rational_function()):
         return c * ScalarOf(mmul(*mats))
     return ScalarOf(e)
 

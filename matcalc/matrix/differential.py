@@ -277,8 +277,11 @@ class Differentiator:
         k = self.d(expr.arg)
         s, dz = expr, k.result
         inner = al.hadamard(s, dz)
-        spread = _spread(inner, expr.axis)
-        result = al.madd(inner, al.mmul(-1, al.hadamard(s, spread)))
+        along = _along_vector(s, dz, expr.axis) if self.fold else None
+        if along is not None:             # a vector: s o dz - s (s^T dz), as on the board
+            result = al.madd(inner, al.mmul(-1, *along))
+        else:                             # per column (row) of a matrix: 1 1^T sums it
+            result = al.madd(inner, al.mmul(-1, al.hadamard(s, _spread(inner, expr.axis))))
         return self.step("d_softmax", expr, result,
                          "Softmax: with s = softmax(z), ds = s o dz - s (s^T dz), for each "
                          "column (the Jacobian diag(s) - s s^T).", (k,))
@@ -286,7 +289,13 @@ class Differentiator:
     def _log_softmax(self, expr: LogSoftmax) -> Step:
         k = self.d(expr.arg)
         s = Softmax(expr.arg, expr.axis)
-        spread = _spread(al.hadamard(s, k.result), expr.axis)
+        along = _along_vector(s, k.result, expr.axis) if self.fold else None
+        if along is not None:             # a vector: dz - 1 (s^T dz)
+            r, c = shape(s)
+            one = al.ones(r, 1) if expr.axis == 0 else al.ones(1, c)
+            spread = al.mmul(one, *along[1:]) if expr.axis == 0 else al.mmul(*along[:2], one)
+        else:
+            spread = _spread(al.hadamard(s, k.result), expr.axis)
         result = al.madd(k.result, al.mmul(-1, spread))
         return self.step("d_log_softmax", expr, result,
                          "Log-softmax: d log softmax(z) = dz - 1 (s^T dz) with s = softmax(z), "
@@ -426,6 +435,18 @@ def _power(base: MatrixExpr, k: int) -> sp.Basic:
 
 def _is_leafy(e: sp.Basic) -> bool:
     return isinstance(e, (MatrixSymbol, Transpose)) or not e.args
+
+
+def _along_vector(s: MatrixExpr, dz: MatrixExpr, axis: int) -> tuple | None:
+    """The factors of s (s^T dz) when softmax runs along a vector (a column for axis 0,
+    a row for axis 1), where s o (1 1^T (s o dz)) = s (s^T dz); None for a matrix.
+    (``--detail full`` keeps the column-wise form and simplifies it step by step.)"""
+    r, c = shape(s)
+    if axis == 0 and c == 1:
+        return (s, al.mT(s), dz)
+    if axis == 1 and r == 1:
+        return (dz, al.mT(s), s)
+    return None
 
 
 def _spread(m: MatrixExpr, axis: int) -> MatrixExpr:

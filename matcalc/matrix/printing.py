@@ -48,6 +48,22 @@ def reduction(expr: sp.Basic) -> tuple[sp.Basic, int | None] | None:
     return None
 
 
+def _vector_total(piece: list) -> sp.Basic | None:
+    """v when the 1 x 1 run ``piece`` is 1^T v or v^T 1 (the sum of a column v), else None."""
+    if len(piece) < 2:
+        return None
+    if isinstance(piece[0], OneMatrix) and piece[0].shape[0] == 1:
+        rest = piece[1:]
+    elif isinstance(piece[-1], OneMatrix) and piece[-1].shape[1] == 1:
+        rest = [m.T for m in reversed(piece[:-1])]
+    else:
+        return None
+    if any(isinstance(m, OneMatrix) for m in rest):
+        return None
+    v = _inner(rest)
+    return v.doit() if isinstance(v, Transpose) else v
+
+
 def _inner(mats: list) -> sp.Basic:
     return mats[0] if len(mats) == 1 else MatMul(*mats)
 
@@ -116,7 +132,11 @@ class _Common:
         return self.parenthesize(c, MUL, strict=False)
 
     def _sum_terms(self, expr: MatAdd) -> list[sp.Basic]:
+        """The terms, a stretched column b 1^T written b (broadcast, as W @ X + b), except
+        beside an identity: I - 1 s^T stays itself, never the broadcast eye(n) - s.T."""
         terms = list(expr.args)
+        if any(isinstance(m, Identity) for t in terms for m in coeff_and_factors(t)[1]):
+            return terms
         out = []
         for t in terms:
             b = stretched(t)
@@ -179,7 +199,9 @@ class MatrixSyntaxPrinter(_Common, SyntaxPrinter):
             if len(piece) == 1:
                 texts.append(self.parenthesize(piece[0], MUL, strict=False))
             else:
-                texts.append("(" + " @ ".join(self._factor(m) for m in piece) + ")")
+                total = _vector_total(piece)
+                texts.append(f"sum({self._print(total)})" if total is not None else
+                             "(" + " @ ".join(self._factor(m) for m in piece) + ")")
         return super()._product(coeff, []) if not texts else _scaled(
             self, coeff, "*".join(texts), "*")
 

@@ -23,7 +23,7 @@ from ..errors import NoRuleError
 from . import algebra as al
 from .algebra import is_matrix, shape
 from .nodes import Diag, DiagOf, ScalarOf
-from .printing import matrix_syntax
+from .printing import matrix_syntax, stretched
 
 
 class _Linear:
@@ -348,6 +348,8 @@ def collect(g: sp.Basic) -> sp.Basic:
                 n = factor.shape[0] if side == -1 else factor.shape[1]
                 rest = [Identity(n)]
             rests.append(al.mmul(c, *rest))
+        if any(stretched(r) is not None for r in rests):
+            continue        # (-I + s 1^T) y would print as the broadcast -eye(n) + s
         inner = collect(al.madd(*rests))
         grouped = al.mmul(inner, factor) if side == -1 else al.mmul(factor, inner)
         others = [al.mmul(c, *m) for k, (c, m) in enumerate(terms) if k not in members]

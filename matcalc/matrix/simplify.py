@@ -2,7 +2,8 @@
 
 The read-off gives a correct G (the verifier checks it), not always the one a lecturer
 writes: y o s / s from the chain rule through log(softmax), ``1 1^T v`` for the sum of v
-broadcast down a column, (I - diag(s) 1 1^T) diag(s) for the softmax Jacobian. This step
+broadcast down a column, (I - diag(s) 1 1^T) diag(s) for the softmax Jacobian under
+``--detail full`` (the default form of the softmax rule is already s o dz - s s^T dz). This step
 rewrites the result with the identities of :data:`REWRITES` (rules as data: one row per
 identity, each with its catalogue record), bottom-up to a fixed point, rebuilding every
 node through the canonical constructors of :mod:`matcalc.matrix.algebra` (so like terms
@@ -99,8 +100,15 @@ def sums_to_one(e: sp.Basic) -> Outcome:
     return None
 
 
+def _total(v: sp.Basic) -> sp.Expr:
+    """sum(v) of a column v: the scalar 1^T v."""
+    return al.as_scalar(al.mmul(OneMatrix(v.shape[0], 1).T, v))
+
+
 def sum_broadcast(e: sp.Basic) -> Outcome:
-    """1 1^T v = sum(v) 1: the sum of a column v, broadcast down a column."""
+    """1 1^T v = sum(v) 1: the sum of a column v, broadcast down a column; and inside a
+    longer product A 1^T v = sum(v) A, u^T 1 B = sum(u) B: a row of ones against a column
+    (or a row against a column of ones) is a scalar, the sum, and is written as one."""
     split = _pairs(e)
     if split is None:
         return None
@@ -110,8 +118,18 @@ def sum_broadcast(e: sp.Basic) -> Outcome:
         rest = al.mmul(*mats[1:])
         if is_matrix(rest) and rest.shape[1] == 1:
             n = mats[0].shape[0]
-            total = al.as_scalar(al.mmul(OneMatrix(1, n), rest))
-            return al.mmul(c * total, OneMatrix(n, 1)), None
+            return al.mmul(c * _total(rest), OneMatrix(n, 1)), None
+    for i, m in enumerate(mats):
+        if not isinstance(m, OneMatrix) or len(mats) < 3:
+            continue
+        if m.shape[0] == 1 and m.shape[1] != 1 and i > 0:        # A 1^T v, v a column
+            tail = al.mmul(*mats[i + 1:])
+            if is_matrix(tail) and tail.shape[1] == 1:
+                return al.mmul(c * _total(tail), *mats[:i]), None
+        if m.shape[1] == 1 and m.shape[0] != 1 and i < len(mats) - 1:   # u^T 1 B
+            head = al.mmul(*mats[:i])
+            if is_matrix(head) and head.shape[0] == 1:
+                return al.mmul(c * _total(al.mT(head)), *mats[i + 1:]), None
     return None
 
 
@@ -173,7 +191,7 @@ def symmetric_transpose(e: sp.Basic) -> Outcome:
 REWRITES: tuple[Rewrite, ...] = (
     Rewrite("cancel_quotient", "x o v / v = x", cancel_quotient),
     Rewrite("sums_to_one", "1 1^T y = 1 when sum(y) = 1", sums_to_one),
-    Rewrite("sum_broadcast", "1 1^T v = sum(v) 1", sum_broadcast),
+    Rewrite("sum_broadcast", "1 1^T v = sum(v) 1; A 1^T v = sum(v) A", sum_broadcast),
     Rewrite("outer_product", "diag(u) 1 1^T diag(v) = u v^T", outer_product),
     Rewrite("symmetric_transpose", "S^T = S, (S^-1)^T = S^-1 for symmetric S",
             symmetric_transpose),
