@@ -79,6 +79,11 @@ def test_matrix_forms_and_their_named_rules() -> None:
     assert json.loads(d.to_json())["results"]["jacobian"]["result"] == \
         "diag(softmax(z)) - softmax(z) @ softmax(z).T"
     rules = {s.rule for top in d.steps for s in top.walk()}
+    assert "matrix_simplify" not in rules      # read off at once: ds = s o dz - s s^T dz
+    d = matcalc.jacobian("softmax(z)", "z", shapes=["z:n"], detail="full")
+    assert json.loads(d.to_json())["results"]["jacobian"]["result"] == \
+        "diag(softmax(z)) - softmax(z) @ softmax(z).T"
+    rules = {s.rule for top in d.steps for s in top.walk()}
     assert {"matrix_simplify", "distribute", "outer_product"} <= rules
     d = matcalc.derive("det(X.T @ X)", "X", shapes=["X:m,n"])
     assert json.loads(d.to_json())["results"]["X"]["result"] == \

@@ -427,3 +427,22 @@ def test_cross_entropy_gradient_reads_sum_y_softmax_minus_y(expr: str) -> None:
     z, y = rng.standard_normal((6, 1)), rng.random((6, 1))
     assert np.allclose(_eval_printed("sum(y)*softmax(z) - y", {"z": z, "y": y}),
                        y.sum() * _softmax_np(z) - y)
+
+
+@pytest.mark.parametrize("expr, expected", [("trace(A @ diag(x))", "diag(A)"),
+                                            ("trace(A @ B @ diag(x))", "diag(A @ B)")])
+def test_a_diagonal_is_written_with_the_fewest_transposes(expr: str, expected: str) -> None:
+    """tr(A diag(dx)) = diag(A)^T dx (diag(M^T) = diag(M)): the gradient reads diag(A),
+    not diag(A.T); and it is the diagonal (NumPy's np.diag) numerically."""
+    d = derive(expr, "x", shapes=["A:n,n", "B:n,n", "x:n"], verify=False)
+    line = d.render("text").split("Result:  df/dx = ")[1].split("\n")[0]
+    assert line == expected
+    rng = np.random.default_rng(6)
+    A, B = rng.standard_normal((4, 4)), rng.standard_normal((4, 4))
+    M = A if "B" not in expr else A @ B
+    assert np.allclose(np.diag(M), np.diag(M.T))       # the identity the step uses
+    # central differences of tr(M diag(x)) at a random x: the gradient is diag(M)
+    x, h = rng.standard_normal(4), 1e-6
+    fd = [(np.trace(M @ np.diag(x + h * e)) - np.trace(M @ np.diag(x - h * e))) / (2 * h)
+          for e in np.eye(4)]
+    assert np.allclose(fd, np.diag(M), atol=1e-6)

@@ -149,7 +149,8 @@ class _Linear:
             n = m.arg.shape[0]
             if not is_matrix(S) or isinstance(S, sp.OneMatrix):
                 return self.pair(m.arg, al.mmul(S if not is_matrix(S) else 1, al.ones(n, 1)))
-            return self.pair(m.arg, DiagOf(S))
+            # diag(M^T) = diag(M): tr(A diag(dx)) = diag(A)^T dx, not diag(A^T)^T dx
+            return self.pair(m.arg, DiagOf(_fewer_transposes(S)))
         raise NoRuleError(f"cannot bring {matrix_syntax(m)} to the form tr(G^T d"
                           f"{str(self.dv)[1:]})", m)
 
@@ -198,6 +199,12 @@ class _Linear:
             g = self.scalar_gradient(t)
             return al.mT(g) if is_matrix(g) else g
         raise NoRuleError(f"cannot write {matrix_syntax(t)} as J d{str(self.dv)[1:]}", t)
+
+
+def _fewer_transposes(m: sp.Basic) -> sp.Basic:
+    """m or m^T, whichever is written with fewer transposes (their diagonals are equal)."""
+    t = al.mT(m)
+    return t if len(t.atoms(Transpose)) < len(m.atoms(Transpose)) else m
 
 
 def _diagonal(m: sp.Basic) -> sp.Basic | None:
