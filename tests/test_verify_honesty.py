@@ -183,3 +183,21 @@ def test_large_program_is_checked_smaller_and_a_planted_error_fails() -> None:
     assert v.status == "passed" and "smaller size of the same structure" in v.method, v
     planted = replace(bp, equations={**bp.equations, "dW": 3 * bp.equations["dW"]})
     assert check_backprop(prog, planted).status == "failed"
+
+
+def test_a_large_jacobian_counts_its_own_entries() -> None:
+    """A diagonal Jacobian of x:1000 has one input of 1000 entries but a value of a million
+    at every stencil point: it is checked at a smaller size of the same structure (it took
+    5 s at the declared size), and a planted error there still fails."""
+    from matcalc import jacobian
+    from matcalc.options import Options
+    from matcalc.verify.matrix import check_derivation
+    d = jacobian("sin(x) * x^2 + tanh(x)", "x", shapes=["x:1000"])
+    v = d.verification
+    assert v.status == "passed" and "1000 -> 7" in v.method, v
+    x = sp.MatrixSymbol("x", 1000, 1)
+    f = parse_matrix_expression("sin(x) * x^2 + tanh(x)", {"x": (1000, 1)})
+    wrong = parse_matrix_expression("diag(cos(x) * x^2 + 1 - tanh(x)^2)", {"x": (1000, 1)})
+    bad = check_derivation(f, "jacobian", "numerator", [x], {"jacobian": wrong},
+                           {"x": (1000, 1)}, set(), Options())
+    assert bad.status == "failed" and "1000 -> 7" in bad.method, bad

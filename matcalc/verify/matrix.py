@@ -664,7 +664,7 @@ SMALL_SIZES = (7, 8, 9, 10, 11, 12, 13)
 def _smaller(f: sp.Basic, results: Mapping[str, sp.Basic], shapes: Mapping[str, Any],
              points: int) -> tuple[dict, dict, str] | None:
     """When ``points`` points at the declared (numeric) sizes would cost more than
-    ``ENTRY_BUDGET`` entries, a replacement of every declared size above 6 by a small one
+    ``ENTRY_BUDGET`` entries (of the inputs, of f and of the results), a replacement of every declared size above 6 by a small one
     (distinct sizes stay distinct, equal ones equal, sizes up to 6 and symbols are kept):
     the matrices, identities, ones and zeros of f and of the results are rebuilt at the
     smaller sizes. Constants (a 1/1000 written for 1/m) stay: f and its derivative
@@ -673,7 +673,10 @@ def _smaller(f: sp.Basic, results: Mapping[str, sp.Basic], shapes: Mapping[str, 
     exprs = [f, *results.values()]
     mats = {m for e in exprs for m in e.atoms(MatrixSymbol)}
     numeric = {int(d) for m in mats for d in m.shape if isinstance(d, (int, sp.Integer))}
-    entries = sum(math.prod(int(d) for d in m.shape) for m in mats
+    # the inputs' entries and the values' (f's and each result's: a 1000 x 1000
+    # Jacobian costs its million entries at every stencil point, whatever its inputs)
+    entries = sum(math.prod(int(d) for d in m.shape)
+                  for m in [*mats, *(e for e in exprs if getattr(e, "is_Matrix", False))]
                   if all(isinstance(d, (int, sp.Integer)) for d in m.shape))
     big = sorted(d for d in numeric if d > SMALL_SIZES[0] - 1)
     if entries * points <= ENTRY_BUDGET or not big or len(big) > len(SMALL_SIZES):
