@@ -142,6 +142,8 @@ def backward(prog: Program, wrt: list[sp.Basic]) -> BackwardPass:
         note = _one_hot_note(final, target)
         if note:
             hot = _one_hot(final)
+            from .simplify import positive_first
+            hot = (positive_first(hot[0]), hot[1], hot[2])   # softmax(Z) - Y, as taught
             steps.append(Step("one_hot_labels", "rewrite", final, final, note, target,
                               equation=(adjoint_symbol(target), final,
                                         Words((", and with one-hot labels",)),

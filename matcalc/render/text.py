@@ -237,13 +237,14 @@ def sentence_phrases(text: str) -> list[str]:
 
 
 def _place_tag(lines: list[str], tag: str, width: int) -> list[str]:
-    """Append ``[tag]`` to the first line with room, aligned at TAG_COLUMN when possible."""
+    """Append ``[tag]`` to the first line with room, aligned at TAG_COLUMN when possible,
+    else flush right (as a tag on a line of its own is)."""
     label = f"[{tag}]"
     for i, line in enumerate(lines):
         if len(line) + 2 + len(label) <= width:
             pad = max(2, TAG_COLUMN - len(line))
             if len(line) + pad + len(label) > width:
-                pad = 2
+                pad = width - len(line) - len(label)
             lines[i] = line + " " * pad + label
             return lines
     return lines + [" " * max(0, width - len(label)) + label]
