@@ -446,3 +446,19 @@ def test_a_diagonal_is_written_with_the_fewest_transposes(expr: str, expected: s
     fd = [(np.trace(M @ np.diag(x + h * e)) - np.trace(M @ np.diag(x - h * e))) / (2 * h)
           for e in np.eye(4)]
     assert np.allclose(fd, np.diag(M), atol=1e-6)
+
+
+def test_a_tall_fraction_in_the_task_sentence_is_displayed() -> None:
+    """In a LaTeX document the objective J = -1^T (...) 1 / m of a backward pass is set on
+    its own line (inline, its numerator shrinks and crowds the line above); a plain 1/N
+    stays inline, and the fragment (web page, --format latex) is unchanged."""
+    from matcalc.render.latex import _tall_fraction
+    prog = (ROOT / "worked_examples" / "programs" / "softmax_relu.mc").read_text()
+    d = backprop(prog, "W1,b1,W2,b2", verify=False)
+    doc = d.to_latex(standalone=True)
+    head = doc.split(r"\begin{document}")[1].split(r"\begin{align*}")[0]
+    assert head.startswith("\n\\noindent Backward pass of \\[ J = - \\frac{")
+    assert "\\]\n\\noindent for $W_{1}$" in head
+    assert check_latex(doc) == []
+    assert not _tall_fraction(r"\frac{1}{N} \cdot \mathbf{1}_{N}^{T} x")
+    assert _tall_fraction(r"\frac{x}{e^{x}}") and not _tall_fraction(r"\frac{x + 1}{x - 1}")

@@ -6,6 +6,7 @@ compared with the CLI's own output."""
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -146,7 +147,10 @@ def test_user_text_is_shown_as_text(page) -> None:
 def test_copy_latex_gives_the_cli_latex(page) -> None:
     derive(page, "x e^(x^2)", wrt="x")
     page.click("#copy-latex")
-    page.wait_for_function("document.getElementById('status').textContent.startsWith('Copied')")
+    # a locator wait, not wait_for_function: under the page's CSP (no unsafe-eval) a polled
+    # string predicate fails when it is evaluated more than once (microsoft/playwright#36986)
+    from playwright.sync_api import expect
+    expect(page.locator("#status")).to_have_text(re.compile(r"^Copied"))
     copied = page.evaluate("navigator.clipboard.readText()")
     assert copied.strip() == cli("derive", "x e^(x^2)", "--wrt", "x", "--format", "latex").strip()
     page.locator("#steps > li .step-head button").first.click()

@@ -771,7 +771,7 @@ def _render(d: "Derivation", standalone: bool, display: bool) -> str:
     if not standalone:
         return fragment + "\n"
     summary = _summary(d)
-    sentence = _sentence(d, p)
+    sentence = _sentence(d, p, display=True)
     body = [
         r"\documentclass{article}",
         r"\usepackage{amsmath}",
@@ -794,24 +794,53 @@ def _render(d: "Derivation", standalone: bool, display: bool) -> str:
     return "\n".join(body)
 
 
-def _sentence(d: "Derivation", p: Plan) -> str:
+def _sentence(d: "Derivation", p: Plan, display: bool = False) -> str:
     r"""'Differentiate $f(x) = ...$ with respect to $x$.' (paragraph text); with declared
     shapes '..., where $X \in \mathbb{R}^{n \times k}$ ...'; a backward pass: 'Backward
-    pass of $J = ...$ for $W_1, b_1$, where ...'."""
+    pass of $J = ...$ for $W_1, b_1$, where ...'. With ``display`` (a document), a function
+    with a fraction is displayed on its own line: inline, a fraction of a tall numerator
+    is set in small type and crowds the line above."""
     word, wrt, held = header_words(d, p)
     goal = objective(d) if getattr(d, "kind", "") == "backprop" else None
+
+    def shown(math: str) -> str:
+        if display and _tall_fraction(math):
+            return "\\[ %s \\]\n\\noindent " % math
+        return "$%s$ " % math
     if goal is not None:
-        text = "Backward pass of $%s = %s$ for %s." % (
-            tex(goal[0]), tex(p.namer.shrink(goal[1])), ", ".join(f"${tex(w)}$" for w in wrt))
+        text = "Backward pass of %sfor %s." % (
+            shown("%s = %s" % (tex(goal[0]), tex(p.namer.shrink(goal[1])))),
+            ", ".join(f"${tex(w)}$" for w in wrt))
     else:
-        text = "%s $%s$ %s" % (escape(word), function_tex(d, p),
-                               _header_tail(wrt, held, math=False))
+        text = "%s %s%s" % (escape(word), shown(function_tex(d, p)),
+                            _header_tail(wrt, held, math=False))
     spaces = [r"$%s \in %s$" % (tex(sp.MatrixSymbol(name, r, c)), _space(r, c))
               for name, r, c in declared_shapes(d)]        # bold vectors when asked
     if spaces:
         listed = ", ".join(spaces[:-1]) + " and " + spaces[-1] if len(spaces) > 1 else spaces[0]
         text = text[:-1] + ", where " + listed + "."
     return text
+
+
+def _tall_fraction(math: str) -> bool:
+    r"""Whether ``math`` has a \frac whose numerator or denominator has a superscript, a
+    subscript or another fraction: set inline, it shrinks and crowds the line above
+    (\frac{1}{N} and \frac{x + 1}{x - 1} read well inline)."""
+    at = math.find(r"\frac{")
+    while at >= 0:
+        i = at + len(r"\frac")
+        for _ in range(2):                       # the two brace groups
+            depth, j = 0, i
+            while j < len(math):
+                depth += {"{": 1, "}": -1}.get(math[j], 0)
+                j += 1
+                if depth == 0:
+                    break
+            if any(c in math[i + 1:j - 1] for c in "^_") or r"\frac" in math[i:j]:
+                return True
+            i = j
+        at = math.find(r"\frac{", at + 1)
+    return False
 
 
 def task_sentence(d: "Derivation", p: Plan) -> str:
