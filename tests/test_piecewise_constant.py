@@ -109,3 +109,39 @@ def test_constant_typed_with_two_variables_asks_for_wrt() -> None:
 def test_no_variable_at_all_is_still_one_line() -> None:
     r = CliRunner().invoke(main, ["derive", "2^3"])
     assert r.exit_code == 2 and "no variable" in r.output
+
+
+# ------------------------------------------------------------- over declared shapes
+def _matrix_check(f: str, claim: str):
+    from matcalc.matrix.parse import parse_matrix_expression
+    from matcalc.options import Options
+    from matcalc.verify.matrix import check_derivation
+    shapes = {"x": (5, 1)}
+    xs = sp.MatrixSymbol("x", 5, 1)
+    claim = claim.replace("(n, n)", "(5, 5)").replace("(n)", "(5)")
+    return check_derivation(parse_matrix_expression(f, shapes), "jacobian", "numerator", [xs],
+                            {"jacobian": parse_matrix_expression(claim, shapes)}, shapes,
+                            set(), Options())
+
+
+@pytest.mark.parametrize("f, result", [("step(x)", "zeros(n, n)"), ("sign(x)", "zeros(n, n)"),
+                                       ("step(x) + x", "eye(n)"),
+                                       ("3*step(x - 1) - sign(x + 2)", "zeros(n, n)")])
+def test_element_wise_piecewise_constant_jacobians_are_verified(f: str, result: str) -> None:
+    """Between its jumps step(x) is exactly the same at all five stencil points, and the
+    rounding bound 4 eps |f| / h is tiny: evidence that the derivative along the move is 0.
+    (Before: "Not verified", and step(x) + x printed the unparseable diag(0) + eye(n).)"""
+    d = api.jacobian(f, "x", shapes=["x:n"])
+    assert d.verification.status == "passed", d.verification.message
+    assert json.loads(d.to_json())["results"]["jacobian"]["result"] == result
+
+
+@pytest.mark.parametrize("f, claim", [("step(x)", "eye(n)"),            # a non-zero claim
+                                      ("1e20*step(x) + x", "zeros(n, n)"),  # swamped
+                                      ("(x + 1e20)*step(x)", "zeros(n, n)"),
+                                      ("step(x) + 1e-3*x", "zeros(n, n)")])
+def test_a_wrong_claim_over_declared_shapes_never_passes(f: str, claim: str) -> None:
+    """Flat in float64 only because a large |f| swamps the move is not evidence (its
+    rounding bound is large): a claimed 0 there is never passed."""
+    v = _matrix_check(f, claim)
+    assert v.status != "passed", (v.status, v.method)

@@ -208,8 +208,11 @@ class Differentiator:
         inner = self.d(expr.arg)
         t = sp.Symbol("t")
         local = derive_steps(expr.body().xreplace({T: t}), t)
-        fprime = al.elementwise(local.result.xreplace({t: T}), expr.arg)
-        result = al.hadamard(fprime, inner.result)
+        body = local.result.xreplace({t: T})
+        if body.free_symbols.isdisjoint({T}):    # f' constant (0 for step, sign): c dA
+            result = al.zero(shape(expr)) if body == 0 else al.mmul(body, inner.result)
+        else:
+            result = al.hadamard(al.elementwise(body, expr.arg), inner.result)
         return self.step("d_elementwise", expr, result,
                          "Element-wise function: d f(A) = f'(A) o dA, with "
                          f"f'(t) = {short(local.result)} ({local.rule} rule); its Jacobian "

@@ -198,7 +198,18 @@ def _from_stencil(f: np.ndarray, h: np.ndarray, rtol: float) -> tuple[np.ndarray
     hs = h[:, None]
     fd, trunc = richardson(fs, hs)
     rnd = rounding_error(fs, hs)
-    sharp = np.all(np.isfinite(fs), axis=0) & resolved(fd, trunc + rnd, rtol)
+    finite = np.all(np.isfinite(fs), axis=0)
+    # f exactly the same at all five stencil points, with a rounding bound 4 eps |f| / h
+    # below 1e-2 rtol: the derivative along the move is 0 to within that (a step or sign
+    # between its jumps). An entry flat only because a large |f| swamps the move
+    # ((x + 1e20) step(x)) has a large bound: it stays unresolved, and then no flat entry
+    # of that move counts either (the move cannot see all of f).
+    with np.errstate(all="ignore"):
+        same = finite & np.all(fs == fs[:1], axis=0)
+        tiny = rnd <= 0.01 * rtol
+        blind = np.any(same & ~tiny, axis=-1, keepdims=True)
+        flat = same & tiny & ~blind
+    sharp = finite & (resolved(fd, trunc + rnd, rtol) | flat)
     return fd, trunc + rnd, sharp, rnd
 
 
