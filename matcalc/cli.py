@@ -290,7 +290,7 @@ def derive(expr: str, wrt: str | None, order: int | None, **shared: object) -> N
 @main.command(cls=ExprCommand)
 @click.argument("expr")
 @click.option("--wrt", metavar="VAR[,VAR...]", help="Variables of the gradient, e.g. x,y "
-              "(default: every free variable, sorted by name).")
+              "(default: every free variable, in natural order: x2 before x10).")
 @shared_options
 def grad(expr: str, wrt: str | None, **shared: object) -> None:
     """The gradient of EXPR: every partial derivative, with steps.
@@ -310,7 +310,7 @@ def grad(expr: str, wrt: str | None, **shared: object) -> None:
 @main.command(cls=ExprCommand)
 @click.argument("exprs", metavar="\"[F1, F2, ...]\"")
 @click.option("--wrt", metavar="VAR[,VAR...]", help="Variables, one column each, e.g. x,y "
-              "(default: every free variable, sorted by name).")
+              "(default: every free variable, in natural order: x2 before x10).")
 @click.option("--layout", type=_choice("layout"), default=FIELDS["layout"].default,
               show_default=True, help="numerator: J[i, j] = df_i/dx_j (one row per "
               "function); denominator: its transpose.")
@@ -342,8 +342,8 @@ def jacobian(exprs: str, wrt: str | None, layout: str, form: str, **shared: obje
 @main.command(cls=ExprCommand)
 @click.argument("expr")
 @click.option("--wrt", metavar="VAR[,VAR...]", help="Variables of the Hessian, e.g. x,y "
-              "(default: every free variable, sorted by name); with --shape, one vector "
-              "or matrix.")
+              "(default: every free variable, in natural order: x2 before x10); with "
+              "--shape, one vector or matrix.")
 @shared_options
 def hessian(expr: str, wrt: str | None, **shared: object) -> None:
     """The Hessian of EXPR: every second partial, with steps.

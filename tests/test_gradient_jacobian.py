@@ -414,3 +414,26 @@ def test_planted_wrong_intermediate_is_caught(monkeypatch: pytest.MonkeyPatch) -
     assert d.verification.status == "failed"
     r = run("derive", "x*u2", "--where", "u1 = x^2; u2 = exp(u1)")
     assert r.exit_code == 1 and "FAILED" in r.output
+
+
+def test_variables_left_out_come_in_natural_order() -> None:
+    """x1, x2, ..., x12 (a digit run compares as a number), not x1, x10, x11, x12, x2:
+    in the variables, the header and the columns of the Jacobian (entry (i, j) is
+    df_i/dx_j with x_j the j-th in that order, checked against sympy.diff)."""
+    import sympy as sp
+
+    from matcalc import jacobian
+    from matcalc.engine.step import by_name
+    n = 12
+    text = "[" + ", ".join(f"x{i}*x{i % n + 1}" for i in range(1, n + 1)) + "]"
+    d = jacobian(text, verify=False)
+    names = [str(v) for v in d.wrt]
+    assert names == [f"x{i}" for i in range(1, n + 1)]
+    assert "with respect to x1, x2, x3" in d.render("text")
+    xs = sp.symbols(f"x1:{n + 1}")
+    fs = [xs[i] * xs[(i + 1) % n] for i in range(n)]
+    J = d.results["jacobian"]
+    assert all(sp.simplify(J[i, j] - sp.diff(fs[i], xs[j])) == 0
+               for i in range(n) for j in range(n))
+    assert sorted(sp.symbols("b a x10 x2 x y2 y12"), key=by_name) == \
+        list(sp.symbols("a b x x2 x10 y2 y12"))

@@ -16,6 +16,7 @@ import sympy as sp
 
 from ..errors import InputError
 from .dag import free_symbols, substitute
+from .step import by_name
 
 
 @dataclass(frozen=True)
@@ -87,7 +88,7 @@ def _undefined(defined: Sequence[sp.Symbol], symbols: Iterable[sp.Symbol],
     stems = {m.group(1) for g in defined if (m := re.fullmatch(r"([A-Za-z_]+?)_?\d+", g.name))}
     known = set(defined) | set(variables)
     out = []
-    for s in sorted(symbols, key=lambda s: s.name):
+    for s in sorted(symbols, key=by_name):
         m = re.fullmatch(r"([A-Za-z_]+?)_?\d+", s.name)
         if s not in known and m and m.group(1) in stems:
             out.append(s)

@@ -54,6 +54,7 @@ off the steps, never computed by a second engine.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, Iterator, Literal, Sequence, Union, overload
 
@@ -103,6 +104,17 @@ class Slope:
     rule: str = ""
 
 
+def by_name(s: sp.Basic) -> tuple:
+    """The sort key of a symbol by its name in natural order: x2 before x10, a before b
+    (digit runs compare as numbers): the order a lecturer lists x1, x2, ..., x12 in."""
+    name = getattr(s, "name", str(s))
+    return tuple((0, int(part), "") if part.isdigit() else (1, 0, part)
+                 for part in _DIGITS.split(name) if part)
+
+
+_DIGITS = re.compile(r"(\d+)")
+
+
 class HeldSet:
     """The symbols of one multi-variable derivation, sorted by name: the one record the
     held-constant sets of all its entries refer to (``without(x)``: every symbol but x).
@@ -114,7 +126,7 @@ class HeldSet:
     __slots__ = ("symbols", "_members", "_views")
 
     def __init__(self, symbols: "Iterable[sp.Symbol]") -> None:
-        self.symbols: tuple[sp.Symbol, ...] = tuple(sorted(set(symbols), key=lambda s: s.name))
+        self.symbols: tuple[sp.Symbol, ...] = tuple(sorted(set(symbols), key=by_name))
         self._members = frozenset(self.symbols)
         self._views: dict[sp.Symbol, Held] = {}
 

@@ -11,6 +11,7 @@ import time
 from dataclasses import dataclass
 from typing import Any, Iterable
 
+from ..engine.step import by_name
 from ..errors import InputError, MatcalcError
 from .data import GALLERY, GalleryExample
 
@@ -86,7 +87,7 @@ def agrees(result, answer: str, points: int = 64, rtol: float = 1e-7) -> bool:
     exp = list(want) if isinstance(want, sp.MatrixBase) else [want]
     if len(got) != len(exp):
         return False
-    symbols = sorted(free_symbols(sp.Tuple(*got, *exp)), key=lambda s: s.name)
+    symbols = sorted(free_symbols(sp.Tuple(*got, *exp)), key=by_name)
     rng = np.random.default_rng(1)
     cols = [np.where(rng.random(points) < 0.5, -1, 1) * rng.uniform(0.1, 2.0, points)
             for _ in symbols] or [np.zeros(points)]

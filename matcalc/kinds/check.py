@@ -30,6 +30,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 import sympy as sp
 
+from ..engine.step import by_name
 from ..errors import InputError, ParseError
 from ..options import Options
 from ..pipeline import Built, Plugin, run
@@ -349,7 +350,7 @@ def _check_scalar(p: Problem, d: Any) -> Report:
     say = _say({})
     f, true = p.f, d.result
     x = d.wrt[0]
-    symbols = sorted(f.free_symbols | {x}, key=lambda s: s.name)
+    symbols = sorted(f.free_symbols | {x}, key=by_name)
     pts = ScalarPoints(f, true, symbols)
     if len(pts) < 8:
         raise InputError("check: no usable sample point in the domain of the function and "

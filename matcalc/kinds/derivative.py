@@ -24,7 +24,7 @@ from ..engine.intermediates import Intermediates, order_intermediates
 from ..engine.simplify import simplify_step
 from ..engine.solver import Solver, partial_step
 from ..rules import new_solver
-from ..engine.step import Ratio, Step, hold_constant
+from ..engine.step import Ratio, Step, by_name, hold_constant
 from ..engine.total import TotalDerivatives, define_step, finish_entry, substitute_step
 from ..errors import InputError
 from ..options import Options
@@ -81,7 +81,7 @@ def read(request: Request) -> Problem:
     inter = order_intermediates(as_where(where, opts), [f], explicit or ())
     full = inter.expand(f)
     if explicit is None:
-        symbols = sorted(free_symbols(full), key=lambda s: s.name)
+        symbols = sorted(free_symbols(full), key=by_name)
         if len(symbols) != 1:
             names = ", ".join(s.name for s in symbols)
             raise InputError("the expression has no variable: name one with --wrt" if not symbols
@@ -111,7 +111,7 @@ def _typed_variable(text: object, opts: Options, f: sp.Basic) -> sp.Symbol | Non
     if free_symbols(f) or not isinstance(text, str):
         return None
     typed = as_typed(text, opts, f).get("typed")
-    symbols = sorted(free_symbols(typed), key=lambda s: s.name) if typed is not None else []
+    symbols = sorted(free_symbols(typed), key=by_name) if typed is not None else []
     if len(symbols) > 1:
         from ..syntax import to_syntax
         raise InputError(f"as typed the expression has the variables "
@@ -143,7 +143,7 @@ def constant_as_typed(typed: sp.Basic, f: sp.Basic, var: sp.Symbol) -> Step:
 
 def _any_var(f: sp.Basic) -> sp.Symbol:
     """Order 0 needs no variable: the first one by name (or x for a constant)."""
-    symbols = sorted(free_symbols(f), key=lambda s: s.name)
+    symbols = sorted(free_symbols(f), key=by_name)
     if not symbols:
         from ..parse import make_symbol
         return make_symbol("x")

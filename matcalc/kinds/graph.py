@@ -22,7 +22,7 @@ from ..engine.graph import (Adjoint, AdjointPart, Graph, LocalTerm, PathPart, Pa
 from ..engine.intermediates import Intermediates
 from ..engine.simplify import simplify_step
 from ..engine.solver import short
-from ..engine.step import Step
+from ..engine.step import Step, by_name
 from ..errors import InputError
 from ..options import Options
 from ..pipeline import Built, Plugin
@@ -256,7 +256,7 @@ def check(p: Problem, built: Built):
     inputs = list(built.wrt)
     out = g.nodes[g.output].name
     entries = [(_d(out, x), p.full, built.results[x.name], x) for x in inputs]
-    return check_entries(entries, sorted(inputs, key=lambda s: s.name), points=o.points,
+    return check_entries(entries, sorted(inputs, key=by_name), points=o.points,
                          rtol=o.rtol, atol=o.atol, seed=o.seed, unit="input")
 
 

@@ -12,6 +12,7 @@ from typing import Any, Iterable, Mapping, Sequence, Union
 import sympy as sp
 
 from ..engine.dag import free_symbols
+from ..engine.step import by_name
 from ..errors import InputError
 from ..options import DEFAULT_OPTIONS, Options
 
@@ -148,7 +149,7 @@ def as_symbol(name: str | sp.Symbol, what: str) -> sp.Symbol:
 
 def as_var(wrt: str | sp.Symbol | None, expr: sp.Basic) -> sp.Symbol:
     """The variable to differentiate by; left out, it must be the expression's only one."""
-    symbols = sorted(free_symbols(expr), key=lambda s: s.name)
+    symbols = sorted(free_symbols(expr), key=by_name)
     names = ", ".join(s.name for s in symbols)
     if wrt is None:
         if len(symbols) == 1:
@@ -189,21 +190,21 @@ def explicit_vars(wrt: Variables, opts: Options) -> list[sp.Symbol] | None:
 
 
 def as_vars(explicit: list[sp.Symbol] | None, functions: Sequence[sp.Basic]) -> tuple[sp.Symbol, ...]:
-    """The variables: as given, or every free symbol sorted by name. A name given is the
+    """The variables: as given, or every free symbol in natural order (x2 before x10, :func:`by_name`). A name given is the
     expression's own symbol of that name (a SymPy-built input may carry assumptions); a
     variable that does not occur is kept: its partial derivatives are 0."""
-    symbols = sorted(free_symbols(sp.Tuple(*functions)), key=lambda s: s.name)
+    symbols = sorted(free_symbols(sp.Tuple(*functions)), key=by_name)
     if explicit is None:
         if not symbols:
             raise InputError("the expression has no variable: name one with --wrt")
         return tuple(symbols)
-    by_name = {s.name: s for s in symbols}
-    return tuple(var if var in symbols else by_name.get(var.name, var) for var in explicit)
+    named = {s.name: s for s in symbols}
+    return tuple(var if var in symbols else named.get(var.name, var) for var in explicit)
 
 
 def absent_note(var: sp.Symbol, functions: Sequence[sp.Basic]) -> str:
     """'' when ``var`` occurs, else the sentence a step states about it."""
-    symbols = sorted(free_symbols(sp.Tuple(*functions)), key=lambda s: s.name)
+    symbols = sorted(free_symbols(sp.Tuple(*functions)), key=by_name)
     if var in symbols or not symbols:          # a constant: the constant rule says it all
         return ""
     names = ", ".join(s.name for s in symbols) or "none"
@@ -213,12 +214,12 @@ def absent_note(var: sp.Symbol, functions: Sequence[sp.Basic]) -> str:
 
 def others(symbols: Iterable[sp.Symbol], var: sp.Symbol) -> tuple[sp.Symbol, ...]:
     """The symbols other than ``var``, sorted by name: what a partial derivative holds constant."""
-    return tuple(sorted((s for s in symbols if s != var), key=lambda s: s.name))
+    return tuple(sorted((s for s in symbols if s != var), key=by_name))
 
 
 def all_symbols(functions: Sequence[sp.Basic], variables: Sequence[sp.Symbol]) -> list[sp.Symbol]:
     """Every symbol of the functions and the variables, sorted by name (what is sampled)."""
-    return sorted(free_symbols(sp.Tuple(*functions)) | set(variables), key=lambda s: s.name)
+    return sorted(free_symbols(sp.Tuple(*functions)) | set(variables), key=by_name)
 
 
 # ----------------------------------------------------------------------------- intermediates

@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Iterable, Sequence, Union
 import sympy as sp
 
 from ..engine.dag import postorder
-from ..engine.step import Differential, Ratio, Step, Words
+from ..engine.step import Differential, Ratio, Step, Words, by_name
 from .multi import child_labels, multi_entry, row_symbols, top_level
 from .parts import (CONTAINERS, Entry, Grid, Heading, Jacobian, Leibniz, Nabla, Operator, Part,
                     Product, Sum, Value)
@@ -285,14 +285,14 @@ class Plan:
 
     def results(self, d: "Derivation") -> list[tuple[Part, sp.Basic]]:
         """(left-hand side, shrunk result) for each entry of ``d.results``."""
-        by_name = {str(w): w for w in getattr(d, "wrt", ())}
+        wrt_named = {str(w): w for w in getattr(d, "wrt", ())}
         out: list[tuple[Part, sp.Basic]] = []
         for key, expr in d.results.items():
             lhs: Part
             if getattr(d, "kind", "") == "backprop":       # the notes' dW2 = dJ/dW2
                 lhs = Value(sp.Symbol(f"d{key}"))
-            elif key in by_name:
-                lhs = Leibniz(self.value, by_name[key], self.partial,
+            elif key in wrt_named:
+                lhs = Leibniz(self.value, wrt_named[key], self.partial,
                               int(getattr(d, "attachments", {}).get("order", 1)))
             elif key == "hessian":
                 lhs = Value(sp.Symbol("H"))
@@ -338,7 +338,7 @@ def free_names(exprs: Iterable[sp.Basic]) -> set[str]:
 def symbols_of(expr: sp.Basic) -> tuple[sp.Symbol, ...]:
     """The distinct symbols of ``expr`` sorted by name (DAG-aware)."""
     return tuple(sorted({n for n in postorder([expr]) if isinstance(n, sp.Symbol)},
-                        key=lambda s: s.name))
+                        key=by_name))
 
 
 def convention(d: "Derivation") -> str:
