@@ -462,3 +462,16 @@ def test_a_tall_fraction_in_the_task_sentence_is_displayed() -> None:
     assert check_latex(doc) == []
     assert not _tall_fraction(r"\frac{1}{N} \cdot \mathbf{1}_{N}^{T} x")
     assert _tall_fraction(r"\frac{x}{e^{x}}") and not _tall_fraction(r"\frac{x + 1}{x - 1}")
+
+
+def test_a_long_read_off_breaks_between_phrases_not_inside_an_equation() -> None:
+    """"df = g^T dw for every dw, where" / "g = ..., so df/dw = g": no line of any gallery
+    example ends in a dangling "=" (the old break: "... where g =" / "-X.T @ ...")."""
+    from matcalc.gallery import derive_example, examples
+    dangling = []
+    for e in examples():
+        for line in derive_example(e).render("text").splitlines():
+            math = re.sub(r"\s{2,}\[[^\]]*\]$", "", line).rstrip()   # the rule tag aside
+            if math.endswith(" =") or math.endswith(" = "):
+                dangling.append((e.name, line))
+    assert dangling == []

@@ -154,6 +154,19 @@ def join(parts: tuple[Part, ...], texts: list[str]) -> str:
     return out
 
 
+def phrases(parts: tuple[Part, ...], texts: list[str]) -> list[str]:
+    """:func:`join`'s line cut into phrases after each run of words, so that a long entry
+    breaks where a lecturer would ("df = g^T dx for every dx, where" / "g = ..., so" /
+    "df/dx = g"), not inside an expression."""
+    out: list[str] = []
+    start = 0
+    for k in range(1, len(parts) + 1):
+        if k == len(parts) or (isinstance(parts[k - 1], Words) and not isinstance(parts[k], Words)):
+            out.append(join(parts[start:k], texts[start:k]))
+            start = k
+    return [p for p in out if p]
+
+
 def wrap(text: str, width: int = WIDTH, first: str = "", cont: str = "") -> list[str]:
     """Break ``text`` into lines of at most ``width`` columns: the first starts with
     ``first``, the others with ``cont``. Breaks before a space, else after ``*``, ``/`` or
@@ -339,7 +352,7 @@ def entry_lines(e: Entry, width: int = WIDTH) -> list[str]:
     if any(len(b) > 1 for b in blocks):
         lines.extend(_block_entry(prefix, blocks, width))
     elif any(isinstance(p, Words) for p in e.parts):
-        lines.extend(wrap(join(e.parts, texts), width, prefix, body + "  "))
+        lines.extend(wrap_phrases(phrases(e.parts, texts), width, prefix, body + "  "))
     elif texts:
         one = prefix + " = ".join(texts)
         if len(one) + 2 + len(e.tag) + 2 <= width or (len(one) <= width and len(texts) < 3):
