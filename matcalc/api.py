@@ -71,8 +71,8 @@ def gradient(expr: str | sp.Basic, wrt: Variables = None, *, options: Options | 
     """grad f = [df/dx_1, ..., df/dx_n], each partial step by step, verified numerically.
 
     ``wrt``: ``"x,y"`` or a list; left out, every free variable in natural order (x2
-    before x10). ``where`` names intermediate variables (see ``derive``). ``results`` has one entry per variable;
-    ``result`` is the assembled 1 x n gradient. With ``shapes``: the gradient of a scalar
+    before x10). ``where`` names intermediate variables (see ``derive``). ``results``
+    has one entry per variable; ``result`` is the assembled 1 x n gradient. With ``shapes``: the gradient of a scalar
     function of vectors and matrices, one per variable, each of that variable's shape.
     """
     opts = as_options(options, overrides)
@@ -90,7 +90,8 @@ def jacobian(exprs: Exprs, wrt: Variables = None, *, layout: str | None = None,
     Numerator layout by default, J[i, j] = df_i/dx_j; ``layout="denominator"`` adds the
     named step ``transpose_layout`` and returns J^T. ``exprs``: ``"[f1, f2]"`` or a list.
     ``wrt``: ``"x,y"`` or a list; left out, every free variable in natural order (x2
-    before x10). ``where`` names intermediates; the derivation then uses the vector chain rule
+    before x10). ``where`` names intermediates; the derivation then uses the vector chain
+    rule
     df/dx = (df/dg)(dg/dx). ``results`` has the single key ``"jacobian"``. With
     ``shapes``: the Jacobian of a vector function of one vector (d f = J dx, read off J);
     of a matrix function or with respect to a matrix, d vec(F)/d vec(X) in Kronecker form

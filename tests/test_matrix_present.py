@@ -440,7 +440,6 @@ def test_a_diagonal_is_written_with_the_fewest_transposes(expr: str, expected: s
     rng = np.random.default_rng(6)
     A, B = rng.standard_normal((4, 4)), rng.standard_normal((4, 4))
     M = A if "B" not in expr else A @ B
-    assert np.allclose(np.diag(M), np.diag(M.T))       # the identity the step uses
     # central differences of tr(M diag(x)) at a random x: the gradient is diag(M)
     x, h = rng.standard_normal(4), 1e-6
     fd = [(np.trace(M @ np.diag(x + h * e)) - np.trace(M @ np.diag(x - h * e))) / (2 * h)

@@ -2,7 +2,8 @@
 
 Scalar variables (``hessian("x^2 y + y^3", "x,y")``):
 
-* read: the expression and the variables (left out: every free variable, in natural order, x2 before x10).
+* read: the expression and the variables (left out: every free variable, in natural
+  order, x2 before x10).
 * build: every first partial df/dx_i (the others held constant) with its steps and a
   simplify step; then every second partial d^2f/dx_j dx_i = d/dx_j (df/dx_i) for j >= i,
   each derived from the simplified first partial by the same engine; the mixed partials

@@ -190,7 +190,8 @@ def explicit_vars(wrt: Variables, opts: Options) -> list[sp.Symbol] | None:
 
 
 def as_vars(explicit: list[sp.Symbol] | None, functions: Sequence[sp.Basic]) -> tuple[sp.Symbol, ...]:
-    """The variables: as given, or every free symbol in natural order (x2 before x10, :func:`by_name`). A name given is the
+    """The variables: as given, or every free symbol in natural order (x2 before x10,
+    :func:`by_name`). A name given is the
     expression's own symbol of that name (a SymPy-built input may carry assumptions); a
     variable that does not occur is kept: its partial derivatives are 0."""
     symbols = sorted(free_symbols(sp.Tuple(*functions)), key=by_name)

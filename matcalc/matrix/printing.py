@@ -19,7 +19,7 @@ from sympy.printing.precedence import PRECEDENCE
 from ..codegen.numpy import NumPyTextPrinter
 from ..render.latex_printer import MatcalcLatexPrinter
 from ..syntax import SyntaxPrinter
-from .algebra import coeff_and_factors, is_matrix
+from .algebra import coeff_and_factors, is_matrix, mT
 from .nodes import (Diag, DiagOf, Elementwise, LogDet, LogSoftmax, LogSumExp, MaxEntries,
                     MaxMask, Maximum, Norm, Norm1, ScalarOf, Softmax, T)
 
@@ -50,18 +50,10 @@ def reduction(expr: sp.Basic) -> tuple[sp.Basic, int | None] | None:
 
 def _vector_total(piece: list) -> sp.Basic | None:
     """v when the 1 x 1 run ``piece`` is 1^T v or v^T 1 (the sum of a column v), else None."""
-    if len(piece) < 2:
+    red = reduction(MatMul(*piece)) if len(piece) >= 2 else None
+    if red is None or red[1] is None or red[0].atoms(OneMatrix):
         return None
-    if isinstance(piece[0], OneMatrix) and piece[0].shape[0] == 1:
-        rest = piece[1:]
-    elif isinstance(piece[-1], OneMatrix) and piece[-1].shape[1] == 1:
-        rest = [m.T for m in reversed(piece[:-1])]
-    else:
-        return None
-    if any(isinstance(m, OneMatrix) for m in rest):
-        return None
-    v = _inner(rest)
-    return v.doit() if isinstance(v, Transpose) else v
+    return mT(red[0]) if red[1] == 1 else red[0]      # v^T 1 is the sum of v
 
 
 def _inner(mats: list) -> sp.Basic:

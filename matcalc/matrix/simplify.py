@@ -102,7 +102,7 @@ def sums_to_one(e: sp.Basic) -> Outcome:
 
 def _total(v: sp.Basic) -> sp.Expr:
     """sum(v) of a column v: the scalar 1^T v."""
-    return al.as_scalar(al.mmul(OneMatrix(v.shape[0], 1).T, v))
+    return al.as_scalar(al.mmul(OneMatrix(1, v.shape[0]), v))
 
 
 def sum_broadcast(e: sp.Basic) -> Outcome:
@@ -119,8 +119,8 @@ def sum_broadcast(e: sp.Basic) -> Outcome:
         if is_matrix(rest) and rest.shape[1] == 1:
             n = mats[0].shape[0]
             return al.mmul(c * _total(rest), OneMatrix(n, 1)), None
-    for i, m in enumerate(mats):
-        if not isinstance(m, OneMatrix) or len(mats) < 3:
+    for i, m in enumerate(mats if len(mats) >= 3 else []):
+        if not isinstance(m, OneMatrix):
             continue
         if m.shape[0] == 1 and m.shape[1] != 1 and i > 0:        # A 1^T v, v a column
             tail = al.mmul(*mats[i + 1:])

@@ -664,7 +664,8 @@ SMALL_SIZES = (7, 8, 9, 10, 11, 12, 13)
 def _smaller(f: sp.Basic, results: Mapping[str, sp.Basic], shapes: Mapping[str, Any],
              points: int) -> tuple[dict, dict, str] | None:
     """When ``points`` points at the declared (numeric) sizes would cost more than
-    ``ENTRY_BUDGET`` entries (of the inputs, of f and of the results), a replacement of every declared size above 6 by a small one
+    ``ENTRY_BUDGET`` entries (of the inputs, of f and of the results), a replacement of
+    every declared size above 6 by a small one
     (distinct sizes stay distinct, equal ones equal, sizes up to 6 and symbols are kept):
     the matrices, identities, ones and zeros of f and of the results are rebuilt at the
     smaller sizes. Constants (a 1/1000 written for 1/m) stay: f and its derivative
