@@ -8,6 +8,9 @@
    One derivation is made first, so that NumPy's one-time imports (numpy.random) are not
    counted against the first identity. OpenBLAS runs one thread, as under the CLI
    (``matcalc/startup.py``), unless OPENBLAS_NUM_THREADS is set. Target: <= 4x.
+   The last column is the floor no sampling strategy can go below: printing the
+   result's texts and parsing the printed syntax back (what the user receives is what is
+   checked), as a multiple of one evaluation (the fastest of 5).
 2. The 2-layer sigmoid MLP (nx = n1 = m = N, numeric sizes) verified at N = 10 ... 1000:
    the status, the method line and the time.
 
@@ -50,6 +53,23 @@ J = -sum(Y * log(A2) + (1 - Y) * log(1 - A2)) / {n}
 """
 
 
+def _declared(shapes: list[str]) -> dict:
+    from matcalc.matrix.parse import parse_dims
+    return {s.split(":")[0]: parse_dims(s.split(":")[1], s.split(":")[0]) for s in shapes}
+
+
+def round_trip(d, shapes: list[str]) -> float:
+    """Seconds to print the result's texts and parse its syntax back (the check's part
+    that does not depend on the points drawn)."""
+    from matcalc.matrix.parse import parse_matrix_expression
+    from matcalc.verify.printed import matrix_texts
+    decl = _declared(shapes)
+    g = next(iter(d.results.values()))
+    t0 = time.perf_counter()
+    parse_matrix_expression(matrix_texts(g).syntax, decl)
+    return time.perf_counter() - t0
+
+
 def one_evaluation(d, shapes: list[str], wrt: str) -> float:
     """Seconds to evaluate f and the result once at random inputs of the declared sizes."""
     rng = np.random.default_rng(0)
@@ -60,11 +80,8 @@ def one_evaluation(d, shapes: list[str], wrt: str) -> float:
         values[name] = rng.standard_normal((r, c[0] if c else 1))
         if name == "X" and "inv" in d.input:
             values[name] += r * np.eye(r) ** 0 * 0 + np.sqrt(r) * np.eye(r)
-    f = d.function if hasattr(d, "function") else None
     from matcalc.matrix.parse import parse_matrix_expression
-    from matcalc.matrix.parse import parse_dims
-    decl = {s.split(":")[0]: parse_dims(s.split(":")[1], s.split(":")[0]) for s in shapes}
-    f = parse_matrix_expression(d.input, decl)
+    f = parse_matrix_expression(d.input, _declared(shapes))
     g = next(iter(d.results.values()))
     t0 = time.perf_counter()
     evaluate(f, values, {})
@@ -94,9 +111,10 @@ def identities(sizes: list[int]) -> None:
     _timed_check()
     derive("tr(A @ X)", "X", shapes=["A:3,3", "X:3,3"])     # one-time imports
     print("verification time / one evaluation (f and its gradient), declared sizes")
-    print(f"{'identity':<16} " + " ".join(f"{'N=' + str(n):>29}" for n in sizes))
+    print(f"{'identity':<16} " + " ".join(f"{'N=' + str(n):>29}" for n in sizes)
+          + f"  {'floor at N=' + str(sizes[0]):>17}")
     for label, text, shapes, wrt in CASES:
-        row = []
+        row, floor = [], ""
         for n in sizes:
             sh = [s.format(n=n) for s in shapes]
             times = []
@@ -109,7 +127,11 @@ def identities(sizes: list[int]) -> None:
             one = min(one_evaluation(d, sh, wrt) for _ in range(5))
             row.append(f"{ver * 1e3:6.1f}/{one * 1e3:7.2f} ms={ver / one:6.1f}x "
                        f"{d.verification.status[:4]}")
-        print(f"{label:<16} " + " ".join(f"{c:>29}" for c in row), flush=True)
+            if not floor:
+                trip = min(round_trip(d, sh) for _ in range(5))
+                floor = f"{trip * 1e3:5.2f} ms={trip / one:5.1f}x"
+        print(f"{label:<16} " + " ".join(f"{c:>29}" for c in row) + f"  {floor:>17}",
+              flush=True)
 
 
 def mlp(sizes: list[int]) -> None:
