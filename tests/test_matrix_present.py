@@ -429,6 +429,70 @@ def test_cross_entropy_gradient_reads_sum_y_softmax_minus_y(expr: str) -> None:
                        y.sum() * _softmax_np(z) - y)
 
 
+def test_a_one_by_one_factor_is_read_off_as_a_scalar() -> None:
+    """s^T dW x (y^T 1): the 1 x 1 product y^T 1 is the scalar sum(y), so G = sum(y) s x^T
+    at once, not (s 1^T y) x^T folded back by a later simplification; and the sum in the
+    collected gradient starts with its positive term. Equal to NumPy's closed form."""
+    d = derive("-y.T @ log(softmax(W @ x + b))", "W",
+               shapes=["W:k,n", "x:n", "b:k", "y:k"], verify=False)
+    text = d.render("text")
+    assert "ones(1, k)" not in text and "sum broadcast" not in text
+    line = text.split("Result:  df/dW = ")[1].split("\n")[0]
+    assert line == "(sum(y)*softmax(W @ x + b) - y) @ x.T"
+    import sympy as sp
+
+    from matcalc.matrix.parse import parse_dims, parse_matrix_expression
+    from matcalc.verify.evaluate import evaluate
+    rng = np.random.default_rng(8)
+    k, n = 4, 3
+    W, x, b = rng.standard_normal((k, n)), rng.standard_normal((n, 1)), rng.standard_normal((k, 1))
+    y = rng.random((k, 1))
+    decl = {"W": parse_dims("k,n", "W"), "x": parse_dims("n", "x"), "b": parse_dims("k", "b"),
+            "y": parse_dims("k", "y")}
+    got = evaluate(parse_matrix_expression(line, decl), {"W": W, "x": x, "b": b, "y": y},
+                   {sp.Symbol("k"): k, sp.Symbol("n"): n})
+    s = _softmax_np(W @ x + b)
+    assert np.allclose(np.asarray(got, float), (y.sum() * s - y) @ x.T)
+    # the gradient is the one of f = -y^T log softmax(W x + b): central differences
+    f = lambda M: float(-(y.T @ np.log(_softmax_np(M @ x + b)))[0, 0])  # noqa: E731
+    h, E = 1e-6, np.zeros((k, n))
+    E[1, 2] = 1
+    assert abs((f(W + h * E) - f(W - h * E)) / (2 * h) - np.asarray(got, float)[1, 2]) < 1e-6
+
+
+def test_a_function_cancels_against_its_own_reciprocal_factor() -> None:
+    """d log(sigmoid(z)) = sigmoid'(z) / sigmoid(z) dz: the gradient of -sum(y log sigmoid(z))
+    is -y o (1 - sigmoid(z)), named as the cancel-quotient identity; equal to the closed
+    form, and NumPy's finite differences agree."""
+    d = derive("sum(-y * log(sigmoid(z)))", "z", shapes=["z:n", "y:n"], verify=False)
+    text = d.render("text")
+    line = text.split("Result:  df/dz = ")[1].split("\n")[0]
+    assert line == "-y*(1 - sigmoid(z))"
+    assert "cancel quotient" in text
+    rng = np.random.default_rng(9)
+    z, y = rng.standard_normal((5, 1)), rng.random((5, 1))
+    sig = 1 / (1 + np.exp(-z))
+    assert np.allclose(_eval_printed(line, {"z": z, "y": y}), -y * (1 - sig))
+    f = lambda v: float(np.sum(-y * np.log(1 / (1 + np.exp(-v)))))  # noqa: E731
+    e = np.zeros((5, 1))
+    e[2] = 1
+    assert abs((f(z + 1e-6 * e) - f(z - 1e-6 * e)) / 2e-6 - float(-y[2, 0] * (1 - sig[2, 0]))) < 1e-6
+
+
+def test_the_full_log_softmax_jacobian_simplifies_to_the_board_form() -> None:
+    """--detail full: diag(s / s) = diag(1) = I, and 1 1^T diag(s) = 1 s^T, so the
+    column-wise route ends where the board does, I - 1 s^T (it printed
+    diag(ones(n, 1)) - softmax(z).T, a broadcast, before)."""
+    d = jacobian("log(softmax(z))", "z", shapes=["z:n"], verify=False, detail="full")
+    text = d.render("text")
+    line = text.split("Result:  J = ")[1].split("\n")[0]
+    assert line == "eye(n) - ones(n, 1) @ softmax(z).T"
+    assert "diag(ones" not in text.split("Result:")[1]
+    z = np.random.default_rng(10).standard_normal((4, 1))
+    assert np.allclose(_eval_printed(line, {"z": z}),
+                       np.eye(4) - np.ones((4, 1)) @ _softmax_np(z).T)
+
+
 @pytest.mark.parametrize("expr, expected", [("trace(A @ diag(x))", "diag(A)"),
                                             ("trace(A @ B @ diag(x))", "diag(A @ B)")])
 def test_a_diagonal_is_written_with_the_fewest_transposes(expr: str, expected: str) -> None:

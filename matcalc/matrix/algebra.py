@@ -120,6 +120,20 @@ def mmul(*factors: sp.Basic) -> sp.Basic:
     return MatMul(coeff, *kept)
 
 
+def positive_first(e: sp.Basic) -> sp.Basic:
+    """A sum written with a positive term first (softmax(z) - y, not -y + softmax(z));
+    anything else, or a sum of negative terms only, unchanged."""
+    if not isinstance(e, MatAdd):
+        return e
+    terms = list(e.args)
+    if not coeff_and_factors(terms[0])[0].could_extract_minus_sign():
+        return e
+    for i, t in enumerate(terms):
+        if not coeff_and_factors(t)[0].could_extract_minus_sign():
+            return MatAdd(t, *terms[:i], *terms[i + 1:])
+    return e
+
+
 def _base_power(m: MatrixExpr) -> tuple[MatrixExpr, int]:
     if type(m) is MatPow and m.exp.is_Integer:
         return m.base, int(m.exp)
@@ -272,6 +286,13 @@ def _spread_scalar(f: MatrixExpr) -> sp.Expr | None:
         if is_one_by_one(rest):
             return c * as_scalar(rest)
     return None
+
+
+def diag(v: MatrixExpr) -> MatrixExpr:
+    """diag(v) of a column v; diag(1) = I."""
+    if isinstance(v, OneMatrix) and v.shape[1] == 1:
+        return Identity(v.shape[0])
+    return Diag(v)
 
 
 def elementwise(body: sp.Expr, arg: MatrixExpr) -> MatrixExpr:

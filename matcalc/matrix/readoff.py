@@ -117,10 +117,11 @@ class _Linear:
                 # <S, c N> = c <S, N>: c is a scalar linear in dV
                 return self.scalar_gradient(coeff, _inner(S, al.mmul(*mats)))
             i = next(k for k, f in enumerate(mats) if self.has(f))
-            left, right = mats[:i], mats[i + 1:]
+            c_left, left = _scalar_runs(mats[:i])
+            c_right, right = _scalar_runs(mats[i + 1:])
             if right:
                 self.moves.add("cyclic")
-            inner = al.mmul(coeff, *[al.mT(f) for f in reversed(left)], S,
+            inner = al.mmul(coeff * c_left * c_right, *[al.mT(f) for f in reversed(left)], S,
                             *[al.mT(f) for f in reversed(right)])
             if al.is_one_by_one(inner) and not al.is_one_by_one(mats[i]):
                 inner = al.as_scalar(inner)
@@ -189,7 +190,7 @@ class _Linear:
             i = next(k for k, a in enumerate(args) if self.has(a))
             others = args[:i] + args[i + 1:]
             d = others[0] if len(others) == 1 else al.hadamard(*others)
-            return al.mmul(Diag(d), self.jacobian(args[i]))
+            return al.mmul(al.diag(d), self.jacobian(args[i]))
         if isinstance(t, DiagOf):
             inner = _diagonal(t.arg)
             if inner is not None:
@@ -199,6 +200,26 @@ class _Linear:
             g = self.scalar_gradient(t)
             return al.mT(g) if is_matrix(g) else g
         raise NoRuleError(f"cannot write {matrix_syntax(t)} as J d{str(self.dv)[1:]}", t)
+
+
+def _scalar_runs(mats: list[sp.Basic]) -> tuple[sp.Expr, list[sp.Basic]]:
+    """(c, rest): the runs of adjacent factors whose product is 1 x 1 (u^T v inside a
+    longer product) taken out as the scalar c, the other factors kept in order. A scalar
+    commutes with every factor, so s^T dz (y^T 1) = sum(y) s^T dz: G = sum(y) s, not the
+    s 1^T y that moving y^T 1 through the transposes would give."""
+    c: sp.Expr = sp.S.One
+    rest: list[sp.Basic] = []
+    i = 0
+    while i < len(mats):
+        if shape(mats[i])[0] == 1:
+            j = next((k for k in range(i + 1, len(mats)) if shape(mats[k])[1] == 1), None)
+            if j is not None and j - i + 1 < len(mats) + len(rest) - i:   # not all of them
+                c *= al.as_scalar(_fewer_transposes(al.mmul(*mats[i:j + 1])))
+                i = j + 1
+                continue
+        rest.append(mats[i])
+        i += 1
+    return c, rest
 
 
 def _fewer_transposes(m: sp.Basic) -> sp.Basic:
@@ -357,7 +378,7 @@ def collect(g: sp.Basic) -> sp.Basic:
             rests.append(al.mmul(c, *rest))
         if any(stretched(r) is not None for r in rests):
             continue        # (-I + s 1^T) y would print as the broadcast -eye(n) + s
-        inner = collect(al.madd(*rests))
+        inner = al.positive_first(collect(al.madd(*rests)))
         grouped = al.mmul(inner, factor) if side == -1 else al.mmul(factor, inner)
         others = [al.mmul(c, *m) for k, (c, m) in enumerate(terms) if k not in members]
         return al.madd(grouped, *[collect(o) for o in others]) if others else grouped

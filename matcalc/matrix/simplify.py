@@ -54,18 +54,38 @@ def _reciprocal_of(f: sp.Basic) -> sp.Basic | None:
     return None
 
 
+def _cancelled(f: sp.Basic, v: sp.Basic) -> sp.Basic | None:
+    """k(u) when f = g(u) k(u) entry by entry and v = g(u) (v's function a factor of f's,
+    at the same argument): sigmoid'(z) / sigmoid(z) = 1 - sigmoid(z); None otherwise."""
+    if not (isinstance(f, Elementwise) and isinstance(v, Elementwise) and f.arg == v.arg):
+        return None
+    factors = list(sp.Mul.make_args(f.body()))
+    g = v.body()
+    if g not in factors:
+        return None
+    factors.remove(g)
+    return al.elementwise(sp.Mul(*factors), f.arg)
+
+
 def cancel_quotient(e: sp.Basic) -> Outcome:
-    """x o v / v = x: a factor and its element-wise reciprocal cancel."""
+    """x o v / v = x: a factor and its element-wise reciprocal cancel, also against a
+    factor of an element-wise function: y o sigmoid'(z) / sigmoid(z) = y o (1 - sigmoid(z))."""
     if not isinstance(e, HadamardProduct):
         return None
     args = list(e.args)
     for i, f in enumerate(args):
         v = _reciprocal_of(f)
-        if v is not None and v in args:
-            rest = [a for k, a in enumerate(args) if k != i]
+        if v is None:
+            continue
+        rest = [a for k, a in enumerate(args) if k != i]
+        if v in rest:
             rest.remove(v)
-            out = al.hadamard(*rest) if rest else OneMatrix(*e.shape)
-            return out, None
+            return (al.hadamard(*rest) if rest else OneMatrix(*e.shape)), None
+        for k, a in enumerate(rest):
+            left = _cancelled(a, v)
+            if left is not None:
+                rest[k] = left
+                return al.hadamard(*rest), None
     return None
 
 
@@ -134,15 +154,16 @@ def sum_broadcast(e: sp.Basic) -> Outcome:
 
 
 def outer_product(e: sp.Basic) -> Outcome:
-    """diag(u) 1 1^T diag(v) = u v^T (with diag(u) 1 = u and 1^T diag(v) = v^T)."""
+    """diag(u) 1 1^T diag(v) = u v^T (with diag(u) 1 = u and 1^T diag(v) = v^T); with a
+    diagonal on one side only, 1 1^T diag(v) = 1 v^T and diag(u) 1 1^T = u 1^T."""
     split = _pairs(e)
     if split is None:
         return None
     c, mats = split
     for i, m in enumerate(mats):
         if isinstance(m, OneMatrix) and m.shape[0] != 1 and m.shape[1] != 1 and (
-                0 < i < len(mats) - 1 and isinstance(mats[i - 1], Diag)
-                and isinstance(mats[i + 1], Diag)):
+                (i > 0 and isinstance(mats[i - 1], Diag))
+                or (i < len(mats) - 1 and isinstance(mats[i + 1], Diag))):
             r, k = m.shape
             # written as a MatMul of its two columns: mmul would merge them back
             parts = [*mats[:i], MatMul(OneMatrix(r, 1), OneMatrix(1, k)), *mats[i + 1:]]
@@ -239,7 +260,7 @@ def _rebuild(e: sp.Basic, args: list[sp.Basic]) -> sp.Basic:
     if isinstance(e, Inverse):
         return al.inv(args[0])
     if isinstance(e, Diag):
-        return Diag(args[0])
+        return al.diag(args[0])
     if isinstance(e, Elementwise):
         return Elementwise(e.function, args[1])
     return e.func(*args)
@@ -285,16 +306,11 @@ def distribute(e: sp.Basic) -> sp.Basic:
 
 
 def positive_first(e: sp.Basic) -> sp.Basic:
-    """A sum written with a positive term first (softmax(z) - y, not -y + softmax(z))."""
-    if not isinstance(e, MatAdd):
+    """``e`` with every sum in it written with a positive term first (softmax(z) - y, not
+    -y + softmax(z)), also a sum inside a product: (sum(y)*s - y) @ x.T."""
+    if e.is_Atom or not is_matrix(e) or isinstance(e, (MatrixSymbol, OneMatrix, Identity)):
         return e
-    terms = list(e.args)
-    if not al.coeff_and_factors(terms[0])[0].could_extract_minus_sign():
-        return e
-    for i, t in enumerate(terms):
-        if not al.coeff_and_factors(t)[0].could_extract_minus_sign():
-            return MatAdd(t, *terms[:i], *terms[i + 1:])
-    return e
+    return al.positive_first(_rebuild(e, [positive_first(a) for a in e.args]))
 
 
 def common_scalar(e: sp.Basic) -> sp.Basic:

@@ -188,7 +188,9 @@ for _r in [
          "G = its shortest readable form (identities below; products multiplied out or "
          "collected, whichever is shorter; a positive term first)",
          r"G = G_{\text{simplified}}", _CE_SOFTMAX, kind="rewrite"),
-    Rule("cancel_quotient", "cancel quotient", "x o v / v = x (element-wise)",
+    Rule("cancel_quotient", "cancel quotient",
+         "x o v / v = x (element-wise), also against a factor: sigmoid'(z) / sigmoid(z) = "
+         "1 - sigmoid(z)",
          r"x \odot v \oslash v = x", _CE_SOFTMAX + " --detail full", kind="rewrite"),
     Rule("sum_broadcast", "sum broadcast",
          "1 1^T v = sum(v) 1 (v a column); A 1^T v = sum(v) A, u^T 1 B = sum(u) B",
@@ -198,7 +200,8 @@ for _r in [
          "1 1^T y = 1 when sum(y) = 1; 1 1^T Y = 1 1^T when sum(Y, axis=0) = 1 (assumed)",
          r"\mathbf{1}\mathbf{1}^{T} y = \mathbf{1} \quad (\textstyle\sum_i y_i = 1)",
          _CE_SOFTMAX + ' --assume "sum(y) = 1"', kind="rewrite"),
-    Rule("outer_product", "outer product", "diag(u) 1 1^T diag(v) = u v^T",
+    Rule("outer_product", "outer product",
+         "diag(u) 1 1^T diag(v) = u v^T; 1 1^T diag(v) = 1 v^T, diag(u) 1 1^T = u 1^T",
          r"\operatorname{diag}(u)\,\mathbf{1}\mathbf{1}^{T}\operatorname{diag}(v) = u v^{T}",
          _JAC_SOFTMAX + " --detail full", kind="rewrite"),
     Rule("distribute", "multiply out", "(A + B) C = A C + B C",
