@@ -468,7 +468,11 @@ def test_a_function_cancels_against_its_own_reciprocal_factor() -> None:
     text = d.render("text")
     line = text.split("Result:  df/dz = ")[1].split("\n")[0]
     assert line == "-y*(1 - sigmoid(z))"
-    assert "cancel quotient" in text
+    assert "= (1 - sigmoid(z))*dz" in text      # cancelled in the chain rule already
+    full = derive("sum(-y * log(sigmoid(z)))", "z", shapes=["z:n", "y:n"], verify=False,
+                  detail="full").render("text")
+    assert "cancel quotient" in full                # as derived, then the named identity
+    assert full.split("Result:  df/dz = ")[1].split("\n")[0] == line
     rng = np.random.default_rng(9)
     z, y = rng.standard_normal((5, 1)), rng.random((5, 1))
     sig = 1 / (1 + np.exp(-z))
@@ -491,6 +495,70 @@ def test_the_full_log_softmax_jacobian_simplifies_to_the_board_form() -> None:
     z = np.random.default_rng(10).standard_normal((4, 1))
     assert np.allclose(_eval_printed(line, {"z": z}),
                        np.eye(4) - np.ones((4, 1)) @ _softmax_np(z).T)
+
+
+_LOGISTIC = "-sum(y*log(sigmoid(X @ w)) + (1 - y)*log(1 - sigmoid(X @ w)))"
+_LOGISTIC_SHAPES = ["X:m,n", "w:n", "y:m"]
+
+
+def _logistic_values(rng):
+    m, n = 6, 3
+    return {"X": rng.standard_normal((m, n)), "w": rng.standard_normal((n, 1)),
+            "y": (rng.random((m, 1)) > 0.5).astype(float)}, m, n
+
+
+def test_the_logistic_regression_gradient_is_x_transpose_times_sigmoid_minus_y() -> None:
+    """The binary cross-entropy of sigmoid(X w): the chain rule through log and sigmoid
+    cancels entry by entry on the way (d log sigmoid(u) = (1 - sigmoid(u)) o du), and the
+    gradient ends as the board's X^T (sigmoid(X w) - y); NumPy's closed form and central
+    differences of f agree with the printed result."""
+    import sympy as sp
+
+    from matcalc.matrix.parse import parse_dims, parse_matrix_expression
+    from matcalc.verify.evaluate import evaluate
+    d = derive(_LOGISTIC, "w", shapes=_LOGISTIC_SHAPES, verify=False)
+    text = d.render("text")
+    line = text.split("Result:  df/dw = ")[1].split("\n")[0]
+    assert line == "X.T @ (sigmoid(X @ w) - y)"
+    assert "d log(sigmoid(X @ w))" in text and "= (1 - sigmoid(X @ w))*(X @ dw)" in text
+    assert "= -sigmoid(X @ w)*(X @ dw)" in text            # d log(1 - sigmoid(X w))
+    assert "simplify entry by entry" in text
+    assert "sigmoid(w.T @ X.T)" not in text                 # transposes stay outside
+    assert len(text.splitlines()) < 50        # 61 lines before, with the quotients left in
+    values, m, n = _logistic_values(np.random.default_rng(11))
+    decl = {k: parse_dims(v.split(":")[1], k) for k, v in
+            zip("Xwy", _LOGISTIC_SHAPES)}
+    got = np.asarray(evaluate(parse_matrix_expression(line, decl), values,
+                              {sp.Symbol("m"): m, sp.Symbol("n"): n}), float)
+    X, w, y = values["X"], values["w"], values["y"]
+    sig = lambda u: 1 / (1 + np.exp(-u))  # noqa: E731
+    assert np.allclose(got, X.T @ (sig(X @ w) - y))
+
+    def f(v):
+        s = sig(X @ v)
+        return float(-np.sum(y * np.log(s) + (1 - y) * np.log(1 - s)))
+    e = np.zeros((n, 1))
+    e[1] = 1
+    assert abs((f(w + 1e-6 * e) - f(w - 1e-6 * e)) / 2e-6 - got[1, 0]) < 1e-5
+
+
+def test_detail_full_keeps_the_chain_rule_uncancelled() -> None:
+    """--detail full shows f'(g(u)) o g'(u) as derived; the matrix simplification still
+    ends at the same gradient."""
+    d = derive(_LOGISTIC, "w", shapes=_LOGISTIC_SHAPES, verify=False, detail="full")
+    text = d.render("text")
+    assert "*sigmoid(X @ w)*(X @ dw)/sigmoid(X @ w)" in text
+    assert text.split("Result:  df/dw = ")[1].split("\n")[0] == "X.T @ (sigmoid(X @ w) - y)"
+
+
+def test_the_notes_form_of_da_is_kept() -> None:
+    """The entry-by-entry simplification only takes a clearly shorter form: the notes'
+    dA2 = -Y/A2 + (1 - Y)/(1 - A2) is not traded for (Y - A2)/(A2^2 - A2)."""
+    text = (ROOT / "worked_examples" / "programs" / "mlp_2layer.mc").read_text()
+    d = backprop(text, PARAMS["mlp_2layer"], verify=False)
+    out = json.loads(d.to_json())["results"]
+    assert out["A2"]["result"] == "-Y/A2 + (1 - Y)/(1 - A2)"
+    assert out["Z2"]["result"] == "A2 - Y"
 
 
 @pytest.mark.parametrize("expr, expected", [("trace(A @ diag(x))", "diag(A)"),

@@ -240,6 +240,10 @@ def mT(e: sp.Basic) -> sp.Basic:
     if isinstance(e, ZeroMatrix):
         return ZeroMatrix(e.shape[1], e.shape[0])
     if isinstance(e, Elementwise):
+        # f(A)^T = f(A^T), but the transpose of a function of a product stays outside:
+        # sigmoid(X @ w).T, as written on the board, not sigmoid(w.T @ X.T)
+        if any(len(_split([m])[1]) > 1 for m in e.arg.atoms(MatMul)):
+            return Transpose(e)
         return Elementwise(e.function, mT(e.arg))
     if isinstance(e, MatrixSymbol) and e.shape[1] == 1 and e.shape[0] == 1:
         return e

@@ -32,7 +32,7 @@ from . import algebra as al
 from .algebra import is_matrix, shape
 from .nodes import (Diag, DiagOf, Elementwise, LogDet, LogSoftmax, LogSumExp, MaxEntries,
                     MaxMask, Maximum, Norm, Norm1, ScalarOf, Softmax, T,
-                    differential_symbol)
+                    DifferentialMatrix, differential_symbol)
 from .printing import matrix_syntax, reduction
 
 #: A differential rule's Step is an ordinary "derivative" step (the variable varies) whose
@@ -213,10 +213,17 @@ class Differentiator:
             result = al.zero(shape(expr)) if body == 0 else al.mmul(body, inner.result)
         else:
             result = al.hadamard(al.elementwise(body, expr.arg), inner.result)
-        return self.step("d_elementwise", expr, result,
-                         "Element-wise function: d f(A) = f'(A) o dA, with "
-                         f"f'(t) = {short(local.result)} ({local.rule} rule); its Jacobian "
-                         "is diagonal, so the full matrix is never needed.", (inner,))
+        description = ("Element-wise function: d f(A) = f'(A) o dA, with "
+                       f"f'(t) = {short(local.result)} ({local.rule} rule); its Jacobian "
+                       "is diagonal, so the full matrix is never needed.")
+        merged = _cancelled(result) if self.fold else None
+        if merged is None:
+            return self.step("d_elementwise", expr, result, description, (inner,))
+        # d log(sigmoid(u)) = sigmoid'(u) o du / sigmoid(u) = (1 - sigmoid(u)) o du
+        return Step("d_elementwise", KIND, expr, merged,
+                    description + " Entry by entry the factors before the differential "
+                    f"simplify to {short(merged)}.", self.var, (inner,),
+                    equation=(Differential(expr), result, merged))
 
     def _diag(self, expr: Diag) -> Step:
         k = self.d(expr.arg)
@@ -422,6 +429,25 @@ def _free(expr: sp.Basic) -> list[sp.Basic]:
 def _names(syms: list[sp.Basic]) -> str:
     names = [str(s) for s in syms]
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def _cancelled(result: sp.Basic) -> sp.Basic | None:
+    """K' o dU for f'(A) o dA = K o dU whose factor K (everything but the one holding the
+    differential) simplifies entry by entry to a shorter K': the chain rule through two
+    element-wise functions, sigmoid'(u) / sigmoid(u) = 1 - sigmoid(u); None otherwise."""
+    from .entrywise import shorter_entrywise
+    c, mats = al.coeff_and_factors(result) if isinstance(result, MatMul) else (sp.S.One, [result])
+    if len(mats) != 1 or not isinstance(mats[0], HadamardProduct):
+        return None
+    holds = [a for a in mats[0].args if a.atoms(DifferentialMatrix)]
+    rest = [a for a in mats[0].args if not a.atoms(DifferentialMatrix)]
+    if len(holds) != 1 or len(rest) < 2:      # f'(g(U)) and g'(U): two functions met
+        return None
+    factor = al.mmul(c, al.hadamard(*rest) if len(rest) > 1 else rest[0])
+    simpler = shorter_entrywise(factor)
+    if simpler is None:
+        return None
+    return al.hadamard(simpler, holds[0])
 
 
 def _pairing(S: MatrixExpr, dm: MatrixExpr) -> sp.Expr:

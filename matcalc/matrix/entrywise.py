@@ -14,6 +14,7 @@ from sympy import HadamardProduct, MatAdd, MatMul, MatrixSymbol, OneMatrix
 from . import algebra as al
 from .algebra import Shape, is_matrix
 from .nodes import Elementwise, T
+from .printing import matrix_syntax
 
 
 class NotEntrywise(Exception):
@@ -125,3 +126,33 @@ def simplify_entrywise(expr: sp.Basic, definitions: dict[MatrixSymbol, sp.Basic]
     if best == scalar:
         return None
     return lift(best, table, shape)
+
+
+#: Operations (sympy.count_ops of the scalar form) above which an expression is not
+#: simplified entry by entry on the way: SymPy's cancel on a large rational function
+#: costs more than it gives.
+ENTRYWISE_OPS = 60
+
+
+def shorter_entrywise(expr: sp.Basic) -> sp.Basic | None:
+    """``simplify_entrywise(expr)``, written with a positive term first, when ``expr`` is
+    entry-wise, small (``ENTRYWISE_OPS``), the shared simplification budget pays for it
+    (work, not time: the same input gives the same output on a busy machine) and the
+    result is at most two thirds as long as ``expr`` printed; else None."""
+    from ..engine.simplify import afford
+    if not is_matrix(expr) or al.is_one_by_one(expr):
+        return None
+    try:
+        scalar, _ = to_scalar(expr, tuple(expr.shape))
+    except NotEntrywise:
+        return None
+    if sp.count_ops(scalar) > ENTRYWISE_OPS or not afford(scalar):
+        return None
+    got = simplify_entrywise(expr)
+    if got is None:             # the scalar form may have cancelled as it was built
+        scalar, table = to_scalar(expr, tuple(expr.shape))
+        got = lift(scalar, table, tuple(expr.shape))
+    got = al.positive_first(got)
+    # clearly shorter, or it is kept as derived: -Y/A + (1 - Y)/(1 - A), the notes' dA,
+    # is not traded for (Y - A)/(A^2 - A)
+    return got if 3 * len(matrix_syntax(got)) <= 2 * len(matrix_syntax(expr)) else None

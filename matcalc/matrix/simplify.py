@@ -89,6 +89,18 @@ def cancel_quotient(e: sp.Basic) -> Outcome:
     return None
 
 
+def entry_by_entry(e: sp.Basic) -> Outcome:
+    """A sum or element-wise product of matrices of one shape, built only from element-wise
+    operations, simplified as the scalar expression it applies to every entry:
+    (1 - y) o s'(u) / (1 - s(u)) - y o (1 - s(u)) = s(u) - y for the sigmoid s
+    (matrix/entrywise.py; kept only when it is clearly shorter)."""
+    from .entrywise import shorter_entrywise
+    if not isinstance(e, (MatAdd, HadamardProduct)):
+        return None
+    got = shorter_entrywise(e)
+    return (got, None) if got is not None and got != e else None
+
+
 def _pairs(e: sp.Basic) -> tuple[sp.Expr, list[sp.Basic]] | None:
     if not isinstance(e, MatMul):
         return None
@@ -211,6 +223,7 @@ def symmetric_transpose(e: sp.Basic) -> Outcome:
 #: The identities, in the order they are tried at each node.
 REWRITES: tuple[Rewrite, ...] = (
     Rewrite("cancel_quotient", "x o v / v = x", cancel_quotient),
+    Rewrite("entry_by_entry", "element-wise sums simplified entry by entry", entry_by_entry),
     Rewrite("sums_to_one", "1 1^T y = 1 when sum(y) = 1", sums_to_one),
     Rewrite("sum_broadcast", "1 1^T v = sum(v) 1; A 1^T v = sum(v) A", sum_broadcast),
     Rewrite("outer_product", "diag(u) 1 1^T diag(v) = u v^T", outer_product),
@@ -375,6 +388,7 @@ def lecturer_form(g: sp.Basic) -> tuple[sp.Basic, "_Log"]:
 
 _SAYS = {
     "cancel_quotient": "cancel x o v / v = x",
+    "entry_by_entry": "simplify entry by entry",
     "sums_to_one": "1 1^T y = 1",
     "sum_broadcast": "write 1 1^T v as sum(v) 1",
     "outer_product": "diag(u) 1 1^T diag(v) = u v^T",

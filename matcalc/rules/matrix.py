@@ -192,6 +192,12 @@ for _r in [
          "x o v / v = x (element-wise), also against a factor: sigmoid'(z) / sigmoid(z) = "
          "1 - sigmoid(z)",
          r"x \odot v \oslash v = x", _CE_SOFTMAX + " --detail full", kind="rewrite"),
+    Rule("entry_by_entry", "simplify entry by entry",
+         "a sum of element-wise terms of one shape is one scalar function of the entries, "
+         "simplified as such: (1 - y) o s - y o (1 - s) = s - y",
+         r"(\mathbf{1} - y) \odot s - y \odot (\mathbf{1} - s) = s - y",
+         "matcalc derive \"-sum(y*log(sigmoid(X @ w)) + (1 - y)*log(1 - sigmoid(X @ w)))\" "
+         f"{_S} X:m,n {_S} w:n {_S} y:m --wrt w", kind="rewrite"),
     Rule("sum_broadcast", "sum broadcast",
          "1 1^T v = sum(v) 1 (v a column); A 1^T v = sum(v) A, u^T 1 B = sum(u) B",
          r"\mathbf{1}\mathbf{1}^{T} v = \Big(\textstyle\sum_i v_i\Big)\mathbf{1}",
