@@ -542,6 +542,17 @@ def test_the_logistic_regression_gradient_is_x_transpose_times_sigmoid_minus_y()
     assert abs((f(w + 1e-6 * e) - f(w - 1e-6 * e)) / 2e-6 - got[1, 0]) < 1e-5
 
 
+def test_latex_writes_one_minus_a_function_with_the_one_first() -> None:
+    """The LaTeX of the logistic page reads (1 - sigma(Xw)), as the text does; the terms
+    of other sums keep their order (the notes' dA = -Y/A + ...)."""
+    d = derive(_LOGISTIC, "w", shapes=_LOGISTIC_SHAPES, verify=False)
+    latex = d.render("latex")
+    assert r"\sigma(X w) + 1" not in latex and r"(1 - \sigma(X w)) \odot y" in latex
+    text = (ROOT / "worked_examples" / "programs" / "mlp_2layer.mc").read_text()
+    page = backprop(text, PARAMS["mlp_2layer"], verify=False).render("latex")
+    assert r"-Y \odot \frac{1}{A_{2}} + (1 - Y)" in page
+
+
 def test_detail_full_keeps_the_chain_rule_uncancelled() -> None:
     """--detail full shows f'(g(u)) o g'(u) as derived; the matrix simplification still
     ends at the same gradient."""

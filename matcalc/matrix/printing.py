@@ -136,9 +136,18 @@ class _Common:
         return out
 
     def _print_MatAdd(self, expr: MatAdd) -> str:
+        """The terms joined with + and -, in their order, except that a constant term
+        goes first when the sum would start with a minus: 1 - sigmoid(z), never
+        -sigmoid(z) + 1 (the order of other terms is the derivation's: the notes'
+        dA = -Y/A + (1 - Y)/(1 - A) stays)."""
+        terms = self._sum_terms(expr)
+        texts = [self._print(t) for t in terms]
+        if texts and texts[0].startswith("-"):
+            k = next((i for i, (t, x) in enumerate(zip(terms, texts)) if not x.startswith("-")
+                      and all(isinstance(m, OneMatrix) for m in coeff_and_factors(t)[1])), 0)
+            texts.insert(0, texts.pop(k))
         parts: list[str] = []
-        for i, t in enumerate(self._sum_terms(expr)):
-            text = self._print(t)
+        for i, text in enumerate(texts):
             if i and text.startswith("-"):
                 parts.append(" - " + text[1:])
             elif i:
